@@ -1,0 +1,301 @@
+/**
+ * FittedPipeline -> ONNX (IR 8, opset 17 + ai.onnx.ml 3), computing what score.ts computes.
+ *
+ * Graph, per single pipeline (ensemble members share identical feature blocks):
+ *   numeric inputs [N,1] --Concat--> Imputer(NaN -> impute) --Scaler((x - mean) * f32(1/std))--+
+ *   categorical [N,1] --OneHotEncoder(zeros=1)--Flatten--> [N,C_i]  (unseen and '' -> all zeros)   +--Concat--> X [N,F]
+ *   categorical [N,1] --LabelEncoder(string -> float, default = fallback)--> [N,1]                 +
+ *   X --Gemm (linear) | TreeEnsembleRegressor(n_targets = K, SUM | AVERAGE, base_values)--> raw [N,K]
+ *   raw --Sigmoid + (1 - p) | Softmax | as is--> P [N,C]
+ * Ensemble: Sum(Mul(P_i, w_i / sum w)). Outputs: probabilities = P, label = Gather(classes, ArgMax(P)).
+ * Regression: label = Reshape(raw, [-1]) (float [N]), no probabilities.
+ *
+ * The feature columns are laid out numeric block first (one Imputer/Scaler for all numeric columns), so
+ * tree feature ids and linear coefficients are permuted from the pipeline's step order accordingly.
+ * TreeEnsembleRegressor + our own Sigmoid/Softmax is used instead of TreeEnsembleClassifier, whose binary
+ * LOGISTIC path does not give sigmoid(raw) for the positive class; it also keeps the GBDT sums exact.
+ */
+import { onnx } from 'onnx-proto';
+import type { FeatureStep, FittedPipeline, SinglePipeline } from '../pipeline';
+import { featureCount, isClassification, modelOutputs, singleMembers, stepWidth, validatePipeline } from '../score';
+import { AttrValue, FloatAttr, GraphBuilder, ML_DOMAIN, tensorValueInfo } from './graph';
+
+export const IR_VERSION = 8;
+export const OPSET = 17;
+export const ML_OPSET = 3;
+export const PRODUCER_NAME = 'mlops-automl';
+export const PRODUCER_VERSION = '0.1.0';
+
+export type OnnxErrorCode = 'ONNX_NAME_CONFLICT' | 'ONNX_NO_FEATURES' | 'ONNX_BAD_MODEL';
+
+export class OnnxError extends Error {
+  constructor(
+    public readonly code: OnnxErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OnnxError';
+  }
+}
+
+export interface ExportMeta {
+  /** Graph name (default 'automl_pipeline'). */
+  name?: string;
+  /** Model version: an integer goes to model_version; any value also to metadata_props `version`. */
+  version?: string | number;
+  docString?: string;
+  /** More metadata_props (values that are not strings are stored as JSON). */
+  extra?: Record<string, unknown>;
+}
+
+export const OUTPUT_LABEL = 'label';
+export const OUTPUT_PROBABILITIES = 'probabilities';
+
+const DT = onnx.TensorProto.DataType;
+
+interface Features {
+  X: string;
+  /** perm[j] = column of pipeline feature j in X. */
+  perm: Int32Array;
+  F: number;
+}
+
+class PipelineGraph {
+  readonly g = new GraphBuilder();
+  private readonly memo = new Map<string, string>();
+
+  constructor(readonly p: FittedPipeline) {
+    for (const c of p.inputs) this.g.reserve(c.name);
+    for (const o of [OUTPUT_LABEL, OUTPUT_PROBABILITIES]) {
+      if (this.g.isUsed(o)) {
+        throw new OnnxError('ONNX_NAME_CONFLICT', `input column "${o}" has the name of a model output; rename the column`);
+      }
+      this.g.reserve(o);
+    }
+  }
+
+  private once(key: string, build: () => string): string {
+    let v = this.memo.get(key);
+    if (v === undefined) {
+      v = build();
+      this.memo.set(key, v);
+    }
+    return v;
+  }
+
+  features(s: SinglePipeline): Features {
+    const g = this.g;
+    const F = featureCount(s);
+    if (F === 0) throw new OnnxError('ONNX_NO_FEATURES', 'the pipeline has no features; nothing to export');
+    const perm = new Int32Array(F);
+    const offsets: number[] = [];
+    let off = 0;
+    for (const st of s.features) {
+      offsets.push(off);
+      off += stepWidth(st);
+    }
+    const blocks: string[] = [];
+    let col = 0;
+
+    const numeric = s.features
+      .map((st, i) => ({ st, i }))
+      .filter((x): x is { st: Extract<FeatureStep, { kind: 'numeric' }>; i: number } => x.st.kind === 'numeric');
+    if (numeric.length > 0) {
+      for (const { i } of numeric) perm[offsets[i]] = col++;
+      const steps = numeric.map((x) => x.st);
+      blocks.push(
+        this.once(`numeric:${JSON.stringify(steps)}`, () => {
+          const cat = steps.length === 1 ? steps[0].column : g.node('Concat', steps.map((x) => x.column), 'num', { axis: 1 });
+          let v = g.node('Imputer', [cat], 'imputed', {
+            imputed_value_floats: { floats: steps.map((x) => x.impute) },
+            replaced_value_float: new FloatAttr(NaN),
+          }, ML_DOMAIN);
+          if (steps.some((x) => x.scale)) {
+            v = g.node('Scaler', [v], 'scaled', {
+              offset: { floats: steps.map((x) => (x.scale ? x.scale.mean : 0)) },
+              scale: { floats: steps.map((x) => scaleFactor(x.scale?.std, !!x.scale)) },
+            }, ML_DOMAIN);
+          }
+          return v;
+        }),
+      );
+    }
+    s.features.forEach((st, i) => {
+      if (st.kind === 'numeric') return;
+      const w = stepWidth(st);
+      if (w === 0) return;
+      for (let k = 0; k < w; k++) perm[offsets[i] + k] = col++;
+      blocks.push(
+        this.once(JSON.stringify(st), () => {
+          if (st.kind === 'onehot') {
+            const oh = g.node('OneHotEncoder', [st.column], 'onehot', { cats_strings: st.categories, zeros: 1 }, ML_DOMAIN);
+            return g.node('Flatten', [oh], 'onehot2d', { axis: 1 });
+          }
+          const entries = Object.entries(st.map);
+          // LabelEncoder needs at least one key: an empty map becomes a key no value can have.
+          if (entries.length === 0) entries.push(['\u0000', st.fallback]);
+          return g.node('LabelEncoder', [st.column], 'lookup', {
+            keys_strings: entries.map((e) => e[0]),
+            values_floats: { floats: entries.map((e) => e[1]) },
+            default_float: new FloatAttr(st.fallback),
+          }, ML_DOMAIN);
+        }),
+      );
+    });
+    const X = blocks.length === 1 ? blocks[0] : g.node('Concat', blocks, 'X', { axis: 1 });
+    return { X, perm, F };
+  }
+
+  /** raw [N,K] */
+  model(s: SinglePipeline, f: Features): string {
+    const g = this.g;
+    const m = s.model;
+    const K = modelOutputs(m);
+    if (m.type === 'linear') {
+      const W = new Float32Array(K * f.F);
+      for (let k = 0; k < K; k++) for (let j = 0; j < f.F; j++) W[k * f.F + f.perm[j]] = m.coef[k][j];
+      const w = g.constFloat('coef', W, [K, f.F]);
+      const b = g.constFloat('intercept', m.intercept, [K]);
+      return g.node('Gemm', [f.X, w, b], 'linear', { transB: 1 });
+    }
+    const treeIds: number[] = [];
+    const nodeIds: number[] = [];
+    const featureIds: number[] = [];
+    const modes: string[] = [];
+    const values: number[] = [];
+    const trueIds: number[] = [];
+    const falseIds: number[] = [];
+    const tTree: number[] = [];
+    const tNode: number[] = [];
+    const tIds: number[] = [];
+    const tWeights: number[] = [];
+    m.trees.forEach((t, ti) => {
+      for (let i = 0; i < t.left.length; i++) {
+        treeIds.push(ti);
+        nodeIds.push(i);
+        if (t.left[i] === -1) {
+          featureIds.push(0);
+          modes.push('LEAF');
+          values.push(0);
+          trueIds.push(0);
+          falseIds.push(0);
+          const v = t.value[i];
+          if (m.treeClass) {
+            tTree.push(ti), tNode.push(i), tIds.push(m.treeClass[ti]), tWeights.push(v[0]);
+          } else {
+            for (let k = 0; k < K; k++) tTree.push(ti), tNode.push(i), tIds.push(k), tWeights.push(v[k]);
+          }
+        } else {
+          featureIds.push(f.perm[t.feature[i]]);
+          modes.push('BRANCH_LEQ');
+          values.push(Math.fround(t.threshold[i]));
+          trueIds.push(t.left[i]);
+          falseIds.push(t.right[i]);
+        }
+      }
+    });
+    const attrs: Record<string, AttrValue | FloatAttr> = {
+      n_targets: K,
+      aggregate_function: m.aggregate === 'average' ? 'AVERAGE' : 'SUM',
+      post_transform: 'NONE',
+      nodes_treeids: { ints: treeIds },
+      nodes_nodeids: { ints: nodeIds },
+      nodes_featureids: { ints: featureIds },
+      nodes_modes: modes,
+      nodes_values: { floats: values },
+      nodes_truenodeids: { ints: trueIds },
+      nodes_falsenodeids: { ints: falseIds },
+      target_treeids: { ints: tTree },
+      target_nodeids: { ints: tNode },
+      target_ids: { ints: tIds },
+      target_weights: { floats: tWeights },
+    };
+    if (m.base.length > 0) attrs.base_values = { floats: m.base };
+    return g.node('TreeEnsembleRegressor', [f.X], 'trees', attrs, ML_DOMAIN);
+  }
+
+  /** P [N,C] for classification, prediction [N,1] for regression. */
+  single(s: SinglePipeline): string {
+    const g = this.g;
+    const raw = this.model(s, this.features(s));
+    if (!isClassification(this.p)) return raw;
+    const K = modelOutputs(s.model);
+    if (s.post === 'softmax') return g.node('Softmax', [raw], 'softmax', { axis: 1 });
+    if (s.post === 'none' && K > 1) return raw;
+    const p1 = s.post === 'logistic' ? g.node('Sigmoid', [raw], 'p1') : raw;
+    const one = this.once('const:one', () => g.constFloat('one', [1], []));
+    const p0 = g.node('Sub', [one, p1], 'p0');
+    return g.node('Concat', [p0, p1], 'proba', { axis: 1 });
+  }
+
+  build(): string {
+    const members = singleMembers(this.p);
+    if (members.length === 1) return this.single(members[0].pipeline);
+    const W = members.reduce((a, m) => a + m.weight, 0);
+    const parts = members.map((m, i) => {
+      const out = this.single(m.pipeline);
+      return this.g.node('Mul', [out, this.g.constFloat(`w${i}`, [m.weight / W], [])], 'weighted');
+    });
+    return this.g.node('Sum', parts, 'ensemble');
+  }
+}
+
+function scaleFactor(std: number | undefined, scaled: boolean): number {
+  if (!scaled || std === undefined || !Number.isFinite(std) || std === 0) return 1;
+  return 1 / std;
+}
+
+/** Serializes the whole pipeline (featurization, model, ensemble) as one ONNX model. */
+export function exportOnnx(p: FittedPipeline, meta: ExportMeta = {}): Uint8Array {
+  validatePipeline(p);
+  const pg = new PipelineGraph(p);
+  const g = pg.g;
+  const out = pg.build();
+  const classification = isClassification(p);
+  const outputs: onnx.IValueInfoProto[] = [];
+  if (classification) {
+    g.bindOutput(out, OUTPUT_PROBABILITIES);
+    const idx = g.node('ArgMax', [OUTPUT_PROBABILITIES], 'argmax', { axis: 1, keepdims: 0 });
+    const classes = g.constString('classes', p.classes, [p.classes.length]);
+    g.bindOutput(g.node('Gather', [classes, idx], 'label', { axis: 0 }), OUTPUT_LABEL);
+    outputs.push(tensorValueInfo(OUTPUT_LABEL, DT.STRING, ['N']));
+    outputs.push(tensorValueInfo(OUTPUT_PROBABILITIES, DT.FLOAT, ['N', p.classes.length]));
+  } else {
+    const shape = g.constInt64('flat', [-1], [1]);
+    g.bindOutput(g.node('Reshape', [out, shape], 'prediction'), OUTPUT_LABEL);
+    outputs.push(tensorValueInfo(OUTPUT_LABEL, DT.FLOAT, ['N']));
+  }
+
+  const metadata: Record<string, string> = {
+    classes: JSON.stringify(classification ? p.classes : []),
+    task: p.task,
+    target: p.target,
+    inputs: JSON.stringify(p.inputs.map((c) => ({ name: c.name, kind: c.kind }))),
+    learner: p.body.kind === 'single' ? p.body.learner : 'ensemble',
+    pipeline_format: String(p.formatVersion),
+  };
+  if (meta.version !== undefined) metadata.version = String(meta.version);
+  for (const [k, v] of Object.entries(meta.extra ?? {})) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
+
+  const model: onnx.IModelProto = {
+    irVersion: IR_VERSION,
+    opsetImport: [
+      { domain: '', version: OPSET },
+      { domain: ML_DOMAIN, version: ML_OPSET },
+    ],
+    producerName: PRODUCER_NAME,
+    producerVersion: PRODUCER_VERSION,
+    domain: 'ai.mlops.automl',
+    modelVersion: typeof meta.version === 'number' && Number.isInteger(meta.version) ? meta.version : 1,
+    docString: meta.docString ?? '',
+    graph: {
+      name: meta.name ?? 'automl_pipeline',
+      node: g.nodes,
+      initializer: g.initializers,
+      input: p.inputs.map((c) => tensorValueInfo(c.name, c.kind === 'numeric' ? DT.FLOAT : DT.STRING, ['N', 1])),
+      output: outputs,
+    },
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  };
+  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+}
