@@ -1,0 +1,9 @@
+/**
+ * Providers the CLI starts besides the built-in HTTP and blob triggers. The Durable engine adds itself
+ * here (this is the only file of the host it edits).
+ */
+import type { Provider } from './provider';
+
+export function builtInProviders(): Provider[] {
+  return [];
+}
