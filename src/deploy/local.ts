@@ -1,0 +1,379 @@
+/**
+ * The local deployment target: each deployment is its own Node process (endpoint-server.js) serving
+ * the ONNX model on a loopback port. This target spawns, tracks and stops those processes by PID and
+ * keeps their records in Table storage, so a restarted host brings them back (restore()).
+ *
+ * Ownership: a child reads its configuration (keys included) from stdin and exits when stdin closes,
+ * so endpoint processes never outlive the host that started them. A process found alive at restore
+ * time is adopted only if its GET / answers with the instance id written in its record.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { containerClient } from '../storage/clients';
+import { inputSchemaFromOnnx } from '../scoring/schema';
+import { ScoringError } from '../scoring/errors';
+import { EndpointConfig, ModelLocation } from './endpoint';
+import { DeploymentKeys, generateKeys } from './keys';
+import { DeploymentRecord, DeploymentStore, publicView } from './store';
+import {
+  Deployment,
+  DEPLOYMENT_NAME,
+  DeployError,
+  DeploymentSpec,
+  DeploymentTarget,
+  defaultModelSource,
+  ModelSource,
+  RetireOptions,
+} from './target';
+
+export interface LocalTargetOptions {
+  /** Storage holding the `deployments` table and the `registry` container. */
+  connectionString: string;
+  tableName?: string;
+  /** Interface the endpoints listen on. */
+  host?: string;
+  readyTimeoutMs?: number;
+  /** Default drain time of retire(): longer than the proxy's champion cache. */
+  drainMs?: number;
+  /** Grace for in-flight requests after SIGTERM before SIGKILL. */
+  stopTimeoutMs?: number;
+  endpoint?: Pick<EndpointConfig, 'maxBodyBytes' | 'maxRows' | 'threads'>;
+  /** Receives the endpoints' stderr lines and the target's own notes (never keys). */
+  log?: (level: 'info' | 'warning' | 'error', message: string) => void;
+  /** Path of the compiled endpoint-server.js (default: found next to this module in dist/). */
+  serverScript?: string;
+}
+
+interface Running {
+  pid: number;
+  child?: ChildProcess;
+  instanceId: string;
+  port: number;
+  exited: Promise<void>;
+  stopping: boolean;
+}
+
+/** dist/src/deploy/endpoint-server.js, whether this module runs compiled or from source (ts-jest). */
+export function endpointServerScript(): string {
+  const here = __filename.endsWith('.ts') ? path.resolve(__dirname, '..', '..', 'dist', 'src', 'deploy') : __dirname;
+  return path.join(here, 'endpoint-server.js');
+}
+
+/** The environment of an endpoint process: the host's, minus anything secret-looking and any ENDPOINT_* config. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/KEY|SECRET|TOKEN|PASSWORD|CONNECTION|AzureWebJobs|^ENDPOINT_/i.test(k)) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+const pidAlive = (pid: number): boolean => {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class LocalDeploymentTarget implements DeploymentTarget {
+  readonly store: DeploymentStore;
+  private readonly running = new Map<string, Running>();
+  private readonly opts: Required<Pick<LocalTargetOptions, 'host' | 'readyTimeoutMs' | 'drainMs' | 'stopTimeoutMs'>> & LocalTargetOptions;
+
+  constructor(opts: LocalTargetOptions) {
+    this.opts = { host: '127.0.0.1', readyTimeoutMs: 30000, drainMs: 2000, stopTimeoutMs: 15000, ...opts };
+    this.store = new DeploymentStore(opts.connectionString, opts.tableName);
+  }
+
+  private log(level: 'info' | 'warning' | 'error', message: string): void {
+    this.opts.log?.(level, message);
+  }
+
+  async deploy(spec: DeploymentSpec): Promise<Deployment> {
+    if (typeof spec.name !== 'string' || !DEPLOYMENT_NAME.test(spec.name)) {
+      throw new DeployError(400, 'invalid_name', 'a deployment name has 1-63 letters, digits or dashes and starts with a letter or digit');
+    }
+    if (!spec.modelName || spec.modelVersion === undefined || spec.modelVersion === '') {
+      throw new DeployError(400, 'invalid_spec', 'modelName and modelVersion are required');
+    }
+    const existing = await this.store.get(spec.name);
+    if (existing && existing.status !== 'retired' && existing.status !== 'failed') {
+      throw new DeployError(409, 'deployment_exists', `deployment '${spec.name}' exists and is ${existing.status}`);
+    }
+    const source = spec.model ?? defaultModelSource(spec.modelName, spec.modelVersion);
+    const bytes = await this.loadModel(source);
+    let schema;
+    try {
+      schema = inputSchemaFromOnnx(bytes, spec.hints);
+    } catch (err) {
+      if (err instanceof ScoringError) throw new DeployError(422, err.code, err.message);
+      throw err;
+    }
+    const now = new Date().toISOString();
+    const record: DeploymentRecord = {
+      name: spec.name,
+      modelName: spec.modelName,
+      modelVersion: String(spec.modelVersion),
+      status: 'starting',
+      url: '',
+      port: 0,
+      pid: 0,
+      champion: false,
+      createdAt: now,
+      updatedAt: now,
+      target: 'local',
+      schema,
+      model: source,
+      keys: generateKeys(),
+      instanceId: randomUUID(),
+      hints: spec.hints,
+    };
+    await this.store.create(record, existing?.etag);
+    try {
+      const proc = await this.startProcess(record, bytes, 0);
+      await this.store.update(record.name, { status: 'running', port: proc.port, pid: proc.pid, url: this.urlOf(proc.port), error: '' });
+    } catch (err) {
+      await this.stopProcess(record.name).catch(() => undefined);
+      await this.store.update(record.name, { status: 'failed', pid: 0, url: '', error: (err as Error).message }).catch(() => undefined);
+      throw err instanceof DeployError ? err : new DeployError(500, 'deploy_failed', `deployment '${record.name}' did not start: ${(err as Error).message}`);
+    }
+    this.log('info', `deployment ${record.name} (${record.modelName} v${record.modelVersion}) running on ${this.urlOf(this.running.get(record.name)!.port)}`);
+    return (await this.get(record.name))!;
+  }
+
+  async retire(name: string, opts: RetireOptions = {}): Promise<void> {
+    const rec = await this.store.get(name);
+    if (!rec) throw new DeployError(404, 'deployment_not_found', `no deployment '${name}'`);
+    if (rec.status === 'retired') return;
+    if (rec.champion) {
+      if (!opts.force) throw new DeployError(409, 'is_champion', `deployment '${name}' is the champion; promote another one first`);
+      await this.store.clearChampion(name);
+    }
+    await this.store.update(name, { status: 'draining' });
+    const drainMs = opts.drainMs ?? this.opts.drainMs;
+    if (drainMs > 0) await sleep(drainMs);
+    await this.stopProcess(name, rec);
+    await this.store.update(name, { status: 'retired', pid: 0, url: '', keys: { primary: '', secondary: '' } });
+    this.log('info', `deployment ${name} retired`);
+  }
+
+  async list(): Promise<Deployment[]> {
+    return (await this.store.list()).map(publicView);
+  }
+
+  async get(name: string): Promise<Deployment | undefined> {
+    const r = await this.store.get(name);
+    return r ? publicView(r) : undefined;
+  }
+
+  async keys(name: string): Promise<DeploymentKeys> {
+    const r = await this.store.get(name);
+    if (!r || r.status === 'retired') throw new DeployError(404, 'deployment_not_found', `no active deployment '${name}'`);
+    return { ...r.keys };
+  }
+
+  async restore(): Promise<Deployment[]> {
+    const restored: Deployment[] = [];
+    for (const rec of await this.store.list()) {
+      if (rec.status === 'draining') {
+        // The host stopped half-way through a retirement: finish it.
+        await this.stopProcess(rec.name, rec).catch(() => undefined);
+        await this.store.update(rec.name, { status: 'retired', pid: 0, url: '', keys: { primary: '', secondary: '' } });
+        continue;
+      }
+      if (rec.status !== 'running' && rec.status !== 'starting') continue;
+      try {
+        const mine = this.running.get(rec.name);
+        if (mine && pidAlive(mine.pid)) {
+          restored.push(publicView(rec));
+          continue;
+        }
+        if (await this.adopt(rec)) {
+          this.log('info', `deployment ${rec.name}: adopted running process ${rec.pid}`);
+        } else {
+          const bytes = await this.loadModel(rec.model);
+          const instanceId = randomUUID();
+          const fresh = { ...rec, instanceId };
+          let proc: Running;
+          try {
+            proc = await this.startProcess(fresh, bytes, rec.port);
+          } catch (err) {
+            // The old port may be taken meanwhile: any free port will do (the proxy reads the URL from the record).
+            proc = await this.startProcess(fresh, bytes, 0);
+          }
+          await this.store.update(rec.name, { status: 'running', port: proc.port, pid: proc.pid, url: this.urlOf(proc.port), instanceId, error: '' });
+          this.log('info', `deployment ${rec.name}: restarted as process ${proc.pid} on port ${proc.port}`);
+        }
+        restored.push((await this.get(rec.name))!);
+      } catch (err) {
+        this.log('error', `deployment ${rec.name} could not be restored: ${(err as Error).message}`);
+        await this.store.update(rec.name, { status: 'failed', pid: 0, url: '', error: `restore failed: ${(err as Error).message}` }).catch(() => undefined);
+      }
+    }
+    return restored;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((name) => this.stopProcess(name)));
+  }
+
+  /** PIDs of the endpoint processes this target currently runs (for operators and tests). */
+  pids(): Record<string, number> {
+    return Object.fromEntries([...this.running].map(([n, r]) => [n, r.pid]));
+  }
+
+  private urlOf(port: number): string {
+    return `http://${this.opts.host}:${port}`;
+  }
+
+  private async loadModel(source: ModelSource): Promise<Uint8Array> {
+    try {
+      if ('file' in source) return await fs.promises.readFile(source.file);
+      const blob = containerClient(this.opts.connectionString, source.container ?? 'registry').getBlobClient(source.blob);
+      return await blob.downloadToBuffer();
+    } catch (err) {
+      const e = err as { statusCode?: number; code?: string };
+      if (e.statusCode === 404 || e.code === 'ENOENT') {
+        throw new DeployError(404, 'model_not_found', `model not found: ${'file' in source ? path.basename(source.file) : `${source.container ?? 'registry'}/${source.blob}`}`);
+      }
+      throw err;
+    }
+  }
+
+  /** Is the recorded process still ours (same instance id on its port)? Then track it by PID. */
+  private async adopt(rec: DeploymentRecord): Promise<boolean> {
+    if (!rec.pid || !rec.port || !pidAlive(rec.pid)) return false;
+    if (!(await this.instanceAnswers(rec.port, rec.instanceId))) return false;
+    const pid = rec.pid;
+    this.running.set(rec.name, {
+      pid,
+      instanceId: rec.instanceId,
+      port: rec.port,
+      stopping: false,
+      exited: (async () => {
+        while (pidAlive(pid)) await sleep(100);
+      })(),
+    });
+    return true;
+  }
+
+  private async instanceAnswers(port: number, instanceId: string): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.urlOf(port)}/`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      return !!instanceId && res.headers.get('x-endpoint-instance') === instanceId;
+    } catch {
+      return false;
+    }
+  }
+
+  private startProcess(rec: DeploymentRecord, bytes: Uint8Array, port: number): Promise<Running> {
+    const script = this.opts.serverScript ?? endpointServerScript();
+    if (!fs.existsSync(script)) {
+      return Promise.reject(new DeployError(500, 'server_not_built', 'the endpoint server is not compiled: run `npm run build`'));
+    }
+    const model: ModelLocation = { base64: Buffer.from(bytes).toString('base64') };
+    const config: EndpointConfig = {
+      name: rec.name,
+      modelName: rec.modelName,
+      modelVersion: rec.modelVersion,
+      model,
+      keys: rec.keys,
+      hints: rec.hints,
+      host: this.opts.host,
+      port,
+      instanceId: rec.instanceId,
+      ...this.opts.endpoint,
+    };
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
+    const pid = child.pid;
+    return new Promise<Running>((resolve, reject) => {
+      let settled = false;
+      let stdoutBuf = '';
+      let stderrTail = '';
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        reject(new DeployError(500, 'deploy_failed', `${why}${stderrTail.trim() ? `: ${stderrTail.trim().slice(-500)}` : ''}`));
+      };
+      const timer = setTimeout(() => fail(`endpoint did not become ready within ${this.opts.readyTimeoutMs} ms`), this.opts.readyTimeoutMs);
+      child.stdin!.on('error', () => undefined);
+      child.stderr!.on('data', (c: Buffer) => {
+        const text = c.toString('utf8');
+        stderrTail = (stderrTail + text).slice(-4000);
+        if (settled) for (const line of text.split('\n')) if (line.trim()) this.log('warning', `[${rec.name}] ${line}`);
+      });
+      child.stdout!.on('data', (c: Buffer) => {
+        if (settled) return;
+        stdoutBuf += c.toString('utf8');
+        let nl: number;
+        while ((nl = stdoutBuf.indexOf('\n')) >= 0) {
+          const line = stdoutBuf.slice(0, nl);
+          stdoutBuf = stdoutBuf.slice(nl + 1);
+          let msg: { event?: string; port?: number } | undefined;
+          try {
+            msg = JSON.parse(line);
+          } catch {
+            continue;
+          }
+          if (msg?.event === 'ready' && typeof msg.port === 'number' && pid) {
+            settled = true;
+            clearTimeout(timer);
+            const running: Running = { pid, child, instanceId: rec.instanceId, port: msg.port, exited, stopping: false };
+            this.running.set(rec.name, running);
+            child.once('exit', (code, signal) => this.onExit(rec.name, running, code, signal));
+            return resolve(running);
+          }
+        }
+      });
+      child.once('error', (err) => fail(`endpoint process failed: ${err.message}`));
+      child.once('exit', (code, signal) => fail(`endpoint exited before it was ready (${signal ?? `code ${code}`})`));
+      child.stdin!.write(JSON.stringify(config) + '\n');
+    });
+  }
+
+  /** An endpoint that dies on its own is marked failed (a stop we asked for is not a failure). */
+  private onExit(name: string, r: Running, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.running.get(name) === r) this.running.delete(name);
+    if (r.stopping) return;
+    this.log('error', `deployment ${name}: endpoint process ${r.pid} exited unexpectedly (${signal ?? `code ${code}`})`);
+    this.store.update(name, { status: 'failed', pid: 0, url: '', error: `endpoint process exited (${signal ?? `code ${code}`})` }).catch(() => undefined);
+  }
+
+  /**
+   * Stops a deployment's process: SIGTERM (the server stops accepting, finishes in-flight requests and
+   * exits), SIGKILL after stopTimeoutMs. A process not started by this target is signalled only if it
+   * proves to be the recorded instance.
+   */
+  private async stopProcess(name: string, rec?: DeploymentRecord): Promise<void> {
+    let r = this.running.get(name);
+    if (!r && rec && (await this.adopt(rec))) r = this.running.get(name);
+    if (!r) return;
+    r.stopping = true;
+    const pid = r.pid;
+    const signal = (s: NodeJS.Signals) => {
+      try {
+        if (r!.child) r!.child.kill(s);
+        else process.kill(pid, s);
+      } catch {
+        /* already gone */
+      }
+    };
+    signal('SIGTERM');
+    const killer = setTimeout(() => signal('SIGKILL'), this.opts.stopTimeoutMs);
+    await r.exited;
+    clearTimeout(killer);
+    if (this.running.get(name) === r) this.running.delete(name);
+  }
+}
