@@ -1,0 +1,353 @@
+/**
+ * Registration of one uploaded blob: read it once as a stream (hash, parse, validate, profile, and
+ * stage the bytes), then claim a version and move the staged bytes into the immutable snapshot with a
+ * server-side copy. The outcome is always recorded: registered, rejected (final, with a stable code),
+ * or a duplicate of an existing version (same bytes).
+ *
+ * Only infrastructure failures throw (storage down, ...): the trigger may retry those, and a retry
+ * converges on the same version thanks to the content hash.
+ */
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { resolveConnectionString } from '../storage/clients';
+import { DomainEvent, EventPublisher, noopPublisher } from '../events/eventgrid';
+import { Analysis, analyzeDataset } from './analyze';
+import { DatasetRejection } from './errors';
+import { INVALID_NAME_PARTITION, datasetNameFromBlob } from './names';
+import { ClaimResult, DatasetRegistry, DatasetVersion, NewVersion, snapshotPrefix } from './registry';
+import { compareSchemas, describeDrift, SchemaDrift } from './schema';
+import { DatasetSettings } from './settings';
+
+export type RegistrationOutcome = 'registered' | 'rejected' | 'duplicate';
+
+export interface RegistrationResult {
+  outcome: RegistrationOutcome;
+  /**
+   * The version recorded (new, or the existing one for a duplicate). When outcome is 'registered'
+   * the caller starts training for it: this is the hook for the orchestration starter
+   * (instance id `train-{name}-v{version}`), which then records the run with registry.setRunId.
+   */
+  dataset: DatasetVersion;
+  /** Milliseconds spent in each phase (for logs and the bench). */
+  timings: Record<string, number>;
+}
+
+export interface RegisterInput {
+  /** Blob name inside the drop container, e.g. `bank.csv`. */
+  blobName: string;
+}
+
+export interface RegisterDeps {
+  connectionString: string;
+  settings: DatasetSettings;
+  events?: EventPublisher;
+  log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+const STAGING_PREFIX = 'staging/datasets/';
+/** uploadStream buffers: 4 MiB blocks, 2 in flight. Bounded memory whatever the file size. */
+const BLOCK = 4 * 1024 * 1024;
+const IN_FLIGHT = 2;
+
+function findTarget(metadata: Record<string, string> | undefined, fallback: string): string {
+  for (const [k, v] of Object.entries(metadata ?? {})) if (k.toLowerCase() === 'target' && v.trim() !== '') return v.trim();
+  return fallback;
+}
+
+export async function registerDataset(input: RegisterInput, deps: RegisterDeps): Promise<RegistrationResult> {
+  const { settings } = deps;
+  const events = deps.events ?? noopPublisher;
+  const log = deps.log ?? (() => undefined);
+  const timings: Record<string, number> = {};
+  let t0 = Date.now();
+  const mark = (phase: string): void => {
+    const now = Date.now();
+    timings[phase] = now - t0;
+    t0 = now;
+  };
+
+  const service = BlobServiceClient.fromConnectionString(resolveConnectionString(deps.connectionString));
+  const drop = service.getContainerClient(settings.datasetsContainer);
+  const registry = new DatasetRegistry(deps.connectionString, { table: settings.table, registryContainer: settings.registryContainer });
+  await registry.ensure();
+  const dropBlob = drop.getBlobClient(input.blobName);
+  const props = await dropBlob.getProperties();
+  const etag = props.etag!;
+  const target = findTarget(props.metadata, settings.defaultTarget);
+  const source = { container: settings.datasetsContainer, blobName: input.blobName, etag };
+  const base = {
+    sha256: null,
+    bytes: props.contentLength ?? 0,
+    rows: null,
+    columns: null,
+    target,
+    task: null,
+    delimiter: null,
+    classBalance: null,
+    schema: null,
+    drift: null,
+    source,
+    snapshot: null,
+    runId: null,
+    eventPublished: false,
+  } satisfies Partial<NewVersion>;
+
+  const name = datasetNameFromBlob(input.blobName);
+  const reject = async (datasetName: string, rejection: DatasetRejection, extra: Partial<NewVersion> = {}): Promise<RegistrationResult> => {
+    const claim = await registry.claim(datasetName, () => ({
+      ...base,
+      ...extra,
+      name: datasetName,
+      status: 'rejected',
+      reason: {
+        code: rejection.code,
+        message: rejection.message,
+        ...(rejection.line !== undefined ? { line: rejection.line } : {}),
+        ...(rejection.column !== undefined ? { column: rejection.column } : {}),
+        ...(rejection.columnName !== undefined ? { columnName: rejection.columnName } : {}),
+      },
+    }));
+    mark('record');
+    return finish(claim, 'rejected');
+  };
+
+  const finish = async (claim: ClaimResult, fresh: RegistrationOutcome): Promise<RegistrationResult> => {
+    let dataset = claim.claimed ? claim.version : claim.existing;
+    let etagNow = claim.etag;
+    const outcome: RegistrationOutcome = claim.claimed ? fresh : 'duplicate';
+    // Publish for fresh outcomes, and again for a duplicate whose event was never confirmed (a crash
+    // or publish failure last time): the event id is deterministic, so consumers can drop repeats.
+    if (events.enabled && !dataset.eventPublished && dataset.status !== 'registering') {
+      await events.publish([eventFor(dataset)]);
+      etagNow = await registry.update(dataset.name, dataset.version, { eventPublished: true }, '*');
+      dataset = { ...dataset, eventPublished: true };
+    }
+    void etagNow;
+    log(outcome === 'rejected' ? 'warn' : 'info', summary(outcome, dataset));
+    return { outcome, dataset, timings };
+  };
+
+  if (!name) {
+    return reject(
+      INVALID_NAME_PARTITION,
+      new DatasetRejection(
+        'INVALID_NAME',
+        `blob name "${input.blobName}" does not give a valid dataset name: use letters, digits, '.', '_' or '-' (max 63, no folders), e.g. bank.csv`,
+      ),
+    );
+  }
+  if ((props.contentLength ?? 0) > settings.maxBytes) {
+    return reject(name, new DatasetRejection('TOO_LARGE', `the file is ${props.contentLength} bytes, larger than ${settings.maxBytes} (DATASET_MAX_BYTES)`));
+  }
+
+  // Stage the bytes while they are analysed (stage-copy), so the blob is read exactly once.
+  const staged = settings.snapshotMode === 'stage-copy' ? registry.blobs.getBlockBlobClient(`${STAGING_PREFIX}${name}/${randomUUID()}.csv`) : undefined;
+  let staging: { stream: PassThrough; done: Promise<unknown> } | undefined;
+  if (staged) {
+    const stream = new PassThrough({ highWaterMark: BLOCK });
+    const done = staged.uploadStream(stream, BLOCK, IN_FLIGHT, { blobHTTPHeaders: { blobContentType: 'text/csv' } });
+    done.catch(() => undefined); // observed below; never an unhandled rejection
+    staging = { stream, done };
+  }
+  const sink = staging
+    ? async (chunk: Buffer): Promise<void> => {
+        if (!staging!.stream.write(chunk)) await new Promise<void>((r) => staging!.stream.once('drain', r));
+      }
+    : undefined;
+
+  const download = await dropBlob.download(0, undefined, { conditions: { ifMatch: etag } });
+  const body = download.readableStreamBody!;
+  let analysis: Analysis;
+  try {
+    analysis = await analyzeDataset(body as AsyncIterable<Buffer>, { target, limits: settings, sink });
+  } catch (err) {
+    await abortStaging(staging, staged);
+    throw err;
+  }
+  mark('read+analyze');
+
+  if (!analysis.ok) {
+    await abortStaging(staging, staged);
+    return reject(name, analysis.rejection, { sha256: analysis.sha256 ?? null, bytes: analysis.bytes });
+  }
+  if (staging) {
+    staging.stream.end();
+    await staging.done;
+    mark('stage');
+  }
+
+  const { profile, schema } = analysis;
+  let drift: SchemaDrift | null = null;
+  let claim: ClaimResult;
+  try {
+    claim = await registry.claim(name, (previous) => {
+      const prev = [...previous].reverse().find((v) => v.status === 'registered' && v.schema);
+      drift = prev ? compareSchemas(prev.schema!, schema, prev.version) : null;
+      const draft: NewVersion = {
+        ...base,
+        name,
+        status: 'registering',
+        sha256: profile.sha256,
+        bytes: profile.bytes,
+        rows: profile.rows,
+        columns: profile.columns,
+        task: profile.target.task,
+        delimiter: profile.delimiter,
+        classBalance: profile.target.classes ?? null,
+        schema,
+        drift,
+        reason: null,
+      };
+      if (drift?.hasDrift && settings.driftPolicy === 'reject') {
+        draft.status = 'rejected';
+        draft.reason = {
+          code: 'SCHEMA_DRIFT',
+          message: `schema changed against v${drift.againstVersion}: ${describeDrift(drift)} (DATASET_DRIFT_POLICY=reject)`,
+        };
+      }
+      return draft;
+    });
+  } catch (err) {
+    if (staged) await staged.deleteIfExists().catch(() => undefined);
+    throw err;
+  }
+  mark('claim');
+
+  const mine = claim.claimed ? claim.version : undefined;
+  if (!mine || mine.status === 'rejected') {
+    // Duplicate bytes, or a drift rejection: nothing to snapshot, unless the existing claim of the same
+    // bytes was abandoned half-way (a crashed registration), which this one then completes.
+    if (!claim.claimed && claim.existing.status === 'registering' && isStale(claim.existing)) {
+      return complete(claim.existing, claim.etag);
+    }
+    if (staged) await staged.deleteIfExists().catch(() => undefined);
+    return finish(claim, 'rejected');
+  }
+  return complete(mine, claim.etag);
+
+  async function complete(version: DatasetVersion, etagClaim: string): Promise<RegistrationResult> {
+    const prefix = snapshotPrefix(version.name, version.version);
+    const data = registry.blobs.getBlockBlobClient(`${prefix}data.csv`);
+    if (staged) {
+      await copyOnce(staged.url, data);
+      await staged.deleteIfExists().catch(() => undefined);
+    } else {
+      await uploadSecondPass(drop, input.blobName, etag, profile.sha256, data);
+    }
+    mark('snapshot');
+    await writeOnce(registry.blobs, `${prefix}profile.json`, JSON.stringify({ name: version.name, version: version.version, ...profile }, null, 2));
+    await writeOnce(registry.blobs, `${prefix}schema.json`, JSON.stringify(schema, null, 2));
+    const snapshot = {
+      container: settings.registryContainer,
+      data: `${prefix}data.csv`,
+      profile: `${prefix}profile.json`,
+      schema: `${prefix}schema.json`,
+    };
+    let etagDone: string;
+    try {
+      etagDone = await registry.update(version.name, version.version, { status: 'registered', snapshot }, etagClaim);
+    } catch (err) {
+      // 412: someone else completed the same claim meanwhile; theirs stands (same bytes, same result).
+      if ((err as { statusCode?: number }).statusCode !== 412) throw err;
+      const now = await registry.get(version.name, version.version);
+      return finish({ claimed: false, existing: now!.version, etag: now!.etag }, 'registered');
+    }
+    mark('record');
+    const registered: DatasetVersion = { ...version, status: 'registered', snapshot };
+    if (drift?.hasDrift) log('warn', `dataset ${version.name} v${version.version}: schema drift against v${drift.againstVersion}: ${describeDrift(drift)}`);
+    return finish({ claimed: true, version: registered, etag: etagDone }, 'registered');
+  }
+}
+
+/** A 'registering' claim nobody has touched for 5 minutes: its registration died. */
+function isStale(v: DatasetVersion): boolean {
+  return Date.now() - Date.parse(v.updatedAt) > 5 * 60 * 1000;
+}
+
+async function abortStaging(staging: { stream: PassThrough; done: Promise<unknown> } | undefined, staged: { deleteIfExists(): Promise<unknown> } | undefined): Promise<void> {
+  if (!staging) return;
+  staging.stream.destroy(new Error('registration rejected: staging aborted'));
+  await staging.done.catch(() => undefined);
+  await staged?.deleteIfExists().catch(() => undefined);
+}
+
+/** Server-side copy that never overwrites: the snapshot is immutable once written. */
+async function copyOnce(sourceUrl: string, dest: import('@azure/storage-blob').BlockBlobClient): Promise<void> {
+  try {
+    const poller = await dest.beginCopyFromURL(sourceUrl, { conditions: { ifNoneMatch: '*' } });
+    await poller.pollUntilDone();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+    // Already there (a completed earlier attempt of the same claim): keep it.
+  }
+}
+
+async function writeOnce(container: ContainerClient, path: string, text: string): Promise<void> {
+  try {
+    await container.getBlockBlobClient(path).upload(text, Buffer.byteLength(text), {
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+      conditions: { ifNoneMatch: '*' },
+    });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+  }
+}
+
+/** two-pass mode: read the drop blob again (same ETag) straight into the snapshot, checking the hash. */
+async function uploadSecondPass(
+  drop: ContainerClient,
+  blobName: string,
+  etag: string,
+  sha256: string,
+  dest: import('@azure/storage-blob').BlockBlobClient,
+): Promise<void> {
+  const { createHash } = await import('node:crypto');
+  const dl = await drop.getBlobClient(blobName).download(0, undefined, { conditions: { ifMatch: etag } });
+  const hash = createHash('sha256');
+  const pass = new PassThrough({ highWaterMark: BLOCK });
+  const body = dl.readableStreamBody!;
+  body.on('data', (c: Buffer) => hash.update(c));
+  body.pipe(pass);
+  try {
+    await dest.uploadStream(pass, BLOCK, IN_FLIGHT, { blobHTTPHeaders: { blobContentType: 'text/csv' }, conditions: { ifNoneMatch: '*' } });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+    return;
+  }
+  const got = hash.digest('hex');
+  if (got !== sha256) {
+    await dest.deleteIfExists();
+    throw new Error(`dataset blob ${blobName} changed between the two reads (sha256 ${got} != ${sha256})`);
+  }
+}
+
+function eventFor(v: DatasetVersion): DomainEvent {
+  const registered = v.status === 'registered';
+  return {
+    type: registered ? 'Mlops.DatasetRegistered' : 'Mlops.DatasetRejected',
+    subject: `datasets/${v.name}/versions/${v.version}`,
+    id: `dataset-${v.name}-v${v.version}-${v.status}`,
+    data: {
+      name: v.name,
+      version: v.version,
+      status: v.status,
+      sha256: v.sha256,
+      bytes: v.bytes,
+      rows: v.rows,
+      columns: v.columns,
+      target: v.target,
+      task: v.task,
+      classBalance: v.classBalance?.slice(0, 20) ?? null,
+      hasDrift: v.drift?.hasDrift ?? false,
+      reason: v.reason,
+      source: { container: v.source.container, blobName: v.source.blobName },
+      snapshot: v.snapshot,
+    },
+  };
+}
+
+function summary(outcome: RegistrationOutcome, v: DatasetVersion): string {
+  if (v.status === 'rejected') return `dataset ${v.name} v${v.version} ${outcome === 'duplicate' ? '(duplicate) ' : ''}rejected: ${v.reason?.code}: ${v.reason?.message}`;
+  return `dataset ${v.name} v${v.version} ${outcome}: ${v.rows} rows, ${v.columns} columns, sha256 ${v.sha256?.slice(0, 12)}`;
+}
