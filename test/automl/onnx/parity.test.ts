@@ -6,7 +6,8 @@
 import { exportOnnx } from '../../../src/automl/onnx';
 import { createOnnxScorer } from '../../../src/automl/onnx/run';
 import type { Task } from '../../../src/automl/pipeline';
-import { RowScores, scoreColumns, scorePipeline, rowsToColumns } from '../../../src/automl/score';
+import type { FittedPipeline } from '../../../src/automl/pipeline';
+import { featurize, Row, RowScores, scoreColumns, scorePipeline, rowsToColumns } from '../../../src/automl/score';
 import { ModelKind, randomPipeline, randomRows } from '../../support/pipelines';
 
 const TOL = 1e-5;
@@ -35,6 +36,25 @@ function expectParity(ts: RowScores, ort: RowScores, task: Task): void {
   expect(worst).toBeLessThanOrEqual(TOL);
 }
 
+/** How many (row, split node) pairs have the row's feature value exactly equal to the split threshold. */
+function exactThresholdHits(p: FittedPipeline, rows: Row[]): number {
+  const members = p.body.kind === 'single' ? [p.body] : p.body.members.map((m) => m.pipeline);
+  const cols = rowsToColumns(p.inputs, rows);
+  let hits = 0;
+  for (const m of members) {
+    if (m.model.type !== 'trees') continue;
+    const X = featurize(m, cols, rows.length);
+    const F = X.length / rows.length;
+    for (const t of m.model.trees) {
+      t.left.forEach((l, i) => {
+        if (l === -1) return;
+        for (let r = 0; r < rows.length; r++) if (X[r * F + t.feature[i]] === Math.fround(t.threshold[i])) hits++;
+      });
+    }
+  }
+  return hits;
+}
+
 const KINDS: (ModelKind | 'ensemble')[] = ['linear', 'gbdt', 'forest', 'ensemble'];
 const TASKS: Task[] = ['binary', 'multiclass', 'regression'];
 
@@ -45,6 +65,7 @@ describe.each(KINDS)('%s', (model) => {
       const rows = randomRows(schema, 1000, seed + 100, { missing: 0.15, unseen: 0.1 });
       const scorer = await createOnnxScorer(exportOnnx(pipeline));
       try {
+        if (model !== 'linear') expect(exactThresholdHits(pipeline, rows)).toBeGreaterThan(100); // the float32 edge is exercised
         const ts = scorePipeline(pipeline, rows);
         expectParity(ts, await scorer.scoreRows(rows), task);
         for (const row of rows.slice(0, 25)) expectParity(scorePipeline(pipeline, [row]), await scorer.scoreRows([row]), task);
