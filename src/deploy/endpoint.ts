@@ -117,6 +117,8 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
     'azureml-model-deployment': cfg.name,
   };
   let swaggerJson: string | undefined;
+  /** Set once close() began: answers carry Connection: close so clients stop reusing the socket. */
+  let draining = false;
   const swagger = (port: number) =>
     (swaggerJson ??= JSON.stringify(
       buildOpenApi(schema, {
@@ -145,6 +147,7 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
   }
 
   const server = http.createServer((req, res) => {
+    if (draining) res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = `${req.method} ${url.pathname}`;
     let work: Promise<void> | void;
@@ -194,7 +197,13 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
     schema,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        draining = true;
+        // Keep-alive sockets become idle once their in-flight request is answered: close them then.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
       }).then(() => session.release())),
   };

@@ -348,7 +348,15 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     if (this.running.get(name) === r) this.running.delete(name);
     if (r.stopping) return;
     this.log('error', `deployment ${name}: endpoint process ${r.pid} exited unexpectedly (${signal ?? `code ${code}`})`);
-    this.store.update(name, { status: 'failed', pid: 0, url: '', error: `endpoint process exited (${signal ?? `code ${code}`})` }).catch(() => undefined);
+    // Only if the record still points at this process (another owner may have retired or replaced it).
+    this.store
+      .get(name)
+      .then((rec) =>
+        rec && rec.pid === r.pid && rec.status === 'running'
+          ? this.store.update(name, { status: 'failed', pid: 0, url: '', error: `endpoint process exited (${signal ?? `code ${code}`})` })
+          : undefined,
+      )
+      .catch(() => undefined);
   }
 
   /**

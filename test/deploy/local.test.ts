@@ -1,0 +1,231 @@
+// LocalDeploymentTarget against Azurite: endpoint processes really started, tracked and stopped by PID,
+// records in the `deployments` table, the champion switched atomically, deployments restored after a restart.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { ChampionSource, promote } from '../../src/deploy/champion';
+import { LocalDeploymentTarget } from '../../src/deploy/local';
+import { DeploymentStore } from '../../src/deploy/store';
+import { DeployError } from '../../src/deploy/target';
+import { startTestAzurite } from '../support/azurite';
+import { BINARY_SPEC, buildTestModel, MULTICLASS_SPEC, SAMPLE_ROWS, writeTestModel } from './fixtures/model';
+import { requireBuiltServer } from './support';
+
+jest.setTimeout(120000);
+
+let az: Awaited<ReturnType<typeof startTestAzurite>>;
+const targets: LocalDeploymentTarget[] = [];
+let modelDir: string;
+let modelFile: string;
+
+function newTarget(): LocalDeploymentTarget {
+  const t = new LocalDeploymentTarget({ connectionString: az.connectionString, drainMs: 0, stopTimeoutMs: 5000 });
+  targets.push(t);
+  return t;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function score(url: string, key: string) {
+  const res = await fetch(`${url}/score`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ data: SAMPLE_ROWS }),
+  });
+  return { status: res.status, body: await res.json(), version: res.headers.get('x-model-version') };
+}
+
+async function expectDeployError(p: Promise<unknown>, code: string, status: number) {
+  const err = await p.then(() => undefined, (e) => e);
+  expect(err).toBeInstanceOf(DeployError);
+  expect(err).toMatchObject({ code, status });
+}
+
+beforeAll(async () => {
+  requireBuiltServer();
+  az = await startTestAzurite();
+  const container = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('registry');
+  await container.createIfNotExists();
+  await container.getBlockBlobClient('models/fixture/v1/model.onnx').uploadData(Buffer.from(buildTestModel(BINARY_SPEC)));
+  await container.getBlockBlobClient('models/fixture/v2/model.onnx').uploadData(Buffer.from(buildTestModel(MULTICLASS_SPEC)));
+  ({ dir: modelDir, file: modelFile } = writeTestModel(BINARY_SPEC));
+});
+
+afterAll(async () => {
+  for (const t of targets) await t.close();
+  await az?.stop();
+  if (modelDir) fs.rmSync(modelDir, { recursive: true, force: true });
+});
+
+describe('LocalDeploymentTarget', () => {
+  let target: LocalDeploymentTarget;
+  beforeAll(() => {
+    target = newTarget();
+  });
+
+  test('deploy from the registry blob starts a keyed endpoint process and records it', async () => {
+    const d = await target.deploy({ name: 'fixture-v1', modelName: 'fixture', modelVersion: 1 });
+    expect(d).toMatchObject({ name: 'fixture-v1', modelName: 'fixture', modelVersion: '1', status: 'running', champion: false, target: 'local' });
+    expect(alive(d.pid)).toBe(true);
+    expect(target.pids()['fixture-v1']).toBe(d.pid);
+    expect(d.url).toBe(`http://127.0.0.1:${d.port}`);
+    expect(d.schema.fields.map((f) => f.name)).toEqual(['age', 'job', 'duration']);
+    expect(d.schema.classes).toEqual(['no', 'yes']);
+    const keys = await target.keys('fixture-v1');
+    expect(keys.primary).not.toBe(keys.secondary);
+    const r = await score(d.url, keys.primary);
+    expect(r.status).toBe(200);
+    expect(r.body.result).toHaveLength(SAMPLE_ROWS.length);
+    expect((await score(d.url, keys.secondary)).status).toBe(200);
+    expect((await score(d.url, 'not-the-key-at-all')).status).toBe(401);
+  });
+
+  test('list() and get() never carry the keys', async () => {
+    const keys = await target.keys('fixture-v1');
+    const listed = JSON.stringify(await target.list());
+    expect(listed).toContain('fixture-v1');
+    expect(listed).not.toContain(keys.primary);
+    expect(listed).not.toContain(keys.secondary);
+    expect(JSON.stringify(await target.get('fixture-v1'))).not.toContain(keys.primary);
+  });
+
+  test('deploying a taken name, a missing model, a broken model or a bad name fails with a code and leaves no process', async () => {
+    const before = Object.keys(target.pids()).length;
+    await expectDeployError(target.deploy({ name: 'fixture-v1', modelName: 'fixture', modelVersion: 1 }), 'deployment_exists', 409);
+    await expectDeployError(target.deploy({ name: 'ghost', modelName: 'fixture', modelVersion: 9 }), 'model_not_found', 404);
+    const junk = path.join(modelDir, 'junk.onnx');
+    fs.writeFileSync(junk, 'this is not a model');
+    await expectDeployError(target.deploy({ name: 'junk', modelName: 'junk', modelVersion: 1, model: { file: junk } }), 'invalid_model', 422);
+    await expectDeployError(target.deploy({ name: 'bad name!', modelName: 'x', modelVersion: 1 }), 'invalid_name', 400);
+    expect(Object.keys(target.pids()).length).toBe(before);
+    expect(await target.get('ghost')).toBeUndefined();
+  });
+
+  test('promote switches the single champion atomically; the champion source follows', async () => {
+    const store = new DeploymentStore(az.connectionString);
+    const source = new ChampionSource(store, 60000);
+    expect(await source.get()).toBeUndefined();
+    await target.deploy({ name: 'fixture-v2', modelName: 'fixture', modelVersion: 2 });
+    await target.deploy({ name: 'local-file', modelName: 'fixture', modelVersion: 7, model: { file: modelFile } });
+    expect(await promote(store, 'fixture-v1')).toEqual({ champion: 'fixture-v1' });
+    expect((await source.get())?.name).toBe('fixture-v1');
+    expect(await promote(store, 'fixture-v2')).toEqual({ champion: 'fixture-v2', previous: 'fixture-v1' });
+    // The long TTL would keep fixture-v1: promote() in this process invalidates the cache.
+    const champ = await source.get();
+    expect(champ).toMatchObject({ name: 'fixture-v2', modelName: 'fixture', modelVersion: '2' });
+    expect(champ!.key).toBe((await target.keys('fixture-v2')).primary);
+    expect(champ!.schema.classes).toEqual(['high', 'low', 'mid']);
+    const champions = (await target.list()).filter((d) => d.champion).map((d) => d.name);
+    expect(champions).toEqual(['fixture-v2']);
+    await expectDeployError(promote(store, 'nope'), 'deployment_not_found', 404);
+    source.dispose();
+  });
+
+  test('concurrent promotions still leave exactly one champion', async () => {
+    const store = new DeploymentStore(az.connectionString);
+    await Promise.all([promote(store, 'fixture-v1'), promote(store, 'local-file'), promote(store, 'fixture-v2')]);
+    const champions = (await target.list()).filter((d) => d.champion);
+    expect(champions).toHaveLength(1);
+    await promote(store, 'fixture-v2');
+  });
+
+  test('the champion cannot be retired without force; a retired deployment stops its process and loses its keys', async () => {
+    await expectDeployError(target.retire('fixture-v2'), 'is_champion', 409);
+    const d = (await target.get('local-file'))!;
+    expect(alive(d.pid)).toBe(true);
+    await target.retire('local-file');
+    expect(alive(d.pid)).toBe(false);
+    expect(target.pids()['local-file']).toBeUndefined();
+    expect(await target.get('local-file')).toMatchObject({ status: 'retired', pid: 0, url: '' });
+    await expectDeployError(target.keys('local-file'), 'deployment_not_found', 404);
+    const store = new DeploymentStore(az.connectionString);
+    await expectDeployError(promote(store, 'local-file'), 'not_running', 409);
+    // Retiring twice is a no-op; a retired name can be deployed again.
+    await target.retire('local-file');
+    const again = await target.deploy({ name: 'local-file', modelName: 'fixture', modelVersion: 8, model: { file: modelFile } });
+    expect(again).toMatchObject({ status: 'running', modelVersion: '8' });
+    await target.retire('local-file');
+  });
+
+  test('retire drains: a request whose body is still arriving when the process is told to stop completes', async () => {
+    const d = await target.deploy({ name: 'drainme', modelName: 'fixture', modelVersion: 1 });
+    const keys = await target.keys('drainme');
+    const body = Buffer.from(JSON.stringify({ data: SAMPLE_ROWS }));
+    const half = Math.floor(body.length / 2);
+    const result = new Promise<{ status: number; n: number }>((resolve, reject) => {
+      const req = http.request(`${d.url}/score`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.primary}`, 'content-length': body.length },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, n: JSON.parse(text).result.length }));
+      });
+      req.on('error', reject);
+      req.write(body.subarray(0, half));
+      // The rest arrives only after SIGTERM was sent (retire with no drain wait).
+      const retiring = target.retire('drainme', { drainMs: 0 });
+      setTimeout(() => req.end(body.subarray(half)), 300);
+      retiring.catch(reject);
+    });
+    expect(await result).toEqual({ status: 200, n: SAMPLE_ROWS.length });
+    await new Promise((r) => setTimeout(r, 50));
+    while ((await target.get('drainme'))!.status !== 'retired') await new Promise((r) => setTimeout(r, 50));
+    expect(alive(d.pid)).toBe(false);
+  });
+
+  test('a second target adopts live processes by instance id and can stop them by PID', async () => {
+    const other = newTarget();
+    const d = (await target.get('fixture-v1'))!;
+    const restored = await other.restore();
+    expect(restored.map((x) => x.name).sort()).toEqual(['fixture-v1', 'fixture-v2']);
+    expect(other.pids()['fixture-v1']).toBe(d.pid); // adopted, not restarted
+    await other.retire('fixture-v1');
+    expect(alive(d.pid)).toBe(false);
+    expect((await target.get('fixture-v1'))!.status).toBe('retired');
+  });
+
+  test('after a host stop, restore() restarts the running deployments with the same keys and champion', async () => {
+    const before = (await target.get('fixture-v2'))!;
+    const keys = await target.keys('fixture-v2');
+    await target.close();
+    expect(alive(before.pid)).toBe(false);
+    expect((await target.get('fixture-v2'))!.status).toBe('running'); // the record keeps the desired state
+    const next = newTarget();
+    const restored = await next.restore();
+    expect(restored.map((d) => d.name)).toEqual(['fixture-v2']);
+    const after = restored[0];
+    expect(after.pid).not.toBe(before.pid);
+    expect(alive(after.pid)).toBe(true);
+    expect(after.champion).toBe(true);
+    const r = await score(after.url, keys.primary);
+    expect(r.status).toBe(200);
+    expect(r.version).toBe('2');
+    // Restoring again is idempotent: no second process.
+    await next.restore();
+    expect(next.pids()['fixture-v2']).toBe(after.pid);
+  });
+
+  test('an endpoint process that dies on its own is marked failed', async () => {
+    const t = newTarget();
+    const d = await t.deploy({ name: 'crashy', modelName: 'fixture', modelVersion: 1 });
+    process.kill(d.pid, 'SIGKILL');
+    const deadline = Date.now() + 10000;
+    let status = '';
+    while (Date.now() < deadline && status !== 'failed') {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await t.get('crashy'))!.status;
+    }
+    expect(status).toBe('failed');
+    expect((await t.get('crashy'))!.error).toMatch(/SIGKILL/);
+  });
+});
