@@ -1,0 +1,195 @@
+// `azd up` entry point: one resource group with the MLOps function app (Flex Consumption), its
+// storage, Event Grid, monitoring and an Azure ML workspace for AutoML and online endpoints.
+// Modelled on Azure-Samples/functions-quickstart-typescript-azd and
+// durable-functions-quickstart-typescript-azd, with plain resources instead of registry modules so
+// every module is in this folder.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; used to name the resource group and derive a unique token.')
+param environmentName string
+
+@minLength(1)
+@description('Primary location for all resources. Must offer Flex Consumption and Azure ML.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the developer running azd (AZURE_PRINCIPAL_ID); gets data access for testing. Empty to skip.')
+param principalId string = ''
+
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param principalType string = 'User'
+
+param resourceGroupName string = ''
+
+@allowed([512, 2048, 4096])
+@description('Flex Consumption instance memory (MB). AutoML runs in Azure ML, so the app itself stays light.')
+param functionInstanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+param functionMaximumInstanceCount int = 40
+
+@description('VM size of the Azure ML compute cluster that runs AutoML trials.')
+param amlComputeVmSize string = 'Standard_DS3_v2'
+
+@minValue(1)
+@maxValue(100)
+@description('Maximum nodes of the AutoML compute cluster (it scales to zero when idle).')
+param amlComputeMaxNodes int = 4
+
+@allowed(['Dedicated', 'LowPriority'])
+param amlComputeVmPriority string = 'Dedicated'
+
+var abbrs = loadJsonContent('./abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+
+// Names the app relies on (ARCHITECTURE.md contracts).
+var datasetsContainerName = 'datasets'
+var registryContainerName = 'registry'
+var appTables = ['datasets', 'models', 'deployments', 'runs']
+
+var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
+var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
+var amlComputeName = '${abbrs.machineLearningServicesComputeCPU}automl'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module apiIdentity 'core/identity/user-assigned-identity.bicep' = {
+  name: 'apiIdentity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'core/storage/storage-account.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    containers: [deploymentStorageContainerName, datasetsContainerName, registryContainerName]
+    tables: appTables
+  }
+}
+
+module monitoring 'core/monitor/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module eventsTopic 'core/eventgrid/custom-topic.bicep' = {
+  name: 'eventsTopic'
+  scope: rg
+  params: {
+    name: '${abbrs.eventGridDomainsTopics}mlops-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module datasetsSystemTopic 'core/eventgrid/storage-system-topic.bicep' = {
+  name: 'datasetsSystemTopic'
+  scope: rg
+  params: {
+    name: '${abbrs.eventGridSystemTopics}datasets-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountId: storage.outputs.resourceId
+  }
+}
+
+module ml 'core/ml/workspace.bicep' = {
+  name: 'ml'
+  scope: rg
+  params: {
+    workspaceName: '${abbrs.machineLearningServicesWorkspaces}${resourceToken}'
+    keyVaultName: '${abbrs.keyVaultVaults}${resourceToken}'
+    storageAccountName: '${abbrs.storageStorageAccounts}ml${resourceToken}'
+    containerRegistryName: '${abbrs.containerRegistryRegistries}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}ml-${resourceToken}'
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    computeName: amlComputeName
+    computeVmSize: amlComputeVmSize
+    computeMaxNodes: amlComputeMaxNodes
+    computeVmPriority: amlComputeVmPriority
+    location: location
+    tags: tags
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    identityId: apiIdentity.outputs.resourceId
+    identityClientId: apiIdentity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentStorageContainerName: deploymentStorageContainerName
+    datasetsContainerName: datasetsContainerName
+    registryContainerName: registryContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    eventGridTopicEndpoint: eventsTopic.outputs.endpoint
+    amlWorkspaceName: ml.outputs.workspaceName
+    amlComputeName: ml.outputs.computeName
+    instanceMemoryMB: functionInstanceMemoryMB
+    maximumInstanceCount: functionMaximumInstanceCount
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    eventGridTopicName: eventsTopic.outputs.name
+    amlWorkspaceName: ml.outputs.workspaceName
+    amlStorageAccountName: ml.outputs.storageAccountName
+    managedIdentityPrincipalId: apiIdentity.outputs.principalId
+    userPrincipalId: principalId
+    userPrincipalType: principalType
+  }
+}
+
+// Outputs become azd environment values (`azd env get-values`) and reach the hooks.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output DATASETS_CONTAINER_NAME string = datasetsContainerName
+output DATASETS_SYSTEM_TOPIC_NAME string = datasetsSystemTopic.outputs.name
+output EVENTGRID_TOPIC_ENDPOINT string = eventsTopic.outputs.endpoint
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString
+output AZUREML_SUBSCRIPTION_ID string = subscription().subscriptionId
+output AZUREML_RESOURCE_GROUP string = rg.name
+output AZUREML_WORKSPACE string = ml.outputs.workspaceName
+output AZUREML_COMPUTE string = ml.outputs.computeName
