@@ -592,6 +592,11 @@ export function checkDatasetWebhook(root: string, functionName = 'registerDatase
     problems.push('main.bicep: the datasets system topic is not on the app storage account');
   }
   if (!/var\s+datasetsContainerName\s*=\s*'datasets'/.test(main.code)) problems.push("main.bicep: datasetsContainerName is not 'datasets'");
+  const containers = objectProperty(main.modules.find((m) => m.symbol === 'storage')?.body ?? '{}', 'params');
+  const created = containers ? objectProperty(containers, 'containers') ?? '' : '';
+  for (const c of ['datasetsContainerName', 'registryContainerName']) {
+    if (!new RegExp(`\\b${c}\\b`).test(created)) problems.push(`main.bicep: the storage module does not create the ${c} container`);
+  }
   return problems;
 }
 

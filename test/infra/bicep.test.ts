@@ -250,6 +250,12 @@ describe('dataset Event Grid webhook', () => {
     expect(problemsAfterEdit(checkDatasetWebhook, 'infra/app/dataset-events.bicep', "'Microsoft.Storage.BlobCreated'", "'Microsoft.Storage.BlobDeleted'")).toEqual([expect.stringMatching(/BlobCreated only/)]);
   });
 
+  test('fails when the datasets container is not created', () => {
+    expect(problemsAfterEdit(checkDatasetWebhook, 'infra/main.bicep', 'containers: [deploymentStorageContainerName, datasetsContainerName, registryContainerName]', 'containers: [deploymentStorageContainerName, registryContainerName]')).toEqual([
+      expect.stringMatching(/does not create the datasetsContainerName container/),
+    ]);
+  });
+
   test('fails when the key is not the blobs_extension system key', () => {
     expect(problemsAfterEdit(checkDatasetWebhook, 'infra/app/dataset-events.bicep', 'systemKeys.blobs_extension', 'functionKeys.default')).toEqual([expect.stringMatching(/webhook URL/)]);
   });
