@@ -110,7 +110,12 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
           properties: {
             columns: { type: 'array', items: { type: 'string', enum: schema.target ? [...names, schema.target] : names } },
             index: { type: 'array', items: {} },
-            data: { type: 'array', minItems: 1, maxItems: maxRows, items: { type: 'array', items: { nullable: true } } },
+            data: {
+              type: 'array',
+              minItems: 1,
+              maxItems: maxRows,
+              items: { type: 'array', description: 'One value (number, string or null) per column, in column order.', items: {} },
+            },
           },
         },
       },
