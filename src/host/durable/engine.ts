@@ -1,0 +1,871 @@
+/**
+ * The orchestration and activity dispatchers. One episode of an instance:
+ *   1. take the instance's queued messages (held under a renewed lease);
+ *   2. finish the previous episode's post-commit work if a crash interrupted it (outbox, status row);
+ *   3. drop messages history already contains (redeliveries, duplicate activity results);
+ *   4. run the orchestrator through the SDK on history + new events, replay its actions for new work;
+ *   5. commit history + outbox atomically; 6. send the outbox, write the status row, clear the marker;
+ *   7. delete the messages.
+ * A crash before 5 re-runs the episode; after 5 the messages are redelivered, found in history and
+ * dropped, and 6 is redone. Activities run at least once; their results are applied once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HostLogger } from '../provider';
+import {
+  completedIds,
+  event,
+  EventType,
+  FailureDetails,
+  HistoryEvent,
+  isTerminal,
+  ORCHESTRATION_STATUS_NUMBER,
+  RuntimeStatus,
+  scheduledIds,
+} from './history';
+import { Lease } from './lease';
+import type { ControlMessage, InstanceStatus, Outbound, WorkItemMessage } from './messages';
+import { OrchestratorAction, replayActions, TaskFailure } from './replayer';
+import { DurableStore, EpisodeRecord, isConflict, Sentinel } from './store';
+
+/** The orchestrator's answer (OrchestratorState as the SDK serializes it). */
+export interface OrchestratorState {
+  isDone: boolean;
+  actions: OrchestratorAction[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+  schemaVersion?: number;
+}
+
+export type OrchestratorOutcome =
+  | { ok: true; state: OrchestratorState }
+  | { ok: false; error: string; failure: FailureDetails; state?: OrchestratorState };
+
+export type ActivityOutcome = { ok: true; result: string | null } | { ok: false; failure: TaskFailure };
+
+/** How the engine runs functions (the provider maps this onto the host's invoke()). */
+export interface FunctionRunner {
+  isOrchestrator(name: string): boolean;
+  isActivity(name: string): boolean;
+  /** Canonical registered name (function names are case-insensitive). */
+  canonicalName(name: string): string;
+  runOrchestrator(name: string, binding: Record<string, unknown>, instanceId: string): Promise<OrchestratorOutcome>;
+  runActivity(name: string, input: string | null, instanceId: string): Promise<ActivityOutcome>;
+}
+
+export interface EngineOptions {
+  hubName: string;
+  maxConcurrentActivities: number;
+  maxConcurrentOrchestrations: number;
+  /** Lease of a held control message (renewed while held). */
+  controlVisibilitySec: number;
+  /** Lease of an activity work item (renewed while the activity runs). */
+  workItemVisibilitySec: number;
+  /** Longest wait between two polls of an idle queue. */
+  maxPollingIntervalMs: number;
+  /** Test-only crash point, see crashIfAt(). */
+  crashAt?: string;
+  /** Values the extension passes in the orchestration trigger binding. */
+  longRunningTimerIntervalDuration: string;
+  maximumShortTimerDuration: string;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: Omit<EngineOptions, 'hubName'> = {
+  maxConcurrentActivities: 10,
+  maxConcurrentOrchestrations: 10,
+  controlVisibilitySec: 30,
+  workItemVisibilitySec: 30,
+  maxPollingIntervalMs: 1000,
+  longRunningTimerIntervalDuration: '3.00:00:00',
+  maximumShortTimerDuration: '6.00:00:00',
+};
+
+class Semaphore {
+  private waiters: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+  }
+  release(): void {
+    const w = this.waiters.shift();
+    if (w) w();
+    else this.free++;
+  }
+  get available(): number {
+    return this.free;
+  }
+}
+
+/** Wakes a sleeping poll loop early. */
+class Signal {
+  private waiter: (() => void) | undefined;
+  private pending = false;
+  notify(): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w();
+    } else this.pending = true;
+  }
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.waiter = undefined;
+        resolve();
+      }, ms);
+      this.waiter = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}
+
+interface CachedHistory {
+  etag: string;
+  historyKey: string;
+  events: HistoryEvent[];
+}
+
+interface Session {
+  pending: Lease<ControlMessage>[];
+}
+
+function failureFromError(err: unknown): FailureDetails {
+  const e = err as Error;
+  return {
+    ErrorType: e?.name || 'Error',
+    ErrorMessage: e?.message ?? String(err),
+    StackTrace: e?.stack,
+    IsNonRetriable: false,
+  };
+}
+
+function parseJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined || text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export class DurableEngine {
+  private running = false;
+  private readonly controlSignal = new Signal();
+  private readonly workSignal = new Signal();
+  private readonly orchestrationSlots: Semaphore;
+  private readonly activitySlots: Semaphore;
+  private readonly sessions = new Map<string, Session>();
+  private readonly sessionDone = new Map<string, Promise<void>>();
+  private readonly cache = new Map<string, CachedHistory>();
+  private readonly loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly crashCounts = new Map<string, number>();
+  private readonly timerWakeups = new Set<NodeJS.Timeout>();
+  /** Counters for benchmarks and diagnostics. */
+  readonly stats = { episodes: 0, activities: 0, droppedDuplicates: 0 };
+
+  constructor(
+    readonly store: DurableStore,
+    readonly runner: FunctionRunner,
+    readonly options: EngineOptions,
+    private readonly logger: HostLogger,
+  ) {
+    this.orchestrationSlots = new Semaphore(Math.max(1, options.maxConcurrentOrchestrations));
+    this.activitySlots = new Semaphore(Math.max(1, options.maxConcurrentActivities));
+  }
+
+  async start(): Promise<void> {
+    await this.store.init();
+    this.running = true;
+    // Finish the post-commit work of episodes a crash interrupted, without waiting for redelivery.
+    for (const id of await this.store.sentinelsWithPendingOutbox()) this.enqueueSession(id, []);
+    this.loops.push(this.controlLoop(), this.activityLoop());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.controlSignal.notify();
+    this.workSignal.notify();
+    for (const t of this.timerWakeups) clearTimeout(t);
+    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.sessionDone.values()]);
+  }
+
+  /** A message was sent that a poll loop should see now rather than after its backoff. */
+  wakeControl(at?: Date): void {
+    if (!at || at.getTime() <= Date.now()) {
+      this.controlSignal.notify();
+      return;
+    }
+    const t = setTimeout(() => {
+      this.timerWakeups.delete(t);
+      this.controlSignal.notify();
+    }, Math.min(at.getTime() - Date.now() + 50, 2 ** 31 - 1));
+    t.unref();
+    this.timerWakeups.add(t);
+  }
+
+  wakeWorkItems(): void {
+    this.workSignal.notify();
+  }
+
+  /** Test-only: DURABLE_TEST_CRASH_AT=point[@n] kills the process the n-th time it reaches `point`. */
+  private crashIfAt(point: string): void {
+    const spec = this.options.crashAt;
+    if (!spec) return;
+    const [name, nth] = spec.split('@');
+    if (name !== point) return;
+    const count = (this.crashCounts.get(point) ?? 0) + 1;
+    this.crashCounts.set(point, count);
+    if (count >= Number(nth || 1)) {
+      this.logger.log('warning', `Durable test crash point '${point}' reached: killing the process.`);
+      process.kill(process.pid, 'SIGKILL');
+    }
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  private async sleep(signal: Signal, ms: number): Promise<void> {
+    await signal.wait(ms);
+  }
+
+  // ---- control queue ---------------------------------------------------------------------------
+
+  private async controlLoop(): Promise<void> {
+    let backoff = 10;
+    while (this.running) {
+      let got = 0;
+      try {
+        const held = [...this.sessions.values()].reduce((n, s) => n + s.pending.length, 0);
+        if (held < 512) {
+          const msgs = await this.store.receive<ControlMessage>(this.store.control, 32, this.options.controlVisibilitySec);
+          got = msgs.length;
+          for (const m of msgs) await this.dispatchControl(m);
+        }
+      } catch (err) {
+        if (this.running) this.logger.log('warning', `Durable control queue poll failed: ${(err as Error).message}`);
+      }
+      if (got === 0) {
+        await this.sleep(this.controlSignal, backoff);
+        backoff = Math.min(backoff * 2, this.options.maxPollingIntervalMs);
+      } else backoff = 10;
+    }
+  }
+
+  private async dispatchControl(m: { messageId: string; popReceipt: string; dequeueCount: number; body: ControlMessage }): Promise<void> {
+    const msg = m.body;
+    if (!msg || typeof msg.instanceId !== 'string' || !msg.event) {
+      await this.store.deleteMessage(this.store.control, m);
+      return;
+    }
+    // A timer further away than a queue message can wait surfaces early: send it on again.
+    if (msg.event.EventType === EventType.TimerFired && msg.event.FireAt) {
+      const fireAt = new Date(msg.event.FireAt);
+      if (fireAt.getTime() > Date.now() + 1000) {
+        await this.store.sendControl({ ...msg }, fireAt);
+        await this.store.deleteMessage(this.store.control, m);
+        return;
+      }
+    }
+    const lease = new Lease(this.store, this.store.control, m, this.options.controlVisibilitySec);
+    this.enqueueSession(msg.instanceId, [lease]);
+  }
+
+  private enqueueSession(instanceId: string, leases: Lease<ControlMessage>[]): void {
+    const existing = this.sessions.get(instanceId);
+    if (existing) {
+      existing.pending.push(...leases);
+      return;
+    }
+    const session: Session = { pending: [...leases] };
+    this.sessions.set(instanceId, session);
+    const done = this.runSession(instanceId, session).finally(() => {
+      this.sessions.delete(instanceId);
+      this.sessionDone.delete(instanceId);
+    });
+    this.sessionDone.set(instanceId, done);
+  }
+
+  private async runSession(instanceId: string, session: Session): Promise<void> {
+    let first = true;
+    while (first || session.pending.length > 0) {
+      first = false;
+      const batch = session.pending.splice(0);
+      if (!this.running) {
+        batch.forEach((l) => l.release());
+        continue;
+      }
+      try {
+        await this.processBatch(instanceId, batch);
+      } catch (err) {
+        this.cache.delete(instanceId);
+        const conflict = isConflict(err);
+        this.logger.log(conflict ? 'warning' : 'error', `Durable episode for instance '${instanceId}' failed: ${(err as Error).message}`, {
+          instanceId,
+        });
+        // Let the messages come back after a short pause and try again.
+        await Promise.all(batch.map((l) => l.abandon(conflict ? 0 : 2)));
+      }
+    }
+  }
+
+  private async loadHistory(instanceId: string, sentinel: Sentinel): Promise<HistoryEvent[]> {
+    const cached = this.cache.get(instanceId);
+    if (cached && cached.etag === sentinel.etag && cached.historyKey === sentinel.historyKey) return cached.events;
+    const episodes = await this.store.readEpisodes(instanceId, sentinel.historyKey);
+    return episodes.flatMap((e) => e.events);
+  }
+
+  /** Sends an episode's outbox, writes the status row, then clears the pending marker. */
+  private async flush(instanceId: string, sentinel: Sentinel, rec: EpisodeRecord): Promise<Sentinel> {
+    const queue = [...rec.outbound];
+    const workers = Array.from({ length: Math.min(16, queue.length) }, async () => {
+      for (let o = queue.shift(); o; o = queue.shift()) await this.store.send(o);
+    });
+    await Promise.all([...workers, this.store.upsertInstance(rec.instance)]);
+    this.crashIfAt('afterOutbox');
+    let hasWork = false;
+    for (const o of rec.outbound) {
+      if (o.queue === 'workitems') hasWork = true;
+      else this.wakeControl(o.visibleAt ? new Date(o.visibleAt) : undefined);
+    }
+    if (hasWork) this.wakeWorkItems();
+    const cleared: Sentinel = { ...sentinel, pendingEpisode: -1 };
+    cleared.etag = await this.store.updateSentinel(instanceId, cleared);
+    return cleared;
+  }
+
+  private async processBatch(instanceId: string, batch: Lease<ControlMessage>[]): Promise<void> {
+    let sentinel = await this.store.readSentinel(instanceId);
+    let history: HistoryEvent[] = sentinel ? await this.loadHistory(instanceId, sentinel) : [];
+
+    if (sentinel && sentinel.pendingEpisode >= 0) {
+      const rec = await this.store.readEpisode(instanceId, sentinel.historyKey, sentinel.pendingEpisode);
+      if (rec) sentinel = await this.flush(instanceId, sentinel, rec);
+      else sentinel = { ...sentinel, pendingEpisode: -1, etag: await this.store.updateSentinel(instanceId, { ...sentinel, pendingEpisode: -1 }) };
+      this.cache.set(instanceId, { etag: sentinel.etag!, historyKey: sentinel.historyKey, events: history });
+    }
+    if (batch.length === 0) return;
+
+    // Events can overtake the start message of a new instance: hold them until it has been processed.
+    if (!sentinel && !batch.some((l) => l.body.event.EventType === EventType.ExecutionStarted)) {
+      const row = await this.store.getInstance(instanceId);
+      if (row && row.runtimeStatus === 'Pending') {
+        await Promise.all(batch.map((l) => l.abandon(1)));
+        return;
+      }
+    }
+
+    const outcome = await this.applyMessages(instanceId, sentinel, history, batch.map((l) => l.body));
+    if (outcome.kind === 'none') {
+      this.stats.droppedDuplicates += outcome.dropped;
+    } else {
+      const { sentinel: next, record } = outcome;
+      this.crashIfAt('beforeCommit');
+      const etag = await this.store.commitEpisode(instanceId, next, record);
+      this.stats.episodes++;
+      this.crashIfAt('afterCommit');
+      history = outcome.history;
+      const committed: Sentinel = { ...next, etag };
+      const cleared = await this.flush(instanceId, committed, record);
+      if (isTerminal(cleared.runtimeStatus)) this.cache.delete(instanceId);
+      else this.cache.set(instanceId, { etag: cleared.etag!, historyKey: cleared.historyKey, events: history });
+      if (this.cache.size > 2000) this.cache.delete(this.cache.keys().next().value as string);
+    }
+    this.crashIfAt('beforeDelete');
+    await Promise.all(batch.map((l) => l.complete()));
+  }
+
+  /**
+   * Decides what the batch changes. Pure apart from running the orchestrator: returns the next sentinel,
+   * the episode record (events + outbox + status row) and the full history, or 'none'.
+   */
+  private async applyMessages(
+    instanceId: string,
+    sentinel: Sentinel | undefined,
+    oldHistory: HistoryEvent[],
+    messages: ControlMessage[],
+  ): Promise<
+    | { kind: 'none'; dropped: number }
+    | { kind: 'episode'; sentinel: Sentinel; record: EpisodeRecord; history: HistoryEvent[] }
+  > {
+    const now = new Date();
+    let history = oldHistory;
+    let executionId = sentinel?.executionId;
+    let status: RuntimeStatus | undefined = sentinel?.runtimeStatus;
+    let historyKey = sentinel?.historyKey ?? randomUUID().replace(/-/g, '');
+    let episodes = sentinel?.episodes ?? 0;
+    let buffered = [...(sentinel?.buffered ?? [])];
+    const newEvents: HistoryEvent[] = [];
+    const extraOutbound: Outbound[] = [];
+    let startedNew = false;
+    let dropped = 0;
+    let terminated: HistoryEvent | undefined;
+    let rewound = false;
+
+    const seenMessageIds = new Set<string>();
+    for (const e of [...history, ...buffered]) if (e.MessageId) seenMessageIds.add(e.MessageId);
+    const scheduled = scheduledIds(history);
+    const done = completedIds(history);
+
+    for (const msg of messages) {
+      const e = msg.event;
+      if (e.EventType === EventType.ExecutionStarted) {
+        const execId = e.OrchestrationInstance?.ExecutionId;
+        const acceptable =
+          execId &&
+          execId !== executionId &&
+          (msg.replaces ?? undefined) === (startedNew ? undefined : executionId) &&
+          (status === undefined || isTerminal(status) || status === 'ContinuedAsNew');
+        if (!acceptable || startedNew) {
+          dropped++;
+          continue;
+        }
+        // A new execution: fresh history under a new key.
+        startedNew = true;
+        executionId = execId;
+        historyKey = randomUUID().replace(/-/g, '');
+        episodes = 0;
+        history = [];
+        buffered = [];
+        status = 'Running';
+        scheduled.clear();
+        done.clear();
+        newEvents.push({ ...e, MessageId: msg.id, IsPlayed: false });
+        continue;
+      }
+      if (executionId === undefined || (msg.executionId && msg.executionId !== executionId)) {
+        dropped++;
+        continue;
+      }
+      if (seenMessageIds.has(msg.id)) {
+        dropped++;
+        continue;
+      }
+      if (msg.rewind) {
+        if (status === 'Failed' && !startedNew) {
+          const rw = this.rewindHistory(history, instanceId, executionId, now, msg.rewind.reason);
+          history = rw.history;
+          extraOutbound.push(...rw.outbound);
+          for (const id of rw.reopened) done.delete(id);
+          historyKey = randomUUID().replace(/-/g, '');
+          episodes = 0;
+          status = 'Running';
+          rewound = true;
+          seenMessageIds.add(msg.id);
+          newEvents.push({ ...e, MessageId: msg.id, IsPlayed: false });
+        } else dropped++;
+        continue;
+      }
+      if (isTerminal(status) || terminated) {
+        dropped++;
+        continue;
+      }
+      seenMessageIds.add(msg.id);
+      const stamped: HistoryEvent = { ...e, MessageId: msg.id, IsPlayed: false };
+      switch (e.EventType) {
+        case EventType.ExecutionTerminated:
+          terminated = stamped;
+          continue;
+        case EventType.ExecutionSuspended:
+          if (status === 'Suspended') dropped++;
+          else {
+            status = 'Suspended';
+            newEvents.push(stamped);
+          }
+          continue;
+        case EventType.ExecutionResumed:
+          if (status !== 'Suspended') dropped++;
+          else {
+            status = 'Running';
+            newEvents.push(stamped, ...buffered);
+            buffered = [];
+          }
+          continue;
+        case EventType.TaskCompleted:
+        case EventType.TaskFailed:
+        case EventType.SubOrchestrationInstanceCompleted:
+        case EventType.SubOrchestrationInstanceFailed:
+        case EventType.TimerFired: {
+          const id = e.EventType === EventType.TimerFired ? e.TimerId! : e.TaskScheduledId!;
+          if (!scheduled.has(id) || done.has(id)) {
+            dropped++;
+            continue;
+          }
+          done.add(id);
+          break;
+        }
+        case EventType.EventRaised:
+          break;
+        default:
+          dropped++;
+          continue;
+      }
+      if (status === 'Suspended') buffered.push(stamped);
+      else newEvents.push(stamped);
+    }
+
+    const needsRun =
+      !terminated &&
+      status !== 'Suspended' &&
+      newEvents.some((e) => e.EventType !== EventType.ExecutionSuspended && e.EventType !== EventType.ExecutionResumed) ||
+      (!terminated && rewound);
+    const stateChanged = terminated || newEvents.length > 0 || rewound || buffered.length !== (sentinel?.buffered.length ?? 0);
+    if (!stateChanged || executionId === undefined) return { kind: 'none', dropped };
+
+    const started = [...history, ...newEvents].find((e) => e.EventType === EventType.ExecutionStarted);
+    if (!started) return { kind: 'none', dropped: dropped + messages.length };
+    const name = this.runner.canonicalName(started.Name ?? '');
+    const parent = started.ParentInstance;
+    const prev = sentinel && !startedNew && !needsRun ? await this.store.getInstance(instanceId) : undefined;
+    const instance: InstanceStatus = {
+      instanceId,
+      name,
+      version: started.Version,
+      executionId,
+      runtimeStatus: status ?? 'Running',
+      input: started.Input ?? null,
+      output: null,
+      customStatus: prev?.customStatus ?? null,
+      createdTime: started.Timestamp,
+      lastUpdatedTime: now.toISOString(),
+      parentInstanceId: parent?.InstanceId,
+    };
+    const outbound: Outbound[] = [...extraOutbound];
+    const episodeEvents: HistoryEvent[] = [event(EventType.OrchestratorStarted, {}, now), ...newEvents];
+    const completeWith = (st: RuntimeStatus, result: string | null, failure?: FailureDetails) => {
+      instance.runtimeStatus = st;
+      instance.output = result;
+      instance.completedTime = now.toISOString();
+      episodeEvents.push(
+        event(
+          EventType.ExecutionCompleted,
+          { OrchestrationStatus: ORCHESTRATION_STATUS_NUMBER[st], Result: result, ...(failure ? { FailureDetails: failure } : {}) },
+          now,
+        ),
+      );
+      if (parent && (st === 'Completed' || st === 'Failed' || st === 'Terminated')) {
+        const ev =
+          st === 'Completed'
+            ? event(EventType.SubOrchestrationInstanceCompleted, { TaskScheduledId: parent.TaskScheduledId, Result: result }, now)
+            : event(
+                EventType.SubOrchestrationInstanceFailed,
+                {
+                  TaskScheduledId: parent.TaskScheduledId,
+                  Reason: result ?? st,
+                  Details: failure?.StackTrace,
+                  FailureDetails: failure ?? { ErrorType: 'OrchestrationTerminated', ErrorMessage: result ?? st },
+                },
+                now,
+              );
+        outbound.push({
+          queue: 'control',
+          message: { id: randomUUID(), instanceId: parent.InstanceId, executionId: parent.ExecutionId, event: ev },
+        });
+      }
+    };
+
+    if (terminated) {
+      const reason = terminated.Input ?? null;
+      episodeEvents.push(terminated);
+      completeWith('Terminated', reason === null ? null : JSON.stringify(parseJson(reason)));
+      this.logger.log('information', `Orchestration '${name}' (instance ${instanceId}) was terminated.`, { instanceId, functionName: name });
+    } else if (needsRun) {
+      const full = [...history.map((e) => (e.IsPlayed ? e : { ...e, IsPlayed: true })), ...episodeEvents];
+      const binding = {
+        history: full,
+        input: parseJson(started.Input),
+        instanceId,
+        isReplaying: history.length > 0,
+        parentInstanceId: parent?.InstanceId,
+        upperSchemaVersion: 1,
+        upperSchemaVersionNew: 3,
+        longRunningTimerIntervalDuration: this.options.longRunningTimerIntervalDuration,
+        maximumShortTimerDuration: this.options.maximumShortTimerDuration,
+        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+      };
+      await this.orchestrationSlots.acquire();
+      let result: OrchestratorOutcome;
+      try {
+        result = await this.runner.runOrchestrator(name, binding, instanceId);
+      } finally {
+        this.orchestrationSlots.release();
+      }
+      const state = result.state;
+      if (state && state.customStatus !== undefined) instance.customStatus = JSON.stringify(state.customStatus);
+      if (!result.ok) {
+        const message = `Orchestrator function '${name}' failed: ${result.error}`;
+        completeWith('Failed', JSON.stringify(message), result.failure);
+        this.logger.log('error', message, { instanceId, functionName: name });
+      } else {
+        const actions = state!.actions?.[0] ?? [];
+        const replay = replayActions(actions, full);
+        const problem =
+          replay.nonDeterminism ??
+          (replay.unsupported.length > 0
+            ? `The embedded Durable engine does not support ${[...new Set(replay.unsupported)].join(', ')} actions.`
+            : undefined);
+        if (problem) {
+          const message = `Orchestrator function '${name}' failed: ${problem}`;
+          completeWith('Failed', JSON.stringify(message), { ErrorType: 'DurableEngineError', ErrorMessage: problem });
+          this.logger.log('error', message, { instanceId, functionName: name });
+        } else {
+          if (!state!.isDone) {
+            for (const w of replay.newWork) this.schedule(w, instanceId, executionId, now, episodeEvents, outbound);
+          }
+          if (state!.isDone && replay.continueAsNew) {
+            completeWith('ContinuedAsNew', null);
+            instance.completedTime = undefined;
+            const nextExecution = randomUUID().replace(/-/g, '');
+            outbound.push({
+              queue: 'control',
+              message: {
+                id: randomUUID(),
+                instanceId,
+                replaces: executionId,
+                event: event(
+                  EventType.ExecutionStarted,
+                  {
+                    Name: name,
+                    Input: replay.continueAsNew.input,
+                    Version: started.Version,
+                    OrchestrationInstance: { InstanceId: instanceId, ExecutionId: nextExecution },
+                    ...(parent ? { ParentInstance: parent } : {}),
+                  },
+                  now,
+                ),
+              },
+            });
+          } else if (state!.isDone) {
+            completeWith('Completed', state!.output === undefined ? null : JSON.stringify(state!.output));
+            this.logger.log('information', `Orchestration '${name}' (instance ${instanceId}) completed.`, {
+              instanceId,
+              functionName: name,
+            });
+          }
+        }
+      }
+    }
+    episodeEvents.push(event(EventType.OrchestratorCompleted, {}, now));
+    const fullHistory = [...history, ...episodeEvents];
+    const next: Sentinel = {
+      executionId,
+      historyKey,
+      episodes: episodes + 1,
+      name,
+      runtimeStatus: instance.runtimeStatus,
+      pendingEpisode: episodes,
+      buffered,
+      etag: sentinel?.etag,
+    };
+    // After a rewind the new history key starts with the whole rewritten history.
+    const recorded = rewound ? fullHistory : episodeEvents;
+    return { kind: 'episode', sentinel: next, record: { events: recorded, outbound, instance }, history: fullHistory };
+  }
+
+  /** Records a scheduling event and queues the message that carries the work out. */
+  private schedule(
+    w: ReturnType<typeof replayActions>['newWork'][number],
+    instanceId: string,
+    executionId: string,
+    now: Date,
+    events: HistoryEvent[],
+    outbound: Outbound[],
+  ): void {
+    switch (w.kind) {
+      case 'activity': {
+        events.push(event(EventType.TaskScheduled, { EventId: w.id, Name: w.name, Input: w.input }, now));
+        if (w.failWith) {
+          outbound.push({
+            queue: 'control',
+            message: {
+              id: randomUUID(),
+              instanceId,
+              executionId,
+              event: event(EventType.TaskFailed, { TaskScheduledId: w.id, ...w.failWith }, now),
+            },
+          });
+        } else {
+          outbound.push({
+            queue: 'workitems',
+            message: { id: randomUUID(), instanceId, executionId, taskScheduledId: w.id, name: w.name, input: w.input },
+          });
+        }
+        break;
+      }
+      case 'timer': {
+        events.push(event(EventType.TimerCreated, { EventId: w.id, FireAt: w.fireAt }, now));
+        outbound.push({
+          queue: 'control',
+          visibleAt: w.fireAt,
+          message: {
+            id: randomUUID(),
+            instanceId,
+            executionId,
+            event: event(EventType.TimerFired, { TimerId: w.id, FireAt: w.fireAt }, now),
+          },
+        });
+        break;
+      }
+      case 'subOrchestration': {
+        // DurableTask.Core names an unnamed sub-orchestration after the parent execution and the task id.
+        const childId = w.instanceId ?? `${executionId}:${w.id}`;
+        events.push(event(EventType.SubOrchestrationInstanceCreated, { EventId: w.id, Name: w.name, InstanceId: childId, Input: w.input }, now));
+        if (w.failWith) {
+          outbound.push({
+            queue: 'control',
+            message: {
+              id: randomUUID(),
+              instanceId,
+              executionId,
+              event: event(EventType.SubOrchestrationInstanceFailed, { TaskScheduledId: w.id, ...w.failWith }, now),
+            },
+          });
+          break;
+        }
+        const childExecution = randomUUID().replace(/-/g, '');
+        outbound.push({
+          queue: 'control',
+          message: {
+            id: randomUUID(),
+            instanceId: childId,
+            event: event(
+              EventType.ExecutionStarted,
+              {
+                Name: w.name,
+                Input: w.input,
+                Version: w.version,
+                OrchestrationInstance: { InstanceId: childId, ExecutionId: childExecution },
+                ParentInstance: { InstanceId: instanceId, ExecutionId: executionId, TaskScheduledId: w.id, Name: w.name },
+              },
+              now,
+            ),
+          },
+        });
+        break;
+      }
+    }
+  }
+
+  /**
+   * Rewind of a failed instance: history without its failure (ExecutionCompleted and the TaskFailed
+   * events of activities that were not retried afterwards, with the retry timer that followed them in
+   * the same episode); the failed activities are scheduled again under their original ids.
+   */
+  private rewindHistory(history: HistoryEvent[], instanceId: string, executionId: string, now: Date, reason: string) {
+    const episodeOf = new Map<HistoryEvent, number>();
+    let ep = 0;
+    for (const e of history) {
+      if (e.EventType === EventType.OrchestratorStarted) ep++;
+      episodeOf.set(e, ep);
+    }
+    const scheduledById = new Map<number, HistoryEvent>();
+    for (const e of history) if (e.EventType === EventType.TaskScheduled) scheduledById.set(e.EventId, e);
+    const drop = new Set<HistoryEvent>();
+    const reopened: number[] = [];
+    const outbound: Outbound[] = [];
+    for (const e of history) {
+      if (e.EventType === EventType.ExecutionCompleted) drop.add(e);
+      if (e.EventType !== EventType.TaskFailed) continue;
+      const id = e.TaskScheduledId!;
+      if (scheduledById.has(id + 2) && scheduledById.get(id + 2)!.Name === scheduledById.get(id)?.Name) continue;
+      drop.add(e);
+      reopened.push(id);
+      for (const t of history) {
+        if (
+          (t.EventType === EventType.TimerCreated && t.EventId === id + 1 && episodeOf.get(t) === episodeOf.get(e)) ||
+          (t.EventType === EventType.TimerFired && t.TimerId === id + 1)
+        ) {
+          if (t.EventType === EventType.TimerFired && ![...drop].some((d) => d.EventType === EventType.TimerCreated && d.EventId === id + 1)) continue;
+          drop.add(t);
+        }
+      }
+      const s = scheduledById.get(id);
+      if (s) {
+        outbound.push({
+          queue: 'workitems',
+          message: { id: randomUUID(), instanceId, executionId, taskScheduledId: id, name: s.Name ?? '', input: s.Input ?? null },
+        });
+      }
+    }
+    this.logger.log('information', `Rewinding instance ${instanceId}: ${reopened.length} failed activities scheduled again (${reason}).`, {
+      instanceId,
+    });
+    void now;
+    return { history: history.filter((e) => !drop.has(e)), outbound, reopened };
+  }
+
+  // ---- activities ------------------------------------------------------------------------------
+
+  private async activityLoop(): Promise<void> {
+    let backoff = 10;
+    while (this.running) {
+      let got = 0;
+      try {
+        const free = this.activitySlots.available;
+        if (free > 0) {
+          const msgs = await this.store.receive<WorkItemMessage>(this.store.workItems, free, this.options.workItemVisibilitySec);
+          got = msgs.length;
+          for (const m of msgs) {
+            await this.activitySlots.acquire();
+            const lease = new Lease(this.store, this.store.workItems, m, this.options.workItemVisibilitySec);
+            this.track(this.runActivity(lease).finally(() => {
+              this.activitySlots.release();
+              this.workSignal.notify();
+            }));
+          }
+        }
+      } catch (err) {
+        if (this.running) this.logger.log('warning', `Durable work-item queue poll failed: ${(err as Error).message}`);
+      }
+      if (got === 0) {
+        await this.sleep(this.workSignal, backoff);
+        backoff = Math.min(backoff * 2, this.options.maxPollingIntervalMs);
+      } else backoff = 10;
+    }
+  }
+
+  private async runActivity(lease: Lease<WorkItemMessage>): Promise<void> {
+    const w = lease.body;
+    try {
+      const sentinel = await this.store.readSentinel(w.instanceId);
+      if (!sentinel || sentinel.executionId !== w.executionId || isTerminal(sentinel.runtimeStatus)) {
+        await lease.complete();
+        return;
+      }
+      this.crashIfAt(`activity:${w.name}`);
+      const outcome = await this.runner.runActivity(w.name, w.input, w.instanceId);
+      this.stats.activities++;
+      const ev = outcome.ok
+        ? event(EventType.TaskCompleted, { TaskScheduledId: w.taskScheduledId, Result: outcome.result })
+        : event(EventType.TaskFailed, { TaskScheduledId: w.taskScheduledId, ...outcome.failure });
+      await this.store.sendControl({ id: randomUUID(), instanceId: w.instanceId, executionId: w.executionId, event: ev });
+      this.wakeControl();
+      this.crashIfAt(`afterActivity:${w.name}`);
+      await lease.complete();
+    } catch (err) {
+      this.logger.log('error', `Durable activity '${w.name}' (instance ${w.instanceId}) could not be run: ${(err as Error).message}`, {
+        instanceId: w.instanceId,
+        functionName: w.name,
+      });
+      await lease.abandon(5);
+    }
+  }
+}
+
+export { failureFromError, parseJson };

@@ -1,0 +1,69 @@
+/**
+ * A dequeued message held invisible while we work on it: its visibility is renewed every third of the
+ * timeout so that a long activity (minutes of AutoML) is never redelivered while it still runs, and a
+ * crash lets it reappear within one timeout.
+ */
+import type { QueueClient } from '@azure/storage-queue';
+import type { DurableStore, ReceivedMessage } from './store';
+
+export class Lease<T> {
+  private popReceipt: string;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private done = false;
+
+  constructor(
+    private readonly store: DurableStore,
+    private readonly queue: QueueClient,
+    readonly message: ReceivedMessage<T>,
+    private readonly visibilitySec: number,
+    private readonly onLost?: (err: unknown) => void,
+  ) {
+    this.popReceipt = message.popReceipt;
+    const every = Math.max(200, (visibilitySec * 1000) / 3);
+    this.timer = setInterval(() => this.renew(), every);
+    this.timer.unref();
+  }
+
+  get body(): T {
+    return this.message.body;
+  }
+
+  private renew(): void {
+    this.chain = this.chain.then(async () => {
+      if (this.done) return;
+      try {
+        this.popReceipt = await this.store.renew(this.queue, { messageId: this.message.messageId, popReceipt: this.popReceipt }, this.visibilitySec);
+      } catch (err) {
+        this.onLost?.(err);
+      }
+    });
+  }
+
+  private stop(): void {
+    this.done = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Work done: remove the message. */
+  async complete(): Promise<void> {
+    this.stop();
+    await this.chain;
+    await this.store.deleteMessage(this.queue, { messageId: this.message.messageId, popReceipt: this.popReceipt });
+  }
+
+  /** Give the message back (visible again after `delaySec`). */
+  async abandon(delaySec = 0): Promise<void> {
+    this.stop();
+    await this.chain;
+    await this.store
+      .renew(this.queue, { messageId: this.message.messageId, popReceipt: this.popReceipt }, delaySec)
+      .catch(() => undefined);
+  }
+
+  /** Stop renewing without touching the message (it reappears when its visibility ends). */
+  release(): void {
+    this.stop();
+  }
+}
