@@ -226,6 +226,20 @@ export function checkModules(root: string): string[] {
   const problems: string[] = [];
   for (const file of bicepFiles(path.join(root, 'infra'))) {
     const bicep = parseBicep(file);
+    const moduleSymbols = new Set(bicep.modules.map((m) => m.symbol));
+    for (const m of bicep.code.matchAll(/\b([A-Za-z_]\w*)\.outputs\./g)) {
+      if (!moduleSymbols.has(m[1])) problems.push(`${rel(root, file)}: '${m[1]}.outputs' refers to no module declared in this file`);
+    }
+    // loadJsonContent('./abbreviations.json') is typed: an unknown key does not compile.
+    const abbrFile = /var\s+(\w+)\s*=\s*loadJsonContent\('([^']+)'\)/.exec(bicep.code);
+    if (abbrFile) {
+      const jsonPath = path.resolve(path.dirname(file), abbrFile[2]);
+      const keys = fs.existsSync(jsonPath) ? Object.keys(JSON.parse(fs.readFileSync(jsonPath, 'utf8'))) : [];
+      if (!fs.existsSync(jsonPath)) problems.push(`${rel(root, file)}: loadJsonContent('${abbrFile[2]}') does not exist`);
+      for (const m of bicep.code.matchAll(new RegExp(`\\b${abbrFile[1]}\\.(\\w+)`, 'g'))) {
+        if (!keys.includes(m[1])) problems.push(`${rel(root, file)}: ${abbrFile[1]}.${m[1]} is not a key of ${abbrFile[2]}`);
+      }
+    }
     for (const mod of bicep.modules) {
       const where = `${rel(root, file)}: module ${mod.symbol}`;
       if (!isLocalModule(mod.path)) {

@@ -111,6 +111,13 @@ describe('modules', () => {
     );
   });
 
+  test('fails on an unknown abbreviation or an undeclared module symbol', () => {
+    expect(problemsAfterEdit(checkModules, 'infra/main.bicep', '${abbrs.keyVaultVaults}', '${abbrs.keyVaults}')).toEqual([expect.stringMatching(/abbrs\.keyVaults is not a key/)]);
+    expect(problemsAfterEdit(checkModules, 'infra/main.bicep', 'eventGridTopicName: eventsTopic.outputs.name', 'eventGridTopicName: eventTopic.outputs.name')).toEqual([
+      expect.stringMatching(/'eventTopic\.outputs' refers to no module/),
+    ]);
+  });
+
   test('fails on a registry module, which cannot be checked offline', () => {
     expect(
       problemsAfterEdit(checkModules, 'infra/main.bicep', "'core/identity/user-assigned-identity.bicep'", "'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1'"),
