@@ -1,0 +1,103 @@
+/**
+ * The dataset drop zone: a blob trigger on `{DATASETS_CONTAINER}/{name}` registers each upload, and three
+ * function-key routes read the registry. Registrations only: the work is in src/datasets.
+ *
+ * Settings read here (the rest in src/datasets/settings.ts):
+ * - DATASETS_STORAGE_CONNECTION: name of the app setting holding the drop zone's storage connection
+ *   (default AzureWebJobsStorage).
+ * - DATASETS_BLOB_SOURCE: `EventGrid` (Flex Consumption: Event Grid posts BlobCreated to the blobs
+ *   webhook) or `LogsAndContainerScan` (default; container scanning).
+ */
+import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getDataset, getDatasetVersion, listDatasets, ApiResult } from '../src/datasets/api';
+import { registerDataset } from '../src/datasets/register';
+import { DatasetRegistry } from '../src/datasets/registry';
+import { DatasetSettings, readDatasetSettings } from '../src/datasets/settings';
+import { DatasetSettingsError } from '../src/datasets/errors';
+import { eventPublisherFromEnv } from '../src/events/eventgrid';
+
+const connectionSetting = process.env.DATASETS_STORAGE_CONNECTION?.trim() || 'AzureWebJobsStorage';
+const blobSource = (process.env.DATASETS_BLOB_SOURCE ?? '').trim().toLowerCase() === 'eventgrid' ? 'EventGrid' : 'LogsAndContainerScan';
+// The trigger path is fixed when the app loads; every other setting is read (and validated) on use, so
+// a bad value fails the dataset functions with its message instead of stopping the whole app.
+const datasetsContainer = process.env.DATASETS_CONTAINER?.trim() || 'datasets';
+let cached: DatasetSettings | undefined;
+const settings = (): DatasetSettings => (cached ??= { ...readDatasetSettings(), datasetsContainer });
+
+function connectionString(): string {
+  const conn = process.env[connectionSetting];
+  if (!conn) throw new Error(`storage connection setting ${connectionSetting} is not set`);
+  return conn;
+}
+
+export async function registerDatasetBlob(_blob: unknown, context: InvocationContext): Promise<void> {
+  // The trigger's bytes are ignored: registration streams the blob itself (bounded memory, one read).
+  const md = context.triggerMetadata ?? {};
+  const blobName = typeof md.name === 'string' ? md.name : String(md.blobTrigger ?? md.BlobTrigger ?? '').replace(/^[^/]+\//, '');
+  const result = await registerDataset(
+    { blobName },
+    {
+      connectionString: connectionString(),
+      settings: settings(),
+      events: eventPublisherFromEnv(),
+      log: (level, message) => (level === 'warn' ? context.warn(message) : context.log(message)),
+    },
+  );
+  if (result.outcome === 'registered') {
+    // HOOK(training): start the durable orchestration here, instance id trainingInstanceId(name, version)
+    // (`train-{name}-v{n}`, so a duplicate trigger cannot start two runs), then
+    // new DatasetRegistry(conn, settings).setRunId(name, version, instanceId). Until then runId stays null.
+  }
+  context.log(`registerDataset ${blobName}: ${result.outcome} ${result.dataset.name} v${result.dataset.version} (${JSON.stringify(result.timings)})`);
+}
+
+app.storageBlob('registerDataset', {
+  path: `${datasetsContainer}/{name}`,
+  connection: connectionSetting,
+  source: blobSource,
+  handler: registerDatasetBlob,
+});
+
+function registry(): DatasetRegistry {
+  const s = settings();
+  return new DatasetRegistry(connectionString(), { table: s.table, registryContainer: s.registryContainer });
+}
+
+function respond(r: ApiResult): HttpResponseInit {
+  return { status: r.status, jsonBody: r.body, headers: { 'cache-control': 'no-store' } };
+}
+
+/** A misconfigured deployment answers 503 with the setting at fault, not a 500. */
+async function api(fn: (r: DatasetRegistry) => Promise<ApiResult>, context: InvocationContext): Promise<HttpResponseInit> {
+  let reg: DatasetRegistry;
+  try {
+    reg = registry();
+  } catch (err) {
+    const code = err instanceof DatasetSettingsError ? err.code : 'DATASETS_NOT_CONFIGURED';
+    context.error(`datasets API: ${(err as Error).message}`);
+    return respond({ status: 503, body: { error: { code, message: (err as Error).message } } });
+  }
+  return respond(await fn(reg));
+}
+
+app.http('listDatasets', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'datasets',
+  handler: (_req: HttpRequest, context: InvocationContext) => api((r) => listDatasets(r), context),
+});
+
+app.http('getDataset', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'datasets/{name}',
+  handler: (req: HttpRequest, context: InvocationContext) => api((r) => getDataset(r, req.params.name ?? ''), context),
+});
+
+app.http('getDatasetVersion', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'datasets/{name}/versions/{version}',
+  handler: (req: HttpRequest, context: InvocationContext) =>
+    api((r) => getDatasetVersion(r, req.params.name ?? '', req.params.version ?? ''), context),
+});
