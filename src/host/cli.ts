@@ -7,6 +7,7 @@
 import { builtInProviders } from './providers';
 import { FunctionsHost, HostInfo, READY_MARKER } from './host';
 import { HostError } from './coreApi';
+import { createBlobTriggerProvider } from './blobTrigger';
 
 export interface CliArgs {
   app: string;
@@ -94,7 +95,7 @@ export async function main(argv: string[]): Promise<void> {
     listenHost: args.host,
     storage: args.storage,
     authEnabled: args.auth,
-    providers: () => [...builtInProviders()],
+    providers: ({ log, config, hostId }) => [createBlobTriggerProvider(log, config, hostId), ...builtInProviders()],
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -29,7 +29,7 @@ export interface HostOptions {
   /** Overrides MLOPS_HOST_AUTH. */
   authEnabled?: boolean;
   /** Providers besides the built-in HTTP trigger (the CLI passes blob trigger + builtInProviders()). */
-  providers?: (services: { log: ConsoleLog; config: HostConfig }) => Provider[];
+  providers?: (services: { log: ConsoleLog; config: HostConfig; hostId: string }) => Provider[];
   log?: ConsoleLog;
 }
 
@@ -135,7 +135,7 @@ export class FunctionsHost {
       throw new HostError('HOST_STORAGE_UNREACHABLE', `Storage (AzureWebJobsStorage) is not reachable: ${(err as Error).message}. Is Azurite running?`);
     }
     this.invoker = new Invoker(this.registry, this.byName, () => this.providers, this.log, this.config.functionTimeoutMs);
-    this.providers = this.opts.providers?.({ log: this.log, config: this.config }) ?? [];
+    this.providers = this.opts.providers?.({ log: this.log, config: this.config, hostId: this.hostId }) ?? [];
     this.warnUnhandledTriggers();
     const services = this.services();
     for (const p of this.providers) {
@@ -222,6 +222,9 @@ export class FunctionsHost {
       },
       get baseUrl() {
         return host.baseUrl;
+      },
+      get hostId() {
+        return host.hostId;
       },
       invoke: (name: string, req: InvokeRequest) => {
         if (!host.invoker) throw new HostError('HOST_NOT_STARTED', 'The host is not started.');

@@ -43,6 +43,8 @@ export interface InvokeRequest {
   triggerMetadata?: Record<string, RpcTypedData>;
   /** Optional: defaults to a new UUID. */
   invocationId?: string;
+  /** Optional: why the function runs, for the "Executing 'Functions.X' (Reason=...)" log line. */
+  reason?: string;
   retryContext?: { retryCount: number; maxRetryCount: number };
 }
 
@@ -82,6 +84,8 @@ export interface HostServices {
   readonly storageConnectionString: string;
   /** Base URL of the host's HTTP listener, e.g. http://127.0.0.1:7071 */
   readonly baseUrl: string;
+  /** The host id (names the app's folders in azure-webjobs-secrets / azure-webjobs-hosts). Optional for test doubles. */
+  readonly hostId?: string;
   /** Invoke a function through the programming model, with pre/post invocation hooks. */
   invoke(functionName: string, req: InvokeRequest): Promise<InvokeResult>;
   /** Serve a runtime route on the host port (prefix match on the path), protected by `auth`. */
@@ -97,7 +101,10 @@ export interface Provider {
   readonly triggerTypes?: readonly string[];
   /** Input binding types this provider supplies data for on any function (e.g. 'durableClient'). */
   readonly inputBindingTypes?: readonly string[];
-  /** Called once after the app loaded and before appStart hooks finish; start listeners here. */
+  /**
+   * Called once after the app loaded and its appStart hooks ran, before the host reports ready (HTTP
+   * requests get 503 until every provider started); start listeners here.
+   */
   start(host: HostServices): Promise<void>;
   /** Graceful stop: finish or abandon in-flight work so that a restart resumes it. */
   stop(): Promise<void>;
