@@ -2,18 +2,19 @@
  * FittedPipeline -> ONNX (IR 8, opset 17 + ai.onnx.ml 3), computing what score.ts computes.
  *
  * Graph, per single pipeline (ensemble members share identical feature blocks):
- *   numeric inputs [N,1] --Concat--> Imputer(NaN -> impute) --Scaler((x - mean) * f32(1/std))--+
- *   categorical [N,1] --OneHotEncoder(zeros=1)--Flatten--> [N,C_i]  (unseen and '' -> all zeros)   +--Concat--> X [N,F]
- *   categorical [N,1] --LabelEncoder(string -> float, default = fallback)--> [N,1]                 +
- *   X --Gemm (linear) | TreeEnsembleRegressor(n_targets = K, SUM | AVERAGE, base_values)--> raw [N,K]
- *   raw --Sigmoid + (1 - p) | Softmax | as is--> P [N,C]
- * Ensemble: Sum(Mul(P_i, w_i / sum w)). Outputs: probabilities = P, label = Gather(classes, ArgMax(P)).
- * Regression: label = Reshape(raw, [-1]) (float [N]), no probabilities.
+ *   numeric inputs [N,1] --Concat--> Imputer(NaN -> impute) [--> Scaler((x - mean) * f32(1/std))] --+
+ *   one-hot columns [N,1] --Concat--> OneHotEncoder(union of categories, zeros=1) --Flatten-->        +--Concat--> X
+ *   lookup column [N,1] --LabelEncoder(string -> float, default = fallback)--> [N,1]                  +
+ *   X --TreeEnsembleRegressor(n_targets, SUM | AVERAGE, base_values, post SOFTMAX | NONE)--> P
+ *   X --Gemm [--> Softmax]--> P
+ * Ensemble: P = Sum(Mul(P_i, w_i / sum w)). Outputs: probabilities = P, label = Gather(classes, ArgMax(P)).
+ * Regression: label = Reshape(prediction, [-1]) (float [N]), no probabilities.
  *
- * The feature columns are laid out numeric block first (one Imputer/Scaler for all numeric columns), so
- * tree feature ids and linear coefficients are permuted from the pipeline's step order accordingly.
- * TreeEnsembleRegressor + our own Sigmoid/Softmax is used instead of TreeEnsembleClassifier, whose binary
- * LOGISTIC path does not give sigmoid(raw) for the positive class; it also keeps the GBDT sums exact.
+ * X is laid out numeric block first, then the one-hot block, then lookups, so tree feature ids and
+ * linear coefficients are permuted from the pipeline's step order. Binary models get two outputs
+ * ([0, z] then softmax = [1 - sigmoid(z), sigmoid(z)]), so probabilities come straight out of the model
+ * node: few nodes matter at batch 1, where per-node overhead dominates. TreeEnsembleClassifier is not
+ * used: its binary LOGISTIC path does not give sigmoid(raw) for the positive class.
  */
 import { onnx } from 'onnx-proto';
 import type { FeatureStep, FittedPipeline, SinglePipeline } from '../pipeline';
@@ -57,7 +58,10 @@ interface Features {
   X: string;
   /** perm[j] = column of pipeline feature j in X. */
   perm: Int32Array;
+  /** Number of pipeline features. */
   F: number;
+  /** Number of columns of X (>= F: a merged one-hot block has cells no model reads). */
+  width: number;
 }
 
 class PipelineGraph {
@@ -120,8 +124,32 @@ class PipelineGraph {
         }),
       );
     }
+    // One-hot steps: a single OneHotEncoder over all their columns (categories = the union U, so column
+    // slot s, category c lands at s * |U| + index(c); cells no model reads are simply never used), unless
+    // that would make X much wider than the features, then one encoder per step.
+    const onehots = s.features
+      .map((st, i) => ({ st, i }))
+      .filter((x): x is { st: Extract<FeatureStep, { kind: 'onehot' }>; i: number } => x.st.kind === 'onehot' && x.st.categories.length > 0);
+    const union = [...new Set(onehots.flatMap((x) => x.st.categories))];
+    const ohWidth = onehots.reduce((a, x) => a + x.st.categories.length, 0);
+    const merge = onehots.length >= 2 && onehots.length * union.length <= Math.max(256, 4 * ohWidth);
+    if (merge) {
+      const uidx = new Map(union.map((c, k) => [c, k]));
+      onehots.forEach(({ st, i }, slot) => {
+        st.categories.forEach((c, k) => (perm[offsets[i] + k] = col + slot * union.length + (uidx.get(c) as number)));
+      });
+      col += onehots.length * union.length;
+      const steps = onehots.map((x) => x.st);
+      blocks.push(
+        this.once(`onehot:${JSON.stringify(steps)}`, () => {
+          const cat = g.node('Concat', steps.map((x) => x.column), 'cats', { axis: 1 });
+          const oh = g.node('OneHotEncoder', [cat], 'onehot', { cats_strings: union, zeros: 1 }, ML_DOMAIN);
+          return g.node('Flatten', [oh], 'onehot2d', { axis: 1 });
+        }),
+      );
+    }
     s.features.forEach((st, i) => {
-      if (st.kind === 'numeric') return;
+      if (st.kind === 'numeric' || (merge && st.kind === 'onehot')) return;
       const w = stepWidth(st);
       if (w === 0) return;
       for (let k = 0; k < w; k++) perm[offsets[i] + k] = col++;
@@ -143,21 +171,45 @@ class PipelineGraph {
       );
     });
     const X = blocks.length === 1 ? blocks[0] : g.node('Concat', blocks, 'X', { axis: 1 });
-    return { X, perm, F };
+    return { X, perm, F, width: col };
   }
 
-  /** raw [N,K] */
-  model(s: SinglePipeline, f: Features): string {
+  /**
+   * The member's output: probabilities [N,C] (classification) or prediction [N,1] (regression). The
+   * post transform is folded into the model node where ORT can do it exactly:
+   * - binary logistic: two outputs [0, z] and softmax, which is [1 - sigmoid(z), sigmoid(z)];
+   * - binary with post 'none' (forest leaves hold p(last class)): two outputs [1 - z, z], built from
+   *   negated leaves / coefficients and base (or intercept) 1 - b.
+   */
+  single(s: SinglePipeline): string {
     const g = this.g;
+    const f = this.features(s);
     const m = s.model;
     const K = modelOutputs(m);
+    const classification = isClassification(this.p);
+    // Outputs of the model node: a binary model with one raw output gets a second, leading one.
+    const twoFromOne = classification && K === 1;
+    const T = twoFromOne ? 2 : K;
+    const softmax = s.post === 'softmax' || s.post === 'logistic';
+
     if (m.type === 'linear') {
-      const W = new Float32Array(K * f.F);
-      for (let k = 0; k < K; k++) for (let j = 0; j < f.F; j++) W[k * f.F + f.perm[j]] = m.coef[k][j];
-      const w = g.constFloat('coef', W, [K, f.F]);
-      const b = g.constFloat('intercept', m.intercept, [K]);
-      return g.node('Gemm', [f.X, w, b], 'linear', { transB: 1 });
+      const W = new Float32Array(T * f.width);
+      const b = new Float32Array(T);
+      for (let k = 0; k < K; k++) {
+        const t = twoFromOne ? 1 : k;
+        for (let j = 0; j < f.F; j++) W[t * f.width + f.perm[j]] = m.coef[k][j];
+        b[t] = m.intercept[k];
+      }
+      if (twoFromOne && !softmax) {
+        // The raw output is p(last class): the first output is 1 - z = (1 - b) - coef.x.
+        for (let j = 0; j < f.width; j++) W[j] = -W[f.width + j];
+        b[0] = 1 - m.intercept[0];
+      }
+      let out = g.node('Gemm', [f.X, g.constFloat('coef', W, [T, f.width]), g.constFloat('intercept', b, [T])], 'linear', { transB: 1 });
+      if (softmax) out = g.node('Softmax', [out], 'softmax', { axis: 1 });
+      return out;
     }
+
     const treeIds: number[] = [];
     const nodeIds: number[] = [];
     const featureIds: number[] = [];
@@ -169,6 +221,12 @@ class PipelineGraph {
     const tNode: number[] = [];
     const tIds: number[] = [];
     const tWeights: number[] = [];
+    const vote = (ti: number, i: number, id: number, w: number) => {
+      tTree.push(ti);
+      tNode.push(i);
+      tIds.push(id);
+      tWeights.push(w);
+    };
     m.trees.forEach((t, ti) => {
       for (let i = 0; i < t.left.length; i++) {
         treeIds.push(ti);
@@ -180,11 +238,13 @@ class PipelineGraph {
           trueIds.push(0);
           falseIds.push(0);
           const v = t.value[i];
-          if (m.treeClass) {
-            tTree.push(ti), tNode.push(i), tIds.push(m.treeClass[ti]), tWeights.push(v[0]);
-          } else {
-            for (let k = 0; k < K; k++) tTree.push(ti), tNode.push(i), tIds.push(k), tWeights.push(v[k]);
-          }
+          if (m.treeClass) vote(ti, i, m.treeClass[ti], v[0]);
+          else if (twoFromOne && !softmax) {
+            // The raw output is p(last class): the first output is 1 - z = (1 - base) - leaves.
+            vote(ti, i, 0, -v[0]);
+            vote(ti, i, 1, v[0]);
+          } else if (twoFromOne) vote(ti, i, 1, v[0]);
+          else for (let k = 0; k < K; k++) vote(ti, i, k, v[k]);
         } else {
           featureIds.push(f.perm[t.feature[i]]);
           modes.push('BRANCH_LEQ');
@@ -195,9 +255,9 @@ class PipelineGraph {
       }
     });
     const attrs: Record<string, AttrValue | FloatAttr> = {
-      n_targets: K,
+      n_targets: T,
       aggregate_function: m.aggregate === 'average' ? 'AVERAGE' : 'SUM',
-      post_transform: 'NONE',
+      post_transform: softmax ? 'SOFTMAX' : 'NONE',
       nodes_treeids: { ints: treeIds },
       nodes_nodeids: { ints: nodeIds },
       nodes_featureids: { ints: featureIds },
@@ -210,22 +270,10 @@ class PipelineGraph {
       target_ids: { ints: tIds },
       target_weights: { floats: tWeights },
     };
-    if (m.base.length > 0) attrs.base_values = { floats: m.base };
+    const base = m.base.length > 0 ? m.base : new Array<number>(K).fill(0);
+    if (twoFromOne) attrs.base_values = { floats: softmax ? [0, base[0]] : [1 - base[0], base[0]] };
+    else if (base.some((b) => b !== 0)) attrs.base_values = { floats: base };
     return g.node('TreeEnsembleRegressor', [f.X], 'trees', attrs, ML_DOMAIN);
-  }
-
-  /** P [N,C] for classification, prediction [N,1] for regression. */
-  single(s: SinglePipeline): string {
-    const g = this.g;
-    const raw = this.model(s, this.features(s));
-    if (!isClassification(this.p)) return raw;
-    const K = modelOutputs(s.model);
-    if (s.post === 'softmax') return g.node('Softmax', [raw], 'softmax', { axis: 1 });
-    if (s.post === 'none' && K > 1) return raw;
-    const p1 = s.post === 'logistic' ? g.node('Sigmoid', [raw], 'p1') : raw;
-    const one = this.once('const:one', () => g.constFloat('one', [1], []));
-    const p0 = g.node('Sub', [one, p1], 'p0');
-    return g.node('Concat', [p0, p1], 'proba', { axis: 1 });
   }
 
   build(): string {

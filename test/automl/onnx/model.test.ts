@@ -160,6 +160,52 @@ describe('featurization edge cases in onnxruntime', () => {
   });
 });
 
+describe('one-hot layout', () => {
+  const opCount = (bytes: Uint8Array, op: string) => onnx.ModelProto.decode(bytes).graph!.node!.filter((n) => n.opType === op).length;
+
+  test('the bank columns share one OneHotEncoder over the union of their categories', () => {
+    expect(opCount(exportOnnx(bankLikeBinaryPipeline({ trees: 3 })), 'OneHotEncoder')).toBe(1);
+  });
+
+  test('columns with many disjoint categories get one encoder each, and still match the TS scorer', async () => {
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const inputs: InputColumn[] = names.map((name) => ({ name, kind: 'categorical' }));
+    const steps: FeatureStep[] = names.map((name) => ({ kind: 'onehot', column: name, categories: Array.from({ length: 60 }, (_, k) => `${name}${k}`) }));
+    const coef = [Array.from({ length: 300 }, (_, j) => Math.sin(j))];
+    const p: FittedPipeline = { formatVersion: 1, task: 'binary', target: 'y', classes: ['n', 'y'], inputs, body: single(steps, { type: 'linear', coef, intercept: [0.1] }, 'logistic') };
+    const bytes = exportOnnx(p);
+    expect(opCount(bytes, 'OneHotEncoder')).toBe(5);
+    const rows = Array.from({ length: 50 }, (_, r) => Object.fromEntries(names.map((n, i) => [n, `${names[(r + i) % 5]}${(r * 7 + i) % 61}`])));
+    const s = await createOnnxScorer(bytes);
+    const o = await s.scoreRows(rows);
+    await s.release();
+    scorePipeline(p, rows).probabilities!.forEach((pr, r) => pr.forEach((v, k) => expect(Math.abs(v - o.probabilities![r][k])).toBeLessThanOrEqual(1e-5)));
+  });
+});
+
+describe('binary models whose raw output is p(last class) (post none)', () => {
+  const inputs: InputColumn[] = [{ name: 'x', kind: 'numeric' }];
+  const steps: FeatureStep[] = [{ kind: 'numeric', column: 'x', impute: 0.5 }];
+  const rows = [{ x: 0 }, { x: 0.25 }, { x: 0.9 }, { x: null }];
+  const cases: [string, SinglePipeline['model']][] = [
+    ['forest (average) with a non-zero base', { type: 'trees', aggregate: 'average', base: [0.05], trees: [stump(0, 0.3, [0.1], [0.8]), stump(0, 0.6, [0.2], [0.7])] }],
+    ['trees summed', { type: 'trees', aggregate: 'sum', base: [0.1], trees: [stump(0, 0.3, [0.1], [0.4]), stump(0, 0.6, [0.05], [0.3])] }],
+    ['linear', { type: 'linear', coef: [[0.5]], intercept: [0.2] }],
+  ];
+  test.each(cases)('%s: probabilities are [1 - z, z] in ORT as in the TS scorer', async (_, model) => {
+    const p: FittedPipeline = { formatVersion: 1, task: 'binary', target: 'y', classes: ['a', 'b'], inputs, body: single(steps, model, 'none') };
+    const s = await createOnnxScorer(exportOnnx(p));
+    const o = await s.scoreRows(rows);
+    await s.release();
+    const ts = scorePipeline(p, rows);
+    ts.probabilities!.forEach((pr, r) => {
+      expect(pr[0] + pr[1]).toBeCloseTo(1, 12);
+      pr.forEach((v, k) => expect(Math.abs(v - o.probabilities![r][k])).toBeLessThanOrEqual(1e-6));
+    });
+    expect(o.labels).toEqual(ts.labels);
+  });
+});
+
 describe('errors', () => {
   test('an input column named like an output is refused with ONNX_NAME_CONFLICT', () => {
     const p: FittedPipeline = {
