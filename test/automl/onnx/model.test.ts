@@ -206,6 +206,36 @@ describe('binary models whose raw output is p(last class) (post none)', () => {
   });
 });
 
+describe('column names', () => {
+  test('names like the generated ones, with spaces, dots and non-ASCII characters are kept as input names', async () => {
+    const inputs: InputColumn[] = [
+      { name: '_num_0', kind: 'numeric' },
+      { name: '_X_1', kind: 'numeric' },
+      { name: 'año de nacimiento', kind: 'categorical' },
+      { name: 'nr.employed', kind: 'numeric' },
+    ];
+    const steps: FeatureStep[] = [
+      { kind: 'numeric', column: '_num_0', impute: 1 },
+      { kind: 'numeric', column: '_X_1', impute: 2 },
+      { kind: 'onehot', column: 'año de nacimiento', categories: ['1990', '2000'] },
+      { kind: 'numeric', column: 'nr.employed', impute: 5191 },
+    ];
+    const p: FittedPipeline = {
+      formatVersion: 1, task: 'regression', target: 'y', classes: [], inputs,
+      body: single(steps, { type: 'linear', coef: [[1, 10, 100, 1000, 0.001]], intercept: [0] }, 'none'),
+    };
+    const bytes = exportOnnx(p);
+    expect(loadOnnxMetadata(bytes).inputs).toEqual(inputs);
+    const s = await createOnnxScorer(bytes);
+    expect(s.session.inputNames).toEqual(inputs.map((c) => c.name));
+    const rows = [{ _num_0: 3, _X_1: 4, 'año de nacimiento': '2000', 'nr.employed': 5000 }, {}];
+    const o = await s.scoreRows(rows);
+    await s.release();
+    expect(o.labels[0]).toBeCloseTo(3 + 40 + 1000 + 5, 3);
+    expect(o.labels[1]).toBeCloseTo(1 + 20 + 5.191, 3);
+  });
+});
+
 describe('errors', () => {
   test('an input column named like an output is refused with ONNX_NAME_CONFLICT', () => {
     const p: FittedPipeline = {
