@@ -1,0 +1,403 @@
+/**
+ * runAutoML: table -> guardrails + featurization -> budgeted search (worker threads) -> ensemble
+ * selection -> refit on all rows -> FittedPipeline with CV metrics, leaderboard and feature importance.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { buildContext } from './context';
+import { stratifiedFolds, holdoutSplit } from './cv';
+import { selectEnsemble } from './ensemble';
+import { AutoMLError } from './errors';
+import { Executor, InThreadExecutor, WorkerPoolExecutor } from './executor';
+import {
+  classImbalanceGuardrail,
+  ColumnPlan,
+  featureColumns,
+  detectTarget,
+  Guardrail,
+  inputColumns,
+  planColumns,
+} from './featurize';
+import { learnerByName, learnersFor } from './learners';
+import type { FullOutput } from './learners/types';
+import {
+  classificationMetrics,
+  ClassificationMetrics,
+  isMetricFor,
+  regressionMetrics,
+  RegressionMetrics,
+} from './metrics';
+import type { FittedPipeline, SinglePipeline, Task } from './pipeline';
+import { deriveSeed } from './random';
+import { runSearch, SearchProgress, Trial } from './search';
+import { selectRows, Table, tableFromRows } from './table';
+import { readCsvRows, CsvError } from '../datasets/csv';
+
+export interface AutoMLOptions {
+  target: string;
+  task?: Task;
+  /** Default AUC_weighted (classification) / normalized_root_mean_squared_error (regression). */
+  primaryMetric?: string;
+  /** Wall-clock budget for the whole run, seconds (default 60). */
+  budgetSeconds?: number;
+  maxTrials?: number;
+  /** Stop the search once the primary metric reaches this value. */
+  scoreThreshold?: number;
+  allowedLearners?: string[];
+  blockedLearners?: string[];
+  /** k of stratified k-fold CV (default 5; small classes lower it). */
+  cvFolds?: number;
+  /** Use one stratified holdout split of this fraction instead of CV (default: CV up to 100k rows, else 0.1). */
+  validationFraction?: number;
+  seed?: number;
+  /** Worker threads (default: available cores; 0 = in this thread). Results do not depend on it. */
+  workers?: number;
+  /** Trials proposed per round (default: available cores). Results depend on it, not on `workers`. */
+  batchSize?: number;
+  /** Try greedy ensemble selection (default true). */
+  ensemble?: boolean;
+}
+
+export type AutoMLPhase = 'load' | 'featurize' | 'search' | 'ensemble' | 'refit' | 'done';
+
+export interface AutoMLProgress {
+  phase: AutoMLPhase;
+  elapsedSeconds: number;
+  budgetSeconds: number;
+  message?: string;
+  /** Set on each finished trial during 'search'. */
+  trial?: SearchProgress;
+}
+
+export interface LeaderboardEntry {
+  rank: number;
+  trial: number;
+  learner: string;
+  params: Record<string, number>;
+  /** Primary metric, mean over CV folds. */
+  score: number;
+  foldScores: number[];
+  /** Other metrics on the pooled out-of-fold predictions (when kept). */
+  metrics?: Record<string, number>;
+  fitSeconds: number;
+  status: 'ok' | 'failed';
+  error?: string;
+  /** Ensemble only: member trials and weights. */
+  members?: { trial: number; weight: number }[];
+}
+
+export interface FeatureImportance {
+  /** Original column. */
+  column: string;
+  /** Share of total importance (sums to 1). */
+  importance: number;
+}
+
+export interface AutoMLResult {
+  task: Task;
+  target: string;
+  classes: string[];
+  primaryMetric: string;
+  /** Best first (ensemble included when kept). */
+  leaderboard: LeaderboardEntry[];
+  best: LeaderboardEntry;
+  pipeline: FittedPipeline;
+  /** Full CV metrics of the chosen model (out-of-fold predictions). */
+  cvMetrics: ClassificationMetrics | RegressionMetrics;
+  featureImportance: FeatureImportance[];
+  guardrails: Guardrail[];
+  validation: { kind: 'cv'; folds: number } | { kind: 'holdout'; fraction: number };
+  data: { rows: number; columns: number; features: { tree: number; linear: number }; columnKinds: Record<string, string> };
+  seed: number;
+  budgetSeconds: number;
+  seconds: number;
+  trials: number;
+}
+
+export type AutoMLInput = Table | { csvPath: string } | { rows: AsyncIterable<string[]> | Iterable<string[]> };
+
+export async function loadTable(input: AutoMLInput): Promise<Table> {
+  if ('columns' in input && 'nRows' in input) return input;
+  try {
+    if ('csvPath' in input) {
+      if (!fs.existsSync(input.csvPath)) throw new AutoMLError('EMPTY_INPUT', `input file not found: ${input.csvPath}`);
+      return await tableFromRows(readCsvRows(fs.createReadStream(input.csvPath, { highWaterMark: 1 << 20 })));
+    }
+    return await tableFromRows(input.rows);
+  } catch (e) {
+    if (e instanceof CsvError) throw new AutoMLError('CSV_ERROR', `${e.message} (${e.code}, line ${e.line})`);
+    throw e;
+  }
+}
+
+function validateOptions(o: AutoMLOptions, task: Task): string {
+  const metric = o.primaryMetric ?? (task === 'regression' ? 'normalized_root_mean_squared_error' : 'AUC_weighted');
+  if (!isMetricFor(task, metric)) throw new AutoMLError('BAD_OPTION', `metric ${metric} does not apply to ${task}`);
+  if (o.budgetSeconds !== undefined && !(o.budgetSeconds > 0)) throw new AutoMLError('BAD_OPTION', 'budgetSeconds must be > 0');
+  if (o.cvFolds !== undefined && !(Number.isInteger(o.cvFolds) && o.cvFolds >= 2)) throw new AutoMLError('BAD_OPTION', 'cvFolds must be an integer >= 2');
+  if (o.validationFraction !== undefined && !(o.validationFraction > 0 && o.validationFraction < 0.5)) {
+    throw new AutoMLError('BAD_OPTION', 'validationFraction must be in (0, 0.5)');
+  }
+  return metric;
+}
+
+export async function runAutoML(
+  input: AutoMLInput,
+  options: AutoMLOptions,
+  onProgress?: (p: AutoMLProgress) => void,
+): Promise<AutoMLResult> {
+  const t0 = Date.now();
+  const budgetSeconds = options.budgetSeconds ?? 60;
+  const seed = options.seed ?? 1;
+  const emit = (phase: AutoMLPhase, message?: string, trial?: SearchProgress) =>
+    onProgress?.({ phase, elapsedSeconds: (Date.now() - t0) / 1000, budgetSeconds, message, trial });
+  if (!options.target) throw new AutoMLError('BAD_OPTION', 'the target column is required');
+
+  emit('load');
+  let table = await loadTable(input);
+  if (table.nRows === 0) throw new AutoMLError('EMPTY_INPUT', 'the input has a header but no data rows');
+
+  emit('featurize');
+  const guardrails: Guardrail[] = [];
+  const target = detectTarget(table, options.target, options.task);
+  const metric = validateOptions(options, target.task);
+  const dropped = table.nRows - target.rows.length;
+  guardrails.push({
+    check: 'missing_target_values',
+    status: dropped ? 'done' : 'passed',
+    description: 'Rows without a target value cannot be learnt from.',
+    items: dropped ? [{ column: options.target, detail: `${dropped} rows have no target`, action: 'rows dropped' }] : [],
+  });
+  if (dropped) {
+    table = selectRows(table, target.rows);
+    target.rows = Int32Array.from({ length: table.nRows }, (_, i) => i);
+  }
+  const n = target.rows.length;
+  guardrails.push(classImbalanceGuardrail(target));
+
+  // Validation scheme.
+  let minClass = Infinity;
+  if (target.task !== 'regression') {
+    const counts = new Array(target.classes.length).fill(0);
+    for (let i = 0; i < n; i++) counts[target.y[i]]++;
+    minClass = Math.min(...counts);
+  }
+  if (n < 10) throw new AutoMLError('TOO_FEW_ROWS', `${n} rows with a target value; at least 10 are needed`);
+  if (minClass < 2) throw new AutoMLError('TOO_FEW_ROWS', 'every class needs at least 2 rows for cross-validation');
+  const useHoldout = options.validationFraction !== undefined || (options.cvFolds === undefined && n > 100_000);
+  let folds: Int32Array[];
+  let validation: AutoMLResult['validation'];
+  if (useHoldout) {
+    const fraction = options.validationFraction ?? 0.1;
+    folds = holdoutSplit(target.task, target.y, fraction, deriveSeed(seed, 7));
+    validation = { kind: 'holdout', fraction };
+  } else {
+    const k = Math.max(2, Math.min(options.cvFolds ?? 5, minClass, Math.floor(n / 2)));
+    folds = stratifiedFolds(target.task, target.y, k, deriveSeed(seed, 7));
+    validation = { kind: 'cv', folds: k };
+  }
+
+  const plans = planColumns(table, target, options.target, guardrails);
+  const learners = learnersFor(target.task, options.allowedLearners, options.blockedLearners);
+  if (learners.length === 0) throw new AutoMLError('BAD_OPTION', `no learner left for ${target.task} after allowed/blocked lists`);
+  const needLinear = learners.some((l) => l.flavor === 'linear');
+  const { ctx, steps } = buildContext(table, plans, target, { linear: needLinear });
+  const columnKinds = Object.fromEntries(plans.map((p) => [p.name, p.kind]));
+  table = undefined as unknown as Table; // the raw table is no longer needed: let it be collected
+
+  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const batchSize = Math.max(1, options.batchSize ?? cores);
+  const nWorkers = options.workers ?? cores;
+  let executor: Executor = (nWorkers > 0 && WorkerPoolExecutor.create(Math.min(nWorkers, batchSize), ctx, folds)) || new InThreadExecutor(ctx, folds);
+  try {
+    emit('search', `${learners.map((l) => l.name).join(', ')}; ${validation.kind === 'cv' ? `${validation.folds}-fold CV` : 'holdout'}; ${executor.workers} worker thread(s)`);
+    const budgetMs = budgetSeconds * 1000;
+    const evalRows = concatFolds(folds);
+    const summarize = (oof: Float64Array) => summaryMetrics(target.task, oof, target.y, target.classes, evalRows);
+    const trialMetrics = new Map<number, Record<string, number>>();
+    const trials = await runSearch({
+      task: target.task,
+      metric,
+      classes: target.classes,
+      y: target.y,
+      folds,
+      learners,
+      n,
+      nFeat: { tree: ctx.tree.ds.nFeat, linear: ctx.linear.nFeat },
+      seed,
+      // Leave time for ensemble selection and the final refit.
+      deadline: t0 + budgetMs * 0.85,
+      maxTrials: options.maxTrials ?? 10_000,
+      scoreThreshold: options.scoreThreshold,
+      batchSize,
+      keepOof: 12,
+      executor,
+      startedAt: t0,
+      onTrial: (t, p) => {
+        if (t.oof) trialMetrics.set(t.id, summarize(t.oof));
+        emit('search', undefined, p);
+      },
+    });
+    const ok = trials.filter((t) => t.status === 'ok');
+    if (ok.length === 0) {
+      const why = trials.find((t) => t.error)?.error ?? 'the time budget ended before the first trial finished';
+      throw new AutoMLError('BAD_OPTION', `no trial finished: ${why}`);
+    }
+    const sorted = [...ok].sort((a, b) => b.utility - a.utility || a.id - b.id);
+    const bestTrial = sorted[0];
+
+    let ensemble = null;
+    if (options.ensemble !== false) {
+      emit('ensemble');
+      ensemble = selectEnsemble(trials, { task: target.task, metric, y: target.y, classes: target.classes, folds });
+    }
+
+    emit('refit');
+    const chosen = ensemble ? ensemble.members.map((m) => m.trial) : [bestTrial];
+    const fits = await executor.fit(
+      chosen.map((t) => ({ learner: t.learner, params: t.params, extra: t.extra, seed: deriveSeed(seed, 1_000_000 + t.id) })),
+    );
+    const singles = chosen.map((t, k) => toSingle(t, fits[k], steps));
+    const body: FittedPipeline['body'] = ensemble
+      ? { kind: 'ensemble', members: ensemble.members.map((m, k) => ({ weight: m.weight, pipeline: singles[k] })) }
+      : singles[0];
+    const pipeline: FittedPipeline = {
+      formatVersion: 1,
+      task: target.task,
+      target: options.target,
+      classes: target.classes,
+      inputs: inputColumns(plans),
+      body,
+    };
+
+    // Leaderboard.
+    const entries: LeaderboardEntry[] = trials.map((t) => ({
+      rank: 0,
+      trial: t.id,
+      learner: t.learner,
+      params: t.params,
+      score: t.score,
+      foldScores: t.foldScores,
+      ...(trialMetrics.has(t.id) ? { metrics: trialMetrics.get(t.id) } : {}),
+      fitSeconds: round3(t.seconds),
+      status: t.status,
+      ...(t.error ? { error: t.error } : {}),
+    }));
+    let bestEntry: LeaderboardEntry;
+    if (ensemble) {
+      bestEntry = {
+        rank: 0,
+        trial: trials.length + 1,
+        learner: 'VotingEnsemble',
+        params: {},
+        score: ensemble.score,
+        foldScores: ensemble.foldScores,
+        metrics: summarize(ensemble.oof),
+        fitSeconds: 0,
+        status: 'ok',
+        members: ensemble.members.map((m) => ({ trial: m.trial.id, weight: round3(m.weight) })),
+      };
+      entries.push(bestEntry);
+    } else bestEntry = entries.find((e) => e.trial === bestTrial.id)!;
+    const lower = metric === 'log_loss' || metric.includes('error');
+    entries.sort((a, b) => {
+      if (a.status !== b.status) return a.status === 'ok' ? -1 : 1;
+      return (lower ? a.score - b.score : b.score - a.score) || a.trial - b.trial;
+    });
+    entries.forEach((e, i) => (e.rank = i + 1));
+
+    const oof = ensemble ? ensemble.oof : bestTrial.oof!;
+    const cvMetrics = fullMetrics(target.task, oof, target.y, target.classes, evalRows);
+    const featureImportance = importanceByColumn(
+      chosen.map((t, k) => ({ weight: ensemble ? ensemble.members[k].weight : 1, fit: fits[k], learner: t.learner })),
+      steps,
+    );
+
+    emit('done');
+    return {
+      task: target.task,
+      target: options.target,
+      classes: target.classes,
+      primaryMetric: metric,
+      leaderboard: entries,
+      best: bestEntry,
+      pipeline,
+      cvMetrics,
+      featureImportance,
+      guardrails,
+      validation,
+      data: { rows: n, columns: plans.length + 1, features: { tree: ctx.tree.ds.nFeat, linear: ctx.linear.nFeat }, columnKinds },
+      seed,
+      budgetSeconds,
+      seconds: round3((Date.now() - t0) / 1000),
+      trials: trials.length,
+    };
+  } finally {
+    await executor.close();
+    executor = undefined as unknown as Executor;
+  }
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function concatFolds(folds: Int32Array[]): Int32Array {
+  const out = new Int32Array(folds.reduce((a, f) => a + f.length, 0));
+  let o = 0;
+  for (const f of folds) (out.set(f, o), (o += f.length));
+  return out.sort();
+}
+
+function gather(oof: Float64Array, y: Float64Array, rows: Int32Array, P: number): { pred: Float64Array; yy: Float64Array } {
+  const pred = new Float64Array(rows.length * P);
+  const yy = new Float64Array(rows.length);
+  for (let j = 0; j < rows.length; j++) {
+    yy[j] = y[rows[j]];
+    for (let c = 0; c < P; c++) pred[j * P + c] = oof[rows[j] * P + c];
+  }
+  return { pred, yy };
+}
+
+function fullMetrics(task: Task, oof: Float64Array, y: Float64Array, classes: string[], rows: Int32Array): ClassificationMetrics | RegressionMetrics {
+  const P = task === 'regression' ? 1 : classes.length;
+  const { pred, yy } = gather(oof, y, rows, P);
+  return task === 'regression' ? regressionMetrics(pred, yy) : classificationMetrics(pred, yy, classes, { curves: true });
+}
+
+function summaryMetrics(task: Task, oof: Float64Array, y: Float64Array, classes: string[], rows: Int32Array): Record<string, number> {
+  const m = fullMetrics(task, oof, y, classes, rows) as unknown as Record<string, unknown>;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) if (typeof v === 'number') out[k] = Math.round(v * 1e6) / 1e6;
+  if (task !== 'regression') {
+    // Curves and the confusion matrix are for the chosen model only.
+    delete out.roc_curve;
+  }
+  return out;
+}
+
+function toSingle(t: Trial, fit: FullOutput, steps: { tree: SinglePipeline['features']; linear: SinglePipeline['features'] }): SinglePipeline {
+  const learner = learnerByName(t.learner);
+  return { kind: 'single', learner: t.learner, features: steps[learner.flavor], model: fit.model, post: fit.post };
+}
+
+/** Importance per original column (features of one column summed), each model normalised, weighted. */
+function importanceByColumn(
+  models: { weight: number; fit: FullOutput; learner: string }[],
+  steps: { tree: SinglePipeline['features']; linear: SinglePipeline['features'] },
+): FeatureImportance[] {
+  const total = new Map<string, number>();
+  for (const { weight, fit, learner } of models) {
+    const columns = featureColumns(steps[learnerByName(learner).flavor]);
+    let sum = 0;
+    for (let f = 0; f < fit.importance.length; f++) sum += fit.importance[f];
+    if (!(sum > 0)) continue;
+    for (let f = 0; f < fit.importance.length; f++) {
+      total.set(columns[f], (total.get(columns[f]) ?? 0) + (weight * fit.importance[f]) / sum);
+    }
+  }
+  const s = [...total.values()].reduce((a, b) => a + b, 0) || 1;
+  return [...total.entries()]
+    .map(([column, v]) => ({ column, importance: Math.round((v / s) * 1e6) / 1e6 }))
+    .sort((a, b) => b.importance - a.importance || a.column.localeCompare(b.column));
+}
+
+export type { ColumnPlan };

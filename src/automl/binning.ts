@@ -1,0 +1,107 @@
+/**
+ * One shared binned dataset (LightGBM's Dataset): every float32 feature is mapped to at most 255 bins,
+ * stored column-major in a Uint8Array. Bin b of feature f holds values v with
+ * upper[f][b-1] < v <= upper[f][b]; the upper bounds are float32, so a tree split "bin <= b" is exactly
+ * the pipeline's "x <= upper[b]" on the float32 feature, in TS and in ONNX Runtime alike.
+ */
+
+export interface BinnedDataset {
+  n: number;
+  nFeat: number;
+  /** bins[f * n + i] */
+  bins: Uint8Array;
+  /** Number of bins of each feature (1 = constant, never split). */
+  nBins: Int32Array;
+  /** Float32 upper bound of each bin but the last: thresholds[f][b]. */
+  thresholds: Float32Array[];
+}
+
+const SAMPLE = 200_000;
+
+/** Float32 split point between two adjacent float32 values a < b, with a <= t < b. */
+function between(a: number, b: number): number {
+  const t = Math.fround(a + (b - a) / 2);
+  return t >= b || t < a ? a : t;
+}
+
+/** Bin upper bounds for one feature column (values are float32, no NaN). */
+export function findBinUpperBounds(values: Float32Array, maxBins: number): Float32Array {
+  const n = values.length;
+  let sample: Float32Array;
+  if (n <= SAMPLE) sample = Float32Array.from(values);
+  else {
+    sample = new Float32Array(SAMPLE);
+    const step = n / SAMPLE;
+    for (let k = 0; k < SAMPLE; k++) sample[k] = values[Math.floor(k * step)];
+  }
+  sample.sort();
+  // Distinct values with counts.
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  for (let k = 0; k < sample.length; k++) {
+    const v = sample[k];
+    if (distinct.length && distinct[distinct.length - 1] === v) counts[counts.length - 1]++;
+    else (distinct.push(v), counts.push(1));
+  }
+  const D = distinct.length;
+  if (D <= 1) return new Float32Array(0);
+  const uppers: number[] = [];
+  if (D <= maxBins) {
+    for (let d = 0; d < D - 1; d++) uppers.push(between(distinct[d], distinct[d + 1]));
+    return Float32Array.from(uppers);
+  }
+  // Greedy equal-frequency bins; a distinct value is never split. Values heavier than a bin get their own.
+  const total = sample.length;
+  let remaining = total;
+  let binsLeft = maxBins;
+  let acc = 0;
+  for (let d = 0; d < D - 1; d++) {
+    acc += counts[d];
+    const target = remaining / binsLeft;
+    // Close the bin when it is full, or when the next value alone would overfill it.
+    if (acc >= target || acc + counts[d + 1] > 1.5 * target) {
+      uppers.push(between(distinct[d], distinct[d + 1]));
+      remaining -= acc;
+      acc = 0;
+      binsLeft--;
+      if (binsLeft <= 1) break;
+    }
+  }
+  return Float32Array.from(uppers);
+}
+
+/** Bin index of v: the first b with v <= upper[b], else the last bin. */
+export function binOf(upper: Float32Array, v: number): number {
+  let lo = 0;
+  let hi = upper.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (v <= upper[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Bins a column-major float32 matrix. With `shared`, the bins live in a SharedArrayBuffer (worker threads). */
+export function binDataset(X: Float32Array, n: number, nFeat: number, maxBins = 255, shared = false): BinnedDataset {
+  const bins = new Uint8Array(shared ? new SharedArrayBuffer(n * nFeat) : new ArrayBuffer(n * nFeat));
+  const nBins = new Int32Array(nFeat);
+  const thresholds: Float32Array[] = [];
+  for (let f = 0; f < nFeat; f++) {
+    const col = X.subarray(f * n, (f + 1) * n);
+    const upper = findBinUpperBounds(col, Math.min(maxBins, 255));
+    thresholds.push(upper);
+    nBins[f] = upper.length + 1;
+    const out = bins.subarray(f * n, (f + 1) * n);
+    if (upper.length === 0) continue;
+    if (upper.length < 16) {
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        let b = 0;
+        while (b < upper.length && v > upper[b]) b++;
+        out[i] = b;
+      }
+    } else for (let i = 0; i < n; i++) out[i] = binOf(upper, col[i]);
+  }
+  return { n, nFeat, bins, nBins, thresholds };
+}

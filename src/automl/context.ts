@@ -1,0 +1,64 @@
+/**
+ * Builds the training context (binned tree features, standardised linear features, labels) once per
+ * run, in SharedArrayBuffers, and moves it to worker threads without copying the data.
+ */
+import { binDataset, BinnedDataset } from './binning';
+import { computeFeatures, featureSteps, ColumnPlan, TargetInfo } from './featurize';
+import type { FeatureStep, Task } from './pipeline';
+import type { Table } from './table';
+import type { TrainContext } from './learners/types';
+
+export interface BuiltContext {
+  ctx: TrainContext;
+  steps: { tree: FeatureStep[]; linear: FeatureStep[] };
+}
+
+export function buildContext(table: Table, plans: ColumnPlan[], target: TargetInfo, opts: { maxBins?: number; linear?: boolean } = {}): BuiltContext {
+  const n = target.rows.length;
+  const treeSteps = featureSteps(plans, 'tree');
+  const linearSteps = featureSteps(plans, 'linear');
+  const treeFeatures = computeFeatures(table, treeSteps, target.rows);
+  const ds = binDataset(treeFeatures.X, n, treeFeatures.nFeat, opts.maxBins ?? 255, true);
+  // The float tree features are not needed once binned (thresholds live in ds).
+  const linear = opts.linear === false ? { X: new Float32Array(0), nFeat: 0, names: [] as string[] } : computeFeatures(table, linearSteps, target.rows, true);
+  const y = new Float64Array(new SharedArrayBuffer(n * 8));
+  y.set(target.y);
+  return {
+    ctx: {
+      task: target.task,
+      n,
+      C: target.classes.length,
+      y,
+      tree: { ds, names: treeFeatures.names },
+      linear: { X: linear.X, nFeat: linear.nFeat ?? 0, names: linear.names },
+    },
+    steps: { tree: treeSteps, linear: linearSteps },
+  };
+}
+
+/** Structured-clone friendly form (typed arrays on SharedArrayBuffers are shared, not copied). */
+export interface ContextMessage {
+  task: Task;
+  n: number;
+  C: number;
+  y: Float64Array;
+  tree: { bins: Uint8Array; nBins: Int32Array; thresholds: Float32Array[]; nFeat: number; names: string[] };
+  linear: { X: Float32Array; nFeat: number; names: string[] };
+}
+
+export function contextToMessage(ctx: TrainContext): ContextMessage {
+  const ds = ctx.tree.ds;
+  return {
+    task: ctx.task,
+    n: ctx.n,
+    C: ctx.C,
+    y: ctx.y,
+    tree: { bins: ds.bins, nBins: ds.nBins, thresholds: ds.thresholds, nFeat: ds.nFeat, names: ctx.tree.names },
+    linear: ctx.linear,
+  };
+}
+
+export function contextFromMessage(m: ContextMessage): TrainContext {
+  const ds: BinnedDataset = { n: m.n, nFeat: m.tree.nFeat, bins: m.tree.bins, nBins: m.tree.nBins, thresholds: m.tree.thresholds };
+  return { task: m.task, n: m.n, C: m.C, y: m.y, tree: { ds, names: m.tree.names }, linear: m.linear };
+}

@@ -1,0 +1,68 @@
+/**
+ * Greedy ensemble selection (Caruana et al. 2004; Azure AutoML's VotingEnsemble): starting from the best
+ * trial, repeatedly add (with replacement) the trial whose inclusion most improves the CV primary metric
+ * of the averaged out-of-fold predictions. Weights are the selection counts. The ensemble is kept only
+ * if it beats the best single trial.
+ */
+import { foldScores, Trial } from './search';
+import { isLowerBetter } from './metrics';
+import type { Task } from './pipeline';
+
+export interface EnsembleSelection {
+  members: { trial: Trial; weight: number }[];
+  score: number;
+  foldScores: number[];
+  /** Averaged out-of-fold predictions of the ensemble. */
+  oof: Float64Array;
+}
+
+export function selectEnsemble(
+  trials: Trial[],
+  o: { task: Task; metric: string; y: Float64Array; classes: string[]; folds: Int32Array[]; rounds?: number },
+): EnsembleSelection | null {
+  const cands = trials.filter((t) => t.status === 'ok' && t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
+  if (cands.length < 2) return null;
+  const lower = isLowerBetter(o.metric);
+  const util = (s: number) => (Number.isFinite(s) ? (lower ? -s : s) : -Infinity);
+  const len = cands[0].oof!.length;
+  const sum = new Float64Array(len);
+  const trialOof = new Float64Array(len);
+  const counts = new Map<Trial, number>();
+  const add = (t: Trial) => {
+    const p = t.oof!;
+    for (let i = 0; i < len; i++) sum[i] += p[i];
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  };
+  const mean = (k: number, extra?: Trial) => {
+    const p = extra?.oof;
+    for (let i = 0; i < len; i++) trialOof[i] = (sum[i] + (p ? p[i] : 0)) / k;
+    return trialOof;
+  };
+  const scoreOf = (pred: Float64Array) => {
+    const fs = foldScores(o.task, o.metric, pred, o.y, o.classes, o.folds);
+    return { fs, score: fs.reduce((a, b) => a + b, 0) / fs.length };
+  };
+  add(cands[0]);
+  let k = 1;
+  let best = { ...scoreOf(mean(1)), counts: new Map(counts), k };
+  const rounds = o.rounds ?? 20;
+  for (let r = 1; r < rounds; r++) {
+    let pick: Trial | null = null;
+    let pickUtil = -Infinity;
+    for (const t of cands) {
+      const u = util(scoreOf(mean(k + 1, t)).score);
+      if (u > pickUtil) (pickUtil = u), (pick = t);
+    }
+    if (!pick) break;
+    add(pick);
+    k++;
+    const s = scoreOf(mean(k));
+    if (util(s.score) > util(best.score)) best = { ...s, counts: new Map(counts), k };
+  }
+  if (best.counts.size < 2 || !(util(best.score) > cands[0].utility + 1e-9)) return null;
+  // Recompute the chosen ensemble's predictions from its counts.
+  const oof = new Float64Array(len);
+  for (const [t, c] of best.counts) for (let i = 0; i < len; i++) oof[i] += (c / best.k) * t.oof![i];
+  const members = [...best.counts].sort((a, b) => a[0].id - b[0].id).map(([trial, c]) => ({ trial, weight: c / best.k }));
+  return { members, score: best.score, foldScores: best.fs, oof };
+}

@@ -1,0 +1,640 @@
+/**
+ * Histogram gradient boosting (LightGBM's design): leaf-wise growth to num_leaves on the shared uint8
+ * binned dataset; per-leaf histograms of (gradient, hessian, count) built from ordered gradients;
+ * the larger child's histogram is the parent's minus the smaller child's; rows of a leaf are a
+ * contiguous range of one index array, partitioned in place. Objectives: binary logloss, softmax
+ * (one tree per class per iteration), L2 regression. Early stopping on the validation fold(s).
+ */
+import type { BinnedDataset } from '../binning';
+import type { Model, Tree } from '../pipeline';
+import { Rng, deriveSeed } from '../random';
+import { CVOutput, FullOutput, Learner, Params, TrainContext, allRows, checkDeadline, complement, predWidth } from './types';
+
+export interface GbdtParams {
+  nEstimators: number;
+  learningRate: number;
+  numLeaves: number;
+  maxDepth: number; // 0 = unlimited
+  minChildSamples: number;
+  minChildWeight: number;
+  lambdaL2: number;
+  minSplitGain: number;
+  featureFraction: number;
+  baggingFraction: number;
+  baggingFreq: number;
+  earlyStoppingRounds: number;
+}
+
+export const GBDT_DEFAULTS: GbdtParams = {
+  nEstimators: 100,
+  learningRate: 0.1,
+  numLeaves: 31,
+  maxDepth: 0,
+  minChildSamples: 20,
+  minChildWeight: 1e-3,
+  lambdaL2: 0,
+  minSplitGain: 0,
+  featureFraction: 1,
+  baggingFraction: 1,
+  baggingFreq: 0,
+  earlyStoppingRounds: 0,
+};
+
+export type Objective = 'binary' | 'multiclass' | 'regression';
+
+/** A tree on bins: node i is a leaf when left[i] === -1; value is the (learning-rate scaled) leaf output. */
+export interface BinTree {
+  feature: number[];
+  bin: number[];
+  left: number[];
+  right: number[];
+  value: number[];
+}
+
+interface SplitInfo {
+  gain: number;
+  feature: number;
+  bin: number;
+  lg: number;
+  lh: number;
+  lc: number;
+}
+
+interface LeafState {
+  node: number;
+  start: number;
+  end: number;
+  depth: number;
+  g: number;
+  h: number;
+  c: number;
+  hist: Float64Array;
+  split: SplitInfo | null;
+}
+
+const NO_SPLIT: SplitInfo = { gain: -Infinity, feature: -1, bin: 0, lg: 0, lh: 0, lc: 0 };
+
+export class GbdtBooster {
+  readonly K: number;
+  readonly trees: BinTree[] = [];
+  readonly treeClass: number[] = [];
+  readonly base: Float64Array;
+  /** Raw scores of every row of the dataset (train rows and validation rows are kept current). */
+  readonly raw: Float64Array;
+  readonly importanceGain: Float64Array;
+  private readonly p: GbdtParams;
+  private readonly g: Float32Array;
+  private readonly h: Float32Array;
+  private readonly rows: Int32Array;
+  private readonly tmp: Int32Array;
+  private readonly og: Float32Array;
+  private readonly oh: Float32Array;
+  private readonly leafIdx: Int32Array;
+  private readonly binOffset: Int32Array;
+  private readonly totalBins: number;
+  private readonly histPool: Float64Array[] = [];
+  private readonly rng: Rng;
+  private readonly activeFeat: Int32Array;
+  private nActive = 0;
+  private iter = 0;
+
+  constructor(
+    private readonly ds: BinnedDataset,
+    private readonly y: Float64Array,
+    private readonly objective: Objective,
+    nClasses: number,
+    params: Partial<GbdtParams>,
+    private readonly trainRows: Int32Array,
+    private readonly validRows: Int32Array | null,
+    seed: number,
+  ) {
+    this.p = { ...GBDT_DEFAULTS, ...params };
+    this.K = objective === 'multiclass' ? nClasses : 1;
+    const n = ds.n;
+    this.raw = new Float64Array(n * this.K);
+    this.g = new Float32Array(n * this.K);
+    this.h = new Float32Array(n * this.K);
+    this.rows = new Int32Array(trainRows.length);
+    this.tmp = new Int32Array(trainRows.length);
+    this.og = new Float32Array(trainRows.length);
+    this.oh = new Float32Array(trainRows.length);
+    this.leafIdx = new Int32Array(trainRows.length);
+    this.binOffset = new Int32Array(ds.nFeat + 1);
+    for (let f = 0; f < ds.nFeat; f++) this.binOffset[f + 1] = this.binOffset[f] + ds.nBins[f];
+    this.totalBins = this.binOffset[ds.nFeat];
+    this.rng = new Rng(seed);
+    this.activeFeat = new Int32Array(ds.nFeat);
+    if (this.p.baggingFraction < 1 && this.p.baggingFreq > 0) this.bag = new Int32Array(trainRows.length);
+    this.importanceGain = new Float64Array(ds.nFeat);
+    this.base = this.initScore();
+    for (let i = 0; i < n; i++) for (let k = 0; k < this.K; k++) this.raw[i * this.K + k] = this.base[k];
+  }
+
+  private initScore(): Float64Array {
+    const K = this.K;
+    const base = new Float64Array(K);
+    const m = this.trainRows.length;
+    if (this.objective === 'regression') {
+      let s = 0;
+      for (let j = 0; j < m; j++) s += this.y[this.trainRows[j]];
+      base[0] = Math.fround(s / m);
+    } else if (this.objective === 'binary') {
+      let pos = 0;
+      for (let j = 0; j < m; j++) pos += this.y[this.trainRows[j]] === 1 ? 1 : 0;
+      const p = Math.min(Math.max(pos / m, 1e-6), 1 - 1e-6);
+      base[0] = Math.fround(Math.log(p / (1 - p)));
+    } else {
+      const cnt = new Float64Array(K);
+      for (let j = 0; j < m; j++) cnt[this.y[this.trainRows[j]]]++;
+      for (let k = 0; k < K; k++) base[k] = Math.fround(Math.log(Math.max(cnt[k] / m, 1e-6)));
+    }
+    return base;
+  }
+
+  get iterations(): number {
+    return this.iter;
+  }
+
+  /** Gradients and hessians of every training row for all K outputs (stored g[k * n + i]). */
+  private computeGradients(): void {
+    const { raw, g, h, y, K } = this;
+    const n = this.ds.n;
+    const rows = this.trainRows;
+    const m = rows.length;
+    if (this.objective === 'binary') {
+      for (let j = 0; j < m; j++) {
+        const i = rows[j];
+        const p = 1 / (1 + Math.exp(-raw[i]));
+        g[i] = p - y[i];
+        h[i] = Math.max(p * (1 - p), 1e-16);
+      }
+    } else if (this.objective === 'regression') {
+      for (let j = 0; j < m; j++) {
+        const i = rows[j];
+        g[i] = raw[i] - y[i];
+        h[i] = 1;
+      }
+    } else {
+      const factor = K / (K - 1);
+      const e = new Float64Array(K);
+      for (let j = 0; j < m; j++) {
+        const i = rows[j];
+        let mx = -Infinity;
+        for (let k = 0; k < K; k++) mx = Math.max(mx, raw[i * K + k]);
+        let z = 0;
+        for (let k = 0; k < K; k++) z += e[k] = Math.exp(raw[i * K + k] - mx);
+        for (let k = 0; k < K; k++) {
+          const p = e[k] / z;
+          g[k * n + i] = p - (y[i] === k ? 1 : 0);
+          h[k * n + i] = Math.max(factor * p * (1 - p), 1e-16);
+        }
+      }
+    }
+  }
+
+  /** One boosting iteration: K trees. */
+  step(): void {
+    this.computeGradients();
+    // Row subsample (bagging) for this iteration; rows stay sorted for cache-friendly bin reads.
+    let m = this.trainRows.length;
+    const bagging = this.p.baggingFraction < 1 && this.p.baggingFreq > 0;
+    if (bagging) {
+      if (this.iter % this.p.baggingFreq === 0 || this.bagSize === 0) {
+        const frac = this.p.baggingFraction;
+        let k = 0;
+        for (let j = 0; j < this.trainRows.length; j++) if (this.rng.next() < frac) this.bag[k++] = this.trainRows[j];
+        this.bagSize = k;
+      }
+      m = this.bagSize;
+    }
+    this.chooseFeatures();
+    for (let k = 0; k < this.K; k++) {
+      if (bagging) this.rows.set(this.bag.subarray(0, m));
+      else this.rows.set(this.trainRows);
+      const tree = this.growTree(k, m, bagging);
+      this.trees.push(tree);
+      this.treeClass.push(k);
+    }
+    this.iter++;
+  }
+
+  private bag = new Int32Array(0);
+  private bagSize = 0;
+
+  private chooseFeatures(): void {
+    const nFeat = this.ds.nFeat;
+    let k = 0;
+    if (this.p.featureFraction >= 1) {
+      for (let f = 0; f < nFeat; f++) if (this.ds.nBins[f] > 1) this.activeFeat[k++] = f;
+    } else {
+      const cand: number[] = [];
+      for (let f = 0; f < nFeat; f++) if (this.ds.nBins[f] > 1) cand.push(f);
+      const take = Math.max(1, Math.round(cand.length * this.p.featureFraction));
+      this.rng.shuffle(cand);
+      const chosen = cand.slice(0, take).sort((a, b) => a - b);
+      for (const f of chosen) this.activeFeat[k++] = f;
+    }
+    this.nActive = k;
+  }
+
+  private getHist(): Float64Array {
+    return this.histPool.pop() ?? new Float64Array(this.totalBins * 2);
+  }
+
+  /**
+   * Histogram of (sum gradient, sum hessian) per bin for the leaf's rows. Counts are not accumulated:
+   * like LightGBM, a side's row count is estimated from its hessian share. Four features per pass share
+   * the ordered gradient loads.
+   */
+  private buildHist(hist: Float64Array, gk: number, start: number, end: number): void {
+    const { og, oh, rows, g, h, binOffset, activeFeat } = this;
+    const bins = this.ds.bins;
+    const n = this.ds.n;
+    const m = end - start;
+    const idx = this.leafIdx;
+    for (let j = 0; j < m; j++) {
+      const i = rows[start + j];
+      idx[j] = i;
+      og[j] = g[gk + i];
+      oh[j] = h[gk + i];
+    }
+    const na = this.nActive;
+    for (let a = 0; a < na; a++) {
+      const f = activeFeat[a];
+      hist.fill(0, binOffset[f] * 2, binOffset[f + 1] * 2);
+    }
+    let a = 0;
+    for (; a + 3 < na; a += 4) {
+      const f0 = activeFeat[a], f1 = activeFeat[a + 1], f2 = activeFeat[a + 2], f3 = activeFeat[a + 3];
+      const h0 = binOffset[f0] * 2, h1 = binOffset[f1] * 2, h2 = binOffset[f2] * 2, h3 = binOffset[f3] * 2;
+      const c0 = bins.subarray(f0 * n, f0 * n + n), c1 = bins.subarray(f1 * n, f1 * n + n);
+      const c2 = bins.subarray(f2 * n, f2 * n + n), c3 = bins.subarray(f3 * n, f3 * n + n);
+      for (let j = 0; j < m; j++) {
+        const i = idx[j];
+        const gg = og[j];
+        const hh = oh[j];
+        let b = h0 + (c0[i] << 1);
+        hist[b] += gg;
+        hist[b + 1] += hh;
+        b = h1 + (c1[i] << 1);
+        hist[b] += gg;
+        hist[b + 1] += hh;
+        b = h2 + (c2[i] << 1);
+        hist[b] += gg;
+        hist[b + 1] += hh;
+        b = h3 + (c3[i] << 1);
+        hist[b] += gg;
+        hist[b + 1] += hh;
+      }
+    }
+    for (; a < na; a++) {
+      const f = activeFeat[a];
+      const hb = binOffset[f] * 2;
+      const c0 = bins.subarray(f * n, f * n + n);
+      for (let j = 0; j < m; j++) {
+        const b = hb + (c0[idx[j]] << 1);
+        hist[b] += og[j];
+        hist[b + 1] += oh[j];
+      }
+    }
+  }
+
+  private findSplit(leaf: LeafState): SplitInfo {
+    const { binOffset, activeFeat } = this;
+    const { lambdaL2: l2, minChildSamples: minC, minChildWeight: minH } = this.p;
+    const hist = leaf.hist;
+    const G = leaf.g;
+    const H = leaf.h;
+    const Cn = leaf.c;
+    if (Cn < 2 * minC || H < 2 * minH) return NO_SPLIT;
+    if (this.p.maxDepth > 0 && leaf.depth >= this.p.maxDepth) return NO_SPLIT;
+    const parent = (G * G) / (H + l2);
+    const cntFactor = Cn / H;
+    let bestGain = -Infinity;
+    let bestF = -1;
+    let bestB = 0;
+    let blg = 0;
+    let blh = 0;
+    for (let a = 0; a < this.nActive; a++) {
+      const f = activeFeat[a];
+      const nb = this.ds.nBins[f];
+      let lg = 0;
+      let lh = 0;
+      let hb = binOffset[f] * 2;
+      for (let b = 0; b < nb - 1; b++, hb += 2) {
+        lg += hist[hb];
+        lh += hist[hb + 1];
+        const lc = Math.round(lh * cntFactor);
+        if (lc < minC || lh < minH) continue;
+        const rc = Cn - lc;
+        const rh = H - lh;
+        if (rc < minC) break;
+        if (rh < minH) continue;
+        const rg = G - lg;
+        const gain = (lg * lg) / (lh + l2) + (rg * rg) / (rh + l2) - parent;
+        if (gain > bestGain) {
+          bestGain = gain;
+          bestF = f;
+          bestB = b;
+          blg = lg;
+          blh = lh;
+        }
+      }
+    }
+    if (bestF < 0 || !(bestGain > Math.max(this.p.minSplitGain, 1e-12))) return NO_SPLIT;
+    return { gain: bestGain, feature: bestF, bin: bestB, lg: blg, lh: blh, lc: 0 };
+  }
+
+  /** Stable in-place partition of rows[start, end) by bin <= threshold; returns the first right index. */
+  private partition(start: number, end: number, feature: number, bin: number): number {
+    const { rows, tmp } = this;
+    const bins = this.ds.bins;
+    const off = feature * this.ds.n;
+    let l = start;
+    let r = 0;
+    for (let j = start; j < end; j++) {
+      const i = rows[j];
+      if (bins[off + i] <= bin) rows[l++] = i;
+      else tmp[r++] = i;
+    }
+    for (let j = 0; j < r; j++) rows[l + j] = tmp[j];
+    return l;
+  }
+
+  private growTree(k: number, m: number, bagged: boolean): BinTree {
+    const n = this.ds.n;
+    const gk = this.objective === 'multiclass' ? k * n : 0;
+    const { lambdaL2: l2, learningRate: lr, numLeaves } = this.p;
+    const tree: BinTree = { feature: [-1], bin: [0], left: [-1], right: [-1], value: [0] };
+    const root: LeafState = { node: 0, start: 0, end: m, depth: 0, g: 0, h: 0, c: m, hist: this.getHist(), split: null };
+    this.buildHist(root.hist, gk, 0, m);
+    {
+      // Totals from the first active feature's histogram (or directly when none).
+      let g = 0;
+      let h = 0;
+      for (let j = 0; j < m; j++) (g += this.og[j]), (h += this.oh[j]);
+      root.g = g;
+      root.h = h;
+    }
+    root.split = this.findSplit(root);
+    const leaves: LeafState[] = [root];
+    while (leaves.length < numLeaves) {
+      let best = -1;
+      for (let q = 0; q < leaves.length; q++) {
+        const s = leaves[q].split!;
+        if (s.feature >= 0 && (best < 0 || s.gain > leaves[best].split!.gain)) best = q;
+      }
+      if (best < 0) break;
+      const leaf = leaves[best];
+      const s = leaf.split!;
+      const mid = this.partition(leaf.start, leaf.end, s.feature, s.bin);
+      const ln = tree.feature.length;
+      const rn = ln + 1;
+      tree.feature.push(-1, -1);
+      tree.bin.push(0, 0);
+      tree.left.push(-1, -1);
+      tree.right.push(-1, -1);
+      tree.value.push(0, 0);
+      tree.feature[leaf.node] = s.feature;
+      tree.bin[leaf.node] = s.bin;
+      tree.left[leaf.node] = ln;
+      tree.right[leaf.node] = rn;
+      this.importanceGain[s.feature] += s.gain;
+      const left: LeafState = {
+        node: ln, start: leaf.start, end: mid, depth: leaf.depth + 1,
+        g: s.lg, h: s.lh, c: mid - leaf.start, hist: leaf.hist, split: null,
+      };
+      const right: LeafState = {
+        node: rn, start: mid, end: leaf.end, depth: leaf.depth + 1,
+        g: leaf.g - s.lg, h: leaf.h - s.lh, c: leaf.end - mid, hist: leaf.hist, split: null,
+      };
+      // Build the smaller child; the larger is parent minus smaller (in the parent's buffer).
+      const small = left.c <= right.c ? left : right;
+      const large = small === left ? right : left;
+      const parentHist = leaf.hist;
+      small.hist = this.getHist();
+      this.buildHist(small.hist, gk, small.start, small.end);
+      const { binOffset, activeFeat } = this;
+      for (let a = 0; a < this.nActive; a++) {
+        const f = activeFeat[a];
+        for (let t = binOffset[f] * 2, e = binOffset[f + 1] * 2; t < e; t++) parentHist[t] -= small.hist[t];
+      }
+      large.hist = parentHist;
+      const canSplit = leaves.length + 1 < numLeaves;
+      left.split = canSplit ? this.findSplit(left) : NO_SPLIT;
+      right.split = canSplit ? this.findSplit(right) : NO_SPLIT;
+      leaves[best] = left;
+      leaves.push(right);
+    }
+    // Leaf values, float32 so every scorer adds the same numbers.
+    const K = this.K;
+    for (const leaf of leaves) {
+      const v = Math.fround((-leaf.g / (leaf.h + l2)) * lr);
+      tree.value[leaf.node] = v;
+      if (!bagged) for (let j = leaf.start; j < leaf.end; j++) this.raw[this.rows[j] * K + k] += v;
+      this.histPool.push(leaf.hist);
+    }
+    if (bagged) this.addTree(tree, k, this.trainRows);
+    if (this.validRows) this.addTree(tree, k, this.validRows);
+    return tree;
+  }
+
+  private addTree(tree: BinTree, k: number, rows: Int32Array): void {
+    const bins = this.ds.bins;
+    const n = this.ds.n;
+    const K = this.K;
+    const { feature, bin, left, right, value } = tree;
+    for (let j = 0; j < rows.length; j++) {
+      const i = rows[j];
+      let node = 0;
+      while (left[node] !== -1) node = bins[feature[node] * n + i] <= bin[node] ? left[node] : right[node];
+      this.raw[i * K + k] += value[node];
+    }
+  }
+
+  /** Mean validation loss of the current raw scores (logloss or squared error). */
+  validLoss(): number {
+    const rows = this.validRows!;
+    return rowsLoss(this.objective, this.raw, this.y, rows, this.K);
+  }
+
+  /** Converts to the pipeline's tree model, keeping the first `nIter` iterations. */
+  toModel(nIter = this.iter): Model {
+    const trees: Tree[] = [];
+    const treeClass: number[] = [];
+    const upto = nIter * this.K;
+    for (let t = 0; t < upto && t < this.trees.length; t++) {
+      trees.push(binTreeToTree(this.trees[t], this.ds));
+      treeClass.push(this.treeClass[t]);
+    }
+    return {
+      type: 'trees',
+      aggregate: 'sum',
+      base: Array.from(this.base),
+      trees,
+      ...(this.K > 1 ? { treeClass } : {}),
+    };
+  }
+}
+
+export function binTreeToTree(t: BinTree, ds: BinnedDataset): Tree {
+  const leaf = (i: number) => t.left[i] === -1;
+  return {
+    feature: t.feature.map((f, i) => (leaf(i) ? 0 : f)),
+    threshold: t.bin.map((b, i) => (leaf(i) ? 0 : ds.thresholds[t.feature[i]][b])),
+    left: t.left.slice(),
+    right: t.right.slice(),
+    value: t.value.map((v) => [v]),
+  };
+}
+
+export function rowsLoss(objective: Objective, raw: Float64Array, y: Float64Array, rows: Int32Array, K: number): number {
+  let s = 0;
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j];
+    if (objective === 'binary') {
+      const r = raw[i];
+      // log(1 + exp(-r)) for y = 1, log(1 + exp(r)) for y = 0, computed stably.
+      const z = y[i] === 1 ? -r : r;
+      s += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+    } else if (objective === 'regression') {
+      const e = raw[i] - y[i];
+      s += e * e;
+    } else {
+      let mx = -Infinity;
+      for (let k = 0; k < K; k++) mx = Math.max(mx, raw[i * K + k]);
+      let z = 0;
+      for (let k = 0; k < K; k++) z += Math.exp(raw[i * K + k] - mx);
+      s += Math.log(z) + mx - raw[i * K + y[i]];
+    }
+  }
+  return s / rows.length;
+}
+
+/** Raw scores -> predictions of width P (probabilities for classification). */
+export function rawToPred(objective: Objective, raw: Float64Array, rows: Int32Array, K: number, out: Float64Array, P: number): void {
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j];
+    if (objective === 'binary') {
+      const p = 1 / (1 + Math.exp(-raw[i]));
+      out[i * P] = 1 - p;
+      out[i * P + 1] = p;
+    } else if (objective === 'regression') out[i] = raw[i];
+    else {
+      let mx = -Infinity;
+      for (let k = 0; k < K; k++) mx = Math.max(mx, raw[i * K + k]);
+      let z = 0;
+      for (let k = 0; k < K; k++) z += Math.exp(raw[i * K + k] - mx);
+      for (let k = 0; k < K; k++) out[i * P + k] = Math.exp(raw[i * K + k] - mx) / z;
+    }
+  }
+}
+
+export function objectiveOf(ctx: TrainContext): Objective {
+  return ctx.task === 'regression' ? 'regression' : ctx.task === 'binary' ? 'binary' : 'multiclass';
+}
+
+export function toGbdtParams(p: Params): Partial<GbdtParams> {
+  return {
+    nEstimators: Math.round(p.n_estimators),
+    learningRate: p.learning_rate,
+    numLeaves: Math.max(2, Math.round(p.num_leaves)),
+    minChildSamples: Math.max(1, Math.round(p.min_child_samples)),
+    lambdaL2: p.reg_lambda,
+    featureFraction: p.colsample_bytree,
+    baggingFraction: p.subsample ?? 1,
+    baggingFreq: (p.subsample ?? 1) < 1 ? 1 : 0,
+    maxDepth: 0,
+  };
+}
+
+/**
+ * CV in lockstep (like lgb.cv): every fold grows one iteration at a time; the best iteration is the one
+ * with the lowest mean validation loss; training stops when it has not improved for `patience` rounds.
+ */
+export function gbdtCV(
+  ctx: TrainContext,
+  params: Partial<GbdtParams>,
+  folds: Int32Array[],
+  seed: number,
+  deadline?: number,
+  patience = 30,
+): CVOutput {
+  const objective = objectiveOf(ctx);
+  const P = predWidth(ctx);
+  const n = ctx.n;
+  const boosters = folds.map(
+    (fold, k) => new GbdtBooster(ctx.tree.ds, ctx.y, objective, ctx.C, params, complement(n, fold), fold, deriveSeed(seed, k)),
+  );
+  const K = boosters[0].K;
+  const maxIter = params.nEstimators ?? GBDT_DEFAULTS.nEstimators;
+  const bestRaw = folds.map((fold) => new Float64Array(fold.length * K));
+  let bestLoss = Infinity;
+  let bestIter = 0;
+  const snapshot = () => {
+    folds.forEach((fold, f) => {
+      const raw = boosters[f].raw;
+      const dst = bestRaw[f];
+      for (let j = 0; j < fold.length; j++) for (let k = 0; k < K; k++) dst[j * K + k] = raw[fold[j] * K + k];
+    });
+  };
+  snapshot();
+  for (let it = 0; it < maxIter; it++) {
+    checkDeadline(deadline);
+    let loss = 0;
+    for (const b of boosters) {
+      b.step();
+      loss += b.validLoss();
+    }
+    loss /= boosters.length;
+    if (loss < bestLoss - 1e-12) {
+      bestLoss = loss;
+      bestIter = it + 1;
+      snapshot();
+    } else if (it + 1 - bestIter >= patience) break;
+  }
+  const oof = new Float64Array(n * P);
+  const tmpRaw = new Float64Array(n * K);
+  folds.forEach((fold, f) => {
+    for (let j = 0; j < fold.length; j++) for (let k = 0; k < K; k++) tmpRaw[fold[j] * K + k] = bestRaw[f][j * K + k];
+    rawToPred(objective, tmpRaw, fold, K, oof, P);
+  });
+  return { oof, extra: { best_iteration: Math.max(1, bestIter), n_folds: folds.length } };
+}
+
+export function gbdtFit(ctx: TrainContext, params: Partial<GbdtParams>, nIter: number, seed: number): { booster: GbdtBooster; model: Model } {
+  const objective = objectiveOf(ctx);
+  const b = new GbdtBooster(ctx.tree.ds, ctx.y, objective, ctx.C, params, allRows(ctx.n), null, seed);
+  for (let it = 0; it < nIter; it++) b.step();
+  return { booster: b, model: b.toModel() };
+}
+
+export const gbdtLearner: Learner = {
+  name: 'gbdt',
+  flavor: 'tree',
+  tasks: ['binary', 'multiclass', 'regression'],
+  space: {
+    n_estimators: { type: 'int', low: 8, high: 3000, log: true, init: 16 },
+    num_leaves: { type: 'int', low: 4, high: 256, log: true, init: 4 },
+    min_child_samples: { type: 'int', low: 2, high: 200, log: true, init: 20 },
+    learning_rate: { type: 'float', low: 0.005, high: 0.5, log: true, init: 0.1 },
+    reg_lambda: { type: 'float', low: 1e-3, high: 100, log: true, init: 1 },
+    colsample_bytree: { type: 'float', low: 0.3, high: 1, init: 1 },
+    subsample: { type: 'float', low: 0.5, high: 1, init: 1 },
+  },
+  seeds: [
+    { n_estimators: 600, num_leaves: 31, min_child_samples: 20, learning_rate: 0.05, reg_lambda: 1, colsample_bytree: 0.8, subsample: 1 },
+  ],
+  cost(p, n, nFeat) {
+    // Histogram work ~ rows x features per tree x log(leaves); expected trees with early stopping.
+    return (Math.min(p.n_estimators, 60 / p.learning_rate) * n * nFeat * Math.log2(p.num_leaves + 1)) / 1e6;
+  },
+  cv(ctx, p, folds, seed, deadline) {
+    return gbdtCV(ctx, toGbdtParams(p), folds, seed, deadline);
+  },
+  fit(ctx, p, extra, seed): FullOutput {
+    const nIter = Math.max(1, Math.round((extra.best_iteration ?? p.n_estimators) * (extra.n_folds > 1 ? 1.1 : 1)));
+    const { booster, model } = gbdtFit(ctx, toGbdtParams(p), nIter, seed);
+    return { model, post: ctx.task === 'binary' ? 'logistic' : ctx.task === 'multiclass' ? 'softmax' : 'none', importance: booster.importanceGain };
+  },
+};

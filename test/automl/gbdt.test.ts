@@ -1,0 +1,113 @@
+import { binDataset } from '../../src/automl/binning';
+import { stratifiedFolds } from '../../src/automl/cv';
+import { computeFeatures, featureSteps } from '../../src/automl/featurize';
+import { gbdtCV, gbdtFit, rawToPred } from '../../src/automl/learners/gbdt';
+import type { TrainContext } from '../../src/automl/learners/types';
+import { binaryAuc, regressionMetrics } from '../../src/automl/metrics';
+import type { FittedPipeline } from '../../src/automl/pipeline';
+import { Rng } from '../../src/automl/random';
+import { scoreColumns } from '../../src/automl/score';
+
+function ctxFrom(X: Float32Array, n: number, nFeat: number, y: Float64Array, task: TrainContext['task'], C: number): TrainContext {
+  return {
+    task, n, C, y,
+    tree: { ds: binDataset(X, n, nFeat), names: Array.from({ length: nFeat }, (_, f) => `x${f}`) },
+    linear: { X, nFeat, names: [] },
+  };
+}
+
+function data(n: number, nFeat: number, seed: number) {
+  const rng = new Rng(seed);
+  const X = new Float32Array(n * nFeat);
+  for (let i = 0; i < X.length; i++) X[i] = Math.fround(rng.normal());
+  return { X, rng };
+}
+
+describe('histogram GBDT', () => {
+  test('binary: learns an interaction (XOR of signs) that no single split can', () => {
+    const n = 2000;
+    const { X, rng } = data(n, 3, 1);
+    const y = Float64Array.from({ length: n }, (_, i) => ((X[i] > 0) !== (X[n + i] > 0) ? (rng.next() < 0.95 ? 1 : 0) : rng.next() < 0.05 ? 1 : 0));
+    const ctx = ctxFrom(X, n, 3, y, 'binary', 2);
+    const folds = stratifiedFolds('binary', y, 3, 1);
+    const cv = gbdtCV(ctx, { nEstimators: 200, numLeaves: 8, learningRate: 0.1 }, folds, 1);
+    const p1 = Array.from({ length: n }, (_, i) => cv.oof[i * 2 + 1]);
+    expect(binaryAuc(p1, y)).toBeGreaterThan(0.9);
+    expect(cv.extra.best_iteration).toBeGreaterThan(5);
+  });
+
+  test('regression: fits y = x0^2 + x1 closely', () => {
+    const n = 3000;
+    const { X } = data(n, 2, 2);
+    const y = Float64Array.from({ length: n }, (_, i) => X[i] * X[i] + X[n + i]);
+    const ctx = ctxFrom(X, n, 2, y, 'regression', 0);
+    const { booster } = gbdtFit(ctx, { nEstimators: 300, numLeaves: 16, learningRate: 0.1, minChildSamples: 5 }, 300, 1);
+    expect(regressionMetrics(booster.raw, y).r2_score).toBeGreaterThan(0.98);
+  });
+
+  test('multiclass (softmax): separates three classes by x0 bands', () => {
+    const n = 1500;
+    const { X } = data(n, 2, 3);
+    const y = Float64Array.from({ length: n }, (_, i) => (X[i] < -0.5 ? 0 : X[i] < 0.5 ? 1 : 2));
+    const ctx = ctxFrom(X, n, 2, y, 'multiclass', 3);
+    const { booster, model } = gbdtFit(ctx, { nEstimators: 30, numLeaves: 4 }, 30, 1);
+    const pred = new Float64Array(n * 3);
+    rawToPred('multiclass', booster.raw, Int32Array.from({ length: n }, (_, i) => i), 3, pred, 3);
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      const row = [pred[i * 3], pred[i * 3 + 1], pred[i * 3 + 2]];
+      if (row.indexOf(Math.max(...row)) === y[i]) correct++;
+    }
+    expect(correct / n).toBeGreaterThan(0.97);
+    expect(model.type === 'trees' && model.treeClass!.length).toBe(90);
+  });
+
+  test('the exported trees reproduce training predictions in the reference scorer (thresholds are exact)', () => {
+    const n = 1200;
+    const rng = new Rng(4);
+    // Values with many exact ties and a coarse grid, so rows sit exactly on split thresholds.
+    const a = Float64Array.from({ length: n }, () => Math.round(rng.normal() * 4) / 4);
+    const b = Float64Array.from({ length: n }, () => rng.next() * 100);
+    const y = Float64Array.from({ length: n }, (_, i) => (a[i] + b[i] / 50 + rng.normal() * 0.5 > 1 ? 1 : 0));
+    const steps = featureSteps(
+      [
+        { name: 'a', kind: 'numeric', median: 0, missing: 0 },
+        { name: 'b', kind: 'numeric', median: 50, missing: 0 },
+      ],
+      'tree',
+    );
+    const table = {
+      nRows: n,
+      columns: [
+        { name: 'a', numeric: a, missing: 0, nonNumeric: 0, nonNumericExamples: [], codes: null, dict: [] },
+        { name: 'b', numeric: b, missing: 0, nonNumeric: 0, nonNumericExamples: [], codes: null, dict: [] },
+      ],
+    };
+    const fs = computeFeatures(table, steps, null);
+    const ctx = ctxFrom(fs.X, n, 2, y, 'binary', 2);
+    const { booster, model } = gbdtFit(ctx, { nEstimators: 40, numLeaves: 16, minChildSamples: 3, baggingFraction: 0.7, baggingFreq: 1, featureFraction: 0.5 }, 40, 9);
+    const p: FittedPipeline = {
+      formatVersion: 1, task: 'binary', target: 'y', classes: ['0', '1'],
+      inputs: [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }],
+      body: { kind: 'single', learner: 'gbdt', features: steps, model, post: 'logistic' },
+    };
+    const scored = scoreColumns(p, { a, b });
+    for (let i = 0; i < n; i++) {
+      const p1 = 1 / (1 + Math.exp(-booster.raw[i]));
+      expect(Math.abs(scored.probabilities![i * 2 + 1] - p1)).toBeLessThan(1e-5);
+    }
+  });
+
+  test('same seed gives identical trees; another seed with subsampling differs', () => {
+    const n = 800;
+    const { X } = data(n, 4, 5);
+    const y = Float64Array.from({ length: n }, (_, i) => (X[i] + X[n + i] > 0 ? 1 : 0));
+    const ctx = ctxFrom(X, n, 4, y, 'binary', 2);
+    const params = { nEstimators: 20, numLeaves: 8, baggingFraction: 0.6, baggingFreq: 1, featureFraction: 0.5 };
+    const a = gbdtFit(ctx, params, 20, 7).model;
+    const b = gbdtFit(ctx, params, 20, 7).model;
+    const c = gbdtFit(ctx, params, 20, 8).model;
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(JSON.stringify(a)).not.toBe(JSON.stringify(c));
+  });
+});
