@@ -5,5 +5,5 @@
 import type { Provider } from './provider';
 
 export function builtInProviders(): Provider[] {
-  return [];
+  return [(require('./durable') as typeof import('./durable')).createDurableProvider()];
 }

@@ -43,6 +43,7 @@ export interface StatusPayload {
   createdTime: string;
   lastUpdatedTime: string;
   historyEvents?: Record<string, unknown>[];
+  history?: Record<string, unknown>[];
 }
 
 /** DateTime.ToString("s") + "Z", as HttpApiHandler formats times. */
@@ -232,6 +233,8 @@ export class DurableManagement {
         episodes.flatMap((e) => e.events),
         opts.showHistoryOutput === true,
       );
+      // The extension names it historyEvents; durable-functions' DurableOrchestrationStatus reads `history`.
+      payload.history = payload.historyEvents;
     }
     return payload;
   }

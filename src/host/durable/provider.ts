@@ -155,6 +155,9 @@ export class DurableProvider implements Provider {
 
   async start(host: HostServices): Promise<void> {
     this.host = host;
+    const durableTypes = new Set(['orchestrationtrigger', 'activitytrigger', 'durableclient', 'orchestrationclient']);
+    const usesDurable = host.functions.some((fn) => Object.values(fn.bindings).some((b) => durableTypes.has(String(b.type).toLowerCase())));
+    if (!usesDurable) return; // Nothing to drive: no task hub, no listener.
     const settings = readDurableSettings(host.hostJson, host.settings, {
       ...(this.opts.rpcPort !== undefined ? { rpcPort: this.opts.rpcPort } : {}),
       ...this.opts.settings,
@@ -185,10 +188,19 @@ export class DurableProvider implements Provider {
       }
       void handleDurableHttp(api, '/durabletask', req, res, url, false);
     });
-    await new Promise<void>((resolve, reject) => {
-      this.rpc!.once('error', reject);
-      this.rpc!.listen(settings.rpcPort, '127.0.0.1', () => resolve());
-    });
+    const listen = (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        this.rpc!.once('error', reject);
+        this.rpc!.listen(port, '127.0.0.1', () => resolve());
+      });
+    try {
+      await listen(settings.rpcPort);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      // Another host (or test) holds the default port: clients find ours through rpcBaseUrl anyway.
+      host.logger.log('warning', `Durable RPC port ${settings.rpcPort} is in use; listening on a free port instead.`);
+      await listen(0);
+    }
     const port = (this.rpc.address() as AddressInfo).port;
     this.rpcBaseUrl = `http://127.0.0.1:${port}/durabletask/`;
     host.addRuntimeRoute(WEBHOOK_PATH, 'system', (req, res, url) => handleDurableHttp(api, WEBHOOK_PATH, req, res, url, true));
@@ -197,6 +209,7 @@ export class DurableProvider implements Provider {
 
   async stop(): Promise<void> {
     await this.engine?.stop();
+    this.engine = undefined;
     if (this.rpc) await new Promise<void>((r) => this.rpc!.close(() => r()));
     this.rpc = undefined;
   }

@@ -59,6 +59,8 @@ async function until(id: string, statuses: string[], timeoutMs = 30000): Promise
   );
 }
 
+const savedHostname = process.env.WEBSITE_HOSTNAME;
+
 beforeAll(async () => {
   process.env.DURABLE_FIXTURE_LOG = logFile;
   azurite = await startTestAzurite();
@@ -70,6 +72,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.stop();
   await azurite?.stop();
+  // The provider sets WEBSITE_HOSTNAME (as Azure does); other suites in this process must not inherit it.
+  if (savedHostname === undefined) delete process.env.WEBSITE_HOSTNAME;
+  else process.env.WEBSITE_HOSTNAME = savedHostname;
+  delete process.env.DURABLE_FIXTURE_LOG;
 });
 
 test('a sequence of activities completes with their results, and the status JSON has the client shape', async () => {
