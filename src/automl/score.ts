@@ -405,6 +405,21 @@ function compileTrees(m: Extract<Model, { type: 'trees' }>, K: number): Compiled
 function treesRaw(c: CompiledTrees, X: Float32Array, n: number, F: number): Float64Array {
   const { K, root, feature, threshold, left, right, leafAt, values, treeClass, nTrees } = c;
   const out = new Float64Array(n * K);
+  if (K === 1) {
+    // The common case (binary, regression), with a scalar accumulator.
+    const b = c.base[0];
+    for (let r = 0; r < n; r++) {
+      const xo = r * F;
+      let s = 0;
+      for (let t = 0; t < nTrees; t++) {
+        let i = root[t];
+        while (left[i] !== -1) i = X[xo + feature[i]] <= threshold[i] ? left[i] : right[i];
+        s = f32(s + values[leafAt[i]]);
+      }
+      out[r] = f32((c.average ? f32(s / nTrees) : s) + b);
+    }
+    return out;
+  }
   const acc = new Float64Array(K);
   for (let r = 0; r < n; r++) {
     const xo = r * F;
