@@ -36,7 +36,7 @@ const ensured = new Set<string>();
 
 /** createTable/createIfNotExists once per process and name. */
 export async function ensureTable(client: TableClient): Promise<TableClient> {
-  const key = `${client.url}`;
+  const key = `${client.url}|${client.tableName}`;
   if (!ensured.has(key)) {
     try {
       await client.createTable();
