@@ -521,7 +521,8 @@ export function compileScorer(p: FittedPipeline): CompiledScorer {
   const C = isClassification(p) ? p.classes.length : 0;
   const members = singleMembers(p);
   const wsum = members.reduce((a, m) => a + m.weight, 0);
-  const compiled = members.map((m) => ({ w: m.weight / wsum, c: compileSingle(m.pipeline) }));
+  // Members with weight 0 contribute nothing: neither scorer computes them.
+  const compiled = members.filter((m) => m.weight > 0).map((m) => ({ w: m.weight / wsum, c: compileSingle(m.pipeline) }));
 
   const scoreColumns = (table: ColumnTable): ColumnScores => {
     let n = -1;

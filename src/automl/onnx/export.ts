@@ -277,7 +277,7 @@ class PipelineGraph {
   }
 
   build(): string {
-    const members = singleMembers(this.p);
+    const members = singleMembers(this.p).filter((m) => m.weight > 0);
     if (members.length === 1) return this.single(members[0].pipeline);
     const W = members.reduce((a, m) => a + m.weight, 0);
     const parts = members.map((m, i) => {

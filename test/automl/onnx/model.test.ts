@@ -206,6 +206,27 @@ describe('binary models whose raw output is p(last class) (post none)', () => {
   });
 });
 
+describe('ensembles', () => {
+  test('a member with weight 0 is left out of the graph, and the scores equal the other member alone', async () => {
+    const { pipeline: a } = randomPipeline({ model: 'gbdt', task: 'binary', seed: 21 });
+    const { pipeline: b } = randomPipeline({ model: 'linear', task: 'binary', seed: 21 });
+    const ens: FittedPipeline = {
+      ...a,
+      body: { kind: 'ensemble', members: [{ weight: 0.7, pipeline: a.body as SinglePipeline }, { weight: 0, pipeline: b.body as SinglePipeline }] },
+    };
+    const bytes = exportOnnx(ens);
+    const ops = onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
+    expect(ops).not.toContain('Gemm');
+    expect(ops).not.toContain('Sum');
+    const rows = bankLikeRows(20, 5).map((r, i) => ({ ...r, 'emp.var.rate': i / 7, job: i % 3 ? 'jo_1' : 'x' }));
+    const s = await createOnnxScorer(bytes);
+    const o = await s.scoreRows(rows);
+    await s.release();
+    expect(scorePipeline(ens, rows).probabilities).toEqual(scorePipeline(a, rows).probabilities);
+    scorePipeline(a, rows).probabilities!.forEach((pr, r) => pr.forEach((v, k) => expect(Math.abs(v - o.probabilities![r][k])).toBeLessThanOrEqual(1e-5)));
+  });
+});
+
 describe('column names', () => {
   test('names like the generated ones, with spaces, dots and non-ASCII characters are kept as input names', async () => {
     const inputs: InputColumn[] = [
