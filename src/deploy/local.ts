@@ -44,6 +44,12 @@ export interface LocalTargetOptions {
   log?: (level: 'info' | 'warning' | 'error', message: string) => void;
   /** Path of the compiled endpoint-server.js (default: found next to this module in dist/). */
   serverScript?: string;
+  /**
+   * Restarts of a crashed endpoint within `restartWindowMs` before it is left `failed` (default 3 in
+   * 10 minutes; 0 = never restart).
+   */
+  maxRestarts?: number;
+  restartWindowMs?: number;
 }
 
 interface Running {
@@ -86,6 +92,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class LocalDeploymentTarget implements DeploymentTarget {
   readonly store: DeploymentStore;
   private readonly running = new Map<string, Running>();
+  private readonly crashes = new Map<string, number[]>();
+  private readonly pendingWork = new Set<Promise<void>>();
+  private closed = false;
   private readonly opts: Required<Pick<LocalTargetOptions, 'host' | 'readyTimeoutMs' | 'drainMs' | 'stopTimeoutMs'>> & LocalTargetOptions;
 
   constructor(opts: LocalTargetOptions) {
@@ -199,17 +208,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
         if (await this.adopt(rec)) {
           this.log('info', `deployment ${rec.name}: adopted running process ${rec.pid}`);
         } else {
-          const bytes = await this.loadModel(rec.model);
-          const instanceId = randomUUID();
-          const fresh = { ...rec, instanceId };
-          let proc: Running;
-          try {
-            proc = await this.startProcess(fresh, bytes, rec.port);
-          } catch (err) {
-            // The old port may be taken meanwhile: any free port will do (the proxy reads the URL from the record).
-            proc = await this.startProcess(fresh, bytes, 0);
-          }
-          await this.store.update(rec.name, { status: 'running', port: proc.port, pid: proc.pid, url: this.urlOf(proc.port), instanceId, error: '' });
+          const proc = await this.respawn(rec);
           this.log('info', `deployment ${rec.name}: restarted as process ${proc.pid} on port ${proc.port}`);
         }
         restored.push((await this.get(rec.name))!);
@@ -222,6 +221,8 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pendingWork]);
     await Promise.all([...this.running.keys()].map((name) => this.stopProcess(name)));
   }
 
@@ -343,20 +344,54 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     });
   }
 
-  /** An endpoint that dies on its own is marked failed (a stop we asked for is not a failure). */
+  /** Starts a new process for a record (same keys; its old port when free) and records it. */
+  private async respawn(rec: DeploymentRecord): Promise<Running> {
+    const bytes = await this.loadModel(rec.model);
+    const instanceId = randomUUID();
+    const fresh = { ...rec, instanceId };
+    let proc: Running;
+    try {
+      proc = await this.startProcess(fresh, bytes, rec.port);
+    } catch {
+      // The old port may be taken meanwhile: any free port will do (the proxy reads the URL from the record).
+      proc = await this.startProcess(fresh, bytes, 0);
+    }
+    await this.store.update(rec.name, { status: 'running', port: proc.port, pid: proc.pid, url: this.urlOf(proc.port), instanceId, error: '' });
+    return proc;
+  }
+
+  /**
+   * An endpoint that dies on its own is restarted (a few times per window), then left `failed`. A stop
+   * we asked for is not a crash; a record that no longer points at this process is not ours to touch.
+   */
   private onExit(name: string, r: Running, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.running.get(name) === r) this.running.delete(name);
-    if (r.stopping) return;
-    this.log('error', `deployment ${name}: endpoint process ${r.pid} exited unexpectedly (${signal ?? `code ${code}`})`);
-    // Only if the record still points at this process (another owner may have retired or replaced it).
-    this.store
-      .get(name)
-      .then((rec) =>
-        rec && rec.pid === r.pid && rec.status === 'running'
-          ? this.store.update(name, { status: 'failed', pid: 0, url: '', error: `endpoint process exited (${signal ?? `code ${code}`})` })
-          : undefined,
-      )
-      .catch(() => undefined);
+    if (r.stopping || this.closed) return;
+    const why = `endpoint process ${r.pid} exited (${signal ?? `code ${code}`})`;
+    this.log('error', `deployment ${name}: ${why}`);
+    const now = Date.now();
+    const window = this.opts.restartWindowMs ?? 600000;
+    const recent = (this.crashes.get(name) ?? []).filter((t) => now - t < window);
+    recent.push(now);
+    this.crashes.set(name, recent);
+    const canRestart = recent.length <= (this.opts.maxRestarts ?? 3);
+    const work = (async () => {
+      const rec = await this.store.get(name);
+      if (!rec || rec.pid !== r.pid || rec.status !== 'running') return;
+      if (canRestart) {
+        try {
+          const proc = await this.respawn(rec);
+          this.log('warning', `deployment ${name}: restarted after a crash as process ${proc.pid} (${recent.length} crash(es) recently)`);
+          return;
+        } catch (err) {
+          await this.store.update(name, { status: 'failed', pid: 0, url: '', error: `${why}; restart failed: ${(err as Error).message}` });
+          return;
+        }
+      }
+      await this.store.update(name, { status: 'failed', pid: 0, url: '', error: `${why}; ${recent.length} crashes within ${window} ms` });
+    })().catch(() => undefined);
+    this.pendingWork.add(work);
+    work.finally(() => this.pendingWork.delete(work));
   }
 
   /**
@@ -368,6 +403,12 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     let r = this.running.get(name);
     if (!r && rec && (await this.adopt(rec))) r = this.running.get(name);
     if (!r) return;
+    // A process we did not start is signalled only while it still proves to be the recorded instance
+    // (its PID may have been reused by an unrelated process since we adopted it).
+    if (!r.child && !(pidAlive(r.pid) && (await this.instanceAnswers(r.port, r.instanceId)))) {
+      if (this.running.get(name) === r) this.running.delete(name);
+      return;
+    }
     r.stopping = true;
     const pid = r.pid;
     const signal = (s: NodeJS.Signals) => {

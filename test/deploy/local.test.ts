@@ -215,17 +215,27 @@ describe('LocalDeploymentTarget', () => {
     expect(next.pids()['fixture-v2']).toBe(after.pid);
   });
 
-  test('an endpoint process that dies on its own is marked failed', async () => {
-    const t = newTarget();
+  test('a crashed endpoint is restarted with the same keys; crashing again past the budget leaves it failed', async () => {
+    const t = new LocalDeploymentTarget({ connectionString: az.connectionString, drainMs: 0, maxRestarts: 1 });
+    targets.push(t);
     const d = await t.deploy({ name: 'crashy', modelName: 'fixture', modelVersion: 1 });
+    const keys = await t.keys('crashy');
+    const waitFor = async (ok: (x: Awaited<ReturnType<typeof t.get>>) => boolean) => {
+      const deadline = Date.now() + 15000;
+      for (;;) {
+        const cur = await t.get('crashy');
+        if (ok(cur)) return cur!;
+        if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(cur)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
     process.kill(d.pid, 'SIGKILL');
-    const deadline = Date.now() + 10000;
-    let status = '';
-    while (Date.now() < deadline && status !== 'failed') {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await t.get('crashy'))!.status;
-    }
-    expect(status).toBe('failed');
-    expect((await t.get('crashy'))!.error).toMatch(/SIGKILL/);
+    const back = await waitFor((x) => x!.status === 'running' && x!.pid !== d.pid && x!.pid !== 0);
+    expect(alive(back.pid)).toBe(true);
+    expect((await score(back.url, keys.primary)).status).toBe(200);
+    process.kill(back.pid, 'SIGKILL');
+    const failed = await waitFor((x) => x!.status === 'failed');
+    expect(failed.error).toMatch(/SIGKILL.*2 crashes/);
+    expect(t.pids()['crashy']).toBeUndefined();
   });
 });
