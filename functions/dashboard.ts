@@ -1,0 +1,14 @@
+/** GET /api/dashboard (anonymous page; its data calls need a function key, which the operator enters). */
+import { app } from '@azure/functions';
+import { dashboardHtml } from '../src/dashboard/page';
+
+app.http('dashboard', {
+  route: 'dashboard',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: async () => ({
+    status: 200,
+    body: dashboardHtml({ apiBase: '/api' }),
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
+  }),
+});

@@ -1,0 +1,335 @@
+import { PassThrough } from 'node:stream';
+import type { ContainerClient } from '@azure/storage-blob';
+import type { FittedPipeline } from '../automl/pipeline';
+import { isLowerBetter } from '../automl/metrics';
+import { ModelArtifacts, ModelRegistry } from '../models/registry';
+import type { Telemetry } from '../telemetry';
+import type { AutoMLJobResult, AutoMLProvider } from '../training/provider';
+import { evaluateOnHeldOut, readHeldOut } from './evaluate';
+import type { DatasetCatalog, Deployer, EventSink, LoadRunner } from './ports';
+import { RunStore } from './runs';
+import { stratifiedSplit } from './split';
+import type {
+  AutoMLJobStatus,
+  Decision,
+  DeploymentRef,
+  PrepareOutput,
+  RegisteredModelRef,
+  RunInput,
+  RunSummary,
+} from './types';
+
+export interface PipelineDeps {
+  registry: ContainerClient;
+  runs: RunStore;
+  models: ModelRegistry;
+  datasets: DatasetCatalog;
+  automl: AutoMLProvider;
+  deployer: Deployer;
+  load: LoadRunner;
+  telemetry: Telemetry;
+  events: EventSink;
+  /** The proxy route to benchmark too (host URL + a function key), when the host exposes it. */
+  proxy?: () => Promise<{ url: string; headers: Record<string, string> } | undefined>;
+}
+
+/** An error whose code says what went wrong, for the run record and the orchestration's output. */
+export class PipelineError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(`${code}: ${message}`);
+    this.name = 'PipelineError';
+  }
+}
+
+async function writeLines(stream: PassThrough, line: string): Promise<void> {
+  if (!stream.write(line)) await new Promise((r) => stream.once('drain', r));
+}
+
+export async function prepareData(deps: PipelineDeps, input: RunInput): Promise<PrepareOutput> {
+  await deps.runs.open({
+    runId: input.runId,
+    dataset: input.dataset,
+    datasetVersion: input.datasetVersion,
+    trigger: input.trigger,
+    options: input.automl as Record<string, unknown>,
+  });
+  await deps.runs.update(input.runId, { phase: 'prepare' });
+  const info = await deps.datasets.getVersion(input.dataset, input.datasetVersion);
+  if (!info) throw new PipelineError('DATASET_NOT_FOUND', `dataset ${input.dataset} v${input.datasetVersion} is not registered`);
+  if (info.status !== 'registered') throw new PipelineError('DATASET_REJECTED', `dataset ${input.dataset} v${input.datasetVersion} was rejected`);
+
+  const trainBlob = `runs/${input.runId}/train.csv`;
+  const testBlob = `runs/${input.runId}/test.csv`;
+  const train = new PassThrough();
+  const test = new PassThrough();
+  const up = (blob: string, s: PassThrough) =>
+    deps.registry.getBlockBlobClient(blob).uploadStream(s, 4 << 20, 4, { blobHTTPHeaders: { blobContentType: 'text/csv' } });
+  const uploads = Promise.all([up(trainBlob, train), up(testBlob, test)]);
+  const source = (await deps.registry.getBlobClient(info.snapshotBlob).download()).readableStreamBody!;
+  const seed = input.automl.seed ?? 42;
+  let res;
+  try {
+    res = await stratifiedSplit(
+      source,
+      { target: info.target, fraction: input.settings.testFraction, seed, classCounts: info.classCounts, rows: info.rows },
+      { train: (l) => writeLines(train, l), test: (l) => writeLines(test, l) },
+    );
+  } finally {
+    train.end();
+    test.end();
+  }
+  await uploads;
+  await deps.runs.update(input.runId, { split: { train: res.train, test: res.test, testByClass: res.testByClass } });
+  return { target: info.target, datasetSha256: info.sha256, trainBlob, testBlob, train: res.train, test: res.test };
+}
+
+export async function submitAutoML(
+  deps: PipelineDeps,
+  args: { input: RunInput; prep: PrepareOutput; attempt: number },
+): Promise<{ jobId: string }> {
+  await deps.runs.update(args.input.runId, { phase: 'automl' }, `provider ${deps.automl.name}, attempt ${args.attempt}`);
+  return deps.automl.submit({
+    runId: args.input.runId,
+    attempt: args.attempt,
+    trainBlob: args.prep.trainBlob,
+    target: args.prep.target,
+    options: args.input.automl,
+  });
+}
+
+export async function pollAutoML(deps: PipelineDeps, args: { runId: string; jobId: string }): Promise<AutoMLJobStatus> {
+  const st = await deps.automl.status(args.jobId);
+  await deps.runs.update(args.runId, {
+    automl: {
+      trials: st.trials,
+      bestScore: st.bestScore,
+      bestLearner: st.bestLearner,
+      primaryMetric: st.primaryMetric,
+      elapsedSeconds: st.elapsedSeconds,
+    },
+  });
+  return st;
+}
+
+async function readJson<T>(deps: PipelineDeps, blob: string): Promise<T> {
+  return JSON.parse((await deps.registry.getBlobClient(blob).downloadToBuffer()).toString('utf8')) as T;
+}
+
+export async function registerModel(
+  deps: PipelineDeps,
+  args: { input: RunInput; prep: PrepareOutput; jobId: string },
+): Promise<RegisteredModelRef> {
+  const { input } = args;
+  const prefix = deps.automl.outputPrefix(args.jobId);
+  const result = await readJson<AutoMLJobResult>(deps, prefix + 'result.json');
+  const text = async (f: string) => (await deps.registry.getBlobClient(prefix + f).downloadToBuffer()).toString('utf8');
+  const artifacts: ModelArtifacts = {
+    'model.onnx': await deps.registry.getBlobClient(prefix + 'model.onnx').downloadToBuffer(),
+    'pipeline.json': await text('pipeline.json'),
+    'leaderboard.json': await text('leaderboard.json'),
+    'metrics.json': await text('metrics.json'),
+    'guardrails.json': await text('guardrails.json'),
+    'model-card.md': await text('model-card.md'),
+    'lineage.json': JSON.stringify(
+      {
+        dataset: input.dataset,
+        datasetVersion: input.datasetVersion,
+        datasetSha256: args.prep.datasetSha256,
+        runId: input.runId,
+        trainRows: args.prep.train,
+        heldOutRows: args.prep.test,
+        automlJob: args.jobId,
+        provider: deps.automl.name,
+      },
+      null,
+      2,
+    ),
+  };
+  const m = await deps.models.register(
+    input.dataset,
+    {
+      learner: result.bestLearner,
+      task: result.task,
+      primaryMetric: result.primaryMetric,
+      cvScore: result.cvScore,
+      lineage: { dataset: input.dataset, datasetVersion: input.datasetVersion, datasetSha256: args.prep.datasetSha256, runId: input.runId },
+    },
+    artifacts,
+  );
+  const ref: RegisteredModelRef = { name: m.name, version: m.version, primaryMetric: m.primaryMetric, cvScore: m.cvScore };
+  await deps.runs.update(input.runId, {
+    phase: 'register',
+    model: { name: m.name, version: m.version },
+    automl: {
+      trials: result.trials,
+      bestScore: result.cvScore,
+      bestLearner: result.bestLearner,
+      primaryMetric: result.primaryMetric,
+      elapsedSeconds: result.elapsedSeconds,
+      leaderboardTop: result.leaderboardTop.slice(0, 10),
+    },
+  });
+  deps.telemetry.event('AutoMLCompleted', { runId: input.runId, model: m.name, version: m.version, learner: result.bestLearner }, {
+    cvScore: result.cvScore,
+    trials: result.trials,
+  });
+  deps.telemetry.metric('AutoMLBestScore', result.cvScore, { runId: input.runId, metric: result.primaryMetric });
+  await deps.events.publish('Mlops.ModelRegistered', `models/${m.name}/versions/${m.version}`, {
+    runId: input.runId,
+    model: m.name,
+    version: m.version,
+    primaryMetric: m.primaryMetric,
+    cvScore: m.cvScore,
+  });
+  return ref;
+}
+
+export async function deployModel(
+  deps: PipelineDeps,
+  args: { input: RunInput; model: RegisteredModelRef },
+): Promise<DeploymentRef> {
+  const { model } = args;
+  const name = `${model.name}-v${model.version}`;
+  const d = await deps.deployer.deploy({ name, model: { name: model.name, version: model.version }, modelBlob: `models/${model.name}/v${model.version}/model.onnx` });
+  await deps.runs.update(args.input.runId, { phase: 'deploy', deployment: { name: d.name, scoringUri: d.scoringUri } });
+  deps.telemetry.event('ModelDeployed', { runId: args.input.runId, deployment: d.name, model: model.name, version: model.version });
+  await deps.events.publish('Mlops.ModelDeployed', `deployments/${d.name}`, { runId: args.input.runId, deployment: d.name, model: model.name, version: model.version });
+  return { name: d.name, scoringUri: d.scoringUri };
+}
+
+/** One row of the held-out split, as a scoring request body in the classic {"data": [...]} shape. */
+async function sampleBody(deps: PipelineDeps, testBlob: string, target: string): Promise<string> {
+  const held = await readHeldOut((await deps.registry.getBlobClient(testBlob).download()).readableStreamBody!);
+  const row: Record<string, string | number> = {};
+  for (const h of held.header) {
+    if (h === target) continue;
+    const v = held.cells[h][0] ?? '';
+    const num = Number(v);
+    row[h] = v !== '' && Number.isFinite(num) ? num : v;
+  }
+  return JSON.stringify({ data: [row] });
+}
+
+export async function benchmarkDeployment(
+  deps: PipelineDeps,
+  args: { input: RunInput; prep: PrepareOutput; deployment: DeploymentRef },
+): Promise<RunSummary['benchmark']> {
+  const { input, deployment } = args;
+  await deps.runs.update(input.runId, { phase: 'benchmark' });
+  const body = await sampleBody(deps, args.prep.testBlob, args.prep.target);
+  const key = await deps.deployer.key(deployment.name);
+  const { report: directReport, ...direct } = await deps.load.run({
+    url: deployment.scoringUri,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body,
+    requests: input.settings.benchRequests,
+    concurrency: input.settings.benchConcurrency,
+  });
+  let proxy;
+  let proxyReport: string | undefined;
+  const route = deps.proxy ? await deps.proxy() : undefined;
+  if (route) {
+    const r = await deps.load.run({
+      url: route.url,
+      // Azure ML's header for addressing one deployment of an endpoint; the proxy honours it.
+      headers: { 'content-type': 'application/json', 'azureml-model-deployment': deployment.name, ...route.headers },
+      body,
+      requests: input.settings.benchRequests,
+      concurrency: input.settings.benchConcurrency,
+    });
+    ({ report: proxyReport, ...proxy } = r);
+  }
+  const model = deployment.name.replace(/-v(\d+)$/, '');
+  const version = Number(/-v(\d+)$/.exec(deployment.name)?.[1] ?? 0);
+  const folder = `models/${model}/v${version}/`;
+  const report = `# Benchmark of ${deployment.name} (direct)\n${directReport}\n` + (proxyReport ? `\n# Through the proxy /api/score\n${proxyReport}\n` : '');
+  await deps.registry.getBlockBlobClient(folder + 'benchmark.txt').upload(report, Buffer.byteLength(report));
+  const figures = JSON.stringify({ direct, proxy }, null, 2);
+  await deps.registry.getBlockBlobClient(folder + 'benchmark.json').upload(figures, Buffer.byteLength(figures));
+  await deps.runs.update(input.runId, { benchmark: { direct, proxy } });
+  deps.telemetry.event('BenchmarkCompleted', { runId: input.runId, deployment: deployment.name }, {
+    requestsPerSecond: direct.requestsPerSecond,
+    p95Ms: direct.p95Ms,
+    errors: direct.errors,
+  });
+  deps.telemetry.metric('BenchmarkP95Ms', direct.p95Ms, { deployment: deployment.name });
+  return { direct, proxy };
+}
+
+export async function decidePromotion(
+  deps: PipelineDeps,
+  args: { input: RunInput; prep: PrepareOutput; model: RegisteredModelRef; deployment: DeploymentRef; benchmark: RunSummary['benchmark'] },
+): Promise<Decision> {
+  const { input, model, deployment, benchmark } = args;
+  const run = await deps.runs.get(input.runId);
+  if (run?.decision) return run.decision as unknown as Decision; // decided already (activity replayed)
+  await deps.runs.update(input.runId, { phase: 'decide' });
+
+  const held = await readHeldOut((await deps.registry.getBlobClient(args.prep.testBlob).download()).readableStreamBody!);
+  const pipelineOf = async (name: string, version: number) =>
+    readJson<FittedPipeline>(deps, `models/${name}/v${version}/pipeline.json`);
+  const metric = model.primaryMetric;
+  const challengerScore = evaluateOnHeldOut(await pipelineOf(model.name, model.version), held, metric);
+  const current = await deps.deployer.champion();
+  let champion: Decision['champion'];
+  if (current && current.name !== deployment.name) {
+    const score = evaluateOnHeldOut(await pipelineOf(current.model.name, current.model.version), held, metric);
+    champion = { model: current.model.name, version: current.model.version, testScore: score, deployment: current.name };
+  }
+  const tol = input.settings.promotionTolerance;
+  const lower = isLowerBetter(metric);
+  const beats = !champion || (lower ? challengerScore <= champion.testScore + tol : challengerScore >= champion.testScore - tol);
+  const slo = benchmark.direct.errors === 0 && benchmark.direct.non2xx === 0 && benchmark.direct.p95Ms <= input.settings.maxP95Ms;
+  const promoted = beats && slo;
+  const fmt = (x: number) => x.toFixed(4);
+  let reason: string;
+  if (!slo) reason = `benchmark misses the SLO (p95 ${benchmark.direct.p95Ms.toFixed(1)} ms vs ${input.settings.maxP95Ms} ms, ${benchmark.direct.errors} errors, ${benchmark.direct.non2xx} non-2xx)`;
+  else if (!champion) reason = `no champion yet; ${metric} on held-out rows ${fmt(challengerScore)}`;
+  else if (beats) reason = `${metric} ${fmt(challengerScore)} vs champion ${champion.model} v${champion.version} ${fmt(champion.testScore)} (tolerance ${tol})`;
+  else reason = `${metric} ${fmt(challengerScore)} does not beat champion ${champion.model} v${champion.version} ${fmt(champion.testScore)} (tolerance ${tol})`;
+  const decision: Decision = {
+    promoted,
+    reason,
+    challenger: { model: model.name, version: model.version, testScore: challengerScore },
+    champion,
+    metric,
+    tolerance: tol,
+    sloP95Ms: input.settings.maxP95Ms,
+    p95Ms: benchmark.direct.p95Ms,
+  };
+  // promote/retire are idempotent: a replay after a crash here finds this deployment already champion
+  // (so it is not compared with itself) and repeats the switch harmlessly.
+  if (promoted) {
+    await deps.deployer.promote(deployment.name);
+    await deps.models.update(model.name, model.version, { status: 'champion', testScore: challengerScore, decision: reason });
+    if (champion) await deps.models.update(champion.model, champion.version, { status: 'retired', testScore: champion.testScore });
+  } else {
+    await deps.deployer.retire(deployment.name);
+    await deps.models.update(model.name, model.version, { status: 'rejected', testScore: challengerScore, decision: reason });
+  }
+  await deps.runs.update(input.runId, { phase: 'completed', decision: decision as unknown as Record<string, unknown> });
+  deps.telemetry.event(promoted ? 'ModelPromoted' : 'ModelRejected', { runId: input.runId, model: model.name, version: model.version, reason }, {
+    testScore: challengerScore,
+  });
+  await deps.events.publish(promoted ? 'Mlops.ModelPromoted' : 'Mlops.ModelRejected', `models/${model.name}/versions/${model.version}`, {
+    runId: input.runId,
+    ...decision,
+  });
+  return decision;
+}
+
+export async function failRun(
+  deps: PipelineDeps,
+  args: { input: RunInput; deployment?: DeploymentRef; error: string },
+): Promise<void> {
+  const { input } = args;
+  if (args.deployment) {
+    const champ = await deps.deployer.champion();
+    if (champ?.name !== args.deployment.name) await deps.deployer.retire(args.deployment.name);
+  }
+  const code = /^([A-Z][A-Z0-9_]+):/.exec(args.error)?.[1] ?? 'RUN_FAILED';
+  await deps.runs.open({ runId: input.runId, dataset: input.dataset, datasetVersion: input.datasetVersion, trigger: input.trigger });
+  await deps.runs.update(input.runId, { phase: 'failed', error: { code, message: args.error } });
+  deps.telemetry.event('RunFailed', { runId: input.runId, code });
+  await deps.events.publish('Mlops.RunFailed', `runs/${input.runId}`, { runId: input.runId, code, message: args.error });
+}

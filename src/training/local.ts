@@ -1,0 +1,127 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ContainerClient } from '@azure/storage-blob';
+import type { AutoMLJobStatus } from '../pipeline/types';
+import { containerClient, ensureContainer, isConflict } from '../storage/clients';
+import type { AutoMLJobSpec, AutoMLProvider } from './provider';
+
+export const REGISTRY = 'registry';
+
+/** status.json of a local job, written by the worker (and once by submit). */
+export interface LocalJobState extends AutoMLJobStatus {
+  jobId: string;
+  pid?: number;
+  submittedAt: string;
+  /** Last sign of life of the worker (ISO time). */
+  heartbeat: string;
+}
+
+export function jobPrefix(jobId: string): string {
+  const runId = jobId.replace(/\.a\d+$/, '');
+  return `runs/${runId}/automl/${jobId}/`;
+}
+
+/** The compiled file next to this module (ts-jest runs src/, child processes need dist/). */
+export function compiledSibling(dir: string, file: string): string {
+  const direct = path.join(dir, file);
+  if (fs.existsSync(direct)) return direct;
+  const rel = path.relative(path.resolve(__dirname, '../..'), dir);
+  return path.join(path.resolve(__dirname, '../..'), 'dist', rel, file);
+}
+
+/**
+ * Runs the TypeScript AutoML engine in a worker process per job. Job state lives in blob storage
+ * (status.json beside the outputs), so a restarted host reads it back; a worker that stops beating
+ * (host killed, worker crashed) is reported failed and retryable, and the orchestration resubmits.
+ */
+export class LocalAutoMLProvider implements AutoMLProvider {
+  readonly name = 'local';
+  private readonly blobs: ContainerClient;
+  private readonly children = new Map<string, ChildProcess>();
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly opts: { staleSeconds?: number; logDir?: string } = {},
+  ) {
+    this.blobs = containerClient(connectionString, REGISTRY);
+  }
+
+  outputPrefix(jobId: string): string {
+    return jobPrefix(jobId);
+  }
+
+  async submit(spec: AutoMLJobSpec): Promise<{ jobId: string }> {
+    await ensureContainer(this.blobs);
+    const jobId = `${spec.runId}.a${spec.attempt}`;
+    const now = new Date().toISOString();
+    const initial: LocalJobState = { jobId, state: 'queued', trials: 0, elapsedSeconds: 0, submittedAt: now, heartbeat: now };
+    const body = JSON.stringify(initial);
+    try {
+      // Only the first submit of this attempt creates the state and starts a worker.
+      await this.blobs.getBlockBlobClient(jobPrefix(jobId) + 'status.json').upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
+    } catch (err) {
+      if (isConflict(err)) return { jobId };
+      throw err;
+    }
+    this.start(jobId, spec);
+    return { jobId };
+  }
+
+  private start(jobId: string, spec: AutoMLJobSpec): void {
+    const worker = compiledSibling(__dirname, 'worker.js');
+    let stdio: ('ignore' | number)[] = ['ignore', 'ignore', 'ignore'];
+    if (this.opts.logDir) {
+      fs.mkdirSync(this.opts.logDir, { recursive: true });
+      const fd = fs.openSync(path.join(this.opts.logDir, `${jobId}.log`), 'a');
+      stdio = ['ignore', fd, fd];
+    }
+    const child = spawn(process.execPath, [worker], {
+      stdio,
+      env: {
+        ...process.env,
+        MLOPS_JOB_ID: jobId,
+        MLOPS_JOB_SPEC: JSON.stringify(spec),
+        MLOPS_JOB_STORAGE: this.connectionString,
+      },
+    });
+    this.children.set(jobId, child);
+    child.once('exit', () => this.children.delete(jobId));
+  }
+
+  async status(jobId: string): Promise<AutoMLJobStatus> {
+    let st: LocalJobState;
+    try {
+      st = JSON.parse((await this.blobs.getBlobClient(jobPrefix(jobId) + 'status.json').downloadToBuffer()).toString('utf8'));
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) {
+        return { state: 'failed', trials: 0, elapsedSeconds: 0, retryable: true, error: { code: 'JOB_NOT_FOUND', message: `job ${jobId} has no state` } };
+      }
+      throw err;
+    }
+    const { jobId: _id, pid: _pid, submittedAt: _s, heartbeat, ...status } = st;
+    const staleMs = (this.opts.staleSeconds ?? 30) * 1000;
+    if ((st.state === 'running' || st.state === 'queued') && Date.now() - Date.parse(heartbeat) > staleMs) {
+      return {
+        ...status,
+        state: 'failed',
+        retryable: true,
+        error: { code: 'WORKER_LOST', message: `the AutoML worker stopped reporting (last heartbeat ${heartbeat})` },
+      };
+    }
+    return status;
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    const child = this.children.get(jobId);
+    if (child && child.exitCode === null) child.kill('SIGTERM');
+  }
+
+  /** Stops every worker this process started (host shutdown). */
+  async stopAll(): Promise<void> {
+    for (const child of this.children.values()) if (child.exitCode === null) child.kill('SIGTERM');
+  }
+}

@@ -1,0 +1,50 @@
+import type { AutoMLJobStatus, AutoMLOverrides } from '../pipeline/types';
+
+/** What an AutoML job trains on and how. Data lives in the app's `registry` container. */
+export interface AutoMLJobSpec {
+  runId: string;
+  /** Resubmission counter: each attempt is its own job. */
+  attempt: number;
+  /** Blob name in the registry container of the training CSV (the run's train split). */
+  trainBlob: string;
+  target: string;
+  options: AutoMLOverrides;
+}
+
+/** The files a finished job leaves in its output folder (registry container). */
+export const JOB_OUTPUT_FILES = [
+  'model.onnx',
+  'pipeline.json',
+  'leaderboard.json',
+  'metrics.json',
+  'guardrails.json',
+  'model-card.md',
+  'result.json',
+] as const;
+
+/** result.json of a finished job. */
+export interface AutoMLJobResult {
+  task: string;
+  target: string;
+  classes: string[];
+  primaryMetric: string;
+  cvScore: number;
+  bestLearner: string;
+  trials: number;
+  elapsedSeconds: number;
+  leaderboardTop: { rank: number; learner: string; score: number; fitSeconds?: number }[];
+}
+
+/**
+ * Where AutoML runs: the local engine in a worker process, or an Azure ML AutoML job. The orchestration
+ * submits, then polls on durable timers, so neither a long job nor a host restart holds an activity open.
+ */
+export interface AutoMLProvider {
+  readonly name: string;
+  /** Idempotent for (runId, attempt): submitting twice returns the same job. */
+  submit(spec: AutoMLJobSpec): Promise<{ jobId: string }>;
+  status(jobId: string): Promise<AutoMLJobStatus>;
+  /** Blob folder (in the registry container) of a completed job's outputs, ending with '/'. */
+  outputPrefix(jobId: string): string;
+  cancel(jobId: string): Promise<void>;
+}

@@ -1,0 +1,112 @@
+/**
+ * One local AutoML job, as its own process (started by LocalAutoMLProvider): streams the training
+ * split from blob storage into the engine, reports progress to status.json with a heartbeat, and leaves
+ * the model (ONNX + FittedPipeline) and its reports in the job's output folder. Exits when its parent
+ * (the host) is gone, so a killed host leaves no orphan; the orchestration then resubmits.
+ */
+import { readCsvRows } from '../datasets/csv';
+import { runAutoML, AutoMLError } from '../automl';
+import type { AutoMLProgress, AutoMLResult } from '../automl';
+import { exportOnnx } from '../automl/onnx';
+import { containerClient } from '../storage/clients';
+import { jobPrefix, LocalJobState, REGISTRY } from './local';
+import { renderJobArtifacts } from './artifacts';
+import type { AutoMLJobSpec } from './provider';
+
+async function main(): Promise<void> {
+  const jobId = process.env.MLOPS_JOB_ID!;
+  const spec = JSON.parse(process.env.MLOPS_JOB_SPEC!) as AutoMLJobSpec;
+  const blobs = containerClient(process.env.MLOPS_JOB_STORAGE!, REGISTRY);
+  const prefix = jobPrefix(jobId);
+  const parent = process.ppid;
+  const submittedAt = new Date().toISOString();
+  const started = Date.now();
+  const state: LocalJobState = {
+    jobId,
+    pid: process.pid,
+    state: 'running',
+    trials: 0,
+    elapsedSeconds: 0,
+    submittedAt,
+    heartbeat: submittedAt,
+    primaryMetric: spec.options.primaryMetric,
+  };
+  let writing: Promise<unknown> = Promise.resolve();
+  const writeState = () => {
+    state.heartbeat = new Date().toISOString();
+    state.elapsedSeconds = Math.round((Date.now() - started) / 100) / 10;
+    const body = JSON.stringify(state);
+    // Writes are serialised so an older state never lands after a newer one.
+    writing = writing
+      .catch(() => undefined)
+      .then(() =>
+        blobs.getBlockBlobClient(prefix + 'status.json').upload(body, Buffer.byteLength(body), {
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+        }),
+      );
+    return writing;
+  };
+  const beat = setInterval(() => {
+    // The host is gone (SIGKILL): stop rather than train for nobody.
+    if (process.ppid !== parent) process.exit(3);
+    void writeState().catch(() => undefined);
+  }, 2000);
+  await writeState();
+
+  let result: AutoMLResult;
+  try {
+    const source = (await blobs.getBlobClient(spec.trainBlob).download()).readableStreamBody!;
+    result = await runAutoML(
+      { rows: readCsvRows(source) },
+      {
+        target: spec.target,
+        task: spec.options.task,
+        primaryMetric: spec.options.primaryMetric,
+        budgetSeconds: spec.options.budgetSeconds,
+        maxTrials: spec.options.maxTrials,
+        cvFolds: spec.options.cvFolds,
+        seed: spec.options.seed,
+        allowedLearners: spec.options.allowedLearners,
+        blockedLearners: spec.options.blockedLearners,
+      },
+      (p: AutoMLProgress) => {
+        if (p.trial) {
+          state.trials = Math.max(state.trials, p.trial.trial);
+          state.bestScore = p.trial.best;
+          state.bestLearner = p.trial.bestLearner;
+        }
+      },
+    );
+  } catch (err) {
+    clearInterval(beat);
+    const code = err instanceof AutoMLError ? err.code : 'AUTOML_ERROR';
+    state.state = 'failed';
+    // Bad data or options fail the same way every time: not worth a resubmit.
+    state.retryable = !(err instanceof AutoMLError);
+    state.error = { code, message: (err as Error).message };
+    await writeState();
+    process.exit(1);
+  }
+
+  const onnx = exportOnnx(result.pipeline, { name: `${spec.runId}`, docString: `AutoML best model of run ${spec.runId}` });
+  const files = renderJobArtifacts(result, { runId: spec.runId, jobId });
+  const upload = (name: string, data: string | Uint8Array, type: string) => {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+    return blobs.getBlockBlobClient(prefix + name).uploadData(buf, { blobHTTPHeaders: { blobContentType: type } });
+  };
+  await upload('model.onnx', onnx, 'application/octet-stream');
+  for (const [name, text] of Object.entries(files)) await upload(name, text, name.endsWith('.md') ? 'text/markdown' : 'application/json');
+  clearInterval(beat);
+  state.state = 'completed';
+  state.trials = result.trials;
+  state.bestScore = result.best.score;
+  state.bestLearner = result.best.learner;
+  state.primaryMetric = result.primaryMetric;
+  await writeState();
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
