@@ -2,6 +2,7 @@
 // server that records what it received, and the ab-style report.
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { startBaselineServer } from '../../src/benchmark/baseline';
 import { abReport, summaryTable } from '../../src/benchmark/report';
 import { runBenchmark } from '../../src/benchmark/runner';
 import { latencyStats, percentile } from '../../src/benchmark/stats';
@@ -128,5 +129,19 @@ describe('runBenchmark against a local server', () => {
     await expect(runBenchmark({ url, requests: 0 })).rejects.toThrow(/requests/);
     await expect(runBenchmark({ url, concurrency: 0 })).rejects.toThrow(/concurrency/);
     expect(received).toBe(0);
+  });
+});
+
+describe('baseline server', () => {
+  test('answers every request with the fixed JSON, body read, and is measurable', async () => {
+    const base = await startBaselineServer({ result: ['yes'] });
+    try {
+      const res = await fetch(`${base.url}/score`, { method: 'POST', body: '{"data":[{}]}' });
+      expect(await res.json()).toEqual({ result: ['yes'] });
+      const r = await runBenchmark({ url: `${base.url}/score`, body: '{}', requests: 100, concurrency: 10 });
+      expect(r).toMatchObject({ completed: 100, errors: 0, non2xx: 0 });
+    } finally {
+      await base.close();
+    }
   });
 });
