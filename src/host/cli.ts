@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * `node dist/src/host/cli.js [--app DIR] [--port 7071] [--host 127.0.0.1] [--storage CONNSTR] [--no-auth] [--print-keys]`
+ * `node dist/src/host/cli.js [--app DIR] [--port 7071] [--host 127.0.0.1] [--storage CONNSTR] [--no-auth] [--print-keys] [--provider MODULE]...`
  * Starts the embedded Functions host in this process; prints a machine-readable ready line
  * (`MLOPS_HOST_READY {json}`) once it serves requests; SIGINT/SIGTERM stop it gracefully.
  */
+import * as path from 'node:path';
 import { builtInProviders } from './providers';
+import type { Provider } from './provider';
 import { FunctionsHost, HostInfo, READY_MARKER } from './host';
 import { HostError } from './coreApi';
 import { createBlobTriggerProvider } from './blobTrigger';
@@ -16,10 +18,12 @@ export interface CliArgs {
   storage?: string;
   auth?: boolean;
   printKeys: boolean;
+  /** Extra provider modules (tests, or a provider under development): each exports createProviders(). */
+  providerModules: string[];
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { app: process.cwd(), printKeys: false };
+  const args: CliArgs = { app: process.cwd(), printKeys: false, providerModules: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -49,10 +53,13 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--print-keys':
         args.printKeys = true;
         break;
+      case '--provider':
+        args.providerModules.push(path.resolve(value()));
+        break;
       case '--help':
       case '-h':
         process.stdout.write(
-          'Usage: node dist/src/host/cli.js [--app DIR] [--port 7071] [--host 127.0.0.1] [--storage CONNSTR] [--no-auth] [--print-keys]\n',
+          'Usage: node dist/src/host/cli.js [--app DIR] [--port 7071] [--host 127.0.0.1] [--storage CONNSTR] [--no-auth] [--print-keys] [--provider MODULE]...\n',
         );
         process.exit(0);
       default:
@@ -60,6 +67,16 @@ export function parseArgs(argv: string[]): CliArgs {
     }
   }
   return args;
+}
+
+function loadProviderModules(files: string[]): Provider[] {
+  return files.flatMap((file) => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const mod = require(file);
+    const create = mod.createProviders ?? mod.default;
+    if (typeof create !== 'function') throw new HostError('HOST_BAD_PROVIDER', `${file} must export createProviders(): Provider[].`);
+    return create() as Provider[];
+  });
 }
 
 function describe(host: FunctionsHost, info: HostInfo, printKeys: boolean): string {
@@ -95,7 +112,7 @@ export async function main(argv: string[]): Promise<void> {
     listenHost: args.host,
     storage: args.storage,
     authEnabled: args.auth,
-    providers: ({ log, config, hostId }) => [createBlobTriggerProvider(log, config, hostId), ...builtInProviders()],
+    providers: ({ log, config, hostId }) => [createBlobTriggerProvider(log, config, hostId), ...builtInProviders(), ...loadProviderModules(args.providerModules)],
   });
   let stopping = false;
   const stop = async (signal: string) => {

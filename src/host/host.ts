@@ -203,6 +203,16 @@ export class FunctionsHost {
       if (this.providers.some((p) => p.triggerTypes?.some((x) => x.toLowerCase() === t))) continue;
       this.log.line('warning', 'Host', `Function "${fn.name}": trigger type "${fn.triggerType}" is not supported by the embedded host; it will not run.`);
     }
+    for (const fn of this.functions) {
+      for (const [name, b] of Object.entries(fn.bindings)) {
+        if (name === fn.triggerBindingName) continue;
+        const t = String(b.type).toLowerCase();
+        if (b.direction === 'out' && t === 'http') continue;
+        if (b.direction === 'in' && this.providers.some((p) => p.inputBindingTypes?.some((x) => x.toLowerCase() === t))) continue;
+        // Output bindings still reach getResponse (their values are computed), but nothing writes them.
+        this.log.line('warning', 'Host', `Function "${fn.name}": ${b.direction} binding "${name}" of type "${b.type}" is not supported by the embedded host; it is ignored (use the storage SDK instead).`);
+      }
+    }
   }
 
   services(): HostServices {
