@@ -246,7 +246,9 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
     };
     let etagDone: string;
     try {
-      etagDone = await registry.update(version.name, version.version, { status: 'registered', snapshot }, etagClaim);
+      // The analysis fields are rewritten too: identical for a fresh claim, and they complete an abandoned one.
+      const analysisFields = { rows: profile.rows, columns: profile.columns, task: profile.target.task, delimiter: profile.delimiter, classBalance: profile.target.classes ?? null, schema };
+      etagDone = await registry.update(version.name, version.version, { status: 'registered', snapshot, ...analysisFields }, etagClaim);
     } catch (err) {
       // 412: someone else completed the same claim meanwhile; theirs stands (same bytes, same result).
       if ((err as { statusCode?: number }).statusCode !== 412) throw err;
@@ -254,7 +256,7 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
       return finish({ claimed: false, existing: now!.version, etag: now!.etag }, 'registered');
     }
     mark('record');
-    const registered: DatasetVersion = { ...version, status: 'registered', snapshot };
+    const registered: DatasetVersion = { ...version, status: 'registered', snapshot, rows: profile.rows, columns: profile.columns, task: profile.target.task, delimiter: profile.delimiter, classBalance: profile.target.classes ?? null, schema };
     if (drift?.hasDrift) log('warn', `dataset ${version.name} v${version.version}: schema drift against v${drift.againstVersion}: ${describeDrift(drift)}`);
     return finish({ claimed: true, version: registered, etag: etagDone }, 'registered');
   }

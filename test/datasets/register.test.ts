@@ -191,6 +191,28 @@ describe('versions', () => {
     expect(new Set(versions.map((v) => v.sha256)).size).toBe(versions.length);
   });
 
+  it('a claim abandoned half-way (crashed worker) is completed by the next registration of the same bytes', async () => {
+    const content = table(30);
+    await upload('crash.csv', content);
+    const props = await drop.getBlobClient('crash.csv').getProperties();
+    // What a worker that died right after claiming leaves behind: a 'registering' row, no snapshot.
+    const claim = await registry.claim('crash', () => ({
+      name: 'crash', status: 'registering', sha256: sha256(Buffer.from(content)), bytes: content.length, rows: 30, columns: 4,
+      target: 'y', task: 'classification', delimiter: ',', classBalance: null, schema: null, drift: null, reason: null,
+      source: { container: 'datasets', blobName: 'crash.csv', etag: props.etag! }, snapshot: null, runId: null, eventPublished: false,
+    }));
+    expect(claim.claimed).toBe(true);
+    // Fresh claim: another registration treats it as in progress and does not touch it.
+    const meanwhile = await register('crash.csv');
+    expect([meanwhile.outcome, meanwhile.dataset.status]).toEqual(['duplicate', 'registering']);
+    await registry.table.updateEntity({ partitionKey: 'crash', rowKey: 'v000001', updatedAt: new Date(Date.now() - 10 * 60 * 1000).toISOString() }, 'Merge');
+    const r = await register('crash.csv');
+    expect([r.outcome, r.dataset.version, r.dataset.status]).toEqual(['registered', 1, 'registered']);
+    const blobs = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('registry');
+    expect(sha256(await blobs.getBlobClient('datasets/crash/v1/data.csv').downloadToBuffer())).toBe(sha256(Buffer.from(content)));
+    expect((await registry.versions('crash')).map((v) => [v.version, v.status, v.schema?.columns.length])).toEqual([[1, 'registered', 4]]);
+  });
+
   it('takes the target from blob metadata, else the setting', async () => {
     await upload('meta.csv', table(20, { header: 'a,b,c,label' }), { target: 'label' });
     const r = await register('meta.csv');
