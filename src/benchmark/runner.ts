@@ -115,12 +115,16 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchmarkRes
   let bytesReceived = 0;
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
+  let lastResponseAt = t0;
   const result = await runOnce(opts.url, method, headers, body, requested, concurrency, timeoutSec, (status, bytes, ms) => {
+    lastResponseAt = performance.now();
     latencies.push(ms);
     statusCodes[status] = (statusCodes[status] ?? 0) + 1;
     bytesReceived += bytes;
   });
-  const durationMs = performance.now() - t0;
+  // autocannon reports completion on its 1 s tick: time the run up to the last response instead (or
+  // to the end when requests failed without any response).
+  const durationMs = (result.errors > 0 || !latencies.length ? performance.now() : lastResponseAt) - t0;
   const completed = latencies.length;
   const non2xx = Object.entries(statusCodes).reduce((n, [code, c]) => (code.startsWith('2') ? n : n + c), 0);
   const sorted = Float64Array.from(latencies).sort();
