@@ -258,6 +258,28 @@ export class HttpHost {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       return void res.end(body);
     }
+    const keysMatch = /^\/admin\/(?:host\/(keys|systemkeys)|functions\/([^/]+)\/keys)\/?$/.exec(pathLower);
+    if (keysMatch) {
+      // The host's key-management API (read-only here): master key required.
+      if (!(await this.authorized(req, url, 'admin'))) return this.unauthorized(res);
+      if ((req.method ?? 'GET').toUpperCase() !== 'GET') return sendError(res, 405, 'HOST_METHOD_NOT_ALLOWED', 'Only GET is supported on the key API.', { allow: 'GET' });
+      const secrets = this.opts.secrets();
+      if (!secrets) return sendError(res, 503, 'HOST_STARTING', 'The host is starting; retry shortly.', { 'retry-after': '1' });
+      await secrets.refresh();
+      let keys: readonly { name: string; value: string }[];
+      if (keysMatch[1] === 'keys') keys = secrets.hostFunctionKeys();
+      else if (keysMatch[1] === 'systemkeys') keys = secrets.systemKeys();
+      else {
+        const fnName = decodeURIComponent(keysMatch[2]);
+        if (!this.routes.some((r) => r.fn.name.toLowerCase() === fnName) && !secrets.functionKeys(fnName).length) {
+          return sendError(res, 404, 'HOST_UNKNOWN_FUNCTION', 'No such function.');
+        }
+        keys = secrets.functionKeys(fnName);
+      }
+      const body = JSON.stringify({ keys: keys.map((k) => ({ name: k.name, value: k.value })) });
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end(body);
+    }
     if (pathLower === '/' || pathLower === '') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       return void res.end('Your Functions host is up and running.');

@@ -217,6 +217,16 @@ describe('embedded host: HTTP triggers (fixture http-app)', () => {
     expect(host.hostId).toBe('fixture-http-app');
   });
 
+  test('the key API (GET /admin/...keys) answers only with the master key', async () => {
+    expect((await get(`/admin/host/keys?code=${host.hostKey}`)).status).toBe(401);
+    const hostKeys = await (await get('/admin/host/keys', { headers: { 'x-functions-key': host.masterKey } })).json();
+    expect(hostKeys).toEqual({ keys: [{ name: 'default', value: host.hostKey }] });
+    const fnKeys = await (await get(`/admin/functions/fnLevel/keys?code=${host.masterKey}`)).json();
+    expect(fnKeys).toEqual({ keys: [{ name: 'default', value: host.functionKey('fnLevel') }] });
+    expect((await get(`/admin/functions/nope/keys?code=${host.masterKey}`)).status).toBe(404);
+    expect((await get(`/admin/host/status?code=${host.masterKey}`)).status).toBe(200);
+  });
+
   test('keys are never printed unless --print-keys is given', () => {
     expect(host.logs()).not.toContain(host.masterKey);
     expect(host.logs()).not.toContain(host.hostKey);
