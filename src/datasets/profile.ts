@@ -167,7 +167,8 @@ export class ColumnProfiler {
   private m2 = 0;
   private min = Infinity;
   private max = -Infinity;
-  private readonly counts = new Map<string, number>();
+  /** Value -> counter object: one hash lookup per cell (get), none for the increment. */
+  private readonly counts = new Map<string, { n: number }>();
   private hll: HyperLogLog | undefined;
 
   constructor(
@@ -184,8 +185,8 @@ export class ColumnProfiler {
     this.count++;
     const counts = this.counts;
     const seen = counts.get(v);
-    if (seen !== undefined) counts.set(v, seen + 1);
-    else if (counts.size < this.cap) counts.set(v, 1);
+    if (seen !== undefined) seen.n++;
+    else if (counts.size < this.cap) counts.set(v, { n: 1 });
     else {
       if (!this.hll) {
         this.hll = new HyperLogLog();
@@ -219,7 +220,7 @@ export class ColumnProfiler {
 
   /** Exact value counts while under the cap (all of them), most frequent first. */
   valueCounts(limit = Infinity): ValueCount[] {
-    const all = [...this.counts.entries()].map(([value, count]) => ({ value, count }));
+    const all = [...this.counts.entries()].map(([value, c]) => ({ value, count: c.n }));
     all.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
     return all.slice(0, limit);
   }
