@@ -16,7 +16,7 @@ import { Analysis, analyzeDataset } from './analyze';
 import { DatasetRejection } from './errors';
 import { INVALID_NAME_PARTITION, datasetNameFromBlob } from './names';
 import { ClaimResult, DatasetRegistry, DatasetVersion, NewVersion, snapshotPrefix } from './registry';
-import { compareSchemas, describeDrift, SchemaDrift } from './schema';
+import { compareSchemas, DatasetSchema, describeDrift, SchemaDrift } from './schema';
 import { DatasetSettings } from './settings';
 
 export type RegistrationOutcome = 'registered' | 'rejected' | 'duplicate';
@@ -181,9 +181,11 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
   let drift: SchemaDrift | null = null;
   let claim: ClaimResult;
   try {
-    claim = await registry.claim(name, (previous) => {
-      const prev = [...previous].reverse().find((v) => v.status === 'registered' && v.schema);
-      drift = prev ? compareSchemas(prev.schema!, schema, prev.version) : null;
+    claim = await registry.claim(name, async (previous) => {
+      const prev = [...previous].reverse().find((v) => v.status === 'registered');
+      // Wide schemas do not fit in the entity (64 KiB properties): then schema.json is the source.
+      const prevSchema = prev ? (prev.schema ?? (prev.snapshot ? await registry.readJson<DatasetSchema>(prev.snapshot.schema) : null)) : null;
+      drift = prev && prevSchema ? compareSchemas(prevSchema, schema, prev.version) : null;
       const draft: NewVersion = {
         ...base,
         name,

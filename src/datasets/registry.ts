@@ -168,11 +168,11 @@ export class DatasetRegistry {
    * (same sha256; or, when the hash is unknown, same source blob ETag and reason): then that one is
    * returned. `build` receives the previous versions so the caller can compute drift against them.
    */
-  async claim(name: string, build: (previous: DatasetVersion[]) => NewVersion): Promise<ClaimResult> {
+  async claim(name: string, build: (previous: DatasetVersion[]) => NewVersion | Promise<NewVersion>): Promise<ClaimResult> {
     await ensureTable(this.table);
     for (let attempt = 0; attempt < 50; attempt++) {
       const previous = await this.versions(name);
-      const draft = build(previous);
+      const draft = await build(previous);
       const same = previous.find((v) =>
         draft.sha256 ? v.sha256 === draft.sha256 : v.sha256 === null && v.source.etag === draft.source.etag && v.reason?.code === draft.reason?.code,
       );

@@ -213,6 +213,21 @@ describe('versions', () => {
     expect((await registry.versions('crash')).map((v) => [v.version, v.status, v.schema?.columns.length])).toEqual([[1, 'registered', 4]]);
   });
 
+  it('drift is detected for schemas too wide for the table entity (read from schema.json)', async () => {
+    const wide = (cols: number) => {
+      const header = [...Array.from({ length: cols }, (_, i) => `feature_${String(i).padStart(4, '0')}_with_a_long_name`), 'y'];
+      const rows = Array.from({ length: 12 }, (_, r) => [...Array.from({ length: cols }, (_, i) => String(r * i)), r % 2 ? 'yes' : 'no'].join(','));
+      return [header.join(','), ...rows].join('\n');
+    };
+    await upload('wide.csv', wide(900));
+    const v1 = await register('wide.csv');
+    expect(v1.outcome).toBe('registered');
+    expect((await registry.get('wide', 1))!.version.schema).toBeNull(); // not in the entity: too big
+    await upload('wide.csv', wide(899));
+    const v2 = await register('wide.csv');
+    expect(v2.dataset.drift).toMatchObject({ againstVersion: 1, removed: ['feature_0899_with_a_long_name'], hasDrift: true });
+  });
+
   it('takes the target from blob metadata, else the setting', async () => {
     await upload('meta.csv', table(20, { header: 'a,b,c,label' }), { target: 'label' });
     const r = await register('meta.csv');
