@@ -72,7 +72,7 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
   const registry = new DatasetRegistry(deps.connectionString, { table: settings.table, registryContainer: settings.registryContainer });
   await registry.ensure();
   const dropBlob = drop.getBlobClient(input.blobName);
-  const props = await dropBlob.getProperties();
+  const props = await dropBlob.getProperties().catch((err) => sourceChanged(err, input.blobName));
   const etag = props.etag!;
   const target = findTarget(props.metadata, settings.defaultTarget);
   const source = { container: settings.datasetsContainer, blobName: input.blobName, etag };
@@ -156,7 +156,13 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
       }
     : undefined;
 
-  const download = await dropBlob.download(0, undefined, { conditions: { ifMatch: etag } });
+  let download: Awaited<ReturnType<typeof dropBlob.download>>;
+  try {
+    download = await dropBlob.download(0, undefined, { conditions: { ifMatch: etag } });
+  } catch (err) {
+    await abortStaging(staging, staged);
+    return sourceChanged(err, input.blobName);
+  }
   const body = download.readableStreamBody!;
   let analysis: Analysis;
   try {
@@ -262,6 +268,25 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
     if (drift?.hasDrift) log('warn', `dataset ${version.name} v${version.version}: schema drift against v${drift.againstVersion}: ${describeDrift(drift)}`);
     return finish({ claimed: true, version: registered, etag: etagDone }, 'registered');
   }
+}
+
+/**
+ * The drop blob was deleted or overwritten after the trigger fired: nothing to register for this
+ * version of it (an overwrite triggers again with its new ETag). Not a rejection, not a retry.
+ */
+export class SourceChangedError extends Error {
+  readonly code = 'SOURCE_CHANGED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceChangedError';
+  }
+}
+
+function sourceChanged(err: unknown, blobName: string): never {
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status === 404) throw new SourceChangedError(`blob ${blobName} no longer exists`);
+  if (status === 412) throw new SourceChangedError(`blob ${blobName} was overwritten while being registered; its new content is registered by its own trigger`);
+  throw err;
 }
 
 /** A 'registering' claim nobody has touched for 5 minutes: its registration died. */
