@@ -64,12 +64,18 @@ describe('npm start: Azurite + host, pid files, recovery after kill -9', () => {
   }
 
   const pidOf = (f: string) => Number(fs.readFileSync(path.join(localDir, f), 'utf8'));
+  /** Alive and not a zombie (an orphan killed here may wait for a reaper that never comes in a container). */
   const alive = (pid: number) => {
     try {
       process.kill(pid, 0);
-      return true;
     } catch {
       return false;
+    }
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    } catch {
+      return true; // no /proc (macOS): trust kill(0)
     }
   };
   const answer = async () => (await fetch(`http://127.0.0.1:${ports.host}/api/items/5`)).status;
