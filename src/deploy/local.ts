@@ -14,9 +14,10 @@ import * as path from 'node:path';
 import { containerClient } from '../storage/clients';
 import { inputSchemaFromOnnx } from '../scoring/schema';
 import { ScoringError } from '../scoring/errors';
+import { invalidateChampionCaches } from './champion';
 import { EndpointConfig, ModelLocation } from './endpoint';
 import { DeploymentKeys, generateKeys } from './keys';
-import { DeploymentRecord, DeploymentStore, publicView } from './store';
+import { compactHints, DeploymentRecord, DeploymentStore, publicView } from './store';
 import {
   Deployment,
   DEPLOYMENT_NAME,
@@ -119,9 +120,11 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     }
     const source = spec.model ?? defaultModelSource(spec.modelName, spec.modelVersion);
     const bytes = await this.loadModel(source);
+    // The schema, the endpoint's swagger and the record all use the same (size-capped) hints.
+    const hints = compactHints(spec.hints);
     let schema;
     try {
-      schema = inputSchemaFromOnnx(bytes, spec.hints);
+      schema = inputSchemaFromOnnx(bytes, hints);
     } catch (err) {
       if (err instanceof ScoringError) throw new DeployError(422, err.code, err.message);
       throw err;
@@ -143,7 +146,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
       model: source,
       keys: generateKeys(),
       instanceId: randomUUID(),
-      hints: spec.hints,
+      hints,
     };
     await this.store.create(record, existing?.etag);
     try {
@@ -165,6 +168,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     if (rec.champion) {
       if (!opts.force) throw new DeployError(409, 'is_champion', `deployment '${name}' is the champion; promote another one first`);
       await this.store.clearChampion(name);
+      invalidateChampionCaches();
     }
     await this.store.update(name, { status: 'draining' });
     const drainMs = opts.drainMs ?? this.opts.drainMs;

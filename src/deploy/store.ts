@@ -43,21 +43,51 @@ interface Entity {
   error?: string;
 }
 
-/** Table string properties hold at most 32K UTF-16 characters: keep profile hints well under it. */
-function compactHints(hints: SchemaHints | undefined): SchemaHints | undefined {
+/**
+ * Profile hints only document; keep them to a sane size (at most 200 values of 100 characters per
+ * field, halved until the whole fits in 100,000 characters).
+ */
+export function compactHints(hints: SchemaHints | undefined): SchemaHints | undefined {
   if (!hints) return undefined;
   let maxValues = 200;
   for (;;) {
     const fields: SchemaHints['fields'] = {};
     for (const [k, h] of Object.entries(hints.fields ?? {})) {
       fields[k] = { ...h, values: h.values?.slice(0, maxValues).map((v) => String(v).slice(0, 100)) };
+      if (!fields[k].values) delete fields[k].values;
       if (typeof fields[k].example === 'string') fields[k].example = (fields[k].example as string).slice(0, 200);
       if (fields[k].description) fields[k].description = fields[k].description!.slice(0, 500);
     }
     const out = { ...hints, fields };
-    if (JSON.stringify(out).length < 12000 || maxValues === 0) return out;
+    if (JSON.stringify(out).length < 100000 || maxValues === 0) return out;
     maxValues = Math.floor(maxValues / 2);
   }
+}
+
+/**
+ * A Table string property holds at most 32K UTF-16 characters (an entity 1 MiB): long JSON is split
+ * over `name`, `name_1`, `name_2`, ... with the count in `name_parts`.
+ */
+const CHUNK = 30000;
+const MAX_CHUNKS = 12;
+
+function putJson(target: Record<string, unknown>, name: string, value: unknown): void {
+  const text = JSON.stringify(value);
+  const parts = Math.max(1, Math.ceil(text.length / CHUNK));
+  if (parts > MAX_CHUNKS) {
+    throw new DeployError(422, 'record_too_large', `the deployment's ${name} (${text.length} characters) is too large to record`);
+  }
+  for (let i = 0; i < parts; i++) target[i === 0 ? name : `${name}_${i}`] = text.slice(i * CHUNK, (i + 1) * CHUNK);
+  target[`${name}_parts`] = parts;
+}
+
+function getJson(source: Record<string, unknown>, name: string): string | undefined {
+  const first = source[name];
+  if (typeof first !== 'string') return undefined;
+  const parts = Number(source[`${name}_parts`] ?? 1);
+  let text = first;
+  for (let i = 1; i < parts; i++) text += String(source[`${name}_${i}`] ?? '');
+  return text;
 }
 
 function toEntity(r: DeploymentRecord): Entity {
@@ -74,14 +104,15 @@ function toEntity(r: DeploymentRecord): Entity {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     target: r.target,
-    schema: JSON.stringify(r.schema),
+    schema: '',
     model: JSON.stringify(r.model),
     primaryKey: r.keys.primary,
     secondaryKey: r.keys.secondary,
     instanceId: r.instanceId,
   };
+  putJson(e as unknown as Record<string, unknown>, 'schema', r.schema);
   const hints = compactHints(r.hints);
-  if (hints) e.hints = JSON.stringify(hints);
+  if (hints) putJson(e as unknown as Record<string, unknown>, 'hints', hints);
   if (r.error) e.error = r.error.slice(0, 2000);
   return e;
 }
@@ -99,13 +130,14 @@ function fromEntity(e: Entity): DeploymentRecord & { etag?: string } {
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
     target: e.target ?? 'local',
-    schema: parseInputSchema(e.schema) as InputSchema,
+    schema: parseInputSchema(getJson(e as unknown as Record<string, unknown>, 'schema') ?? '') as InputSchema,
     model: JSON.parse(e.model) as ModelSource,
     keys: { primary: e.primaryKey ?? '', secondary: e.secondaryKey ?? '' },
     instanceId: e.instanceId ?? '',
     etag: e.etag,
   };
-  if (e.hints) r.hints = JSON.parse(e.hints);
+  const hints = getJson(e as unknown as Record<string, unknown>, 'hints');
+  if (hints) r.hints = JSON.parse(hints);
   if (e.error) r.error = e.error;
   return r;
 }
@@ -172,8 +204,9 @@ export class DeploymentStore {
       if (k === 'keys') {
         patch.primaryKey = (v as DeploymentKeys).primary;
         patch.secondaryKey = (v as DeploymentKeys).secondary;
-      } else if (k === 'schema' || k === 'model') patch[k] = JSON.stringify(v);
-      else if (k === 'hints') patch.hints = JSON.stringify(compactHints(v as SchemaHints));
+      } else if (k === 'schema') putJson(patch, 'schema', v);
+      else if (k === 'model') patch.model = JSON.stringify(v);
+      else if (k === 'hints') putJson(patch, 'hints', compactHints(v as SchemaHints));
       else if (k === 'error') patch.error = String(v).slice(0, 2000);
       else patch[k] = v;
     }

@@ -109,6 +109,38 @@ describe('LocalDeploymentTarget', () => {
     expect(await target.get('ghost')).toBeUndefined();
   });
 
+  test('large profile hints are capped and a long schema is stored over several table properties', async () => {
+    const many = Array.from({ length: 500 }, (_, i) => `${String(i).padStart(4, '0')}-${'v'.repeat(150)}`);
+    const d = await target.deploy({
+      name: 'big-hints',
+      modelName: 'fixture',
+      modelVersion: 7,
+      model: { file: modelFile },
+      hints: {
+        target: 'y',
+        fields: {
+          job: { values: many, example: 'admin' },
+          age: { description: 'd'.repeat(5000), example: 40 },
+          // Hints for columns the model does not use are kept in the record, not in the schema.
+          ...Object.fromEntries(['x1', 'x2', 'x3'].map((x) => [x, { values: many }])),
+        },
+      },
+    });
+    const job = d.schema.fields.find((f) => f.name === 'job')!;
+    expect(job.values).toHaveLength(200);
+    expect(job.values!.every((v) => v.length === 100)).toBe(true);
+    expect(d.schema.fields.find((f) => f.name === 'age')!.description).toHaveLength(500);
+    const raw = await target.store.table.getEntity<Record<string, unknown>>('deployment', 'big-hints');
+    expect(Number(raw.hints_parts)).toBeGreaterThan(1);
+    const stored = (await target.store.get('big-hints'))!;
+    expect(stored.hints!.fields!.x3.values).toEqual(job.values);
+    expect(stored.schema).toEqual(d.schema);
+    // The endpoint documents the same capped values.
+    const swagger = await (await fetch(`${d.url}/swagger.json`)).json();
+    expect(swagger.components.schemas.InputRow.properties.job['x-known-values']).toEqual(job.values);
+    await target.retire('big-hints');
+  });
+
   test('promote switches the single champion atomically; the champion source follows', async () => {
     const store = new DeploymentStore(az.connectionString);
     const source = new ChampionSource(store, 60000);
