@@ -10,6 +10,7 @@ import { startTestAzurite } from '../support/azurite';
 import { startHttpsReceiver } from '../support/https-receiver';
 import { startTestHost, TestHost } from '../support/host';
 
+// Only the dataset functions (no orchestrations): TRAIN_ON_UPLOAD=false keeps training out of these tests.
 const APP = 'test/fixtures/datasets/app';
 const BANK = path.join(__dirname, '..', '..', 'samples', 'bankmarketing_train.csv');
 
@@ -24,7 +25,7 @@ describe('dataset drop zone through the embedded host', () => {
     az = await startTestAzurite();
     drop = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('datasets');
     await drop.createIfNotExists();
-    host = await startTestHost({ appDir: APP, connectionString: az.connectionString, env: { MLOPS_BLOB_SCAN_INTERVAL_MS: '300' } });
+    host = await startTestHost({ appDir: APP, connectionString: az.connectionString, env: { MLOPS_BLOB_SCAN_INTERVAL_MS: '300', TRAIN_ON_UPLOAD: 'false' } });
   });
 
   afterAll(async () => {
@@ -131,6 +132,7 @@ describe('Flex Consumption shape: Event Grid blob source and an Event Grid topic
       connectionString: az.connectionString,
       env: {
         MLOPS_BLOB_SCAN_INTERVAL_MS: '300',
+        TRAIN_ON_UPLOAD: 'false',
         DATASETS_BLOB_SOURCE: 'EventGrid',
         EVENTGRID_TOPIC_ENDPOINT: `${topic.url}api/events`,
         EVENTGRID_TOPIC_KEY: 'e2e-topic-key',
