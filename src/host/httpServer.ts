@@ -94,8 +94,14 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(c);
     });
-    req.on('end', () => !failed && resolve(Buffer.concat(chunks)));
+    let ended = false;
+    req.on('end', () => {
+      ended = true;
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
     req.on('error', (e) => !failed && reject(e));
+    // A client that goes away mid-body must not leave the request pending forever.
+    req.on('close', () => !ended && !failed && reject(new Error('client closed the connection before sending the whole body')));
   });
 }
 
