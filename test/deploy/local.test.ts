@@ -1,6 +1,7 @@
 // LocalDeploymentTarget against Azurite: endpoint processes really started, tracked and stopped by PID,
 // records in the `deployments` table, the champion switched atomically, deployments restored after a restart.
 import * as fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -245,6 +246,41 @@ describe('LocalDeploymentTarget', () => {
     // Restoring again is idempotent: no second process.
     await next.restore();
     expect(next.pids()['fixture-v2']).toBe(after.pid);
+  });
+
+  test('when the host process dies (SIGKILL), its endpoint processes exit too and restore() brings them back', async () => {
+    // A stand-in host: a separate Node process running the compiled target, killed without any cleanup.
+    const script = `
+      const { LocalDeploymentTarget } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/src/deploy/local.js'))});
+      const t = new LocalDeploymentTarget({ connectionString: process.env.TEST_STORAGE });
+      t.deploy({ name: 'orphan-check', modelName: 'fixture', modelVersion: 1 })
+        .then((d) => process.stdout.write(JSON.stringify({ pid: d.pid }) + '\\n'))
+        .catch((e) => { process.stderr.write(String(e)); process.exit(1); });
+      setInterval(() => {}, 1000);`;
+    const hostProc = spawn(process.execPath, ['-e', script], { env: { ...process.env, TEST_STORAGE: az.connectionString }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const endpointPid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      hostProc.stdout!.on('data', (c) => {
+        out += c;
+        const m = /\{"pid":(\d+)\}/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      hostProc.stderr!.on('data', (c) => (err += c));
+      hostProc.once('exit', (code) => reject(new Error(`stand-in host exited ${code}: ${err}`)));
+    });
+    expect(alive(endpointPid)).toBe(true);
+    hostProc.kill('SIGKILL');
+    const deadline = Date.now() + 15000;
+    while (alive(endpointPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(endpointPid)).toBe(false);
+    const t = newTarget();
+    const restored = await t.restore();
+    const back = restored.find((d) => d.name === 'orphan-check')!;
+    expect(back.status).toBe('running');
+    expect(back.pid).not.toBe(endpointPid);
+    expect((await score(back.url, (await t.keys('orphan-check')).primary)).status).toBe(200);
+    await t.retire('orphan-check');
   });
 
   test('a crashed endpoint is restarted with the same keys; crashing again past the budget leaves it failed', async () => {
