@@ -120,7 +120,7 @@ export async function loadTable(input: AutoMLInput): Promise<Table> {
   if ('columns' in input && 'nRows' in input) return input;
   try {
     if ('csvPath' in input) {
-      if (!fs.existsSync(input.csvPath)) throw new AutoMLError('EMPTY_INPUT', `input file not found: ${input.csvPath}`);
+      if (!fs.existsSync(input.csvPath)) throw new AutoMLError('INPUT_NOT_FOUND', `input file not found: ${input.csvPath}`);
       return await tableFromRows(readCsvRows(fs.createReadStream(input.csvPath, { highWaterMark: 1 << 20 })));
     }
     return await tableFromRows(input.rows);

@@ -10,7 +10,8 @@ export type AutoMLErrorCode =
   | 'BAD_ROW'
   | 'BAD_OPTION'
   | 'CSV_ERROR'
-  | 'MISSING_COLUMN';
+  | 'MISSING_COLUMN'
+  | 'INPUT_NOT_FOUND';
 
 export class AutoMLError extends Error {
   readonly code: AutoMLErrorCode;

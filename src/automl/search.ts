@@ -10,7 +10,7 @@
  * the same seed gives the same leaderboard with or without worker threads; a time budget only decides
  * how long the (deterministic) sequence runs, and a trial cut by the deadline is dropped with all later ones.
  */
-import type { Executor, TrialRequest } from './executor';
+import type { Executor, TrialOutcome, TrialRequest } from './executor';
 import type { Dim, Learner, Params } from './learners/types';
 import { isLowerBetter, metricValue } from './metrics';
 import type { Task } from './pipeline';
@@ -108,7 +108,14 @@ class LocalSearch {
     return Object.fromEntries(this.dims.map(([k, d], i) => [k, fromUnit(d, u[i])]));
   }
 
+  proposals = 0;
+
+  hasQueued(): boolean {
+    return this.queue.length > 0;
+  }
+
   propose(): Params {
+    this.proposals++;
     const queued = this.queue.shift();
     if (queued) return queued;
     if (this.dims.length === 0) return this.bestParams;
@@ -162,9 +169,15 @@ export function foldScores(task: Task, metric: string, oof: Float64Array, y: Flo
   });
 }
 
+/**
+ * Trials run in a sliding window of `batchSize` (= parallelism): trial i is proposed once the results of
+ * trials 1..i-batchSize are in, from the state those results (and only those) produced. So a fast
+ * trial frees its worker for the next one without waiting for a slow neighbour, and the sequence of
+ * proposals is still a function of the seed alone.
+ */
 export async function runSearch(o: SearchOptions): Promise<Trial[]> {
-  const rng = new Rng(deriveSeed(o.seed, 0x5ea7c4));
-  const searches = o.learners.map((l) => new LocalSearch(l, new Rng(deriveSeed(o.seed, o.learners.indexOf(l) + 1))));
+  const order = searchOrder(o.learners);
+  const searches = order.map((l) => new LocalSearch(l, new Rng(deriveSeed(o.seed, o.learners.indexOf(l) + 1))));
   const lower = isLowerBetter(o.metric);
   const trials: Trial[] = [];
   let bestUtility = -Infinity;
@@ -172,20 +185,24 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
   let secondsPerCost = 0;
   let costDone = 0;
   let secondsDone = 0;
-  void rng;
+  const W = Math.max(1, o.batchSize);
 
-  const costOf = (s: LocalSearch, p: Params) =>
-    s.learner.cost(p, o.n, s.learner.flavor === 'tree' ? o.nFeat.tree : o.nFeat.linear);
+  const costOf = (s: LocalSearch, p: Params) => s.learner.cost(p, o.n, s.learner.flavor === 'tree' ? o.nFeat.tree : o.nFeat.linear);
 
+  // Phases: every learner's cheap start; then each learner's known-good seed, best learners first; then
+  // the cost-based choice below.
   const pickLearner = (pending: Map<LocalSearch, number>): LocalSearch => {
-    // Untried learners first (registry order), so every family gets its cheap start.
-    for (const s of searches) if (s.trials === 0 && !pending.has(s)) return s;
+    for (const s of searches) if (s.trials === 0 && !pending.has(s) && s.proposals === 0) return s;
+    const seeded = searches
+      .filter((s) => s.hasQueued() && s.proposals > 0)
+      .sort((a, b) => (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || b.best - a.best || order.indexOf(a.learner) - order.indexOf(b.learner));
+    if (seeded.length && seeded[0].trials > 0) return seeded[0];
     let best: LocalSearch | null = null;
     let bestPriority = Infinity;
     for (const s of searches) {
       if (s.trials === 0) continue;
       const gap = Math.max(0, bestUtility - s.best);
-      const scale = 0.002 * Math.max(Math.abs(bestUtility), 0.05);
+      const scale = 0.005 * Math.max(Math.abs(bestUtility), 0.05);
       const penalty = 1 + gap / scale;
       const priority = (s.spentCost + (pending.get(s) ?? 0) + costOf(s, s.nextCostParams())) * penalty;
       if (priority < bestPriority) (bestPriority = priority), (best = s);
@@ -193,69 +210,78 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
     return best ?? searches[0];
   };
 
+  type Running = { s: LocalSearch; req: TrialRequest; cost: number; done: Promise<TrialOutcome> };
+  const running: Running[] = [];
   let nextId = 1;
   let stop = false;
-  while (!stop && nextId <= o.maxTrials) {
-    const batch: { s: LocalSearch; req: TrialRequest; cost: number }[] = [];
-    const pending = new Map<LocalSearch, number>();
-    const size = Math.min(o.batchSize, o.maxTrials - nextId + 1);
-    for (let b = 0; b < size; b++) {
-      const s = pickLearner(pending);
-      const params = s.propose();
-      const cost = costOf(s, params);
-      pending.set(s, (pending.get(s) ?? 0) + cost);
-      const id = nextId++;
-      batch.push({ s, cost, req: { id, learner: s.learner.name, params, seed: deriveSeed(o.seed, id), deadline: o.deadline } });
+  let applied = 0; // trials whose results the search state has absorbed
+
+  const absorb = async (): Promise<void> => {
+    const r = running.shift()!;
+    const out = await r.done;
+    applied++;
+    if (stop) return;
+    const { s, req, cost } = r;
+    if (out.timedOut) {
+      stop = true; // this trial and every later one are dropped: the leaderboard stays a prefix
+      return;
     }
-    // Skip a batch that would clearly not finish in time (estimate from measured speed).
-    const maxCost = Math.max(...batch.map((b) => b.cost));
-    if (trials.length > 0 && secondsPerCost > 0 && Date.now() + maxCost * secondsPerCost * 1000 > o.deadline) {
-      // The cheapest learner might still fit: only stop when even it would not.
-      const cheapest = Math.min(...searches.map((s) => costOf(s, s.nextCostParams())));
+    s.spentCost += cost;
+    costDone += cost;
+    secondsDone += out.seconds;
+    secondsPerCost = secondsDone / Math.max(costDone, 1e-9);
+    let trial: Trial;
+    if (out.error || !out.oof) {
+      trial = { id: req.id, learner: req.learner, params: req.params, score: NaN, foldScores: [], utility: -Infinity, seconds: out.seconds, extra: {}, status: 'failed', error: out.error };
+      s.observe(req.params, -Infinity);
+    } else {
+      const fs = foldScores(o.task, o.metric, out.oof, o.y, o.classes, o.folds);
+      const score = fs.reduce((a, b) => a + b, 0) / fs.length;
+      const utility = Number.isFinite(score) ? (lower ? -score : score) : -Infinity;
+      trial = { id: req.id, learner: req.learner, params: req.params, score, foldScores: fs, utility, seconds: out.seconds, extra: out.extra ?? {}, status: 'ok', oof: out.oof };
+      s.observe(req.params, utility);
+      if (utility > bestUtility) (bestUtility = utility), (bestLearner = req.learner);
+    }
+    trials.push(trial);
+    // Keep out-of-fold predictions only for the best few (memory).
+    const withOof = trials.filter((t) => t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
+    for (const t of withOof.slice(o.keepOof)) delete t.oof;
+    o.onTrial?.(trial, {
+      trial: trial.id,
+      learner: trial.learner,
+      score: trial.score,
+      best: lower ? -bestUtility : bestUtility,
+      bestLearner,
+      elapsedSeconds: (Date.now() - o.startedAt) / 1000,
+      status: trial.status,
+    });
+    if (o.scoreThreshold !== undefined && Number.isFinite(trial.score) && (lower ? trial.score <= o.scoreThreshold : trial.score >= o.scoreThreshold)) {
+      stop = true;
+    }
+  };
+
+  while (!stop && nextId <= o.maxTrials) {
+    // Trial nextId sees exactly the results of trials 1..nextId-W.
+    while (applied < nextId - W && !stop) await absorb();
+    if (stop || Date.now() >= o.deadline) break;
+    const pending = new Map<LocalSearch, number>();
+    for (const r of running) pending.set(r.s, (pending.get(r.s) ?? 0) + r.cost);
+    const s = pickLearner(pending);
+    const params = s.propose();
+    const cost = costOf(s, params);
+    // Do not start a trial that would clearly not finish in time (estimate from measured speed).
+    if (secondsPerCost > 0 && Date.now() + cost * secondsPerCost * 1000 > o.deadline) {
+      const cheapest = Math.min(...searches.map((x) => costOf(x, x.nextCostParams())));
       if (Date.now() + cheapest * secondsPerCost * 1000 > o.deadline) break;
     }
-    if (Date.now() >= o.deadline) break;
-    const outcomes = await o.executor.runTrials(batch.map((b) => b.req));
-    for (let k = 0; k < batch.length; k++) {
-      const { s, req, cost } = batch[k];
-      const out = outcomes[k];
-      if (out.timedOut) {
-        stop = true; // this trial and every later one are dropped: the leaderboard stays a prefix
-        break;
-      }
-      s.spentCost += cost;
-      costDone += cost;
-      secondsDone += out.seconds;
-      secondsPerCost = secondsDone / Math.max(costDone, 1e-9);
-      let trial: Trial;
-      if (out.error || !out.oof) {
-        trial = { id: req.id, learner: req.learner, params: req.params, score: NaN, foldScores: [], utility: -Infinity, seconds: out.seconds, extra: {}, status: 'failed', error: out.error };
-        s.observe(req.params, -Infinity);
-      } else {
-        const fs = foldScores(o.task, o.metric, out.oof, o.y, o.classes, o.folds);
-        const score = fs.reduce((a, b) => a + b, 0) / fs.length;
-        const utility = Number.isFinite(score) ? (lower ? -score : score) : -Infinity;
-        trial = { id: req.id, learner: req.learner, params: req.params, score, foldScores: fs, utility, seconds: out.seconds, extra: out.extra ?? {}, status: 'ok', oof: out.oof };
-        s.observe(req.params, utility);
-        if (utility > bestUtility) (bestUtility = utility), (bestLearner = req.learner);
-      }
-      trials.push(trial);
-      // Keep out-of-fold predictions only for the best few (memory).
-      const withOof = trials.filter((t) => t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
-      for (const t of withOof.slice(o.keepOof)) delete t.oof;
-      o.onTrial?.(trial, {
-        trial: trial.id,
-        learner: trial.learner,
-        score: trial.score,
-        best: lower ? -bestUtility : bestUtility,
-        bestLearner,
-        elapsedSeconds: (Date.now() - o.startedAt) / 1000,
-        status: trial.status,
-      });
-      if (o.scoreThreshold !== undefined && Number.isFinite(trial.score) && (lower ? trial.score <= o.scoreThreshold : trial.score >= o.scoreThreshold)) {
-        stop = true;
-      }
-    }
+    const req: TrialRequest = { id: nextId++, learner: s.learner.name, params, seed: deriveSeed(o.seed, nextId - 1), deadline: o.deadline };
+    running.push({ s, req, cost, done: o.executor.runTrials([req]).then((r) => r[0]) });
   }
+  while (running.length) await absorb();
   return trials;
+}
+
+/** Learners in the order their cheap starts run: trees first, then linear models. */
+function searchOrder(learners: Learner[]): Learner[] {
+  return [...learners].sort((a, b) => (a.flavor === b.flavor ? 0 : a.flavor === 'tree' ? -1 : 1) || learners.indexOf(a) - learners.indexOf(b));
 }

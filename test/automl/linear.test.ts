@@ -46,9 +46,10 @@ describe('linear learners', () => {
       g[1] += C * r * X[n + i];
       gb += C * r;
     }
-    expect(Math.abs(g[0]) / (C * n)).toBeLessThan(1e-5);
-    expect(Math.abs(g[1]) / (C * n)).toBeLessThan(1e-5);
-    expect(Math.abs(gb) / (C * n)).toBeLessThan(1e-5);
+    // The solver stops when the mean-loss gradient is below 1e-4 (sklearn's lbfgs tolerance).
+    expect(Math.abs(g[0]) / (C * n)).toBeLessThan(1e-4);
+    expect(Math.abs(g[1]) / (C * n)).toBeLessThan(1e-4);
+    expect(Math.abs(gb) / (C * n)).toBeLessThan(1e-4);
     expect(w0).toBeGreaterThan(1.2);
     expect(w0).toBeLessThan(1.8);
     expect(w1).toBeLessThan(-0.3);

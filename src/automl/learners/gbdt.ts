@@ -626,8 +626,8 @@ export const gbdtLearner: Learner = {
     { n_estimators: 600, num_leaves: 31, min_child_samples: 20, learning_rate: 0.05, reg_lambda: 1, colsample_bytree: 0.8, subsample: 1 },
   ],
   cost(p, n, nFeat) {
-    // Histogram work ~ rows x features per tree x log(leaves); expected trees with early stopping.
-    return (Math.min(p.n_estimators, 60 / p.learning_rate) * n * nFeat * Math.log2(p.num_leaves + 1)) / 1e6;
+    // Histogram work ~ rows x features x log(leaves) per tree; early stopping usually ends near 10 / lr trees.
+    return (Math.min(p.n_estimators, 10 / p.learning_rate) * n * nFeat * Math.log2(p.num_leaves + 1)) / 1e6;
   },
   cv(ctx, p, folds, seed, deadline) {
     return gbdtCV(ctx, toGbdtParams(p), folds, seed, deadline);

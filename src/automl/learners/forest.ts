@@ -1,0 +1,336 @@
+/**
+ * Random forest and extremely randomized trees on the shared binned dataset. Each tree is a
+ * multi-output regression tree on y (0/1 for binary, one-hot for multiclass, the value for regression),
+ * grown leaf-wise to max_leaves with variance-reduction gain (= Gini decrease for 0/1 outputs), per-bin
+ * histograms of (sum y_k..., count) and histogram subtraction. Random forest: bootstrap rows, best split
+ * over a random feature subset per node. Extra trees: all rows, one random threshold per candidate feature.
+ * Leaves hold class probabilities (or the mean), so the pipeline averages trees with post 'none'.
+ */
+import type { BinnedDataset } from '../binning';
+import type { Model, Tree } from '../pipeline';
+import { Rng, deriveSeed } from '../random';
+import { binTreeToTree } from './gbdt';
+import { checkDeadline, CVOutput, FullOutput, Learner, Params, TrainContext, allRows, complement, predWidth } from './types';
+
+export interface ForestParams {
+  nEstimators: number;
+  maxLeaves: number;
+  minSamplesLeaf: number;
+  /** Share of features considered at each node. */
+  maxFeatures: number;
+  extra: boolean;
+  bootstrap: boolean;
+}
+
+interface MultiTree {
+  feature: number[];
+  bin: number[];
+  left: number[];
+  right: number[];
+  /** Leaf outputs, K per node (flattened). */
+  value: number[];
+}
+
+interface Leaf {
+  node: number;
+  start: number;
+  end: number;
+  hist: Float64Array;
+  sums: Float64Array;
+  cnt: number;
+  split: { gain: number; feature: number; bin: number } | null;
+}
+
+class ForestGrower {
+  private readonly binOffset: Int32Array;
+  private readonly S: number;
+  private readonly pool: Float64Array[] = [];
+  private readonly tmp: Int32Array;
+  private readonly feats: number[];
+
+  constructor(
+    private readonly ds: BinnedDataset,
+    /** Outputs per row, row-major [n x K]. */
+    private readonly targets: Float32Array,
+    private readonly K: number,
+    private readonly p: ForestParams,
+    maxRows: number,
+  ) {
+    this.binOffset = new Int32Array(ds.nFeat + 1);
+    for (let f = 0; f < ds.nFeat; f++) this.binOffset[f + 1] = this.binOffset[f] + ds.nBins[f];
+    this.S = K + 1;
+    this.tmp = new Int32Array(maxRows);
+    this.feats = [];
+    for (let f = 0; f < ds.nFeat; f++) if (ds.nBins[f] > 1) this.feats.push(f);
+  }
+
+  private getHist(): Float64Array {
+    return this.pool.pop() ?? new Float64Array(this.binOffset[this.ds.nFeat] * this.S);
+  }
+
+  private buildHist(hist: Float64Array, rows: Int32Array, start: number, end: number): void {
+    const { S, K, targets, binOffset } = this;
+    const n = this.ds.n;
+    const bins = this.ds.bins;
+    for (const f of this.feats) {
+      const hb = binOffset[f] * S;
+      hist.fill(0, hb, binOffset[f + 1] * S);
+      const off = f * n;
+      if (K === 1) {
+        for (let j = start; j < end; j++) {
+          const i = rows[j];
+          const b = hb + bins[off + i] * 2;
+          hist[b] += targets[i];
+          hist[b + 1]++;
+        }
+      } else {
+        for (let j = start; j < end; j++) {
+          const i = rows[j];
+          const b = hb + bins[off + i] * S;
+          for (let k = 0; k < K; k++) hist[b + k] += targets[i * K + k];
+          hist[b + K]++;
+        }
+      }
+    }
+  }
+
+  private findSplit(leaf: Leaf, rng: Rng): Leaf['split'] {
+    const { S, K, binOffset } = this;
+    const minLeaf = this.p.minSamplesLeaf;
+    if (leaf.cnt < 2 * minLeaf) return null;
+    const hist = leaf.hist;
+    let parent = 0;
+    for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / leaf.cnt;
+    // Random feature subset for this node.
+    const m = Math.max(1, Math.round(this.feats.length * this.p.maxFeatures));
+    const cand = this.feats.slice();
+    for (let a = 0; a < m; a++) {
+      const b = a + rng.int(cand.length - a);
+      const t = cand[a];
+      cand[a] = cand[b];
+      cand[b] = t;
+    }
+    let best: Leaf['split'] = null;
+    const left = new Float64Array(K);
+    for (let a = 0; a < m; a++) {
+      const f = cand[a];
+      const nb = this.ds.nBins[f];
+      const hb = binOffset[f] * S;
+      let lo = -1;
+      let hi = -1;
+      if (this.p.extra) {
+        // One uniformly random threshold between the node's smallest and largest occupied bins.
+        for (let b = 0; b < nb; b++) if (hist[hb + b * S + K] > 0) (lo < 0 ? (lo = b) : 0), (hi = b);
+        if (lo < 0 || hi <= lo) continue;
+      }
+      const pick = this.p.extra ? lo + rng.int(hi - lo) : -1;
+      left.fill(0);
+      let lc = 0;
+      for (let b = 0; b < nb - 1; b++) {
+        const o = hb + b * S;
+        for (let k = 0; k < K; k++) left[k] += hist[o + k];
+        lc += hist[o + K];
+        if (pick >= 0 && b !== pick) continue;
+        if (lc < minLeaf) continue;
+        const rc = leaf.cnt - lc;
+        if (rc < minLeaf) break;
+        let gain = -parent;
+        for (let k = 0; k < K; k++) {
+          const r = leaf.sums[k] - left[k];
+          gain += (left[k] * left[k]) / lc + (r * r) / rc;
+        }
+        if (gain > 1e-12 && (!best || gain > best.gain)) best = { gain, feature: f, bin: b };
+      }
+    }
+    return best;
+  }
+
+  grow(rows: Int32Array, m: number, rng: Rng, importance: Float64Array): MultiTree {
+    const { K, S } = this;
+    const n = this.ds.n;
+    const tree: MultiTree = { feature: [-1], bin: [0], left: [-1], right: [-1], value: new Array(K).fill(0) };
+    const sumsOf = (start: number, end: number) => {
+      const s = new Float64Array(K);
+      for (let j = start; j < end; j++) for (let k = 0; k < K; k++) s[k] += this.targets[rows[j] * K + k];
+      return s;
+    };
+    const root: Leaf = { node: 0, start: 0, end: m, hist: this.getHist(), sums: sumsOf(0, m), cnt: m, split: null };
+    this.buildHist(root.hist, rows, 0, m);
+    root.split = this.findSplit(root, rng);
+    const open: Leaf[] = [];
+    const done: Leaf[] = [];
+    const park = (l: Leaf) => {
+      if (l.split) open.push(l);
+      else {
+        this.pool.push(l.hist);
+        done.push(l);
+      }
+    };
+    park(root);
+    let leaves = 1;
+    while (leaves < this.p.maxLeaves && open.length) {
+      let bi = 0;
+      for (let q = 1; q < open.length; q++) if (open[q].split!.gain > open[bi].split!.gain) bi = q;
+      const leaf = open[bi];
+      open[bi] = open[open.length - 1];
+      open.pop();
+      const { feature, bin, gain } = leaf.split!;
+      importance[feature] += gain;
+      // Stable partition.
+      const off = feature * n;
+      let l = leaf.start;
+      let r = 0;
+      for (let j = leaf.start; j < leaf.end; j++) {
+        const i = rows[j];
+        if (this.ds.bins[off + i] <= bin) rows[l++] = i;
+        else this.tmp[r++] = i;
+      }
+      for (let j = 0; j < r; j++) rows[l + j] = this.tmp[j];
+      const mid = l;
+      const ln = tree.feature.length;
+      const rn = ln + 1;
+      tree.feature.push(-1, -1);
+      tree.bin.push(0, 0);
+      tree.left.push(-1, -1);
+      tree.right.push(-1, -1);
+      for (let k = 0; k < 2 * K; k++) tree.value.push(0);
+      tree.feature[leaf.node] = feature;
+      tree.bin[leaf.node] = bin;
+      tree.left[leaf.node] = ln;
+      tree.right[leaf.node] = rn;
+      const lsums = sumsOf(leaf.start, mid);
+      const rsums = new Float64Array(K);
+      for (let k = 0; k < K; k++) rsums[k] = leaf.sums[k] - lsums[k];
+      const L: Leaf = { node: ln, start: leaf.start, end: mid, hist: leaf.hist, sums: lsums, cnt: mid - leaf.start, split: null };
+      const R: Leaf = { node: rn, start: mid, end: leaf.end, hist: leaf.hist, sums: rsums, cnt: leaf.end - mid, split: null };
+      const small = L.cnt <= R.cnt ? L : R;
+      const large = small === L ? R : L;
+      small.hist = this.getHist();
+      this.buildHist(small.hist, rows, small.start, small.end);
+      for (const f of this.feats) {
+        for (let t = this.binOffset[f] * S, e = this.binOffset[f + 1] * S; t < e; t++) leaf.hist[t] -= small.hist[t];
+      }
+      large.hist = leaf.hist;
+      leaves++;
+      const more = leaves < this.p.maxLeaves;
+      L.split = more ? this.findSplit(L, rng) : null;
+      R.split = more ? this.findSplit(R, rng) : null;
+      park(L);
+      park(R);
+    }
+    for (const l of open) (this.pool.push(l.hist), done.push(l));
+    for (const l of done) for (let k = 0; k < K; k++) tree.value[l.node * K + k] = Math.fround(l.sums[k] / l.cnt);
+    return tree;
+  }
+}
+
+function targetsOf(ctx: TrainContext): { targets: Float32Array; K: number } {
+  const K = ctx.task === 'multiclass' ? ctx.C : 1;
+  const targets = new Float32Array(ctx.n * K);
+  for (let i = 0; i < ctx.n; i++) {
+    if (ctx.task === 'multiclass') targets[i * K + ctx.y[i]] = 1;
+    else targets[i] = ctx.y[i];
+  }
+  return { targets, K };
+}
+
+/** Grows a forest on `train` rows; calls `onTree` after each tree (for OOF accumulation). */
+function growForest(
+  ctx: TrainContext,
+  p: ForestParams,
+  train: Int32Array,
+  seed: number,
+  onTree: (t: MultiTree) => void,
+  deadline?: number,
+): Float64Array {
+  const { targets, K } = targetsOf(ctx);
+  const m = train.length;
+  const grower = new ForestGrower(ctx.tree.ds, targets, K, p, m);
+  const rows = new Int32Array(m);
+  const importance = new Float64Array(ctx.tree.ds.nFeat);
+  for (let t = 0; t < p.nEstimators; t++) {
+    checkDeadline(deadline);
+    const rng = new Rng(deriveSeed(seed, t));
+    if (p.bootstrap) {
+      for (let j = 0; j < m; j++) rows[j] = train[rng.int(m)];
+      rows.sort();
+    } else rows.set(train);
+    onTree(grower.grow(rows, m, rng, importance));
+  }
+  return importance;
+}
+
+function addTreePredictions(ds: BinnedDataset, t: MultiTree, K: number, rows: Int32Array, acc: Float64Array): void {
+  const n = ds.n;
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j];
+    let node = 0;
+    while (t.left[node] !== -1) node = ds.bins[t.feature[node] * n + i] <= t.bin[node] ? t.left[node] : t.right[node];
+    for (let k = 0; k < K; k++) acc[i * K + k] += t.value[node * K + k];
+  }
+}
+
+function toTree(t: MultiTree, K: number, ds: BinnedDataset): Tree {
+  const base = binTreeToTree({ feature: t.feature, bin: t.bin, left: t.left, right: t.right, value: t.feature.map(() => 0) }, ds);
+  base.value = t.feature.map((_, i) => t.value.slice(i * K, i * K + K));
+  return base;
+}
+
+export function toForestParams(p: Params, extra: boolean): ForestParams {
+  return {
+    nEstimators: Math.max(1, Math.round(p.n_estimators)),
+    maxLeaves: Math.max(2, Math.round(p.max_leaves)),
+    minSamplesLeaf: Math.max(1, Math.round(p.min_samples_leaf)),
+    maxFeatures: p.max_features,
+    extra,
+    bootstrap: !extra,
+  };
+}
+
+function forestLearner(name: string, extra: boolean): Learner {
+  return {
+    name,
+    flavor: 'tree',
+    tasks: ['binary', 'multiclass', 'regression'],
+    space: {
+      n_estimators: { type: 'int', low: 4, high: 500, log: true, init: 8 },
+      max_leaves: { type: 'int', low: 4, high: 1024, log: true, init: 16 },
+      min_samples_leaf: { type: 'int', low: 1, high: 64, log: true, init: 2 },
+      max_features: { type: 'float', low: 0.1, high: 1, init: 0.5 },
+    },
+    seeds: [{ n_estimators: 64, max_leaves: 512, min_samples_leaf: 2, max_features: 0.5 }],
+    cost(p, n, nFeat) {
+      return (p.n_estimators * n * nFeat * Math.log2(p.max_leaves + 1) * 1.5) / 1e6;
+    },
+    cv(ctx, params, folds, seed, deadline): CVOutput {
+      const p = toForestParams(params, extra);
+      const P = predWidth(ctx);
+      const K = ctx.task === 'multiclass' ? ctx.C : 1;
+      const oof = new Float64Array(ctx.n * P);
+      const acc = new Float64Array(ctx.n * K);
+      folds.forEach((fold, f) => {
+        growForest(ctx, p, complement(ctx.n, fold), deriveSeed(seed, f), (t) => addTreePredictions(ctx.tree.ds, t, K, fold, acc), deadline);
+        for (let j = 0; j < fold.length; j++) {
+          const i = fold[j];
+          if (ctx.task === 'binary') {
+            const p1 = acc[i] / p.nEstimators;
+            oof[i * 2] = 1 - p1;
+            oof[i * 2 + 1] = p1;
+          } else for (let k = 0; k < K; k++) oof[i * P + k] = acc[i * K + k] / p.nEstimators;
+        }
+      });
+      return { oof, extra: {} };
+    },
+    fit(ctx, params, _extra, seed): FullOutput {
+      const p = toForestParams(params, extra);
+      const K = ctx.task === 'multiclass' ? ctx.C : 1;
+      const trees: Tree[] = [];
+      const importance = growForest(ctx, p, allRows(ctx.n), deriveSeed(seed, 0), (t) => trees.push(toTree(t, K, ctx.tree.ds)));
+      const model: Model = { type: 'trees', aggregate: 'average', base: new Array(K).fill(0), trees };
+      return { model, post: 'none', importance };
+    },
+  };
+}
+
+export const randomForestLearner = forestLearner('random_forest', false);
+export const extraTreesLearner = forestLearner('extra_trees', true);

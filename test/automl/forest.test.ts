@@ -1,0 +1,76 @@
+import { binDataset } from '../../src/automl/binning';
+import { stratifiedFolds } from '../../src/automl/cv';
+import { extraTreesLearner, randomForestLearner } from '../../src/automl/learners/forest';
+import type { TrainContext } from '../../src/automl/learners/types';
+import { binaryAuc, regressionMetrics } from '../../src/automl/metrics';
+import type { FittedPipeline } from '../../src/automl/pipeline';
+import { Rng } from '../../src/automl/random';
+import { scoreColumns } from '../../src/automl/score';
+
+function make(n: number, task: TrainContext['task'], seed: number) {
+  const rng = new Rng(seed);
+  const a = Float32Array.from({ length: n }, () => Math.fround(rng.normal()));
+  const b = Float32Array.from({ length: n }, () => Math.fround(Math.round(rng.normal() * 3) / 3));
+  const X = new Float32Array(2 * n);
+  X.set(a);
+  X.set(b, n);
+  const y = Float64Array.from({ length: n }, (_, i) =>
+    task === 'regression' ? a[i] * 2 + (b[i] > 0 ? 1 : -1) : task === 'binary' ? Number((a[i] > 0) !== (b[i] > 0)) : a[i] < -0.4 ? 0 : a[i] < 0.4 ? 1 : 2,
+  );
+  const C = task === 'binary' ? 2 : task === 'multiclass' ? 3 : 0;
+  const ctx: TrainContext = { task, n, C, y, tree: { ds: binDataset(X, n, 2), names: ['a', 'b'] }, linear: { X, nFeat: 2, names: [] } };
+  return { ctx, a, b, y };
+}
+
+function pipelineOf(task: TrainContext['task'], model: any, post: any, classes: string[]): FittedPipeline {
+  return {
+    formatVersion: 1, task, target: 'y', classes,
+    inputs: [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }],
+    body: {
+      kind: 'single', learner: 'forest', model, post,
+      features: [{ kind: 'numeric', column: 'a', impute: 0 }, { kind: 'numeric', column: 'b', impute: 0 }],
+    },
+  };
+}
+
+const params = { n_estimators: 30, max_leaves: 64, min_samples_leaf: 2, max_features: 1 };
+
+describe('random forest and extra trees', () => {
+  for (const learner of [randomForestLearner, extraTreesLearner]) {
+    test(`${learner.name}: learns XOR out of fold and its pipeline scores like its CV trees`, () => {
+      const { ctx, a, b, y } = make(1500, 'binary', 1);
+      const folds = stratifiedFolds('binary', y, 3, 1);
+      const cv = learner.cv(ctx, params, folds, 5);
+      const p1 = Array.from({ length: ctx.n }, (_, i) => cv.oof[i * 2 + 1]);
+      expect(binaryAuc(p1, y)).toBeGreaterThan(0.95);
+      const fit = learner.fit(ctx, params, {}, 5);
+      expect(fit.post).toBe('none');
+      const scored = scoreColumns(pipelineOf('binary', fit.model, fit.post, ['0', '1']), { a, b });
+      let correct = 0;
+      for (let i = 0; i < ctx.n; i++) if (Number(scored.labels[i]) === y[i]) correct++;
+      expect(correct / ctx.n).toBeGreaterThan(0.97);
+      for (let i = 0; i < 20; i++) expect(scored.probabilities![i * 2] + scored.probabilities![i * 2 + 1]).toBeCloseTo(1, 6);
+    });
+  }
+
+  test('multiclass leaves hold class probabilities; regression leaves hold means', () => {
+    const mc = make(900, 'multiclass', 2);
+    const fit = randomForestLearner.fit(mc.ctx, params, {}, 1);
+    const scored = scoreColumns(pipelineOf('multiclass', fit.model, fit.post, ['0', '1', '2']), { a: mc.a, b: mc.b });
+    let correct = 0;
+    for (let i = 0; i < mc.ctx.n; i++) if (Number(scored.labels[i]) === mc.y[i]) correct++;
+    expect(correct / mc.ctx.n).toBeGreaterThan(0.97);
+    const rg = make(900, 'regression', 3);
+    const cv = extraTreesLearner.cv(rg.ctx, { ...params, n_estimators: 40 }, stratifiedFolds('regression', rg.y, 3, 1), 1);
+    expect(regressionMetrics(cv.oof, rg.y).r2_score).toBeGreaterThan(0.9);
+  });
+
+  test('deterministic for a seed', () => {
+    const { ctx } = make(400, 'binary', 4);
+    const a = randomForestLearner.fit(ctx, params, {}, 3);
+    const b = randomForestLearner.fit(ctx, params, {}, 3);
+    const c = randomForestLearner.fit(ctx, params, {}, 4);
+    expect(JSON.stringify(a.model)).toBe(JSON.stringify(b.model));
+    expect(JSON.stringify(a.model)).not.toBe(JSON.stringify(c.model));
+  });
+});
