@@ -244,4 +244,15 @@ describe('embedded host: HTTP triggers (fixture http-app)', () => {
     expect(host.functionKey('fnLevel')).toBe(fnKey);
     expect((await get(`/api/auth/function?code=${fnKey}`)).status).toBe(200);
   });
+
+  test('MLOPS_HOST_AUTH=off (or --no-auth) disables key checks, and says so at start', async () => {
+    await host.stop();
+    host = await startTestHost({ appDir: APP, connectionString: az.connectionString, env: { MLOPS_HOST_AUTH: 'off' } });
+    expect((await get('/api/auth/function')).status).toBe(200);
+    expect((await get('/api/auth/admin')).status).toBe(200);
+    expect(host.logs()).toMatch(/Auth keys are NOT enforced/);
+    await host.stop();
+    host = await startTestHost({ appDir: APP, connectionString: az.connectionString, auth: false });
+    expect((await get('/api/auth/admin')).status).toBe(200);
+  });
 });
