@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { exportOnnx } from '../../src/automl/onnx';
 import { scorePipeline } from '../../src/automl/score';
 import { generateKeys } from '../../src/deploy/keys';
-import { bankLikeBinaryPipeline, bankLikeRows, BANK_COLUMNS, BANK_CATEGORIES } from '../support/pipelines';
+import { bankLikeBinaryPipeline, bankLikeRows, BANK_COLUMNS, BANK_CATEGORIES, randomPipeline, randomRows } from '../support/pipelines';
 import {
   BINARY_SPEC,
   MULTICLASS_SPEC,
@@ -19,6 +19,8 @@ const keys = generateKeys();
 let binary: TestEndpoint;
 let multi: TestEndpoint;
 let bank: TestEndpoint;
+let regression: TestEndpoint;
+const regPipeline = randomPipeline({ task: 'regression', model: 'gbdt', seed: 5, trees: 10 });
 const dirs: string[] = [];
 const bankPipeline = bankLikeBinaryPipeline({ trees: 30, seed: 7 });
 
@@ -40,7 +42,7 @@ beforeAll(async () => {
   const b = writeTestModel(BINARY_SPEC);
   const m = writeTestModel(MULTICLASS_SPEC);
   dirs.push(b.dir, m.dir);
-  [binary, multi, bank] = await Promise.all([
+  [binary, multi, bank, regression] = await Promise.all([
     spawnEndpoint({ name: 'bin', modelName: 'fixture', modelVersion: '3', model: { path: b.file }, keys, maxBodyBytes: 64 * 1024, maxRows: 500 }),
     spawnEndpoint({ name: 'multi', modelName: 'fixture-mc', modelVersion: '1', model: { path: m.file }, keys }),
     spawnEndpoint({
@@ -51,11 +53,18 @@ beforeAll(async () => {
       keys,
       hints: { target: 'y', fields: { age: { example: 41, min: 17, max: 98 }, job: { example: 'admin.', values: BANK_CATEGORIES.job } } },
     }),
+    spawnEndpoint({
+      name: 'reg',
+      modelName: 'reg',
+      modelVersion: '1',
+      model: { base64: Buffer.from(exportOnnx(regPipeline.pipeline)).toString('base64') },
+      keys,
+    }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([binary, multi, bank].filter(Boolean).map((e) => e.stop()));
+  await Promise.all([binary, multi, bank, regression].filter(Boolean).map((e) => e.stop()));
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -156,6 +165,27 @@ describe('the three request shapes', () => {
     expect(Object.keys(swagger.components.schemas.InputRow.properties)).toEqual(BANK_COLUMNS);
     expect(swagger.components.schemas.InputRow.properties.age.example).toBe(41);
     expect(swagger.components.schemas.InputRow.properties.job['x-known-values']).toEqual([...BANK_CATEGORIES.job].sort());
+  });
+});
+
+describe('regression models', () => {
+  test('predict answers numbers that agree with the TS reference scorer; predict_proba is 400 method_unsupported', async () => {
+    const cols = regPipeline.pipeline.inputs.map((c) => c.name);
+    const rows = randomRows(regPipeline.schema, 30, 8).map((r) =>
+      Object.fromEntries(cols.map((c) => [c, r[c] === undefined || (typeof r[c] === 'number' && Number.isNaN(r[c])) ? null : r[c]])),
+    );
+    const ref = scorePipeline(regPipeline.pipeline, rows).labels as number[];
+    const r = await post(regression, { data: rows });
+    expect(r.status).toBe(200);
+    r.json.result.forEach((y: number, i: number) => {
+      expect(typeof y).toBe('number');
+      expect(Math.abs(y - ref[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref[i])));
+    });
+    const p = await post(regression, { Inputs: { data: rows }, GlobalParameters: { method: 'predict_proba' } });
+    expect(p.status).toBe(400);
+    expect(p.json.error.code).toBe('method_unsupported');
+    const doc = await (await fetch(`${regression.url}/swagger.json`)).json();
+    expect(doc.components.schemas.Label.type).toBe('number');
   });
 });
 
