@@ -123,9 +123,8 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
         start = 1;
       }
       if (rows + batch.length - start > limits.maxRows) {
-        throw new DatasetRejection('TOO_MANY_ROWS', `line ${reader.line}: more than ${limits.maxRows} data rows (DATASET_MAX_ROWS)`, {
-          line: reader.line,
-        });
+        // Rows arrive in batches: the reader's line is where it stopped, at most one chunk past the limit.
+        throw new DatasetRejection('TOO_MANY_ROWS', `more than ${limits.maxRows} data rows (DATASET_MAX_ROWS); stopped reading at line ${reader.line}`);
       }
       for (let i = start; i < batch.length; i++) profiler!.addRow(batch[i]);
       rows += batch.length - start;
