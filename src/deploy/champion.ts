@@ -19,9 +19,14 @@ export function invalidateChampionCaches(): void {
   for (const s of sources) s.invalidate();
 }
 
+/**
+ * Where the proxy forwards: the champion (get()) or, like Azure ML's `azureml-model-deployment` header,
+ * a named running deployment (get(name)). Each answer is cached for `ttlMs`; concurrent misses share
+ * one table read.
+ */
 export class ChampionSource {
-  private cached?: { at: number; value: Champion | undefined };
-  private pending?: Promise<Champion | undefined>;
+  private readonly cache = new Map<string, { at: number; value: Champion | undefined }>();
+  private readonly pending = new Map<string, Promise<Champion | undefined>>();
   private generation = 0;
 
   constructor(
@@ -31,21 +36,24 @@ export class ChampionSource {
     sources.add(this);
   }
 
-  async get(): Promise<Champion | undefined> {
-    if (this.cached && Date.now() - this.cached.at < this.ttlMs) return this.cached.value;
-    // One table read at a time, however many requests arrive together.
-    if (!this.pending) {
-      const p = this.load().finally(() => {
-        if (this.pending === p) this.pending = undefined;
+  /** The champion, or with `name` that deployment; undefined when it is not running. */
+  async get(name?: string): Promise<Champion | undefined> {
+    const key = name ?? '';
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
+    let p = this.pending.get(key);
+    if (!p) {
+      p = this.load(name).finally(() => {
+        if (this.pending.get(key) === p) this.pending.delete(key);
       });
-      this.pending = p;
+      this.pending.set(key, p);
     }
-    return this.pending;
+    return p;
   }
 
   invalidate(): void {
-    this.cached = undefined;
-    this.pending = undefined;
+    this.cache.clear();
+    this.pending.clear();
     this.generation++;
   }
 
@@ -53,9 +61,9 @@ export class ChampionSource {
     sources.delete(this);
   }
 
-  private async load(): Promise<Champion | undefined> {
+  private async load(name: string | undefined): Promise<Champion | undefined> {
     const generation = this.generation;
-    const rec = await this.store.champion();
+    const rec = name === undefined ? await this.store.champion() : await this.store.get(name);
     const value: Champion | undefined =
       rec && rec.status === 'running' && rec.url
         ? {
@@ -68,7 +76,10 @@ export class ChampionSource {
           }
         : undefined;
     // A promotion during the read makes this value stale: do not cache it.
-    if (generation === this.generation) this.cached = { at: Date.now(), value };
+    if (generation === this.generation) {
+      if (this.cache.size > 1000) this.cache.clear();
+      this.cache.set(name ?? '', { at: Date.now(), value });
+    }
     return value;
   }
 }

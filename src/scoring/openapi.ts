@@ -223,6 +223,7 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
     ),
   };
   if (opts.proxy) {
+    responses['404'] = errorResponse('The deployment named in azureml-model-deployment is not running.', 'deployment_not_found', "no running deployment 'name'");
     responses['502'] = errorResponse('The model deployment could not be reached or failed.', 'upstream_unavailable', 'the model deployment is unreachable');
     responses['503'] = errorResponse('No model is deployed yet.', 'no_model', 'no model is deployed');
     responses['504'] = errorResponse('The model deployment did not answer in time.', 'upstream_timeout', 'the model deployment did not answer in time');
@@ -246,6 +247,19 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
           'Send a batch of rows in one of three shapes (Azure ML v1, AutoML v2, MLflow); the answer uses the same shape\'s envelope. ' +
           'All rows of a request are scored in one model run. ' + classNote,
         security,
+        ...(opts.proxy
+          ? {
+              parameters: [
+                {
+                  name: 'azureml-model-deployment',
+                  in: 'header',
+                  required: false,
+                  schema: { type: 'string' },
+                  description: 'Score with this deployment instead of the champion (as on an Azure ML endpoint), e.g. to try a challenger.',
+                },
+              ],
+            }
+          : {}),
         requestBody: {
           required: true,
           content: {

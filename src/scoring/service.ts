@@ -55,14 +55,24 @@ export class ScoringService {
     this.champions = new ChampionSource(store, settings.championCacheMs);
   }
 
-  /** POST /api/score */
-  async score(body: Buffer | string | undefined): Promise<ProxyResponse> {
+  /**
+   * POST /api/score. `deployment` (the client's `azureml-model-deployment` header, as on an Azure ML
+   * endpoint) targets a named running deployment instead of the champion, e.g. to try a challenger.
+   */
+  async score(body: Buffer | string | undefined, deployment?: string): Promise<ProxyResponse> {
     let champion;
     try {
-      champion = await this.champions.get();
+      champion = await this.champions.get(deployment || undefined);
     } catch (err) {
-      this.onError(`champion lookup failed: ${(err as Error).message}`);
+      this.onError(`deployment lookup failed: ${(err as Error).message}`);
       return unavailable();
+    }
+    if (deployment && !champion) {
+      return {
+        status: 404,
+        headers: { 'content-type': JSON_TYPE },
+        body: JSON.stringify({ error: { code: 'deployment_not_found', message: `no running deployment '${deployment.slice(0, 100)}'` } }),
+      };
     }
     const t = telemetry();
     return forwardScore(champion, body, {

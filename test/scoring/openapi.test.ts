@@ -60,7 +60,7 @@ describe('OpenAPI document structure', () => {
     const op = doc.paths['/score'].post;
     expect(op.operationId).toBe('score');
     expect(op.requestBody.required).toBe(true);
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '413', '502', '503', '504']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '404', '413', '502', '503', '504']);
     for (const r of Object.values<any>(op.responses)) expect(typeof r.description).toBe('string');
     expect(doc.paths['/']).toBeUndefined(); // health is documented only for deployments
   });
@@ -114,7 +114,7 @@ describe('OpenAPI schemas validate with ajv', () => {
       expect(res(ex.value)).toBe(true);
     }
     const err = validator('Error');
-    for (const code of ['400', '401', '413', '502', '503', '504']) {
+    for (const code of ['400', '401', '404', '413', '502', '503', '504']) {
       expect(err(doc.paths['/score'].post.responses[code].content['application/json'].example)).toBe(true);
     }
   });

@@ -141,6 +141,7 @@ describe('with a champion', () => {
     expect(doc.servers).toEqual([{ url: `${host.baseUrl}/api` }]);
     expect(doc.info.title).toContain('bank v1');
     expect(Object.keys(doc.components.schemas.InputRow.properties)).toEqual(BANK_COLUMNS);
+    expect(doc.paths['/score'].post.parameters).toEqual([expect.objectContaining({ name: 'azureml-model-deployment', in: 'header', required: false })]);
     expect(doc.components.securitySchemes.functionKey).toMatchObject({ type: 'apiKey', name: 'x-functions-key' });
     const ajv = new Ajv({ strict: false });
     ajv.addSchema({ $id: 'doc', components: doc.components });
@@ -192,8 +193,20 @@ describe('with a champion', () => {
     }
   });
 
-  test('a promotion moves the route to the new champion; the old one can then be retired', async () => {
+  test('the azureml-model-deployment header targets a named deployment (a challenger) instead of the champion', async () => {
     await target.deploy({ name: 'fixture-v2', modelName: 'fixture', modelVersion: 2 });
+    const r = await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key, 'azureml-model-deployment': 'fixture-v2' });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-model-version')).toBe('2');
+    expect(r.json.result).toEqual(SAMPLE_ROWS.map((row) => referenceLabel(BINARY_SPEC, row)));
+    const champ = await score({ data: [bankRows[0]] });
+    expect(champ.headers.get('x-model-name')).toBe('bank');
+    const missing = await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key, 'azureml-model-deployment': 'nope' });
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe('deployment_not_found');
+  });
+
+  test('a promotion moves the route to the new champion; the old one can then be retired', async () => {
     await promote(target.store, 'fixture-v2');
     await waitForChampion('2', SAMPLE_ROWS[0]);
     await target.retire('bank-v1');
