@@ -669,7 +669,8 @@ export class DurableEngine {
       episodes: episodes + 1,
       name,
       runtimeStatus: instance.runtimeStatus,
-      pendingEpisode: episodes,
+      // The episode row is numbered by the new count (commitEpisode writes row `episodes`).
+      pendingEpisode: episodes + 1,
       buffered,
       etag: sentinel?.etag,
     };

@@ -268,6 +268,34 @@ test('rewind re-runs the failed activity of a failed instance', async () => {
   expect(done.status).toBe(412);
 });
 
+test('a second result for the same task (a re-run activity) is dropped: the first one is applied once', async () => {
+  const id = await start('slowPipeline', { ms: 1500 });
+  await waitFor(async () => (executions('slow-start').length > 0 ? true : undefined));
+  const row = await host.provider.engine!.store.getInstance(id);
+  const droppedBefore = host.provider.engine!.stats.droppedDuplicates;
+  // A result for task 0 arrives while the activity still runs (as from an earlier, re-delivered run).
+  await host.provider.engine!.store.sendControl({
+    id: 'injected-result',
+    instanceId: id,
+    executionId: row!.executionId,
+    event: { EventType: 5, EventId: -1, Timestamp: new Date().toISOString(), IsPlayed: false, TaskScheduledId: 0, Result: '"injected"' },
+  });
+  await host.provider.engine!.store.sendControl({
+    id: 'injected-second',
+    instanceId: id,
+    executionId: row!.executionId,
+    event: { EventType: 5, EventId: -1, Timestamp: new Date().toISOString(), IsPlayed: false, TaskScheduledId: 0, Result: '"second"' },
+  });
+  host.provider.engine!.wakeControl();
+  const s = await until(id, ['Completed', 'Failed']);
+  expect(s.output).toEqual({ trained: 'injected', greeting: 'Hello after slow' });
+  await waitFor(async () => (executions('slow').length > 0 ? true : undefined));
+  await new Promise((r) => setTimeout(r, 300));
+  expect(host.provider.engine!.stats.droppedDuplicates).toBeGreaterThan(droppedBefore);
+  const h = (await status(id, '?showHistory=true')).historyEvents!;
+  expect(h.filter((e) => e.EventType === 'TaskCompleted' && e.TaskScheduledId === 0)).toHaveLength(1);
+});
+
 test('the webhook API on the host port requires the system key and serves the same status', async () => {
   const id = await start('sequence');
   await until(id, ['Completed']);
