@@ -25,32 +25,40 @@ export function isMetricFor(task: Task, metric: string): boolean {
     : (CLASSIFICATION_METRICS as readonly string[]).includes(metric);
 }
 
-/** Binary AUC of scores against 0/1 labels, ties counted half (Mann-Whitney). NaN when one class is absent. */
+/**
+ * Binary AUC of scores against 0/1 labels, ties counted half (Mann-Whitney). NaN when one class is
+ * absent. Positive and negative scores are sorted separately with the native typed-array sort and
+ * merged, which is several times faster than an index sort with a comparator.
+ */
 export function binaryAuc(score: ArrayLike<number>, positive: ArrayLike<boolean | number>, rows?: ArrayLike<number>): number {
   const n = rows ? rows.length : score.length;
-  const order = new Int32Array(n);
-  const s = new Float64Array(n);
-  const p = new Uint8Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = rows ? rows[k] : k;
-    s[k] = score[i];
-    p[k] = positive[i] ? 1 : 0;
-    order[k] = k;
-  }
-  order.sort((a, b) => s[a] - s[b]);
   let nPos = 0;
-  let rankSumPos = 0;
-  let k = 0;
-  while (k < n) {
-    let e = k + 1;
-    while (e < n && s[order[e]] === s[order[k]]) e++;
-    const avgRank = (k + 1 + e) / 2; // ranks k+1..e
-    for (let t = k; t < e; t++) if (p[order[t]]) (nPos++, (rankSumPos += avgRank));
-    k = e;
-  }
+  for (let k = 0; k < n; k++) if (positive[rows ? rows[k] : k]) nPos++;
   const nNeg = n - nPos;
   if (nPos === 0 || nNeg === 0) return NaN;
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(nNeg);
+  let a = 0;
+  let b = 0;
+  for (let k = 0; k < n; k++) {
+    const i = rows ? rows[k] : k;
+    if (positive[i]) pos[a++] = score[i];
+    else neg[b++] = score[i];
+  }
+  pos.sort();
+  neg.sort();
+  // For each positive: negatives strictly below count 1, equal count 1/2.
+  let below = 0;
+  let upto = 0;
+  let sum = 0;
+  for (let k = 0; k < nPos; k++) {
+    const s = pos[k];
+    while (below < nNeg && neg[below] < s) below++;
+    if (upto < below) upto = below;
+    while (upto < nNeg && neg[upto] === s) upto++;
+    sum += below + (upto - below) / 2;
+  }
+  return sum / (nPos * nNeg);
 }
 
 /** Average precision (sklearn's definition: sum over thresholds of (R_k - R_{k-1}) * P_k, ties grouped). */

@@ -54,8 +54,8 @@ export interface SearchOptions {
   n: number;
   nFeat: { tree: number; linear: number };
   seed: number;
-  /** Wall-clock end of the search (epoch ms). */
-  deadline: number;
+  /** Wall-clock end of the search (epoch ms); may move earlier as the expected refit time becomes known. */
+  deadline: (best: Trial | null) => number;
   maxTrials: number;
   /** Stop once the primary metric reaches this value (in the metric's own direction). */
   scoreThreshold?: number;
@@ -182,6 +182,7 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
   const trials: Trial[] = [];
   let bestUtility = -Infinity;
   let bestLearner = '';
+  let bestTrial: Trial | null = null;
   let secondsPerCost = 0;
   let costDone = 0;
   let secondsDone = 0;
@@ -240,7 +241,7 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       const utility = Number.isFinite(score) ? (lower ? -score : score) : -Infinity;
       trial = { id: req.id, learner: req.learner, params: req.params, score, foldScores: fs, utility, seconds: out.seconds, extra: out.extra ?? {}, status: 'ok', oof: out.oof };
       s.observe(req.params, utility);
-      if (utility > bestUtility) (bestUtility = utility), (bestLearner = req.learner);
+      if (utility > bestUtility) (bestUtility = utility), (bestLearner = req.learner), (bestTrial = trial);
     }
     trials.push(trial);
     // Keep out-of-fold predictions only for the best few (memory).
@@ -263,18 +264,19 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
   while (!stop && nextId <= o.maxTrials) {
     // Trial nextId sees exactly the results of trials 1..nextId-W.
     while (applied < nextId - W && !stop) await absorb();
-    if (stop || Date.now() >= o.deadline) break;
+    const deadline = o.deadline(bestTrial);
+    if (stop || Date.now() >= deadline) break;
     const pending = new Map<LocalSearch, number>();
     for (const r of running) pending.set(r.s, (pending.get(r.s) ?? 0) + r.cost);
     const s = pickLearner(pending);
     const params = s.propose();
     const cost = costOf(s, params);
     // Do not start a trial that would clearly not finish in time (estimate from measured speed).
-    if (secondsPerCost > 0 && Date.now() + cost * secondsPerCost * 1000 > o.deadline) {
+    if (secondsPerCost > 0 && Date.now() + cost * secondsPerCost * 1000 > deadline) {
       const cheapest = Math.min(...searches.map((x) => costOf(x, x.nextCostParams())));
-      if (Date.now() + cheapest * secondsPerCost * 1000 > o.deadline) break;
+      if (Date.now() + cheapest * secondsPerCost * 1000 > deadline) break;
     }
-    const req: TrialRequest = { id: nextId++, learner: s.learner.name, params, seed: deriveSeed(o.seed, nextId - 1), deadline: o.deadline };
+    const req: TrialRequest = { id: nextId++, learner: s.learner.name, params, seed: deriveSeed(o.seed, nextId - 1), deadline };
     running.push({ s, req, cost, done: o.executor.runTrials([req]).then((r) => r[0]) });
   }
   while (running.length) await absorb();
