@@ -165,7 +165,7 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
   } catch (err) {
     let rejection: DatasetRejection;
     if (err instanceof DatasetRejection) rejection = err;
-    else if (err instanceof CsvError) rejection = DatasetRejection.fromCsv(err, header);
+    else if (err instanceof CsvError) rejection = DatasetRejection.fromCsv(err, header ?? reader.header);
     else if (err instanceof TooLarge || tooLarge) {
       rejection = new DatasetRejection('TOO_LARGE', `the file is larger than ${limits.maxBytes} bytes (DATASET_MAX_BYTES)`);
     } else throw err;

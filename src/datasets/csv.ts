@@ -150,6 +150,8 @@ export class CsvParser {
   recordLine = 1;
   /** Records emitted (the header included). */
   records = 0;
+  /** The first record, once read (lets callers name the column of an error raised in the same chunk). */
+  header: string[] | undefined;
 
   constructor(delimiter: string, opts: Pick<CsvOptions, 'maxLineBytes' | 'strictColumnCount'> = {}) {
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\r' || delimiter === '\n') {
@@ -185,6 +187,7 @@ export class CsvParser {
       else if (f.length !== this.expected) this.raggedError(f, startLine);
     }
     this.records++;
+    if (!this.header) this.header = f;
     out.push(f);
     this.recordLine = this.line;
   }
@@ -473,6 +476,8 @@ export interface CsvReader {
   readonly line: number;
   /** Records emitted so far, header included. */
   readonly records: number;
+  /** The first record, as soon as it is parsed (even if an error stops the batch it is in). */
+  readonly header: string[] | undefined;
 }
 
 async function* textChunks(
@@ -573,6 +578,9 @@ export function createCsvReader(
     },
     get records() {
       return parser?.records ?? 0;
+    },
+    get header() {
+      return parser?.header;
     },
   };
 }
