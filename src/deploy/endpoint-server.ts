@@ -44,6 +44,25 @@ function firstStdinLine(): Promise<string> {
   });
 }
 
+function handleCommand(endpoint: RunningEndpoint, line: string): void {
+  if (!line.trim()) return;
+  let msg: { command?: string; id?: unknown; keys?: unknown };
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return void process.stderr.write('ignored a stdin line that is not JSON\n');
+  }
+  if (msg.command === 'setKeys') {
+    let ok = true;
+    try {
+      endpoint.setKeys(msg.keys as never);
+    } catch {
+      ok = false;
+    }
+    process.stdout.write(JSON.stringify({ event: 'keys', id: msg.id, ok }) + '\n');
+  }
+}
+
 async function main(): Promise<void> {
   let cfg = configFromEnv(process.env);
   const owned = !cfg;
@@ -61,6 +80,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   if (owned) {
+    // Later stdin lines are commands from the owner: {"command":"setKeys","id":..,"keys":{primary,secondary}}.
+    let buf = '';
+    process.stdin.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        handleCommand(endpoint, line);
+      }
+    });
     process.stdin.resume();
     process.stdin.on('end', () => stop('owner closed stdin'));
     process.stdin.on('error', () => stop('owner stdin error'));

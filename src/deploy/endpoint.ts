@@ -40,8 +40,15 @@ export interface RunningEndpoint {
   port: number;
   url: string;
   schema: InputSchema;
+  /** Replaces the keys (rotation): the old ones are refused from the next request on. */
+  setKeys(keys: DeploymentKeys): void;
   /** Stops accepting connections, lets in-flight requests finish, then releases the session. */
   close(): Promise<void>;
+}
+
+export function validKeys(k: unknown): k is DeploymentKeys {
+  const keys = k as DeploymentKeys | undefined;
+  return !!keys && typeof keys.primary === 'string' && typeof keys.secondary === 'string' && keys.primary.length >= 16 && keys.secondary.length >= 16;
 }
 
 /** Checks a config received from outside (stdin/env) into a typed value. */
@@ -55,7 +62,7 @@ export function parseEndpointConfig(raw: unknown): EndpointConfig {
   if (!m || !(typeof m.path === 'string' || typeof m.url === 'string' || typeof m.base64 === 'string')) {
     throw bad("'model' must be {path} | {url} | {base64}");
   }
-  if (!c.keys || typeof c.keys.primary !== 'string' || typeof c.keys.secondary !== 'string' || c.keys.primary.length < 16 || c.keys.secondary.length < 16) {
+  if (!validKeys(c.keys)) {
     throw bad("'keys' must hold a primary and a secondary key of at least 16 characters");
   }
   if (c.port !== undefined && !(Number.isInteger(c.port) && c.port >= 0 && c.port < 65536)) throw bad("'port' must be an integer port");
@@ -109,6 +116,7 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
   const schema = inputSchemaFromOnnx(bytes, cfg.hints);
   const threads = cfg.threads ?? 1;
   const session = await InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+  let keys: DeploymentKeys = { ...cfg.keys };
   const maxBodyBytes = cfg.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxRows = cfg.maxRows ?? DEFAULT_MAX_ROWS;
   const modelHeaders = {
@@ -133,7 +141,7 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
     ));
 
   async function score(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (!bearerMatches(req.headers.authorization, cfg.keys)) {
+    if (!bearerMatches(req.headers.authorization, keys)) {
       req.resume();
       return send(res, 401, errorBody('unauthorized', 'a valid key is required: Authorization: Bearer <key>'), {
         'www-authenticate': 'Bearer',
@@ -195,6 +203,10 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
     port,
     url: `http://${cfg.host ?? '127.0.0.1'}:${port}`,
     schema,
+    setKeys: (next) => {
+      if (!validKeys(next)) throw new Error('keys must be two strings of at least 16 characters');
+      keys = { primary: next.primary, secondary: next.secondary };
+    },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         draining = true;

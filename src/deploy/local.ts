@@ -16,7 +16,7 @@ import { inputSchemaFromOnnx } from '../scoring/schema';
 import { ScoringError } from '../scoring/errors';
 import { invalidateChampionCaches } from './champion';
 import { EndpointConfig, ModelLocation } from './endpoint';
-import { DeploymentKeys, generateKeys } from './keys';
+import { DeploymentKeys, generateKey, generateKeys } from './keys';
 import { compactHints, DeploymentRecord, DeploymentStore, publicView } from './store';
 import {
   Deployment,
@@ -60,6 +60,8 @@ interface Running {
   port: number;
   exited: Promise<void>;
   stopping: boolean;
+  /** Pending command acknowledgements from the process, by command id. */
+  acks: Map<string, (ok: boolean) => void>;
 }
 
 /** dist/src/deploy/endpoint-server.js, whether this module runs compiled or from source (ts-jest). */
@@ -193,6 +195,42 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     return { ...r.keys };
   }
 
+  /**
+   * Replaces one key of a running deployment (the other keeps working, so clients can switch over).
+   * The endpoint process learns the new keys over its stdin; a process this target did not start is
+   * restarted with them. Rotating the primary key moves the proxy to the new key at once in this
+   * process (other processes within their champion cache time).
+   */
+  async regenerateKey(name: string, which: 'primary' | 'secondary'): Promise<DeploymentKeys> {
+    if (which !== 'primary' && which !== 'secondary') throw new DeployError(400, 'invalid_key_name', "the key to regenerate is 'primary' or 'secondary'");
+    const rec = await this.store.get(name);
+    if (!rec || rec.status !== 'running') throw new DeployError(404, 'deployment_not_found', `no running deployment '${name}'`);
+    const keys: DeploymentKeys = { ...rec.keys, [which]: generateKey() };
+    const r = this.running.get(name);
+    if (r?.child && r.child.stdin?.writable) {
+      const id = randomUUID();
+      const ok = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 10000);
+        r.acks.set(id, (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        });
+        r.child!.stdin!.write(JSON.stringify({ command: 'setKeys', id, keys }) + '\n');
+      });
+      r.acks.delete(id);
+      if (!ok) throw new DeployError(500, 'key_rotation_failed', `deployment '${name}' did not take the new keys`);
+      await this.store.update(name, { keys });
+    } else {
+      // Not 'running' while it restarts, so no other owner takes the exit for a crash.
+      await this.store.update(name, { status: 'starting', keys });
+      await this.stopProcess(name, rec);
+      await this.respawn({ ...rec, keys });
+    }
+    if (which === 'primary') invalidateChampionCaches();
+    this.log('info', `deployment ${name}: ${which} key regenerated`);
+    return keys;
+  }
+
   async restore(): Promise<Deployment[]> {
     const restored: Deployment[] = [];
     for (const rec of await this.store.list()) {
@@ -263,6 +301,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
       instanceId: rec.instanceId,
       port: rec.port,
       stopping: false,
+      acks: new Map(),
       exited: (async () => {
         while (pidAlive(pid)) await sleep(100);
       })(),
@@ -319,26 +358,29 @@ export class LocalDeploymentTarget implements DeploymentTarget {
         stderrTail = (stderrTail + text).slice(-4000);
         if (settled) for (const line of text.split('\n')) if (line.trim()) this.log('warning', `[${rec.name}] ${line}`);
       });
+      let running: Running | undefined;
       child.stdout!.on('data', (c: Buffer) => {
-        if (settled) return;
         stdoutBuf += c.toString('utf8');
         let nl: number;
         while ((nl = stdoutBuf.indexOf('\n')) >= 0) {
           const line = stdoutBuf.slice(0, nl);
           stdoutBuf = stdoutBuf.slice(nl + 1);
-          let msg: { event?: string; port?: number } | undefined;
+          let msg: { event?: string; port?: number; id?: string; ok?: boolean } | undefined;
           try {
             msg = JSON.parse(line);
           } catch {
             continue;
           }
-          if (msg?.event === 'ready' && typeof msg.port === 'number' && pid) {
+          if (msg?.event === 'keys' && running && typeof msg.id === 'string') {
+            running.acks.get(msg.id)?.(msg.ok === true);
+          } else if (!settled && msg?.event === 'ready' && typeof msg.port === 'number' && pid) {
             settled = true;
             clearTimeout(timer);
-            const running: Running = { pid, child, instanceId: rec.instanceId, port: msg.port, exited, stopping: false };
+            running = { pid, child, instanceId: rec.instanceId, port: msg.port, exited, stopping: false, acks: new Map() };
             this.running.set(rec.name, running);
-            child.once('exit', (code, signal) => this.onExit(rec.name, running, code, signal));
-            return resolve(running);
+            const r = running;
+            child.once('exit', (code, signal) => this.onExit(rec.name, r, code, signal));
+            resolve(running);
           }
         }
       });

@@ -57,6 +57,8 @@ export interface DeploymentTarget {
   restore(): Promise<Deployment[]>;
   /** The deployment's keys (server side only: for the proxy, the benchmark, an operator's CLI). */
   keys(name: string): Promise<DeploymentKeys>;
+  /** Replaces the primary or the secondary key; the other one keeps working. Returns both keys. */
+  regenerateKey(name: string, which: 'primary' | 'secondary'): Promise<DeploymentKeys>;
   /** Host stop: stops the endpoint processes this target runs, keeping their records for restore(). */
   close(): Promise<void>;
 }

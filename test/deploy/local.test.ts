@@ -248,6 +248,47 @@ describe('LocalDeploymentTarget', () => {
     expect(next.pids()['fixture-v2']).toBe(after.pid);
   });
 
+  test('regenerating a key: the old one is refused at once, the other keeps working; the proxy follows the primary', async () => {
+    const t = newTarget();
+    const d = await t.deploy({ name: 'rotate', modelName: 'fixture', modelVersion: 1 });
+    const before = await t.keys('rotate');
+    const afterSecondary = await t.regenerateKey('rotate', 'secondary');
+    expect(afterSecondary.primary).toBe(before.primary);
+    expect(afterSecondary.secondary).not.toBe(before.secondary);
+    expect((await score(d.url, before.secondary)).status).toBe(401);
+    expect((await score(d.url, afterSecondary.secondary)).status).toBe(200);
+    expect((await score(d.url, before.primary)).status).toBe(200);
+    expect(await t.keys('rotate')).toEqual(afterSecondary);
+    expect(t.pids()['rotate']).toBe(d.pid); // no restart for a process we own
+
+    const store = new DeploymentStore(az.connectionString);
+    const source = new ChampionSource(store, 60000);
+    const previous = (await target.list()).find((x) => x.champion)?.name;
+    await promote(store, 'rotate');
+    expect((await source.get())!.key).toBe(before.primary);
+    const afterPrimary = await t.regenerateKey('rotate', 'primary');
+    expect((await score(d.url, before.primary)).status).toBe(401);
+    expect((await source.get())!.key).toBe(afterPrimary.primary); // cache invalidated in this process
+    expect((await score(d.url, afterPrimary.primary)).status).toBe(200);
+
+    // A process this target did not start is restarted with the new keys.
+    const other = newTarget();
+    await other.restore();
+    expect(other.pids()['rotate']).toBe(d.pid);
+    const third = await other.regenerateKey('rotate', 'secondary');
+    const now = (await other.get('rotate'))!;
+    expect(now.pid).not.toBe(d.pid);
+    expect(alive(d.pid)).toBe(false);
+    expect((await score(now.url, third.secondary)).status).toBe(200);
+    expect((await score(now.url, afterSecondary.secondary)).status).toBe(401);
+    await expectDeployError(t.regenerateKey('rotate', 'tertiary' as never), 'invalid_key_name', 400);
+    await expectDeployError(t.regenerateKey('ghost', 'primary'), 'deployment_not_found', 404);
+
+    if (previous) await promote(store, previous);
+    await other.retire('rotate');
+    source.dispose();
+  });
+
   test('when the host process dies (SIGKILL), its endpoint processes exit too and restore() brings them back', async () => {
     // A stand-in host: a separate Node process running the compiled target, killed without any cleanup.
     const script = `
