@@ -52,10 +52,12 @@ afterAll(async () => {
 
 describe('the bank marketing file', () => {
   let result: RegistrationResult;
+  let etagBefore: string;
   const bytes = fs.readFileSync(BANK);
 
   beforeAll(async () => {
     await upload('bank.csv', bytes);
+    etagBefore = (await drop.getBlobClient('bank.csv').getProperties()).etag!;
     result = await register('bank.csv');
   });
 
@@ -106,6 +108,9 @@ describe('the bank marketing file', () => {
     for await (const b of blobs.listBlobsFlat({ prefix: 'staging/' })) staged.push(b.name);
     expect(staged).toEqual([]);
     expect(sha256(await drop.getBlobClient('bank.csv').downloadToBuffer())).toBe(sha256(bytes));
+    const after = await drop.getBlobClient('bank.csv').getProperties();
+    expect(after.etag).toBe(etagBefore);
+    expect(after.metadata).toEqual({});
   });
 });
 
