@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { InferenceSession } from 'onnxruntime-node';
-import { errorBody, ScoringError } from '../scoring/errors';
+import { errorBody, headerSafe, ScoringError } from '../scoring/errors';
 import { buildOpenApi } from '../scoring/openapi';
 import { DEFAULT_MAX_ROWS, parseScoreBody } from '../scoring/request';
 import { InputSchema, inputSchemaFromOnnx, SchemaHints } from '../scoring/schema';
@@ -120,9 +120,9 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
   const maxBodyBytes = cfg.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxRows = cfg.maxRows ?? DEFAULT_MAX_ROWS;
   const modelHeaders = {
-    'x-model-name': cfg.modelName,
-    'x-model-version': cfg.modelVersion,
-    'azureml-model-deployment': cfg.name,
+    'x-model-name': headerSafe(cfg.modelName),
+    'x-model-version': headerSafe(cfg.modelVersion),
+    'azureml-model-deployment': headerSafe(cfg.name),
   };
   let swaggerJson: string | undefined;
   /** Set once close() began: answers carry Connection: close so clients stop reusing the socket. */

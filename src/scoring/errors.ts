@@ -44,3 +44,8 @@ export class ScoringError extends Error {
 export function errorBody(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
+
+/** A header value that Node accepts whatever the name holds (non-printable-ASCII names are percent-encoded). */
+export function headerSafe(v: string): string {
+  return /^[\x20-\x7e]*$/.test(v) ? v : encodeURIComponent(v);
+}

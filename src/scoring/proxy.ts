@@ -5,7 +5,7 @@
  * 502 unreachable/failed deployment.
  */
 import * as http from 'node:http';
-import { ScoringError } from './errors';
+import { headerSafe, ScoringError } from './errors';
 import { parseScoreBody } from './request';
 import { InputSchema } from './schema';
 
@@ -66,7 +66,7 @@ function errorResponse(status: number, code: string, message: string, headers: R
 }
 
 function modelHeaders(c: Champion): Record<string, string> {
-  return { 'x-model-name': c.modelName, 'x-model-version': c.modelVersion, 'x-model-deployment': c.name };
+  return { 'x-model-name': headerSafe(c.modelName), 'x-model-version': headerSafe(c.modelVersion), 'x-model-deployment': headerSafe(c.name) };
 }
 
 interface UpstreamResult {

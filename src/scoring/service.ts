@@ -7,6 +7,7 @@ import { ChampionSource } from '../deploy/champion';
 import { DeploymentStore } from '../deploy/store';
 import { appStorageConnection } from '../storage/clients';
 import { telemetry } from '../telemetry';
+import { headerSafe } from './errors';
 import { buildOpenApi } from './openapi';
 import { DEFAULT_PROXY_MAX_BODY, DEFAULT_PROXY_TIMEOUT_MS, forwardScore, ProxyResponse } from './proxy';
 import { DEFAULT_MAX_ROWS } from './request';
@@ -126,7 +127,7 @@ export class ScoringService {
     }
     return {
       status: 200,
-      headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-cache', 'x-model-name': champion.modelName, 'x-model-version': champion.modelVersion },
+      headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-cache', 'x-model-name': headerSafe(champion.modelName), 'x-model-version': headerSafe(champion.modelVersion) },
       body: this.swaggerCache.body,
     };
   }

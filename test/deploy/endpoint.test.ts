@@ -44,7 +44,7 @@ beforeAll(async () => {
   dirs.push(b.dir, m.dir);
   [binary, multi, bank, regression] = await Promise.all([
     spawnEndpoint({ name: 'bin', modelName: 'fixture', modelVersion: '3', model: { path: b.file }, keys, maxBodyBytes: 64 * 1024, maxRows: 500 }),
-    spawnEndpoint({ name: 'multi', modelName: 'fixture-mc', modelVersion: '1', model: { path: m.file }, keys }),
+    spawnEndpoint({ name: 'multi', modelName: 'modèle-mc', modelVersion: '1', model: { path: m.file }, keys }),
     spawnEndpoint({
       name: 'bank',
       modelName: 'bank',
@@ -150,6 +150,8 @@ describe('the three request shapes', () => {
     });
     const labels = await post(multi, { data: SAMPLE_ROWS });
     expect(labels.json.result).toEqual(SAMPLE_ROWS.map((row) => referenceLabel(MULTICLASS_SPEC, row)));
+    // A model name that is not plain ASCII still makes a valid header (percent-encoded).
+    expect(labels.headers.get('x-model-name')).toBe(encodeURIComponent('modèle-mc'));
   });
 
   test('an exported bank-like GBDT (20 inputs) agrees with the TS reference scorer on a 400-row batch', async () => {
