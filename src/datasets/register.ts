@@ -9,8 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { resolveConnectionString } from '../storage/clients';
+import { ContainerClient } from '@azure/storage-blob';
 import { DomainEvent, EventPublisher, noopPublisher } from '../events/eventgrid';
 import { Analysis, analyzeDataset } from './analyze';
 import { DatasetRejection } from './errors';
@@ -18,6 +17,7 @@ import { INVALID_NAME_PARTITION, datasetNameFromBlob } from './names';
 import { ClaimResult, DatasetRegistry, DatasetVersion, NewVersion, snapshotPrefix } from './registry';
 import { compareSchemas, DatasetSchema, describeDrift, SchemaDrift } from './schema';
 import { DatasetSettings } from './settings';
+import { DatasetStorage, storageFromConnectionString } from './storage';
 
 export type RegistrationOutcome = 'registered' | 'rejected' | 'duplicate';
 
@@ -39,7 +39,9 @@ export interface RegisterInput {
 }
 
 export interface RegisterDeps {
-  connectionString: string;
+  /** A connection string, or `storage` (e.g. storageFromEnv for identity-based connections). */
+  connectionString?: string;
+  storage?: DatasetStorage;
   settings: DatasetSettings;
   events?: EventPublisher;
   log?: (level: 'info' | 'warn', message: string) => void;
@@ -67,9 +69,12 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
     t0 = now;
   };
 
-  const service = BlobServiceClient.fromConnectionString(resolveConnectionString(deps.connectionString));
-  const drop = service.getContainerClient(settings.datasetsContainer);
-  const registry = new DatasetRegistry(deps.connectionString, { table: settings.table, registryContainer: settings.registryContainer });
+  const storage = deps.storage ?? (deps.connectionString ? storageFromConnectionString(deps.connectionString) : undefined);
+  if (!storage) throw new Error('registerDataset needs a connectionString or storage');
+  const drop = storage.blobService.getContainerClient(settings.datasetsContainer);
+  const registry = new DatasetRegistry(storage, { table: settings.table, registryContainer: settings.registryContainer });
+  // Token-authenticated storage cannot authorize an async copy's source: write the snapshot by a second read.
+  const snapshotMode = storage.sharedKey ? settings.snapshotMode : 'two-pass';
   await registry.ensure();
   const dropBlob = drop.getBlobClient(input.blobName);
   const props = await dropBlob.getProperties().catch((err) => sourceChanged(err, input.blobName));
@@ -142,7 +147,7 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
   }
 
   // Stage the bytes while they are analysed (stage-copy), so the blob is read exactly once.
-  const staged = settings.snapshotMode === 'stage-copy' ? registry.blobs.getBlockBlobClient(`${STAGING_PREFIX}${name}/${randomUUID()}.csv`) : undefined;
+  const staged = snapshotMode === 'stage-copy' ? registry.blobs.getBlockBlobClient(`${STAGING_PREFIX}${name}/${randomUUID()}.csv`) : undefined;
   let staging: { stream: PassThrough; done: Promise<unknown> } | undefined;
   if (staged) {
     const stream = new PassThrough({ highWaterMark: BLOCK });

@@ -17,6 +17,7 @@ import { containerClient, ensureContainer, ensureTable, isConflict, tableClient,
 import type { DatasetRejectCode } from './errors';
 import type { ClassBalance } from './profile';
 import type { DatasetSchema, SchemaDrift } from './schema';
+import type { DatasetStorage } from './storage';
 
 export type DatasetStatus = 'registering' | 'registered' | 'rejected';
 
@@ -114,9 +115,15 @@ export class DatasetRegistry {
   readonly table: TableClient;
   readonly blobs: ContainerClient;
 
-  constructor(connectionString: string, opts: { table?: string; registryContainer?: string } = {}) {
-    this.table = tableClient(connectionString, opts.table ?? 'datasets');
-    this.blobs = containerClient(connectionString, opts.registryContainer ?? 'registry');
+  /** `storage`: a connection string, or clients from storageFromEnv (identity-based connections). */
+  constructor(storage: string | DatasetStorage, opts: { table?: string; registryContainer?: string } = {}) {
+    if (typeof storage === 'string') {
+      this.table = tableClient(storage, opts.table ?? 'datasets');
+      this.blobs = containerClient(storage, opts.registryContainer ?? 'registry');
+    } else {
+      this.table = storage.table(opts.table ?? 'datasets');
+      this.blobs = storage.blobService.getContainerClient(opts.registryContainer ?? 'registry');
+    }
   }
 
   async ensure(): Promise<void> {
