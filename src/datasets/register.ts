@@ -31,6 +31,12 @@ export interface RegistrationResult {
   dataset: DatasetVersion;
   /** Milliseconds spent in each phase (for logs and the bench). */
   timings: Record<string, number>;
+  /**
+   * Set when the Event Grid publish failed. The registration stands (and training may start); the
+   * caller should then fail the invocation so the trigger retries: the retry finds the version with
+   * eventPublished false and publishes again, with the same event id.
+   */
+  eventError?: Error;
 }
 
 export interface RegisterInput {
@@ -123,14 +129,20 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
     const outcome: RegistrationOutcome = claim.claimed ? fresh : 'duplicate';
     // Publish for fresh outcomes, and again for a duplicate whose event was never confirmed (a crash
     // or publish failure last time): the event id is deterministic, so consumers can drop repeats.
+    let eventError: Error | undefined;
     if (events.enabled && !dataset.eventPublished && dataset.status !== 'registering') {
-      await events.publish([eventFor(dataset)]);
-      etagNow = await registry.update(dataset.name, dataset.version, { eventPublished: true }, '*');
-      dataset = { ...dataset, eventPublished: true };
+      try {
+        await events.publish([eventFor(dataset)]);
+        etagNow = await registry.update(dataset.name, dataset.version, { eventPublished: true }, '*');
+        dataset = { ...dataset, eventPublished: true };
+      } catch (err) {
+        eventError = err as Error;
+        log('warn', `dataset ${dataset.name} v${dataset.version}: event not published (retried with the next attempt): ${eventError.message}`);
+      }
     }
     void etagNow;
     log(outcome === 'rejected' ? 'warn' : 'info', summary(outcome, dataset));
-    return { outcome, dataset, timings };
+    return eventError ? { outcome, dataset, timings, eventError } : { outcome, dataset, timings };
   };
 
   if (!name) {

@@ -1,9 +1,11 @@
 /**
  * Publishes the pipeline's domain events (Mlops.*) as CloudEvents 1.0 to an Event Grid topic with
- * @azure/eventgrid, when EVENTGRID_TOPIC_ENDPOINT and EVENTGRID_TOPIC_KEY are set; a no-op otherwise.
+ * @azure/eventgrid, when EVENTGRID_TOPIC_ENDPOINT is set (with EVENTGRID_TOPIC_KEY, or Entra ID without
+ * it); a no-op otherwise.
  * Domain code depends on the EventPublisher interface only.
  */
 import { AzureKeyCredential, EventGridPublisherClient, type EventGridPublisherClientOptions } from '@azure/eventgrid';
+import { DefaultAzureCredential } from '@azure/identity';
 
 export interface DomainEvent<T = unknown> {
   /** e.g. Mlops.DatasetRegistered */
@@ -39,20 +41,27 @@ export const noopPublisher: EventPublisher = { enabled: false, publish: async ()
 
 export interface EventGridSettings {
   endpoint: string;
-  key: string;
+  /** The topic's access key; absent = Entra ID (DefaultAzureCredential, e.g. the app's managed identity). */
+  key?: string;
   /** CloudEvents `source`: EVENTGRID_EVENT_SOURCE, else /mlops/{WEBSITE_SITE_NAME or "local"}. */
   source: string;
 }
 
+/**
+ * EVENTGRID_TOPIC_ENDPOINT + EVENTGRID_TOPIC_KEY: key auth. EVENTGRID_TOPIC_ENDPOINT alone: Entra ID
+ * (DefaultAzureCredential; AZURE_CLIENT_ID picks a user-assigned identity), which is what infra/ deploys
+ * (no keys; the identity has EventGrid Data Sender). No endpoint: events off.
+ */
 export function eventGridSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): EventGridSettings | undefined {
   const endpoint = env.EVENTGRID_TOPIC_ENDPOINT?.trim();
   const key = env.EVENTGRID_TOPIC_KEY?.trim();
-  if (!endpoint || !key) return undefined;
-  return { endpoint, key, source: env.EVENTGRID_EVENT_SOURCE?.trim() || `/mlops/${env.WEBSITE_SITE_NAME || 'local'}` };
+  if (!endpoint) return undefined;
+  return { endpoint, ...(key ? { key } : {}), source: env.EVENTGRID_EVENT_SOURCE?.trim() || `/mlops/${env.WEBSITE_SITE_NAME || 'local'}` };
 }
 
 export function createEventGridPublisher(settings: EventGridSettings, clientOptions: EventGridPublisherClientOptions = {}): EventPublisher {
-  const client = new EventGridPublisherClient(settings.endpoint, 'CloudEvent', new AzureKeyCredential(settings.key), {
+  const credential = settings.key ? new AzureKeyCredential(settings.key) : new DefaultAzureCredential();
+  const client = new EventGridPublisherClient(settings.endpoint, 'CloudEvent', credential, {
     retryOptions: { maxRetries: 3 },
     ...clientOptions,
   });

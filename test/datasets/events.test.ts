@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startHttpsReceiver } from '../support/https-receiver';
 import { startTestAzurite } from '../support/azurite';
-import { createEventGridPublisher, eventPublisherFromEnv, EventPublishError } from '../../src/events/eventgrid';
+import { createEventGridPublisher, eventGridSettingsFromEnv, eventPublisherFromEnv, EventPublishError } from '../../src/events/eventgrid';
 import { registerDataset } from '../../src/datasets/register';
 import { DatasetRegistry } from '../../src/datasets/registry';
 import { DEFAULT_DATASET_SETTINGS } from '../../src/datasets/settings';
@@ -39,10 +39,13 @@ function publisher(maxRetries = 0) {
 }
 
 describe('Event Grid publisher', () => {
-  it('is a no-op unless both EVENTGRID_TOPIC_ENDPOINT and EVENTGRID_TOPIC_KEY are set', () => {
+  it('is a no-op without EVENTGRID_TOPIC_ENDPOINT; key auth with EVENTGRID_TOPIC_KEY, Entra ID without it', () => {
     expect(eventPublisherFromEnv({}).enabled).toBe(false);
-    expect(eventPublisherFromEnv({ EVENTGRID_TOPIC_ENDPOINT: 'https://x.example/api/events' }).enabled).toBe(false);
-    expect(eventPublisherFromEnv({ EVENTGRID_TOPIC_ENDPOINT: 'https://x.example/api/events', EVENTGRID_TOPIC_KEY: 'k' }).enabled).toBe(true);
+    expect(eventPublisherFromEnv({ EVENTGRID_TOPIC_KEY: 'k' }).enabled).toBe(false);
+    expect(eventGridSettingsFromEnv({ EVENTGRID_TOPIC_ENDPOINT: 'https://x.example/api/events', EVENTGRID_TOPIC_KEY: 'k' })).toMatchObject({ key: 'k', source: '/mlops/local' });
+    const identity = eventGridSettingsFromEnv({ EVENTGRID_TOPIC_ENDPOINT: 'https://x.example/api/events', WEBSITE_SITE_NAME: 'func-1' });
+    expect(identity).toEqual({ endpoint: 'https://x.example/api/events', source: '/mlops/func-1' });
+    expect(eventPublisherFromEnv({ EVENTGRID_TOPIC_ENDPOINT: 'https://x.example/api/events' }).enabled).toBe(true);
   });
 
   it('posts a CloudEvents 1.0 batch with the SAS key header', async () => {
@@ -100,15 +103,18 @@ describe('dataset registration events', () => {
     expect(rej.data.reason.line).toBe(2);
   });
 
-  it('a publish failure fails the invocation; the retry publishes the same event id once recorded', async () => {
+  it('a publish failure is reported without undoing the registration; the retry publishes the same event id', async () => {
     await upload('evt2.csv', good + '\n99,no');
     failNext = 1;
     const deps = { connectionString: az.connectionString, settings: DEFAULT_DATASET_SETTINGS, events: publisher() };
-    await expect(registerDataset({ blobName: 'evt2.csv' }, deps)).rejects.toBeInstanceOf(EventPublishError);
+    const first = await registerDataset({ blobName: 'evt2.csv' }, deps);
+    expect(first.outcome).toBe('registered');
+    expect(first.eventError).toBeInstanceOf(EventPublishError);
     const registry = new DatasetRegistry(az.connectionString);
     expect((await registry.get('evt2', 1))!.version).toMatchObject({ status: 'registered', eventPublished: false });
     const retry = await registerDataset({ blobName: 'evt2.csv' }, deps);
     expect(retry.outcome).toBe('duplicate');
+    expect(retry.eventError).toBeUndefined();
     expect((await registry.get('evt2', 1))!.version.eventPublished).toBe(true);
     const published = eventsOf('Mlops.DatasetRegistered').filter((e) => e.data.name === 'evt2');
     // The refused attempt and the retry carry the same id, so a consumer can drop the repeat.
