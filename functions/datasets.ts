@@ -10,10 +10,11 @@
  */
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { getDataset, getDatasetVersion, listDatasets, ApiResult } from '../src/datasets/api';
-import { registerDataset } from '../src/datasets/register';
+import { registerDataset, RegistrationResult, SourceChangedError } from '../src/datasets/register';
 import { DatasetRegistry } from '../src/datasets/registry';
 import { DatasetSettings, readDatasetSettings } from '../src/datasets/settings';
 import { DatasetSettingsError } from '../src/datasets/errors';
+import { DatasetStorage, storageFromEnv } from '../src/datasets/storage';
 import { eventPublisherFromEnv } from '../src/events/eventgrid';
 
 const connectionSetting = process.env.DATASETS_STORAGE_CONNECTION?.trim() || 'AzureWebJobsStorage';
@@ -24,31 +25,41 @@ const datasetsContainer = process.env.DATASETS_CONTAINER?.trim() || 'datasets';
 let cached: DatasetSettings | undefined;
 const settings = (): DatasetSettings => (cached ??= { ...readDatasetSettings(), datasetsContainer });
 
-function connectionString(): string {
-  const conn = process.env[connectionSetting];
-  if (!conn) throw new Error(`storage connection setting ${connectionSetting} is not set`);
-  return conn;
-}
+let storageCache: DatasetStorage | undefined;
+/** A connection string, or an identity-based connection ({setting}__accountName ...) as infra deploys. */
+const storage = (): DatasetStorage => (storageCache ??= storageFromEnv(process.env, connectionSetting));
 
 export async function registerDatasetBlob(_blob: unknown, context: InvocationContext): Promise<void> {
   // The trigger's bytes are ignored: registration streams the blob itself (bounded memory, one read).
   const md = context.triggerMetadata ?? {};
   const blobName = typeof md.name === 'string' ? md.name : String(md.blobTrigger ?? md.BlobTrigger ?? '').replace(/^[^/]+\//, '');
-  const result = await registerDataset(
-    { blobName },
-    {
-      connectionString: connectionString(),
-      settings: settings(),
-      events: eventPublisherFromEnv(),
-      log: (level, message) => (level === 'warn' ? context.warn(message) : context.log(message)),
-    },
-  );
+  let result: RegistrationResult;
+  try {
+    result = await registerDataset(
+      { blobName },
+      {
+        storage: storage(),
+        settings: settings(),
+        events: eventPublisherFromEnv(),
+        log: (level, message) => (level === 'warn' ? context.warn(message) : context.log(message)),
+      },
+    );
+  } catch (err) {
+    if (err instanceof SourceChangedError) {
+      context.log(`registerDataset ${blobName}: skipped: ${err.message}`);
+      return;
+    }
+    throw err; // infrastructure failure: the host retries, then poisons
+  }
   if (result.outcome === 'registered') {
     // HOOK(training): start the durable orchestration here, instance id trainingInstanceId(name, version)
     // (`train-{name}-v{n}`, so a duplicate trigger cannot start two runs), then
     // new DatasetRegistry(conn, settings).setRunId(name, version, instanceId). Until then runId stays null.
   }
   context.log(`registerDataset ${blobName}: ${result.outcome} ${result.dataset.name} v${result.dataset.version} (${JSON.stringify(result.timings)})`);
+  // The event could not be published: fail this attempt so the trigger retries (the retry is a duplicate
+  // that publishes the same event id; registration and training are not repeated).
+  if (result.eventError) throw result.eventError;
 }
 
 app.storageBlob('registerDataset', {
@@ -60,7 +71,7 @@ app.storageBlob('registerDataset', {
 
 function registry(): DatasetRegistry {
   const s = settings();
-  return new DatasetRegistry(connectionString(), { table: s.table, registryContainer: s.registryContainer });
+  return new DatasetRegistry(storage(), { table: s.table, registryContainer: s.registryContainer });
 }
 
 function respond(r: ApiResult): HttpResponseInit {
