@@ -198,8 +198,20 @@ export async function runAutoML(
   }
 
   const plans = planColumns(table, target, options.target, guardrails);
-  const learners = learnersFor(target.task, options.allowedLearners, options.blockedLearners);
+  let learners = learnersFor(target.task, options.allowedLearners, options.blockedLearners);
   if (learners.length === 0) throw new AutoMLError('BAD_OPTION', `no learner left for ${target.task} after allowed/blocked lists`);
+  const skipped: string[] = [];
+  if (!options.allowedLearners) {
+    // A linear trial costs ~0.6 us per feature cell and fold on this class of machine; one that would
+    // eat more than a third of the budget is skipped (and its feature matrix never built).
+    const linearCells = plans.reduce((a, p) => a + (p.kind === 'categorical' ? p.categories!.length : p.kind === 'dropped' ? 0 : 1), 0) * n;
+    const nFolds = validation.kind === 'cv' ? validation.folds : 1;
+    const linearSeconds = linearCells * 0.6e-6 * Math.max(1, nFolds - 1) * (validation.kind === 'cv' ? 1 : 1 - validation.fraction);
+    if (linearSeconds > budgetSeconds / 3 && learners.some((l) => l.flavor === 'tree')) {
+      skipped.push(...learners.filter((l) => l.flavor === 'linear').map((l) => l.name));
+      learners = learners.filter((l) => l.flavor !== 'linear');
+    }
+  }
   const needLinear = learners.some((l) => l.flavor === 'linear');
   const { ctx, steps } = buildContext(table, plans, target, { linear: needLinear });
   const columnKinds = Object.fromEntries(plans.map((p) => [p.name, p.kind]));
@@ -210,7 +222,8 @@ export async function runAutoML(
   const nWorkers = options.workers ?? cores;
   let executor: Executor = (nWorkers > 0 && WorkerPoolExecutor.create(Math.min(nWorkers, batchSize), ctx, folds)) || new InThreadExecutor(ctx, folds);
   try {
-    emit('search', `${learners.map((l) => l.name).join(', ')}; ${validation.kind === 'cv' ? `${validation.folds}-fold CV` : 'holdout'}; ${executor.workers} worker thread(s)`);
+    const skippedText = skipped.length ? ` (skipped as too slow for the budget: ${skipped.join(', ')})` : '';
+    emit('search', `${learners.map((l) => l.name).join(', ')}${skippedText}; ${validation.kind === 'cv' ? `${validation.folds}-fold CV` : 'holdout'}; ${executor.workers} worker thread(s)`);
     const budgetMs = budgetSeconds * 1000;
     const evalRows = concatFolds(folds);
     const summarize = (oof: Float64Array) => summaryMetrics(target.task, oof, target.y, target.classes, evalRows);

@@ -104,9 +104,12 @@ export function detectTarget(table: Table, target: string, task?: Task): TargetI
   return { task, classes, y, rows };
 }
 
+/** Median (of an evenly spaced sample of at most 200k values: an imputation value, not a statistic). */
 function median(values: Float64Array): number {
   if (values.length === 0) return 0;
-  const s = values.slice().sort();
+  const cap = 200_000;
+  const s = values.length <= cap ? values.slice() : Float64Array.from({ length: cap }, (_, k) => values[Math.floor((k * values.length) / cap)]);
+  s.sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
@@ -248,8 +251,15 @@ function planColumn(col: RawColumn, rows: Int32Array): ColumnPlan {
 }
 
 /** Flags (and drops when near-perfect) features that predict the target on their own. */
-function leakageCheck(table: Table, target: TargetInfo, plans: ColumnPlan[]): Guardrail['items'] {
+function leakageCheck(table: Table, fullTarget: TargetInfo, plans: ColumnPlan[]): Guardrail['items'] {
   const items: Guardrail['items'] = [];
+  // A heuristic: an evenly spaced sample of at most 100k rows is plenty.
+  const cap = 100_000;
+  const N = fullTarget.rows.length;
+  const pick = N <= cap ? null : Int32Array.from({ length: cap }, (_, k) => Math.floor((k * N) / cap));
+  const target: TargetInfo = pick
+    ? { ...fullTarget, rows: Int32Array.from(pick, (k) => fullTarget.rows[k]), y: Float64Array.from(pick, (k) => fullTarget.y[k]) }
+    : fullTarget;
   const n = target.rows.length;
   for (const plan of plans) {
     if (plan.kind === 'dropped') continue;

@@ -89,6 +89,7 @@ class LocalSearch {
   best = -Infinity;
   bestParams: Params;
   spentCost = 0;
+  spentSeconds = 0;
   trials = 0;
   private step = 0.3;
   private dir: number[] | null = null;
@@ -192,15 +193,16 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
 
   // Phases: every learner's cheap start; then each learner's known-good seed, best learners first; then
   // the cost-based choice below.
-  const pickLearner = (pending: Map<LocalSearch, number>): LocalSearch => {
-    for (const s of searches) if (s.trials === 0 && !pending.has(s) && s.proposals === 0) return s;
-    const seeded = searches
+  const pickLearner = (pending: Map<LocalSearch, number>, fits: (s: LocalSearch) => boolean): LocalSearch | null => {
+    const usable = searches.filter(fits);
+    for (const s of usable) if (s.trials === 0 && !pending.has(s) && s.proposals === 0) return s;
+    const seeded = usable
       .filter((s) => s.hasQueued() && s.proposals > 0)
       .sort((a, b) => (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || b.best - a.best || order.indexOf(a.learner) - order.indexOf(b.learner));
     if (seeded.length && seeded[0].trials > 0) return seeded[0];
     let best: LocalSearch | null = null;
     let bestPriority = Infinity;
-    for (const s of searches) {
+    for (const s of usable) {
       if (s.trials === 0) continue;
       const gap = Math.max(0, bestUtility - s.best);
       const scale = 0.005 * Math.max(Math.abs(bestUtility), 0.05);
@@ -208,7 +210,7 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       const priority = (s.spentCost + (pending.get(s) ?? 0) + costOf(s, s.nextCostParams())) * penalty;
       if (priority < bestPriority) (bestPriority = priority), (best = s);
     }
-    return best ?? searches[0];
+    return best ?? usable[0] ?? null;
   };
 
   type Running = { s: LocalSearch; req: TrialRequest; cost: number; done: Promise<TrialOutcome> };
@@ -228,6 +230,7 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       return;
     }
     s.spentCost += cost;
+    s.spentSeconds += out.seconds;
     costDone += cost;
     secondsDone += out.seconds;
     secondsPerCost = secondsDone / Math.max(costDone, 1e-9);
@@ -268,14 +271,16 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
     if (stop || Date.now() >= deadline) break;
     const pending = new Map<LocalSearch, number>();
     for (const r of running) pending.set(r.s, (pending.get(r.s) ?? 0) + r.cost);
-    const s = pickLearner(pending);
+    // Only learners whose next trial is expected to end before the deadline (speed measured so far;
+    // this is the one time-dependent choice, and it only matters near the end of a time budget).
+    const fits = (x: LocalSearch) => {
+      const rate = x.spentSeconds > 0 ? x.spentSeconds / Math.max(x.spentCost, 1e-9) : secondsPerCost;
+      return rate === 0 || Date.now() + costOf(x, x.nextCostParams()) * rate * 1000 <= deadline;
+    };
+    const s = pickLearner(pending, fits);
+    if (!s) break;
     const params = s.propose();
     const cost = costOf(s, params);
-    // Do not start a trial that would clearly not finish in time (estimate from measured speed).
-    if (secondsPerCost > 0 && Date.now() + cost * secondsPerCost * 1000 > deadline) {
-      const cheapest = Math.min(...searches.map((x) => costOf(x, x.nextCostParams())));
-      if (Date.now() + cheapest * secondsPerCost * 1000 > deadline) break;
-    }
     const req: TrialRequest = { id: nextId++, learner: s.learner.name, params, seed: deriveSeed(o.seed, nextId - 1), deadline };
     running.push({ s, req, cost, done: o.executor.runTrials([req]).then((r) => r[0]) });
   }
