@@ -16,6 +16,11 @@ import { DatasetSettings, readDatasetSettings } from '../src/datasets/settings';
 import { DatasetSettingsError } from '../src/datasets/errors';
 import { DatasetStorage, storageFromEnv } from '../src/datasets/storage';
 import { eventPublisherFromEnv } from '../src/events/eventgrid';
+import * as df from 'durable-functions';
+import { startRun } from '../src/pipeline/start';
+
+/** TRAIN_ON_UPLOAD=false registers datasets without starting training (runs can start via POST /api/runs). */
+const trainOnUpload = () => !/^(false|0|no|off)$/i.test(process.env.TRAIN_ON_UPLOAD?.trim() ?? '');
 
 const connectionSetting = process.env.DATASETS_STORAGE_CONNECTION?.trim() || 'AzureWebJobsStorage';
 const blobSource = (process.env.DATASETS_BLOB_SOURCE ?? '').trim().toLowerCase() === 'eventgrid' ? 'EventGrid' : 'LogsAndContainerScan';
@@ -51,10 +56,14 @@ export async function registerDatasetBlob(_blob: unknown, context: InvocationCon
     }
     throw err; // infrastructure failure: the host retries, then poisons
   }
-  if (result.outcome === 'registered') {
-    // HOOK(training): start the durable orchestration here, instance id trainingInstanceId(name, version)
-    // (`train-{name}-v{n}`, so a duplicate trigger cannot start two runs), then
-    // new DatasetRegistry(conn, settings).setRunId(name, version, instanceId). Until then runId stays null.
+  // Start training for a newly registered version, or for one whose start was lost (the trigger is
+  // at-least-once: a crash after registration comes back as a duplicate with no run yet). The run id is
+  // deterministic (train-{name}-v{n}), so a second trigger never starts a second run.
+  const v = result.dataset;
+  if (v.status === 'registered' && !v.runId && trainOnUpload()) {
+    const { runId, started } = await startRun(df.getClient(context), { dataset: v.name, datasetVersion: v.version, trigger: 'blob' });
+    await registry().setRunId(v.name, v.version, runId);
+    context.log(`registerDataset ${v.name} v${v.version}: training run ${runId} ${started ? 'started' : 'exists already'}`);
   }
   context.log(`registerDataset ${blobName}: ${result.outcome} ${result.dataset.name} v${result.dataset.version} (${JSON.stringify(result.timings)})`);
   // The event could not be published: fail this attempt so the trigger retries (the retry is a duplicate
@@ -64,6 +73,7 @@ export async function registerDatasetBlob(_blob: unknown, context: InvocationCon
 
 app.storageBlob('registerDataset', {
   path: `${datasetsContainer}/{name}`,
+  extraInputs: [df.input.durableClient()],
   connection: connectionSetting,
   source: blobSource,
   handler: registerDatasetBlob,

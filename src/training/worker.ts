@@ -7,7 +7,7 @@
 import { readCsvRows } from '../datasets/csv';
 import { runAutoML, AutoMLError } from '../automl';
 import type { AutoMLProgress, AutoMLResult } from '../automl';
-import { exportOnnx } from '../automl/onnx';
+import * as path from 'node:path';
 import { containerClient } from '../storage/clients';
 import { jobPrefix, LocalJobState, REGISTRY } from './local';
 import { renderJobArtifacts } from './artifacts';
@@ -88,14 +88,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const onnx = exportOnnx(result.pipeline, { name: `${spec.runId}`, docString: `AutoML best model of run ${spec.runId}` });
-  const files = renderJobArtifacts(result, { runId: spec.runId, jobId });
-  const upload = (name: string, data: string | Uint8Array, type: string) => {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-    return blobs.getBlockBlobClient(prefix + name).uploadData(buf, { blobHTTPHeaders: { blobContentType: type } });
-  };
-  await upload('model.onnx', onnx, 'application/octet-stream');
-  for (const [name, text] of Object.entries(files)) await upload(name, text, name.endsWith('.md') ? 'text/markdown' : 'application/json');
+  const files = renderJobArtifacts(result, { runId: spec.runId, source: `run ${spec.runId}, ${spec.trainBlob}` });
+  const types: Record<string, string> = { '.onnx': 'application/octet-stream', '.json': 'application/json', '.md': 'text/markdown; charset=utf-8' };
+  for (const [name, data] of files) {
+    await blobs.getBlockBlobClient(prefix + name).uploadData(data, {
+      blobHTTPHeaders: { blobContentType: types[path.extname(name)] ?? 'application/octet-stream' },
+    });
+  }
   clearInterval(beat);
   state.state = 'completed';
   state.trials = result.trials;

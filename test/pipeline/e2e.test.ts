@@ -1,0 +1,220 @@
+/**
+ * The product end to end, on Azurite through the embedded host running the real app: a CSV dropped in
+ * `datasets` becomes a registered version, which starts trainDeployBenchmark; the run trains, registers,
+ * deploys, benchmarks and decides; /api/score then serves the champion. Small data and a short AutoML
+ * budget keep it to a few minutes.
+ */
+import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startTestAzurite } from '../support/azurite';
+import { startTestHost, TestHost } from '../support/host';
+
+jest.setTimeout(900000);
+
+const SAMPLE = path.resolve(__dirname, '../../samples/bankmarketing_train.csv');
+const lines = fs.readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
+const header = lines[0];
+const yIndex = header.split(',').indexOf('y');
+
+/** `count` data rows starting at `from`, as CSV text. */
+function slice(from: number, count: number): string[] {
+  return lines.slice(1 + from, 1 + from + count);
+}
+function csv(rows: string[]): string {
+  return [header, ...rows].join('\n') + '\n';
+}
+/** The same rows with the labels permuted: a model trained on it learns nothing. */
+function shuffledLabels(rows: string[]): string[] {
+  const cells = rows.map((r) => r.split(','));
+  const ys = cells.map((c) => c[yIndex]);
+  let s = 12345;
+  for (let i = ys.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const j = s % (i + 1);
+    [ys[i], ys[j]] = [ys[j], ys[i]];
+  }
+  return cells.map((c, i) => ((c[yIndex] = ys[i]), c.join(',')));
+}
+
+const ENV = {
+  AUTOML_BUDGET_SECONDS: '6',
+  AUTOML_POLL_SECONDS: '0.5',
+  BENCHMARK_REQUESTS: '100',
+  BENCHMARK_CONCURRENCY: '4',
+  // The SLO decision is exercised below with an impossible SLO; here the machine's noise must not decide.
+  BENCHMARK_MAX_P95_MS: '10000',
+  MLOPS_BLOB_SCAN_INTERVAL_MS: '500',
+};
+
+describe('pipeline end to end', () => {
+  let az: Awaited<ReturnType<typeof startTestAzurite>>;
+  let host: TestHost;
+  let datasets: ContainerClient;
+
+  const api = async (p: string, init: RequestInit & { key?: string | null } = {}) => {
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+    if (init.key !== null) headers['x-functions-key'] = init.key ?? host.hostKey;
+    const r = await fetch(`${host.baseUrl}${p}`, { ...init, headers });
+    const text = await r.text();
+    let body: any = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: r.status, headers: r.headers, body };
+  };
+
+  async function waitForRun(runId: string, timeoutMs = 300000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let last: any;
+    while (Date.now() < deadline) {
+      const r = await api(`/api/runs/${runId}`);
+      last = r.body;
+      if (r.status === 200 && ['Completed', 'Failed', 'Terminated'].includes(r.body.runtimeStatus)) return r.body;
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    const notable = host
+      .logs()
+      .split('\n')
+      .filter((l) => /registerDataset|Error|Warning|Host\.Blobs|Durable/.test(l))
+      .slice(-40)
+      .join('\n');
+    throw new Error(`run ${runId} did not finish: ${JSON.stringify(last)}\n${notable}`);
+  }
+
+  async function upload(rows: string[]): Promise<void> {
+    const text = csv(rows);
+    await datasets.getBlockBlobClient('bank.csv').upload(text, Buffer.byteLength(text));
+  }
+
+  const row = (i: number) => {
+    const names = header.split(',');
+    const cells = lines[1 + i].split(',');
+    const out: Record<string, string | number> = {};
+    names.forEach((n, j) => {
+      if (n === 'y') return;
+      const v = Number(cells[j]);
+      out[n] = Number.isFinite(v) && cells[j] !== '' ? v : cells[j];
+    });
+    return out;
+  };
+
+  beforeAll(async () => {
+    az = await startTestAzurite();
+    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env: ENV });
+    datasets = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('datasets');
+    await datasets.createIfNotExists();
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    await az?.stop();
+  });
+
+  it('answers 503 on /api/score before any model is deployed, and 401 without a key', async () => {
+    const none = await api('/api/score', { method: 'POST', body: JSON.stringify({ data: [row(0)] }) });
+    expect(none.status).toBe(503);
+    const noKey = await api('/api/score', { method: 'POST', body: '{}', key: null });
+    expect(noKey.status).toBe(401);
+  });
+
+  it('trains, deploys and promotes the first version dropped in the datasets container', async () => {
+    await upload(shuffledLabels(slice(0, 2000)));
+    const run = await waitForRun('train-bank-v1');
+    expect(run.runtimeStatus).toBe('Completed');
+    expect(run.trigger).toBe('blob');
+    expect(run.phases.map((p: any) => p.phase)).toEqual(['queued', 'prepare', 'automl', 'register', 'deploy', 'benchmark', 'decide', 'completed']);
+    expect(run.split).toMatchObject({ train: 1800, test: 200 });
+    expect(run.automl.trials).toBeGreaterThan(0);
+    expect(run.benchmark.direct).toMatchObject({ requests: 100, errors: 0, non2xx: 0 });
+    expect(run.benchmark.direct.p95Ms).toBeGreaterThan(0);
+    expect(run.decision).toMatchObject({ promoted: true, challenger: { model: 'bank', version: 1 } });
+    expect(run.decision.reason).toMatch(/no champion/);
+
+    const ds = await api('/api/datasets/bank');
+    expect(JSON.stringify(ds.body)).toContain('train-bank-v1');
+    const deps = await api('/api/deployments');
+    expect(deps.body.deployments).toEqual([expect.objectContaining({ name: 'bank-v1', champion: true, status: 'running' })]);
+  });
+
+  it('promotes a better second version and serves it through /api/score in all three request shapes', async () => {
+    await upload(slice(0, 2000));
+    const run = await waitForRun('train-bank-v2');
+    expect(run.runtimeStatus).toBe('Completed');
+    expect(run.decision.promoted).toBe(true);
+    expect(run.decision.challenger.testScore).toBeGreaterThan(run.decision.champion.testScore + 0.1);
+    expect(run.benchmark.proxy).toMatchObject({ requests: 100, errors: 0, non2xx: 0 });
+
+    const deps = (await api('/api/deployments')).body.deployments;
+    expect(deps.find((d: any) => d.champion)).toMatchObject({ name: 'bank-v2' });
+    expect(deps.find((d: any) => d.name === 'bank-v1').status).toBe('retired');
+    const models = (await api('/api/models')).body.models;
+    expect(models.map((m: any) => [m.version, m.status])).toEqual([[1, 'retired'], [2, 'champion']]);
+
+    const v1 = await api('/api/score', { method: 'POST', body: JSON.stringify({ data: [row(0), row(1)] }) });
+    expect(v1.status).toBe(200);
+    expect(v1.headers.get('x-model-version')).toBe('2');
+    expect(v1.body.result).toHaveLength(2);
+    expect(['yes', 'no']).toContain(v1.body.result[0]);
+
+    const v2 = await api('/api/score', {
+      method: 'POST',
+      body: JSON.stringify({ Inputs: { data: [row(2)] }, GlobalParameters: { method: 'predict_proba' } }),
+    });
+    expect(v2.status).toBe(200);
+    expect(v2.body.Results[0]).toHaveLength(2);
+    expect(v2.body.Results[0][0] + v2.body.Results[0][1]).toBeCloseTo(1, 5);
+
+    const r3 = row(3);
+    const columns = Object.keys(r3);
+    const v3 = await api('/api/score', {
+      method: 'POST',
+      body: JSON.stringify({ input_data: { columns, index: [0], data: [columns.map((c) => r3[c])] } }),
+    });
+    expect(v3.status).toBe(200);
+    expect(v3.body.predictions).toHaveLength(1);
+
+    const bad = await api('/api/score', { method: 'POST', body: JSON.stringify({ data: [{ ...row(0), age: 'old' }] }) });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('age');
+
+    const spec = await api('/api/swagger.json', { key: null });
+    expect(spec.status).toBe(200);
+    expect(spec.body.openapi).toMatch(/^3\./);
+    expect(JSON.stringify(spec.body)).toContain('emp.var.rate');
+  });
+
+  it('brings the champion back after a host restart and keeps it when a challenger misses the SLO', async () => {
+    await host.stop();
+    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env: { ...ENV, BENCHMARK_MAX_P95_MS: '0.001' } });
+    const after = await api('/api/score', { method: 'POST', body: JSON.stringify({ data: [row(5)] }) });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('x-model-version')).toBe('2');
+
+    await upload(slice(2000, 2000));
+    const run = await waitForRun('train-bank-v3');
+    expect(run.runtimeStatus).toBe('Completed');
+    expect(run.decision.promoted).toBe(false);
+    expect(run.decision.reason).toMatch(/SLO/);
+    const deps = (await api('/api/deployments')).body.deployments;
+    expect(deps.find((d: any) => d.champion)).toMatchObject({ name: 'bank-v2' });
+    expect(deps.find((d: any) => d.name === 'bank-v3').status).toBe('retired');
+    const still = await api('/api/score', { method: 'POST', body: JSON.stringify({ data: [row(6)] }) });
+    expect(still.headers.get('x-model-version')).toBe('2');
+  });
+
+  it('rejects a bad POST /api/runs body with the fields at fault, and an unknown dataset with 404', async () => {
+    const bad = await api('/api/runs', { method: 'POST', body: JSON.stringify({ dataset: 'bank', automl: { budgetSeconds: -1, colour: 'red' } }) });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID_REQUEST');
+    const fields = bad.body.error.details.fields.map((f: any) => f.field).join(' ');
+    expect(fields).toContain('/automl/budgetSeconds');
+    expect(fields).toContain('colour');
+    const missing = await api('/api/runs', { method: 'POST', body: JSON.stringify({ dataset: 'nope' }) });
+    expect(missing.status).toBe(404);
+    const notJson = await api('/api/runs', { method: 'POST', body: '{' });
+    expect(notJson.body.error.code).toBe('INVALID_JSON');
+  });
+});
