@@ -56,8 +56,8 @@ interface DatasetEntity {
   version: number;
   status: DatasetStatus;
   sha256?: string;
-  bytes: number;
-  rows?: number;
+  bytes: number | { value: string; type: 'Int64' };
+  rows?: number | { value: string; type: 'Int64' };
   columns?: number;
   target: string;
   task?: string;
@@ -231,8 +231,9 @@ function toEntity(v: DatasetVersion, partial = false): DatasetEntity {
   set('version', v.version);
   set('status', v.status);
   set('sha256', v.sha256);
-  set('bytes', v.bytes);
-  set('rows', v.rows);
+  // Int64 explicitly: a plain JSON number is Edm.Int32 to the Table service, and files pass 2 GiB.
+  set('bytes', v.bytes === undefined || v.bytes === null ? undefined : { value: String(v.bytes), type: 'Int64' });
+  set('rows', v.rows === undefined || v.rows === null ? undefined : { value: String(v.rows), type: 'Int64' });
   set('columns', v.columns);
   set('target', v.target);
   set('task', v.task);
@@ -276,6 +277,14 @@ function parseJson<T>(s: string | undefined): T | null {
   }
 }
 
+/** Int64 properties come back as {value: string, type: 'Int64'}; older rows may hold plain numbers. */
+function int64(v: unknown): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'object' && 'value' in (v as object)) return Number((v as { value: string }).value);
+  return Number(v);
+}
+
 function fromEntity(e: DatasetEntity): DatasetVersion {
   const prefix = e.snapshotPrefix;
   return {
@@ -283,8 +292,8 @@ function fromEntity(e: DatasetEntity): DatasetVersion {
     version: e.version,
     status: e.status,
     sha256: e.sha256 ?? null,
-    bytes: e.bytes ?? 0,
-    rows: e.rows ?? null,
+    bytes: int64(e.bytes) ?? 0,
+    rows: int64(e.rows),
     columns: e.columns ?? null,
     target: e.target,
     task: (e.task as DatasetVersion['task']) ?? null,

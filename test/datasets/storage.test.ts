@@ -49,3 +49,25 @@ describe('storage connections (connection string or identity-based, as Functions
     });
   });
 });
+
+describe('registry entity sizes', () => {
+  let az: Awaited<ReturnType<typeof startTestAzurite>>;
+  beforeAll(async () => {
+    az = await startTestAzurite();
+  });
+  afterAll(async () => {
+    await az?.stop();
+  });
+
+  it('byte and row counts past 2^31 round-trip (stored as Int64)', async () => {
+    const registry = new DatasetRegistry(az.connectionString);
+    const claim = await registry.claim('huge', () => ({
+      name: 'huge', status: 'rejected', sha256: null, bytes: 5_000_000_000, rows: 3_000_000_000, columns: null, target: 'y', task: null,
+      delimiter: null, classBalance: null, schema: null, drift: null, reason: { code: 'TOO_LARGE', message: 'too large' },
+      source: { container: 'datasets', blobName: 'huge.csv', etag: '"x"' }, snapshot: null, runId: null, eventPublished: false,
+    }));
+    expect(claim.claimed).toBe(true);
+    const [v] = await registry.versions('huge');
+    expect([v.bytes, v.rows]).toEqual([5_000_000_000, 3_000_000_000]);
+  });
+});
