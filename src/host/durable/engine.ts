@@ -22,7 +22,7 @@ import {
   RuntimeStatus,
   scheduledIds,
 } from './history';
-import { Lease } from './lease';
+import { Held, InMemoryCopy, Lease } from './lease';
 import type { ControlMessage, InstanceStatus, Outbound, WorkItemMessage } from './messages';
 import { OrchestratorAction, replayActions, TaskFailure } from './replayer';
 import { DurableStore, EpisodeRecord, isConflict, Sentinel } from './store';
@@ -133,10 +133,12 @@ interface CachedHistory {
   etag: string;
   historyKey: string;
   events: HistoryEvent[];
+  /** The sentinel as this process last wrote it. */
+  sentinel?: Sentinel;
 }
 
 interface Session {
-  pending: Lease<ControlMessage>[];
+  pending: Held<ControlMessage>[];
 }
 
 function failureFromError(err: unknown): FailureDetails {
@@ -286,7 +288,7 @@ export class DurableEngine {
     this.enqueueSession(msg.instanceId, [lease]);
   }
 
-  private enqueueSession(instanceId: string, leases: Lease<ControlMessage>[]): void {
+  private enqueueSession(instanceId: string, leases: Held<ControlMessage>[]): void {
     const existing = this.sessions.get(instanceId);
     if (existing) {
       existing.pending.push(...leases);
@@ -342,7 +344,8 @@ export class DurableEngine {
     let hasWork = false;
     for (const o of rec.outbound) {
       if (o.queue === 'workitems') hasWork = true;
-      else this.wakeControl(o.visibleAt ? new Date(o.visibleAt) : undefined);
+      else if (o.visibleAt) this.wakeControl(new Date(o.visibleAt));
+      else this.handOver(o.message);
     }
     if (hasWork) this.wakeWorkItems();
     const cleared: Sentinel = { ...sentinel, pendingEpisode: -1 };
@@ -350,15 +353,23 @@ export class DurableEngine {
     return cleared;
   }
 
-  private async processBatch(instanceId: string, batch: Lease<ControlMessage>[]): Promise<void> {
-    let sentinel = await this.store.readSentinel(instanceId);
+  /** In-process handover of a control message already durably queued (see InMemoryCopy). */
+  handOver(message: ControlMessage): void {
+    if (this.running) this.enqueueSession(message.instanceId, [new InMemoryCopy(message)]);
+  }
+
+  private async processBatch(instanceId: string, batch: Held<ControlMessage>[]): Promise<void> {
+    // The sentinel this process wrote last is current unless another writer intervened, which the
+    // commit's ETag check detects (then the session re-reads).
+    const cached = this.cache.get(instanceId);
+    let sentinel = cached?.sentinel ? { ...cached.sentinel } : await this.store.readSentinel(instanceId);
     let history: HistoryEvent[] = sentinel ? await this.loadHistory(instanceId, sentinel) : [];
 
     if (sentinel && sentinel.pendingEpisode >= 0) {
       const rec = await this.store.readEpisode(instanceId, sentinel.historyKey, sentinel.pendingEpisode);
       if (rec) sentinel = await this.flush(instanceId, sentinel, rec);
       else sentinel = { ...sentinel, pendingEpisode: -1, etag: await this.store.updateSentinel(instanceId, { ...sentinel, pendingEpisode: -1 }) };
-      this.cache.set(instanceId, { etag: sentinel.etag!, historyKey: sentinel.historyKey, events: history });
+      this.cache.set(instanceId, { etag: sentinel.etag!, historyKey: sentinel.historyKey, events: history, sentinel });
     }
     if (batch.length === 0) return;
 
@@ -384,7 +395,7 @@ export class DurableEngine {
       const committed: Sentinel = { ...next, etag };
       const cleared = await this.flush(instanceId, committed, record);
       if (isTerminal(cleared.runtimeStatus)) this.cache.delete(instanceId);
-      else this.cache.set(instanceId, { etag: cleared.etag!, historyKey: cleared.historyKey, events: history });
+      else this.cache.set(instanceId, { etag: cleared.etag!, historyKey: cleared.historyKey, events: history, sentinel: cleared });
       if (this.cache.size > 2000) this.cache.delete(this.cache.keys().next().value as string);
     }
     this.crashIfAt('beforeDelete');
@@ -844,7 +855,8 @@ export class DurableEngine {
   private async runActivity(lease: Lease<WorkItemMessage>): Promise<void> {
     const w = lease.body;
     try {
-      const sentinel = await this.store.readSentinel(w.instanceId);
+      const known = this.cache.get(w.instanceId)?.sentinel;
+      const sentinel = known && known.executionId === w.executionId ? known : await this.store.readSentinel(w.instanceId);
       if (!sentinel || sentinel.executionId !== w.executionId || isTerminal(sentinel.runtimeStatus)) {
         await lease.complete();
         return;
@@ -855,8 +867,9 @@ export class DurableEngine {
       const ev = outcome.ok
         ? event(EventType.TaskCompleted, { TaskScheduledId: w.taskScheduledId, Result: outcome.result })
         : event(EventType.TaskFailed, { TaskScheduledId: w.taskScheduledId, ...outcome.failure });
-      await this.store.sendControl({ id: randomUUID(), instanceId: w.instanceId, executionId: w.executionId, event: ev });
-      this.wakeControl();
+      const result: ControlMessage = { id: randomUUID(), instanceId: w.instanceId, executionId: w.executionId, event: ev };
+      await this.store.sendControl(result);
+      this.handOver(result);
       this.crashIfAt(`afterActivity:${w.name}`);
       await lease.complete();
     } catch (err) {

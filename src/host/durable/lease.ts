@@ -6,7 +6,27 @@
 import type { QueueClient } from '@azure/storage-queue';
 import type { DurableStore, ReceivedMessage } from './store';
 
-export class Lease<T> {
+/** A message being worked on: from the queue (a Lease) or handed over in memory (InMemoryCopy). */
+export interface Held<T> {
+  readonly body: T;
+  complete(): Promise<void>;
+  abandon(delaySec?: number): Promise<void>;
+  release(): void;
+}
+
+/**
+ * A message this process just wrote to its queue, handed to the dispatcher directly so that it need
+ * not wait for the queue round trip. The queue copy stays the durable one: it arrives later, is
+ * recognised by its id and deleted.
+ */
+export class InMemoryCopy<T> implements Held<T> {
+  constructor(readonly body: T) {}
+  async complete(): Promise<void> {}
+  async abandon(): Promise<void> {}
+  release(): void {}
+}
+
+export class Lease<T> implements Held<T> {
   private popReceipt: string;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();

@@ -149,7 +149,7 @@ export class DurableManagement {
 
   private async send(msg: ControlMessage): Promise<void> {
     await this.store.sendControl(msg);
-    this.engine.wakeControl();
+    this.engine.handOver(msg);
   }
 
   /** Starts an orchestration; `inputJson` is the JSON text of the input (undefined: none). */
