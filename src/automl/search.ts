@@ -191,15 +191,16 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
 
   const costOf = (s: LocalSearch, p: Params) => s.learner.cost(p, o.n, s.learner.flavor === 'tree' ? o.nFeat.tree : o.nFeat.linear);
 
-  // Phases: every learner's cheap start; then each learner's known-good seed, best learners first; then
-  // the cost-based choice below.
+  // Phases: every learner's cheap start; then each learner's known-good seed (registry order: the
+  // strongest family on tabular data first, which matters when the budget is short); then the
+  // cost-based choice below.
   const pickLearner = (pending: Map<LocalSearch, number>, fits: (s: LocalSearch) => boolean): LocalSearch | null => {
     const usable = searches.filter(fits);
     for (const s of usable) if (s.trials === 0 && !pending.has(s) && s.proposals === 0) return s;
     const seeded = usable
       .filter((s) => s.hasQueued() && s.proposals > 0)
-      .sort((a, b) => (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || b.best - a.best || order.indexOf(a.learner) - order.indexOf(b.learner));
-    if (seeded.length && seeded[0].trials > 0) return seeded[0];
+      .sort((a, b) => (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || order.indexOf(a.learner) - order.indexOf(b.learner));
+    if (seeded.length) return seeded[0];
     let best: LocalSearch | null = null;
     let bestPriority = Infinity;
     for (const s of usable) {

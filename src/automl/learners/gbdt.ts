@@ -623,7 +623,8 @@ export const gbdtLearner: Learner = {
     subsample: { type: 'float', low: 0.5, high: 1, init: 1 },
   },
   seeds: [
-    { n_estimators: 600, num_leaves: 31, min_child_samples: 20, learning_rate: 0.05, reg_lambda: 1, colsample_bytree: 0.8, subsample: 1 },
+    // LightGBM's defaults with column subsampling; early stopping picks the number of trees.
+    { n_estimators: 1000, num_leaves: 31, min_child_samples: 20, learning_rate: 0.1, reg_lambda: 1, colsample_bytree: 0.8, subsample: 1 },
   ],
   cost(p, n, nFeat) {
     // Histogram work ~ rows x features x log(leaves) per tree; early stopping usually ends near 10 / lr trees.
