@@ -1,0 +1,83 @@
+import { selectEnsemble } from '../../src/automl/ensemble';
+import { InThreadExecutor } from '../../src/automl/executor';
+import { gbdtLearner } from '../../src/automl/learners/gbdt';
+import { logisticLearner } from '../../src/automl/learners/linear';
+import type { Learner, TrainContext } from '../../src/automl/learners/types';
+import { runSearch, Trial } from '../../src/automl/search';
+import { binDataset } from '../../src/automl/binning';
+import { stratifiedFolds } from '../../src/automl/cv';
+import { Rng } from '../../src/automl/random';
+
+function ctxOf(n: number, seed: number): TrainContext {
+  const rng = new Rng(seed);
+  const X = new Float32Array(3 * n);
+  for (let i = 0; i < X.length; i++) X[i] = Math.fround(rng.normal());
+  const y = Float64Array.from({ length: n }, (_, i) => (X[i] + 0.5 * X[n + i] * X[2 * n + i] + 0.3 * rng.normal() > 0 ? 1 : 0));
+  return { task: 'binary', n, C: 2, y, tree: { ds: binDataset(X, n, 3), names: ['a', 'b', 'c'] }, linear: { X, nFeat: 3, names: ['a', 'b', 'c'] } };
+}
+
+function searchOpts(ctx: TrainContext, learners: Learner[], extra: Partial<Parameters<typeof runSearch>[0]> = {}) {
+  const folds = stratifiedFolds('binary', ctx.y, 3, 1);
+  return {
+    task: 'binary' as const, metric: 'AUC_weighted', classes: ['0', '1'], y: ctx.y, folds, learners, n: ctx.n,
+    nFeat: { tree: 3, linear: 3 }, seed: 1, deadline: () => Date.now() + 600_000, maxTrials: 6, batchSize: 2, keepOof: 4,
+    executor: new InThreadExecutor(ctx, folds), startedAt: Date.now(), ...extra,
+  };
+}
+
+describe('cost-frugal search', () => {
+  test('starts every learner at its cheap initial point, then its seed, and reports progress per trial', async () => {
+    const ctx = ctxOf(400, 1);
+    const progress: { trial: number; learner: string; best: number }[] = [];
+    const trials = await runSearch(searchOpts(ctx, [gbdtLearner, logisticLearner], { onTrial: (_t, p) => progress.push(p) }));
+    expect(trials.map((t) => t.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    const init = Object.fromEntries(Object.entries(gbdtLearner.space).map(([k, d]) => [k, d.init]));
+    expect(trials[0]).toMatchObject({ learner: 'gbdt', params: init });
+    expect(trials[1]).toMatchObject({ learner: 'logistic_regression', params: { C: 1 } });
+    expect(trials[2]).toMatchObject({ learner: 'gbdt', params: { ...init, ...gbdtLearner.seeds![0] } });
+    expect(progress.map((p) => p.trial)).toEqual([1, 2, 3, 4, 5, 6]);
+    // "best so far" never gets worse.
+    for (let k = 1; k < progress.length; k++) expect(progress[k].best).toBeGreaterThanOrEqual(progress[k - 1].best);
+    // Out-of-fold predictions are kept for the best `keepOof` trials only.
+    expect(trials.filter((t) => t.oof).length).toBe(4);
+  });
+
+  test('stops at the score threshold', async () => {
+    const ctx = ctxOf(300, 2);
+    const trials = await runSearch(searchOpts(ctx, [gbdtLearner], { scoreThreshold: 0.5, maxTrials: 10 }));
+    expect(trials.length).toBe(1);
+  });
+
+  test('a deadline already passed runs nothing', async () => {
+    const ctx = ctxOf(200, 3);
+    expect(await runSearch(searchOpts(ctx, [gbdtLearner], { deadline: () => Date.now() - 1 }))).toEqual([]);
+  });
+});
+
+describe('greedy ensemble selection', () => {
+  const fold = (n: number) => [Int32Array.from({ length: n }, (_, i) => i)];
+  const trial = (id: number, p1: number[], utility: number): Trial => ({
+    id, learner: 'x', params: {}, score: utility, foldScores: [utility], utility, seconds: 0, extra: {}, status: 'ok',
+    oof: Float64Array.from(p1.flatMap((p) => [1 - p, p])),
+  });
+
+  test('combines two models that are right on different rows, weighted by selection counts', () => {
+    // y = 1 0 1 0. A misorders rows 2 and 1, B misorders rows 0 and 3; their average orders all four.
+    const y = Float64Array.from([1, 0, 1, 0]);
+    const a = trial(1, [0.9, 0.8, 0.6, 0.1], 0.75);
+    const b = trial(2, [0.6, 0.1, 0.9, 0.8], 0.75);
+    const c = trial(3, [0.5, 0.5, 0.5, 0.5], 0.5);
+    const sel = selectEnsemble([a, b, c], { task: 'binary', metric: 'AUC_weighted', y, classes: ['0', '1'], folds: fold(4) })!;
+    expect(sel).not.toBeNull();
+    expect(sel.score).toBe(1);
+    expect(sel.members.map((m) => m.trial.id)).toEqual([1, 2]);
+    expect(sel.members.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 12);
+  });
+
+  test('is dropped when it does not beat the best single model', () => {
+    const y = Float64Array.from([1, 0, 1, 0]);
+    const best = trial(1, [0.9, 0.1, 0.8, 0.2], 1);
+    const worse = trial(2, [0.1, 0.9, 0.2, 0.8], 0);
+    expect(selectEnsemble([best, worse], { task: 'binary', metric: 'AUC_weighted', y, classes: ['0', '1'], folds: fold(4) })).toBeNull();
+  });
+});
