@@ -20,7 +20,7 @@ export interface ApiResult<T = any> {
 export class MlopsClient {
   constructor(
     readonly baseUrl: string,
-    private readonly key?: string,
+    readonly key?: string,
   ) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {

@@ -137,11 +137,14 @@ export async function main(argv: string[]): Promise<number> {
     for (;;) {
       run = await api.get(`/api/runs/${version.runId}`);
       const line = progressLine(run);
-      if (line !== last) say('  ' + line);
-      last = line;
+      // On a terminal the progress line is redrawn in place; in a log, each change is a new line.
+      if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K  ${line}`);
+      else if (line.replace(/ \d+s$/, '') !== last) say('  ' + line);
+      last = line.replace(/ \d+s$/, '');
       if (['Completed', 'Failed', 'Terminated'].includes(run.runtimeStatus)) break;
       await sleep(1000);
     }
+    if (process.stdout.isTTY) say('  ' + progressLine(run));
     say();
     if (run.runtimeStatus !== 'Completed') {
       say(`Run ${run.runId} ${run.runtimeStatus}: ${run.error?.code ?? ''} ${run.error?.message ?? JSON.stringify(run.output ?? '')}`);
@@ -167,7 +170,8 @@ export async function main(argv: string[]): Promise<number> {
     });
     const body = { data: [row] };
     const scored = await api.post('/api/score', body);
-    say(`Scoring call: POST ${info.baseUrl}/api/score -> ${scored.status} ${JSON.stringify(scored.body)} (model ${scored.headers.get('x-model-name')} v${scored.headers.get('x-model-version')})`);
+    const served = scored.headers.get('x-model-name') ? ` (model ${scored.headers.get('x-model-name')} v${scored.headers.get('x-model-version')})` : '';
+    say(`Scoring call: POST ${info.baseUrl}/api/score -> ${scored.status} ${JSON.stringify(scored.body)}${served}`);
     say('The same call with curl (the function key is in MLOPS_KEY):');
     say(`  export MLOPS_KEY=${key}`);
     say(`  curl -s -X POST '${info.baseUrl}/api/score' -H "x-functions-key: $MLOPS_KEY" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`);

@@ -5,6 +5,7 @@
  * budget keep it to a few minutes.
  */
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestAzurite } from '../support/azurite';
@@ -216,5 +217,35 @@ describe('pipeline end to end', () => {
     expect(missing.status).toBe(404);
     const notJson = await api('/api/runs', { method: 'POST', body: '{' });
     expect(notJson.body.error.code).toBe('INVALID_JSON');
+  });
+
+  it('shows runs, one run, models and a scoring call through the mlops CLI', async () => {
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [path.resolve(__dirname, '../../bin/mlops.js'), ...args, '--url', host.baseUrl, '--key', host.hostKey],
+          { timeout: 60000 },
+          (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+        );
+      });
+    const runs = await cli('runs');
+    expect(runs.code).toBe(0);
+    expect(runs.out).toMatch(/train-bank-v3\s+bank v3\s+Completed/);
+    expect(runs.out).toMatch(/train-bank-v2 .*promoted/);
+    const one = await cli('run', 'train-bank-v2');
+    expect(one.code).toBe(0);
+    expect(one.out).toContain('decision: PROMOTED bank v2');
+    expect(one.out).toContain('endpoint (direct)');
+    const models = await cli('models');
+    expect(models.out).toMatch(/bank\s+2\s+champion/);
+    const scored = await cli('score', '--row', JSON.stringify(row(7)), '--proba');
+    expect(scored.code).toBe(0);
+    expect(JSON.parse(scored.out.split(' (model')[0]).Results[0]).toHaveLength(2);
+    const badRow = await cli('score', '--row', '{not json');
+    expect(badRow.code).toBe(2);
+    const missing = await cli('run', 'train-nope-v1');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('RUN_NOT_FOUND');
   });
 });
