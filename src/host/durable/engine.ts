@@ -22,8 +22,8 @@ import {
   RuntimeStatus,
   scheduledIds,
 } from './history';
-import { Held, InMemoryCopy, Lease } from './lease';
-import type { ControlMessage, InstanceStatus, Outbound, WorkItemMessage } from './messages';
+import { Held, InMemoryCopy, Lease, LeasePart } from './lease';
+import { ControlEnvelope, ControlMessage, InstanceStatus, isBatch, Outbound, WorkItemMessage } from './messages';
 import { OrchestratorAction, replayActions, TaskFailure } from './replayer';
 import { DurableStore, EpisodeRecord, isConflict, Sentinel } from './store';
 
@@ -255,7 +255,7 @@ export class DurableEngine {
       try {
         const held = [...this.sessions.values()].reduce((n, s) => n + s.pending.length, 0);
         if (held < 512) {
-          const msgs = await this.store.receive<ControlMessage>(this.store.control, 32, this.options.controlVisibilitySec);
+          const msgs = await this.store.receive<ControlEnvelope>(this.store.control, 32, this.options.controlVisibilitySec);
           got = msgs.length;
           for (const m of msgs) await this.dispatchControl(m);
         }
@@ -269,8 +269,20 @@ export class DurableEngine {
     }
   }
 
-  private async dispatchControl(m: { messageId: string; popReceipt: string; dequeueCount: number; body: ControlMessage }): Promise<void> {
-    const msg = m.body;
+  private async dispatchControl(m: { messageId: string; popReceipt: string; dequeueCount: number; body: ControlEnvelope }): Promise<void> {
+    const envelope = m.body;
+    if (envelope && isBatch(envelope) && typeof envelope.instanceId === 'string') {
+      const parts = envelope.batch.filter((b) => b && typeof b.instanceId === 'string' && b.event);
+      if (parts.length === 0) {
+        await this.store.deleteMessage(this.store.control, m);
+        return;
+      }
+      const lease = new Lease(this.store, this.store.control, m, this.options.controlVisibilitySec);
+      const group = { lease, remaining: parts.length };
+      this.enqueueSession(envelope.instanceId, parts.map((p) => new LeasePart(p, group)));
+      return;
+    }
+    const msg = envelope as ControlMessage;
     if (!msg || typeof msg.instanceId !== 'string' || !msg.event) {
       await this.store.deleteMessage(this.store.control, m);
       return;
@@ -284,7 +296,7 @@ export class DurableEngine {
         return;
       }
     }
-    const lease = new Lease(this.store, this.store.control, m, this.options.controlVisibilitySec);
+    const lease = new Lease(this.store, this.store.control, { ...m, body: msg }, this.options.controlVisibilitySec);
     this.enqueueSession(msg.instanceId, [lease]);
   }
 
@@ -824,6 +836,43 @@ export class DurableEngine {
 
   // ---- activities ------------------------------------------------------------------------------
 
+  private readonly resultQueues = new Map<string, { waiting: { msg: ControlMessage; done: (err?: unknown) => void }[]; sending: boolean }>();
+
+  /**
+   * Queues an activity result. Results for the same instance that complete while a send is in flight
+   * go out together in one queue message (group commit); each resolves once it is durably queued.
+   */
+  private sendResult(msg: ControlMessage): Promise<void> {
+    let q = this.resultQueues.get(msg.instanceId);
+    if (!q) {
+      q = { waiting: [], sending: false };
+      this.resultQueues.set(msg.instanceId, q);
+    }
+    const queue = q;
+    const p = new Promise<void>((resolve, reject) => queue.waiting.push({ msg, done: (err) => (err ? reject(err) : resolve()) }));
+    if (!queue.sending) void this.drainResults(msg.instanceId, queue);
+    return p;
+  }
+
+  private async drainResults(
+    instanceId: string,
+    q: { waiting: { msg: ControlMessage; done: (err?: unknown) => void }[]; sending: boolean },
+  ): Promise<void> {
+    q.sending = true;
+    while (q.waiting.length > 0) {
+      const group = q.waiting.splice(0, 64);
+      try {
+        if (group.length === 1) await this.store.sendControl(group[0].msg);
+        else await this.store.sendControl({ id: randomUUID(), instanceId, batch: group.map((g) => g.msg) });
+        group.forEach((g) => g.done());
+      } catch (err) {
+        group.forEach((g) => g.done(err));
+      }
+    }
+    q.sending = false;
+    this.resultQueues.delete(instanceId);
+  }
+
   private async activityLoop(): Promise<void> {
     let backoff = 10;
     while (this.running) {
@@ -868,7 +917,7 @@ export class DurableEngine {
         ? event(EventType.TaskCompleted, { TaskScheduledId: w.taskScheduledId, Result: outcome.result })
         : event(EventType.TaskFailed, { TaskScheduledId: w.taskScheduledId, ...outcome.failure });
       const result: ControlMessage = { id: randomUUID(), instanceId: w.instanceId, executionId: w.executionId, event: ev };
-      await this.store.sendControl(result);
+      await this.sendResult(result);
       this.handOver(result);
       this.crashIfAt(`afterActivity:${w.name}`);
       await lease.complete();

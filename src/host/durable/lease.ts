@@ -87,3 +87,41 @@ export class Lease<T> implements Held<T> {
     this.stop();
   }
 }
+
+/**
+ * One part of a queue message that carries several control messages: the queue message is deleted
+ * when every part completed, and given back if any part was abandoned (parts already applied are then
+ * recognised as duplicates when it returns).
+ */
+export class LeasePart<T> implements Held<T> {
+  private settled = false;
+  constructor(
+    readonly body: T,
+    private readonly group: { lease: Held<unknown>; remaining: number; abandonDelay?: number },
+  ) {}
+
+  private async settle(abandonDelay?: number): Promise<void> {
+    if (this.settled) return;
+    this.settled = true;
+    if (abandonDelay !== undefined) {
+      this.group.abandonDelay = Math.min(this.group.abandonDelay ?? abandonDelay, abandonDelay);
+    }
+    this.group.remaining--;
+    if (this.group.remaining > 0) return;
+    if (this.group.abandonDelay !== undefined) await this.group.lease.abandon(this.group.abandonDelay);
+    else await this.group.lease.complete();
+  }
+
+  complete(): Promise<void> {
+    return this.settle();
+  }
+  abandon(delaySec = 0): Promise<void> {
+    return this.settle(delaySec);
+  }
+  release(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.group.remaining--;
+    if (this.group.remaining === 0) this.group.lease.release();
+  }
+}

@@ -21,6 +21,22 @@ export interface ControlMessage {
   rewind?: { reason: string };
 }
 
+/**
+ * Several control messages for one instance in one queue message (activity results that completed
+ * together): one send, one receive, one delete. Each inner message keeps its own id for dedupe.
+ */
+export interface ControlBatch {
+  id: string;
+  instanceId: string;
+  batch: ControlMessage[];
+}
+
+export type ControlEnvelope = ControlMessage | ControlBatch;
+
+export function isBatch(m: ControlEnvelope): m is ControlBatch {
+  return Array.isArray((m as ControlBatch).batch);
+}
+
 export interface WorkItemMessage {
   id: string;
   instanceId: string;

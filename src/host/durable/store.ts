@@ -16,7 +16,7 @@ import { odata, TableClient, TableEntity, TransactionAction } from '@azure/data-
 
 type Entity = TableEntity<Record<string, unknown>>;
 import type { HistoryEvent, RuntimeStatus } from './history';
-import type { ControlMessage, InstanceStatus, Outbound, WorkItemMessage } from './messages';
+import type { ControlEnvelope, InstanceStatus, Outbound, WorkItemMessage } from './messages';
 
 /** Max characters of one string property (64 KiB of UTF-16, with headroom). */
 const CHUNK = 30000;
@@ -408,7 +408,7 @@ export class DurableStore {
     return v as T;
   }
 
-  async sendControl(message: ControlMessage, visibleAt?: Date): Promise<void> {
+  async sendControl(message: ControlEnvelope, visibleAt?: Date): Promise<void> {
     const delaySec = visibleAt ? Math.ceil((visibleAt.getTime() - Date.now()) / 1000) : 0;
     // Queue messages can stay invisible for at most 7 days; a later timer is re-sent when it surfaces.
     const visibilityTimeout = Math.max(0, Math.min(delaySec, 7 * 24 * 3600 - 60));
