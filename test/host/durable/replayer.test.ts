@@ -1,0 +1,250 @@
+/**
+ * Sequence numbers: the replayer must hand out the ids the durable-functions SDK expects. Each test
+ * drives the SDK's real orchestrator executor episode by episode on a history built by the replayer's
+ * decisions, completing work out of order; if an id disagreed, the SDK would apply a result to the
+ * wrong task, throw, or wait forever (the harness then reports "stuck").
+ */
+import { EventType, HistoryEvent } from '../../../src/host/durable/history';
+import { NewWork, replayActions } from '../../../src/host/durable/replayer';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const df = require('durable-functions');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils');
+
+type Activity = (input: any, attempt: number) => unknown;
+
+interface SimOptions {
+  input?: unknown;
+  activities: Record<string, Activity>;
+  /** Order in which pending work completes each round: 'fifo' | 'lifo'. */
+  order?: 'fifo' | 'lifo';
+  /** How many pending items complete per episode. */
+  perEpisode?: number;
+  /** External events to raise: [afterEpisode, name, value]. */
+  events?: [number, string, unknown][];
+  subOrchestrators?: Record<string, (input: any, attempt: number) => unknown>;
+}
+
+interface SimResult {
+  output: unknown;
+  failed?: string;
+  history: HistoryEvent[];
+  episodes: number;
+}
+
+const ev = (type: EventType, at: Date, fields: Partial<HistoryEvent> = {}): HistoryEvent => ({
+  EventType: type,
+  EventId: -1,
+  Timestamp: at.toISOString(),
+  IsPlayed: false,
+  ...fields,
+});
+
+async function simulate(orchestrator: (ctx: any) => Generator<any, any, any>, opts: SimOptions): Promise<SimResult> {
+  const handler = createOrchestrator(orchestrator);
+  let now = new Date('2026-01-01T00:00:00Z');
+  const history: HistoryEvent[] = [];
+  let incoming: HistoryEvent[] = [
+    ev(EventType.ExecutionStarted, now, { Name: 'sim', Input: opts.input === undefined ? null : JSON.stringify(opts.input) }),
+  ];
+  const pending: NewWork[] = [];
+  const attempts = new Map<string, number>();
+  for (let episode = 1; episode <= 200; episode++) {
+    const episodeEvents = [ev(EventType.OrchestratorStarted, now), ...incoming];
+    const full = [...history.map((e) => ({ ...e, IsPlayed: true })), ...episodeEvents];
+    const binding = {
+      history: JSON.parse(JSON.stringify(full)),
+      input: opts.input,
+      instanceId: 'sim',
+      isReplaying: history.length > 0,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 3,
+      longRunningTimerIntervalDuration: '3.00:00:00',
+      maximumShortTimerDuration: '6.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    };
+    let state: any;
+    try {
+      state = await handler(binding, new df.DummyOrchestrationContext('sim', 'inv', () => undefined));
+    } catch (err) {
+      const m = (err as Error).message;
+      const at = m.indexOf('$OutOfProcData$:');
+      if (at < 0) throw err;
+      const failedState = JSON.parse(m.slice(at + 16));
+      return { output: undefined, failed: failedState.error, history: full, episodes: episode };
+    }
+    const replay = replayActions(state.actions[0] ?? [], full);
+    expect(replay.nonDeterminism).toBeUndefined();
+    history.push(...episodeEvents);
+    if (state.isDone) return { output: state.output, history, episodes: episode };
+    for (const w of replay.newWork) {
+      if (w.kind === 'activity') history.push(ev(EventType.TaskScheduled, now, { EventId: w.id, Name: w.name, Input: w.input }));
+      if (w.kind === 'timer') history.push(ev(EventType.TimerCreated, now, { EventId: w.id, FireAt: w.fireAt }));
+      if (w.kind === 'subOrchestration') history.push(ev(EventType.SubOrchestrationInstanceCreated, now, { EventId: w.id, Name: w.name }));
+      pending.push(w);
+    }
+    history.push(ev(EventType.OrchestratorCompleted, now));
+    now = new Date(now.getTime() + 1000);
+    incoming = [];
+    for (const [after, name, value] of opts.events ?? []) {
+      if (after === episode) incoming.push(ev(EventType.EventRaised, now, { Name: name, Input: JSON.stringify(value) }));
+    }
+    // Timers fire once due; here time jumps to the earliest pending timer when nothing else is left.
+    const ready = pending.filter((w) => w.kind !== 'timer' || new Date(w.fireAt).getTime() <= now.getTime());
+    if (ready.length === 0 && pending.length > 0) {
+      now = new Date(Math.min(...pending.map((w) => (w.kind === 'timer' ? new Date(w.fireAt).getTime() : Infinity))));
+      ready.push(...pending.filter((w) => w.kind === 'timer' && new Date(w.fireAt).getTime() <= now.getTime()));
+    }
+    if (opts.order === 'lifo') ready.reverse();
+    for (const w of ready.slice(0, opts.perEpisode ?? ready.length)) {
+      pending.splice(pending.indexOf(w), 1);
+      if (w.kind === 'timer') {
+        incoming.push(ev(EventType.TimerFired, now, { TimerId: w.id, FireAt: w.fireAt }));
+        continue;
+      }
+      const fn = w.kind === 'activity' ? opts.activities[w.name] : opts.subOrchestrators?.[w.name];
+      const input = w.input === null ? null : JSON.parse(w.input);
+      const key = `${w.name}:${JSON.stringify(input)}`;
+      const attempt = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, attempt);
+      const ok = w.kind === 'activity' ? EventType.TaskCompleted : EventType.SubOrchestrationInstanceCompleted;
+      const bad = w.kind === 'activity' ? EventType.TaskFailed : EventType.SubOrchestrationInstanceFailed;
+      try {
+        if (w.failWith) throw new Error(w.failWith.FailureDetails?.ErrorMessage ?? 'expired');
+        const result = fn(input, attempt);
+        incoming.push(ev(ok, now, { TaskScheduledId: w.id, Result: result === undefined ? null : JSON.stringify(result) }));
+      } catch (err) {
+        incoming.push(
+          ev(bad, now, { TaskScheduledId: w.id, FailureDetails: { ErrorType: 'Error', ErrorMessage: (err as Error).message } }),
+        );
+      }
+    }
+    if (incoming.length === 0) throw new Error(`stuck after episode ${episode}: nothing pending, orchestration not done`);
+  }
+  throw new Error('too many episodes');
+}
+
+const flaky =
+  (failures: Record<string, number>): Activity =>
+  (input, attempt) => {
+    if (attempt <= (failures[String(input)] ?? 0)) throw new Error(`fail ${input} #${attempt}`);
+    return `ok ${input} after ${attempt}`;
+  };
+
+test('WhenAll of retried activities completing in reverse order: every retry lands on its own task', async () => {
+  const r = await simulate(
+    function* (ctx) {
+      const opts = new df.RetryOptions(1000, 4);
+      const tasks = ['a', 'b', 'c'].map((k) => ctx.df.callActivityWithRetry('flaky', opts, k));
+      const all = yield ctx.df.Task.all(tasks);
+      const after = yield ctx.df.callActivity('flaky', 'd');
+      return [...all, after];
+    },
+    { activities: { flaky: flaky({ a: 2, c: 1 }) }, order: 'lifo', perEpisode: 1 },
+  );
+  expect(r.output).toEqual(['ok a after 3', 'ok b after 1', 'ok c after 2', 'ok d after 1']);
+  // 3 first attempts (0-2), then a's timer and attempt, c's, ... and d last: ids are dense.
+  const ids = r.history.filter((e) => e.EventType === EventType.TaskScheduled || e.EventType === EventType.TimerCreated).map((e) => e.EventId);
+  expect([...ids].sort((x, y) => x - y)).toEqual(ids.map((_, i) => i));
+});
+
+test('retry exhausted: the SDK fails after the timer that follows the last attempt', async () => {
+  const r = await simulate(
+    function* (ctx) {
+      return yield ctx.df.callActivityWithRetry('flaky', new df.RetryOptions(500, 3), 'x');
+    },
+    { activities: { flaky: flaky({ x: 99 }) } },
+  );
+  expect(r.failed).toContain('fail x #3');
+  const timers = r.history.filter((e) => e.EventType === EventType.TimerCreated);
+  expect(timers.map((t) => t.EventId)).toEqual([1, 3, 5]);
+  // Backoff 1: each retry timer fires firstRetryInterval after the failure.
+  const failedAt = r.history.filter((e) => e.EventType === EventType.OrchestratorStarted).map((e) => e.Timestamp);
+  expect(new Date(timers[0].FireAt!).getTime() - new Date(failedAt[1]).getTime()).toBe(500);
+});
+
+test('backoff and max retry interval shape the retry timers', async () => {
+  const r = await simulate(
+    function* (ctx) {
+      const o = new df.RetryOptions(1000, 5);
+      o.backoffCoefficient = 3;
+      o.maxRetryIntervalInMilliseconds = 5000;
+      return yield ctx.df.callActivityWithRetry('flaky', o, 'y');
+    },
+    { activities: { flaky: flaky({ y: 4 }) } },
+  );
+  expect(r.output).toBe('ok y after 5');
+  const delays = r.history
+    .filter((e) => e.EventType === EventType.TimerCreated)
+    .map((t) => new Date(t.FireAt!).getTime() - new Date(t.Timestamp).getTime());
+  expect(delays).toEqual([1000, 3000, 5000, 5000]);
+});
+
+test('an event raised before the orchestrator waits for it is delivered when it does', async () => {
+  const r = await simulate(
+    function* (ctx) {
+      const first = yield ctx.df.callActivity('echo', 1);
+      const approval = yield ctx.df.waitForExternalEvent('approval');
+      const second = yield ctx.df.callActivity('echo', 2);
+      return { first, approval, second };
+    },
+    { activities: { echo: (i) => i * 10 }, events: [[1, 'approval', 'yes']] },
+  );
+  expect(r.output).toEqual({ first: 10, approval: 'yes', second: 20 });
+});
+
+test('Task.any of a timer and an activity, then more work: ids continue after the cancelled timer', async () => {
+  const r = await simulate(
+    function* (ctx) {
+      const timer = ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 60000));
+      const work = ctx.df.callActivity('echo', 5);
+      const winner = yield ctx.df.Task.any([timer, work]);
+      if (winner === work) timer.cancel();
+      const next = yield ctx.df.callActivity('echo', 6);
+      return [winner === work ? work.result : 'timer', next];
+    },
+    { activities: { echo: (i) => i } },
+  );
+  expect(r.output).toEqual([5, 6]);
+  const scheduled = r.history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => e.EventId);
+  expect(scheduled).toEqual([1, 2]);
+});
+
+test('a timer beyond the 6-day maximum is split into 3-day timers', async () => {
+  const r = await simulate(
+    function* (ctx) {
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + 10 * 24 * 3600 * 1000));
+      return 'done';
+    },
+    { activities: {} },
+  );
+  expect(r.output).toBe('done');
+  const timers = r.history.filter((e) => e.EventType === EventType.TimerCreated);
+  expect(timers.length).toBe(3);
+  expect(timers.map((t) => t.EventId)).toEqual([0, 1, 2]);
+});
+
+test('sub-orchestration with retry: the failed attempt is retried under a new id', async () => {
+  const r = await simulate(
+    function* (ctx) {
+      return yield ctx.df.callSubOrchestratorWithRetry('child', new df.RetryOptions(100, 2), 'in');
+    },
+    { activities: {}, subOrchestrators: { child: (i, attempt) => { if (attempt === 1) throw new Error('child failed'); return `${i}-${attempt}`; } } },
+  );
+  expect(r.output).toBe('in-2');
+  expect(r.history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCreated).map((e) => e.EventId)).toEqual([0, 2]);
+});
+
+test('a fan-out of 50 completing in reverse, a few per episode, sums correctly', async () => {
+  const r = await simulate(
+    function* (ctx) {
+      const tasks = [];
+      for (let i = 1; i <= 50; i++) tasks.push(ctx.df.callActivity('double', i));
+      const results: number[] = yield ctx.df.Task.all(tasks);
+      return results.reduce((a, b) => a + b, 0);
+    },
+    { activities: { double: (n) => n * 2 }, order: 'lifo', perEpisode: 7 },
+  );
+  expect(r.output).toBe(2550);
+});
