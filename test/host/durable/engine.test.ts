@@ -258,6 +258,44 @@ test('list with runtimeStatus filter and paging follows continuation tokens', as
   expect(running.body).toEqual([]);
 });
 
+test('list by created time, and purge by filter removes only finished instances in the window', async () => {
+  const from = new Date().toISOString();
+  const a = await start('sequence', undefined, 'window-a');
+  const b = await start('approval', undefined, 'window-b');
+  await until(a, ['Completed']);
+  await until(b, ['Running']);
+  const to = new Date(Date.now() + 1000).toISOString();
+  const listed = await rpc('GET', `instances/?createdTimeFrom=${from}&createdTimeTo=${to}&instanceIdPrefix=window-`);
+  expect(listed.body.map((s: StatusPayload) => s.instanceId).sort()).toEqual(['window-a', 'window-b']);
+  const before = await rpc('GET', `instances/?createdTimeTo=${from}&instanceIdPrefix=window-`);
+  expect(before.body).toEqual([]);
+  expect((await rpc('DELETE', 'instances/?runtimeStatus=Completed')).status).toBe(400);
+  const purged = await rpc('DELETE', `instances/?createdTimeFrom=${from}&createdTimeTo=${to}&runtimeStatus=Completed,Running`);
+  expect(purged.status).toBe(200);
+  expect(purged.body.instancesDeleted).toBeGreaterThanOrEqual(1);
+  expect((await rpc('GET', 'instances/window-a')).status).toBe(404);
+  expect((await status('window-b')).runtimeStatus).toBe('Running');
+  await rpc('POST', 'instances/window-b/terminate');
+});
+
+test('bad requests get stable error codes, not 500s', async () => {
+  const badJson = await fetch(new URL('orchestrators/sequence', host.provider.rpcBaseUrl), { method: 'POST', body: '{not json' });
+  expect(badJson.status).toBe(400);
+  expect((await badJson.json()).code).toBe('DURABLE_BAD_INPUT');
+  const id = await start('approval');
+  await until(id, ['Running']);
+  const text = await fetch(new URL(`instances/${id}/raiseEvent/approval`, host.provider.rpcBaseUrl), {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain' },
+    body: 'hi',
+  });
+  expect(text.status).toBe(400);
+  expect((await rpc('GET', 'instances/?createdTimeFrom=not-a-date')).status).toBe(400);
+  expect((await rpc('POST', `instances/${id}/explode`)).status).toBe(404);
+  expect((await rpc('GET', 'nothing-here')).status).toBe(404);
+  await rpc('POST', `instances/${id}/terminate`);
+});
+
 test('rewind re-runs the failed activity of a failed instance', async () => {
   const id = await start('retry', { key: 'rw', failTimes: 1, maxAttempts: 1, firstRetryMs: 100 });
   expect((await until(id, ['Completed', 'Failed'])).runtimeStatus).toBe('Failed');

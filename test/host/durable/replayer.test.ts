@@ -248,3 +248,25 @@ test('a fan-out of 50 completing in reverse, a few per episode, sums correctly',
   );
   expect(r.output).toBe(2550);
 });
+
+test('retry timeout: once it has expired the remaining attempts fail without running', async () => {
+  let runs = 0;
+  const r = await simulate(
+    function* (ctx) {
+      const o = new df.RetryOptions(1000, 5);
+      o.retryTimeoutInMilliseconds = 1500;
+      return yield ctx.df.callActivityWithRetry('always', o, 'z');
+    },
+    {
+      activities: {
+        always: () => {
+          runs++;
+          throw new Error('still failing');
+        },
+      },
+    },
+  );
+  expect(r.failed).toContain('still failing');
+  // Attempt 1 fails at +1 s (retry after 1 s), attempt 2 fails at +3 s: past the 1.5 s timeout.
+  expect(runs).toBe(2);
+});
