@@ -56,10 +56,7 @@ var appSettingsForAzure = {
   EVENTGRID_TOPIC_ENDPOINT: eventGridTopicEndpoint
   EVENTGRID_EVENT_SOURCE: '/mlops/${name}'
   // Flex Consumption supports blob triggers only through Event Grid (app/dataset-events.bicep).
-  // functions/datasets.ts reads DATASETS_BLOB_SOURCE; DATASET_TRIGGER_SOURCE is the name in the
-  // provisioning brief, kept until one name is agreed.
   DATASETS_BLOB_SOURCE: 'EventGrid'
-  DATASET_TRIGGER_SOURCE: 'EventGrid'
   DATASETS_CONTAINER: datasetsContainerName
   DATASETS_REGISTRY_CONTAINER: registryContainerName
 }

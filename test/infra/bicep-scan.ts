@@ -472,7 +472,7 @@ export const REQUIRED_APP_SETTINGS = [
   'EVENTGRID_TOPIC_ENDPOINT',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
-  'DATASET_TRIGGER_SOURCE',
+  'DATASETS_BLOB_SOURCE',
 ];
 
 /** The function app: Flex Consumption, Node 20, no always-ready, identity-based settings the app reads. */
@@ -485,7 +485,7 @@ export function checkFunctionApp(root: string): string[] {
     AzureWebJobsStorage__credential: "'managedidentity'",
     AUTOML_PROVIDER: "'azureml'",
     DEPLOY_TARGET: "'azureml'",
-    DATASET_TRIGGER_SOURCE: "'EventGrid'",
+    DATASETS_BLOB_SOURCE: "'EventGrid'",
   };
   for (const [k, v] of Object.entries(expect)) if (k in settings && settings[k] !== v) problems.push(`app/api.bicep: ${k} is ${settings[k]}, expected ${v}`);
   if (settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING && !/Authorization=AAD/.test(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)) {
