@@ -82,6 +82,21 @@ function fromUnit(d: Dim, u: number): number {
   return Math.min(d.high, Math.max(d.low, v));
 }
 
+/**
+ * Measured seconds per cost unit. Warm-up trials (a worker's first, which also starts the thread and
+ * warms the JIT: several times slower for cheap trials) are not counted; 0 means "not known yet".
+ */
+class Speed {
+  private s = 0;
+  private c = 0;
+  add(seconds: number, cost: number, warmUp: boolean): void {
+    if (!warmUp) (this.s += seconds), (this.c += cost);
+  }
+  rate(): number {
+    return this.c > 0 ? this.s / this.c : 0;
+  }
+}
+
 /** FLOW2 local search for one learner. */
 class LocalSearch {
   readonly dims: [string, Dim][];
@@ -89,7 +104,7 @@ class LocalSearch {
   best = -Infinity;
   bestParams: Params;
   spentCost = 0;
-  spentSeconds = 0;
+  readonly speed = new Speed();
   trials = 0;
   private step = 0.3;
   private dir: number[] | null = null;
@@ -184,23 +199,24 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
   let bestUtility = -Infinity;
   let bestLearner = '';
   let bestTrial: Trial | null = null;
-  let secondsPerCost = 0;
-  let costDone = 0;
-  let secondsDone = 0;
+  const speed = new Speed();
   const W = Math.max(1, o.batchSize);
 
   const costOf = (s: LocalSearch, p: Params) => s.learner.cost(p, o.n, s.learner.flavor === 'tree' ? o.nFeat.tree : o.nFeat.linear);
 
-  // Phases: every learner's cheap start; then each learner's known-good seed (registry order: the
-  // strongest family on tabular data first, which matters when the budget is short); then the
-  // cost-based choice below.
+  // Phases: each tree learner's cheap start; then each learner's known-good seed (registry order: the
+  // strongest family on tabular data first, which matters when the budget is short); then the linear
+  // learners' start (a linear fit is not cheap on wide one-hot data); then the cost-based choice below.
   const pickLearner = (pending: Map<LocalSearch, number>, fits: (s: LocalSearch) => boolean): LocalSearch | null => {
     const usable = searches.filter(fits);
-    for (const s of usable) if (s.trials === 0 && !pending.has(s) && s.proposals === 0) return s;
+    const fresh = usable.filter((s) => s.proposals === 0);
+    const treeStart = fresh.find((s) => s.learner.flavor === 'tree');
+    if (treeStart) return treeStart;
     const seeded = usable
       .filter((s) => s.hasQueued() && s.proposals > 0)
       .sort((a, b) => (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || order.indexOf(a.learner) - order.indexOf(b.learner));
     if (seeded.length) return seeded[0];
+    if (fresh.length) return fresh[0];
     let best: LocalSearch | null = null;
     let bestPriority = Infinity;
     for (const s of usable) {
@@ -231,10 +247,9 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       return;
     }
     s.spentCost += cost;
-    s.spentSeconds += out.seconds;
-    costDone += cost;
-    secondsDone += out.seconds;
-    secondsPerCost = secondsDone / Math.max(costDone, 1e-9);
+    // Each worker's first trial also pays for thread start-up and JIT warm-up (see Speed).
+    s.speed.add(out.seconds, cost, req.id <= W);
+    speed.add(out.seconds, cost, req.id <= W);
     let trial: Trial;
     if (out.error || !out.oof) {
       trial = { id: req.id, learner: req.learner, params: req.params, score: NaN, foldScores: [], utility: -Infinity, seconds: out.seconds, extra: {}, status: 'failed', error: out.error };
@@ -275,7 +290,7 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
     // Only learners whose next trial is expected to end before the deadline (speed measured so far;
     // this is the one time-dependent choice, and it only matters near the end of a time budget).
     const fits = (x: LocalSearch) => {
-      const rate = x.spentSeconds > 0 ? x.spentSeconds / Math.max(x.spentCost, 1e-9) : secondsPerCost;
+      const rate = x.speed.rate() || speed.rate();
       return rate === 0 || Date.now() + costOf(x, x.nextCostParams()) * rate * 1000 <= deadline;
     };
     const s = pickLearner(pending, fits);

@@ -26,15 +26,15 @@ function searchOpts(ctx: TrainContext, learners: Learner[], extra: Partial<Param
 }
 
 describe('cost-frugal search', () => {
-  test('starts every learner at its cheap initial point, then its seed, and reports progress per trial', async () => {
+  test('starts tree learners cheap, then their seeds, then linear learners, and reports progress per trial', async () => {
     const ctx = ctxOf(400, 1);
     const progress: { trial: number; learner: string; best: number }[] = [];
     const trials = await runSearch(searchOpts(ctx, [gbdtLearner, logisticLearner], { onTrial: (_t, p) => progress.push(p) }));
     expect(trials.map((t) => t.id)).toEqual([1, 2, 3, 4, 5, 6]);
     const init = Object.fromEntries(Object.entries(gbdtLearner.space).map(([k, d]) => [k, d.init]));
     expect(trials[0]).toMatchObject({ learner: 'gbdt', params: init });
-    expect(trials[1]).toMatchObject({ learner: 'logistic_regression', params: { C: 1 } });
-    expect(trials[2]).toMatchObject({ learner: 'gbdt', params: { ...init, ...gbdtLearner.seeds![0] } });
+    expect(trials[1]).toMatchObject({ learner: 'gbdt', params: { ...init, ...gbdtLearner.seeds![0] } });
+    expect(trials[2]).toMatchObject({ learner: 'logistic_regression', params: { C: 1 } });
     expect(progress.map((p) => p.trial)).toEqual([1, 2, 3, 4, 5, 6]);
     // "best so far" never gets worse.
     for (let k = 1; k < progress.length; k++) expect(progress[k].best).toBeGreaterThanOrEqual(progress[k - 1].best);
