@@ -173,6 +173,7 @@ export class DurableEngine {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly crashCounts = new Map<string, number>();
   private readonly timerWakeups = new Set<NodeJS.Timeout>();
+  private readonly activityLeases = new Set<Lease<WorkItemMessage>>();
   /** Counters for benchmarks and diagnostics. */
   readonly stats = { episodes: 0, activities: 0, droppedDuplicates: 0 };
 
@@ -194,14 +195,30 @@ export class DurableEngine {
     this.loops.push(this.controlLoop(), this.activityLoop());
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops polling, lets running episodes and activities finish for up to `graceMs`, then stops
+   * renewing what is still held: those messages reappear within one visibility timeout, so a restart
+   * resumes the work (an activity cut off here runs again).
+   */
+  async stop(graceMs = 10000): Promise<void> {
     this.running = false;
     this.controlSignal.notify();
     this.workSignal.notify();
     for (const t of this.timerWakeups) clearTimeout(t);
     await Promise.allSettled(this.loops);
-    await Promise.allSettled([...this.inFlight]);
-    await Promise.allSettled([...this.sessionDone.values()]);
+    const work = Promise.allSettled([...this.inFlight, ...this.sessionDone.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      work.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      for (const lease of this.activityLeases) lease.release();
+      this.logger.log('warning', `Durable engine stopped with ${this.activityLeases.size} activities still running; they will run again after a restart.`);
+    }
   }
 
   /** A message was sent that a poll loop should see now rather than after its backoff. */
@@ -885,7 +902,9 @@ export class DurableEngine {
           for (const m of msgs) {
             await this.activitySlots.acquire();
             const lease = new Lease(this.store, this.store.workItems, m, this.options.workItemVisibilitySec);
+            this.activityLeases.add(lease);
             this.track(this.runActivity(lease).finally(() => {
+              this.activityLeases.delete(lease);
               this.activitySlots.release();
               this.workSignal.notify();
             }));

@@ -138,7 +138,7 @@ export async function handleDurableHttp(
           const topRaw = url.searchParams.get('top');
           const top = topRaw !== null && /^\d+$/.test(topRaw) ? Number(topRaw) : undefined;
           const token = (req.headers['x-ms-continuation-token'] as string | undefined) || undefined;
-          const page = await m.list(q, top, token, bool(url.searchParams.get('showInput'), false));
+          const page = await m.list(q, top, token, bool(url.searchParams.get('showInput'), true));
           return send(res, 200, page.statuses, page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {});
         }
         if (method === 'DELETE') {

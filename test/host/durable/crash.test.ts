@@ -164,3 +164,17 @@ test('a long activity is not redelivered while it runs past its queue visibility
   expect(executions(log, 'slow-start')).toHaveLength(1);
   expect(executions(log, 'slow')).toHaveLength(1);
 });
+
+test('graceful stop (SIGTERM) lets a running activity finish; the instance completes after a restart', async () => {
+  const log = path.join(tmp, 'graceful.log');
+  const first = await start(log);
+  const started = await startInstance(first, 'slowPipeline', { ms: 1500 });
+  for (let i = 0; i < 200 && executions(log, 'slow-start').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  const exit = await first.stop();
+  expect(exit.signal).toBeNull();
+  expect(executions(log, 'slow')).toHaveLength(1);
+  host = await start(log);
+  const done = await waitDone(started.statusQueryGetUri);
+  expect(done).toMatchObject({ runtimeStatus: 'Completed', output: { trained: 'slept 1500', greeting: 'Hello after slow' } });
+  expect(executions(log, 'slow-start')).toHaveLength(1);
+});

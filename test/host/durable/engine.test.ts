@@ -97,6 +97,12 @@ test('a sequence of activities completes with their results, and the status JSON
   expect(withHistory.historyEvents![1]).toMatchObject({ FunctionName: 'hello', Result: 'Hello Tokyo', TaskScheduledId: 0 });
 });
 
+test('20 instances started at once each complete with their own results', async () => {
+  const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => start('fanOut', i + 1)));
+  const done = await Promise.all(ids.map((id) => until(id, ['Completed', 'Failed'], 60000)));
+  expect(done.map((s) => s.output)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * (i + 2)));
+});
+
 test('fan-out/fan-in of 100 activities sums every result once', async () => {
   const id = await start('fanOut', 100);
   const s = await until(id, ['Completed', 'Failed'], 60000);
