@@ -302,6 +302,22 @@ test('bad requests get stable error codes, not 500s', async () => {
   await rpc('POST', `instances/${id}/terminate`);
 });
 
+test('inputs and results larger than a queue message or a table property go through blobs', async () => {
+  const id = await start('bigPayload', { size: 300000, blob: 'y'.repeat(200000) });
+  const s = await until(id, ['Completed', 'Failed'], 60000);
+  expect(s.runtimeStatus).toBe('Completed');
+  expect((s.output as any).inputLength).toBe(200000);
+  expect((s.output as any).output).toHaveLength(300000);
+  expect((s.input as any).blob).toHaveLength(200000);
+});
+
+test('calling an activity that does not exist fails the orchestration with a clear error', async () => {
+  const id = await start('callsMissing');
+  const s = await until(id, ['Completed', 'Failed']);
+  expect(s.runtimeStatus).toBe('Failed');
+  expect(String(s.output)).toContain("The function 'noSuchActivity' doesn't exist");
+});
+
 test('rewind re-runs the failed activity of a failed instance', async () => {
   const id = await start('retry', { key: 'rw', failTimes: 1, maxAttempts: 1, firstRetryMs: 100 });
   expect((await until(id, ['Completed', 'Failed'])).runtimeStatus).toBe('Failed');
