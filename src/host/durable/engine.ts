@@ -428,7 +428,7 @@ export class DurableEngine {
       if (this.cache.size > 2000) this.cache.delete(this.cache.keys().next().value as string);
     }
     this.crashIfAt('beforeDelete');
-    await Promise.all(batch.map((l) => l.complete()));
+    await Promise.all(batch.map((l) => (outcome.deferred.has(l.body) ? l.abandon(1) : l.complete())));
   }
 
   /**
@@ -441,8 +441,8 @@ export class DurableEngine {
     oldHistory: HistoryEvent[],
     messages: ControlMessage[],
   ): Promise<
-    | { kind: 'none'; dropped: number }
-    | { kind: 'episode'; sentinel: Sentinel; record: EpisodeRecord; history: HistoryEvent[] }
+    | { kind: 'none'; dropped: number; deferred: Set<ControlMessage> }
+    | { kind: 'episode'; sentinel: Sentinel; record: EpisodeRecord; history: HistoryEvent[]; deferred: Set<ControlMessage> }
   > {
     const now = new Date();
     let history = oldHistory;
@@ -457,6 +457,8 @@ export class DurableEngine {
     let dropped = 0;
     let terminated: HistoryEvent | undefined;
     let rewound = false;
+    /** Messages for the next execution of an instance that is between two (ContinueAsNew). */
+    const deferred = new Set<ControlMessage>();
 
     const seenMessageIds = new Set<string>();
     for (const e of [...history, ...buffered]) if (e.MessageId) seenMessageIds.add(e.MessageId);
@@ -471,7 +473,7 @@ export class DurableEngine {
           execId &&
           execId !== executionId &&
           (msg.replaces ?? undefined) === (startedNew ? undefined : executionId) &&
-          (status === undefined || isTerminal(status) || status === 'ContinuedAsNew');
+          (msg.continuation ? status === 'ContinuedAsNew' : status === undefined || isTerminal(status));
         if (!acceptable || startedNew) {
           dropped++;
           continue;
@@ -495,6 +497,12 @@ export class DurableEngine {
       }
       if (seenMessageIds.has(msg.id)) {
         dropped++;
+        continue;
+      }
+      if (status === 'ContinuedAsNew') {
+        // The old execution is over; what is not addressed to it waits for the new one.
+        if (msg.executionId) dropped++;
+        else deferred.add(msg);
         continue;
       }
       if (msg.rewind) {
@@ -566,10 +574,10 @@ export class DurableEngine {
       newEvents.some((e) => e.EventType !== EventType.ExecutionSuspended && e.EventType !== EventType.ExecutionResumed) ||
       (!terminated && rewound);
     const stateChanged = terminated || newEvents.length > 0 || rewound || buffered.length !== (sentinel?.buffered.length ?? 0);
-    if (!stateChanged || executionId === undefined) return { kind: 'none', dropped };
+    if (!stateChanged || executionId === undefined) return { kind: 'none', dropped, deferred };
 
     const started = [...history, ...newEvents].find((e) => e.EventType === EventType.ExecutionStarted);
-    if (!started) return { kind: 'none', dropped: dropped + messages.length };
+    if (!started) return { kind: 'none', dropped: dropped + messages.length, deferred };
     const name = this.runner.canonicalName(started.Name ?? '');
     const parent = started.ParentInstance;
     const prev = sentinel && !startedNew && !needsRun ? await this.store.getInstance(instanceId) : undefined;
@@ -678,6 +686,7 @@ export class DurableEngine {
                 id: randomUUID(),
                 instanceId,
                 replaces: executionId,
+                continuation: true,
                 event: event(
                   EventType.ExecutionStarted,
                   {
@@ -716,7 +725,7 @@ export class DurableEngine {
     };
     // After a rewind the new history key starts with the whole rewritten history.
     const recorded = rewound ? fullHistory : episodeEvents;
-    return { kind: 'episode', sentinel: next, record: { events: recorded, outbound, instance }, history: fullHistory };
+    return { kind: 'episode', sentinel: next, record: { events: recorded, outbound, instance }, history: fullHistory, deferred };
   }
 
   /** Records a scheduling event and queues the message that carries the work out. */

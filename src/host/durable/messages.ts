@@ -17,6 +17,8 @@ export interface ControlMessage {
    * whose expectation no longer holds is a duplicate or a lost race and is dropped.
    */
   replaces?: string;
+  /** ExecutionStarted from ContinueAsNew: valid only while the instance is ContinuedAsNew. */
+  continuation?: boolean;
   /** Rewind request (EventType GenericEvent carries it). */
   rewind?: { reason: string };
 }
