@@ -10,6 +10,7 @@
  *   DELETE instances/?createdTimeFrom&createdTimeTo&runtimeStatus         purge by filter
  *   POST   instances/{id}/raiseEvent/{name}                                 202 / 400 / 404 / 410
  *   POST   instances/{id}/terminate|suspend|resume|rewind?reason=           202 / 404 / 410 / 412
+ *   POST   instances/{id}/restart?restartWithNewInstanceId=true|false       202 check-status payload / 400 / 409
  */
 import type * as http from 'node:http';
 import { DurableApiError, DurableManagement, parseRuntimeStatuses } from './management';
@@ -203,6 +204,12 @@ export async function handleDurableHttp(
         case 'rewind':
           await m.rewind(instanceId, reason);
           return send(res, 202);
+        case 'restart': {
+          const id = await m.restart(instanceId, bool(url.searchParams.get('restartWithNewInstanceId'), true));
+          const base = linksFromRequestOrigin ? originBase(req, opts.webhookBase()) : opts.webhookBase();
+          const links = managementUrls(base, id, await opts.linkQuery());
+          return send(res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
+        }
         default:
           return send(res, 404);
       }

@@ -305,6 +305,16 @@ export class DurableManagement {
     });
   }
 
+  /**
+   * Restart (HttpApiHandler's restart operation): a new instance of the same orchestrator with the
+   * original input; with `newInstanceId` false the same id is reused (it must have finished).
+   */
+  async restart(instanceId: string, newInstanceId: boolean): Promise<string> {
+    const row = await this.store.getInstance(instanceId);
+    if (!row) throw new DurableApiError('DURABLE_INSTANCE_NOT_FOUND', 400, 'InstanceId does not match a valid orchestration instance.');
+    return this.startNew(row.name, newInstanceId ? undefined : instanceId, row.input ?? undefined, row.version);
+  }
+
   /** Purges one terminal instance: 404 if unknown, 412 if not terminal. */
   async purge(instanceId: string): Promise<{ instancesDeleted: number }> {
     const row = await this.store.getInstance(instanceId);

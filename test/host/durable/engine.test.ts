@@ -318,6 +318,19 @@ test('calling an activity that does not exist fails the orchestration with a cle
   expect(String(s.output)).toContain("The function 'noSuchActivity' doesn't exist");
 });
 
+test('restart starts the orchestrator again with the original input, under a new id or the same one', async () => {
+  const id = await start('fanOut', 4, 'restart-me');
+  await until(id, ['Completed']);
+  const fresh = await rpc('POST', `instances/${id}/restart`);
+  expect(fresh.status).toBe(202);
+  expect(fresh.body.id).not.toBe(id);
+  expect((await until(fresh.body.id, ['Completed'])).output).toBe(20);
+  const same = await rpc('POST', `instances/${id}/restart?restartWithNewInstanceId=false`);
+  expect(same.body.id).toBe(id);
+  expect((await until(id, ['Completed'])).input).toBe(4);
+  expect((await rpc('POST', 'instances/never-existed/restart')).status).toBe(400);
+});
+
 test('rewind re-runs the failed activity of a failed instance', async () => {
   const id = await start('retry', { key: 'rw', failTimes: 1, maxAttempts: 1, firstRetryMs: 100 });
   expect((await until(id, ['Completed', 'Failed'])).runtimeStatus).toBe('Failed');
