@@ -13,7 +13,7 @@
  *   POST   instances/{id}/restart?restartWithNewInstanceId=true|false       202 check-status payload / 400 / 409
  */
 import type * as http from 'node:http';
-import { DurableApiError, DurableManagement, parseRuntimeStatuses } from './management';
+import { DurableApiError, DurableManagement, parseRuntimeStatuses, validInstanceId } from './management';
 import type { InstanceQuery } from './store';
 
 export interface ManagementUrls {
@@ -128,6 +128,9 @@ export async function handleDurableHttp(
     if (parts[0] === 'instances') {
       const instanceId = parts[1] || undefined;
       const op = parts[2];
+      if (instanceId !== undefined && !validInstanceId(instanceId)) {
+        return send(res, 400, { code: 'DURABLE_BAD_INSTANCE_ID', Message: 'The instance ID is not valid.' });
+      }
       if (!instanceId) {
         const q: InstanceQuery = {
           createdTimeFrom: dateParam(url, 'createdTimeFrom'),
@@ -139,7 +142,13 @@ export async function handleDurableHttp(
           const topRaw = url.searchParams.get('top');
           const top = topRaw !== null && /^\d+$/.test(topRaw) ? Number(topRaw) : undefined;
           const token = (req.headers['x-ms-continuation-token'] as string | undefined) || undefined;
-          const page = await m.list(q, top, token, bool(url.searchParams.get('showInput'), true));
+          let page: Awaited<ReturnType<DurableManagement['list']>>;
+          try {
+            page = await m.list(q, top, token, bool(url.searchParams.get('showInput'), true));
+          } catch (err) {
+            if (!token) throw err;
+            return send(res, 400, { code: 'DURABLE_BAD_CONTINUATION_TOKEN', Message: 'The continuation token is not valid.' });
+          }
           return send(res, 200, page.statuses, page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {});
         }
         if (method === 'DELETE') {

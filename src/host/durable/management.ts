@@ -10,6 +10,11 @@ import { event, EventType, eventTypeName, HistoryEvent, isTerminal, RuntimeStatu
 import type { ControlMessage, InstanceStatus } from './messages';
 import type { InstanceQuery } from './store';
 
+/** Characters a table key cannot hold, control characters, and the length limit. */
+export function validInstanceId(id: string): boolean {
+  return id.length > 0 && id.length <= 256 && !/[\/\\#?\u0000-\u001f\u007f]/.test(id);
+}
+
 export class DurableApiError extends Error {
   constructor(
     readonly code: string,
@@ -164,7 +169,7 @@ export class DurableManagement {
     }
     const name = runner.canonicalName(functionName);
     const id = instanceId && instanceId.length > 0 ? instanceId : randomUUID().replace(/-/g, '');
-    if (id.startsWith('@') || /[\/\\#?\u0000-\u001f\u007f]/.test(id) || id.length > 256) {
+    if (id.startsWith('@') || !validInstanceId(id)) {
       throw new DurableApiError('DURABLE_BAD_INSTANCE_ID', 400, `Instance ID "${id}" is not valid.`);
     }
     if (inputJson !== undefined && inputJson !== '') {

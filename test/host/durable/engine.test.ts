@@ -378,3 +378,9 @@ test('the webhook API on the host port requires the system key and serves the sa
   expect(res.status).toBe(200);
   expect((await res.json()).output).toEqual(['Hello Tokyo', 'Hello Seattle', 'Hello London']);
 });
+
+test('invalid instance ids and continuation tokens are 400s', async () => {
+  expect((await rpc('GET', 'instances/bad%23id')).status).toBe(400);
+  expect((await rpc('POST', 'orchestrators/sequence/bad%3Fid')).status).toBe(400);
+  expect((await rpc('GET', 'instances/', undefined, { 'x-ms-continuation-token': 'garbage!!' })).status).toBe(400);
+});
