@@ -239,10 +239,11 @@ export async function runAutoML(
       nFeat: { tree: ctx.tree.ds.nFeat, linear: ctx.linear.nFeat },
       seed,
       // Leave time for ensemble selection and the final refit: a refit on all rows costs about one
-      // fold's share of the best trial's CV time (x1.5 for more rows and ensemble members in parallel).
+      // fold's share of the best trial's CV time (x2 for more rows and for ensemble members that share
+      // the workers), plus the artifacts.
       deadline: (best) => {
-        const refit = best ? (1.5 * best.seconds) / folds.length : 0;
-        return t0 + budgetMs - Math.max(budgetMs * 0.08, 1000 * (refit + 1));
+        const refit = best ? (2 * best.seconds) / folds.length : 0;
+        return t0 + budgetMs - Math.max(budgetMs * 0.1, 1000 * (refit + 2));
       },
       maxTrials: options.maxTrials ?? 10_000,
       scoreThreshold: options.scoreThreshold,

@@ -101,6 +101,7 @@ export function modelCard(r: AutoMLResult, source?: string): string {
     lines.push(`| ${name} | ${input ? (input.kind === 'numeric' ? 'float' : 'string') : '-'} | ${kind} |`);
   }
   lines.push('', `## Cross-validated metrics (${validationText(r)})`, '');
+  lines.push('Computed on the pooled out-of-fold predictions (the leaderboard score is the mean over folds).', '');
   if (r.task === 'regression') {
     const g = m as RegressionMetrics;
     lines.push('| metric | value |', '|---|---|');
