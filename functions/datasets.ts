@@ -18,6 +18,7 @@ import { DatasetStorage, storageFromEnv } from '../src/datasets/storage';
 import { eventPublisherFromEnv } from '../src/events/eventgrid';
 import * as df from 'durable-functions';
 import { startRun } from '../src/pipeline/start';
+import { telemetry } from '../src/telemetry';
 
 /** TRAIN_ON_UPLOAD=false registers datasets without starting training (runs can start via POST /api/runs). */
 const trainOnUpload = () => !/^(false|0|no|off)$/i.test(process.env.TRAIN_ON_UPLOAD?.trim() ?? '');
@@ -60,6 +61,13 @@ export async function registerDatasetBlob(_blob: unknown, context: InvocationCon
   // at-least-once: a crash after registration comes back as a duplicate with no run yet). The run id is
   // deterministic (train-{name}-v{n}), so a second trigger never starts a second run.
   const v = result.dataset;
+  if (result.outcome !== 'duplicate') {
+    telemetry().event(result.outcome === 'registered' ? 'DatasetRegistered' : 'DatasetRejected', {
+      dataset: v.name,
+      version: v.version,
+      reason: v.reason?.code,
+    }, { rows: v.rows ?? 0, columns: v.columns ?? 0, bytes: v.bytes });
+  }
   if (v.status === 'registered' && !v.runId && trainOnUpload()) {
     const { runId, started } = await startRun(df.getClient(context), { dataset: v.name, datasetVersion: v.version, trigger: 'blob' });
     await registry().setRunId(v.name, v.version, runId);

@@ -46,4 +46,5 @@ app.hook.appTerminate(async () => {
   const rt = pipelineRuntime();
   await rt.automl.stopAll();
   await rt.target.close();
+  await rt.deps.telemetry.flush().catch(() => undefined);
 });

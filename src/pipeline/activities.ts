@@ -315,6 +315,8 @@ export async function decidePromotion(
     runId: input.runId,
     ...decision,
   });
+  // A run's telemetry is complete when it ends: don't leave it to the exporter's interval.
+  await deps.telemetry.flush().catch(() => undefined);
   return decision;
 }
 
@@ -332,4 +334,5 @@ export async function failRun(
   await deps.runs.update(input.runId, { phase: 'failed', error: { code, message: args.error } });
   deps.telemetry.event('RunFailed', { runId: input.runId, code });
   await deps.events.publish('Mlops.RunFailed', `runs/${input.runId}`, { runId: input.runId, code, message: args.error });
+  await deps.telemetry.flush().catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 /** The operators' run API: request validation and response shapes (HTTP-free; functions/runs.ts binds it). */
 import Ajv from 'ajv';
+import { LEARNERS } from '../automl/learners';
 import type { DurableClient } from 'durable-functions';
 import type { DatasetCatalog } from './ports';
 import type { RunRecord, RunStore } from './runs';
@@ -35,12 +36,12 @@ export const startRunSchema = {
         maxTrials: { type: 'integer', minimum: 1, maximum: 10000 },
         cvFolds: { type: 'integer', minimum: 2, maximum: 20 },
         seed: { type: 'integer', minimum: 0 },
-        allowedLearners: { type: 'array', items: { type: 'string' }, maxItems: 20 },
-        blockedLearners: { type: 'array', items: { type: 'string' }, maxItems: 20 },
+        allowedLearners: { type: 'array', items: { type: 'string', enum: LEARNERS.map((l) => l.name) }, minItems: 1, maxItems: 20 },
+        blockedLearners: { type: 'array', items: { type: 'string', enum: LEARNERS.map((l) => l.name) }, maxItems: 20 },
       },
     },
   },
-} as const;
+};
 
 const ajv = new Ajv({ allErrors: true });
 const validateStart = ajv.compile(startRunSchema);

@@ -204,6 +204,11 @@ let shared: { deps: PipelineDeps; catalog: ReturnType<typeof datasetCatalog>; ta
 /** The process-wide dependencies of the pipeline (created on first use from settings). */
 export function pipelineRuntime(env: NodeJS.ProcessEnv = process.env): { deps: PipelineDeps; catalog: ReturnType<typeof datasetCatalog>; target: LocalDeploymentTarget; automl: AutoMLProvider & { stopAll(): Promise<void> } } {
   if (shared) return shared;
+  for (const [setting, value] of [['AUTOML_PROVIDER', env.AUTOML_PROVIDER], ['DEPLOY_TARGET', env.DEPLOY_TARGET]] as const) {
+    const v = (value ?? 'local').trim().toLowerCase() || 'local';
+    // The Azure ML providers are a later issue: say so plainly rather than run something else.
+    if (v !== 'local') throw new Error(`PROVIDER_NOT_AVAILABLE: ${setting}=${value} is not available in this version; use ${setting}=local`);
+  }
   const conn = appStorageConnection(env);
   const datasets = new DatasetRegistry(conn);
   const models = new ModelRegistry(conn);

@@ -6,10 +6,12 @@
  */
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { execFile } from 'node:child_process';
+import { chromium } from 'playwright-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestAzurite } from '../support/azurite';
 import { startTestHost, TestHost } from '../support/host';
+import { startHttpsReceiver } from '../support/https-receiver';
 
 jest.setTimeout(900000);
 
@@ -52,6 +54,9 @@ describe('pipeline end to end', () => {
   let az: Awaited<ReturnType<typeof startTestAzurite>>;
   let host: TestHost;
   let datasets: ContainerClient;
+  let appInsights: Awaited<ReturnType<typeof startHttpsReceiver>>;
+  let eventGrid: Awaited<ReturnType<typeof startHttpsReceiver>>;
+  let hostEnv: Record<string, string>;
 
   const api = async (p: string, init: RequestInit & { key?: string | null } = {}) => {
     const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
@@ -104,7 +109,19 @@ describe('pipeline end to end', () => {
 
   beforeAll(async () => {
     az = await startTestAzurite();
-    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env: ENV });
+    // Telemetry and CloudEvents go to local HTTPS receivers (the App Insights exporter forces https).
+    appInsights = await startHttpsReceiver(() => ({ status: 200, body: { itemsReceived: 1, itemsAccepted: 1, errors: [] } }));
+    eventGrid = await startHttpsReceiver(() => ({ status: 200, body: {} }));
+    const ca = path.join(path.dirname(appInsights.caFile), 'both.pem');
+    fs.writeFileSync(ca, fs.readFileSync(appInsights.caFile, 'utf8') + fs.readFileSync(eventGrid.caFile, 'utf8'));
+    hostEnv = {
+      ...ENV,
+      NODE_EXTRA_CA_CERTS: ca,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint=${appInsights.url}`,
+      EVENTGRID_TOPIC_ENDPOINT: `${eventGrid.url}api/events`,
+      EVENTGRID_TOPIC_KEY: 'test-topic-key',
+    };
+    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env: hostEnv });
     datasets = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('datasets');
     await datasets.createIfNotExists();
   });
@@ -112,6 +129,8 @@ describe('pipeline end to end', () => {
   afterAll(async () => {
     await host?.stop();
     await az?.stop();
+    await appInsights?.stop();
+    await eventGrid?.stop();
   });
 
   it('answers 503 on /api/score before any model is deployed, and 401 without a key', async () => {
@@ -189,7 +208,7 @@ describe('pipeline end to end', () => {
 
   it('brings the champion back after a host restart and keeps it when a challenger misses the SLO', async () => {
     await host.stop();
-    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env: { ...ENV, BENCHMARK_MAX_P95_MS: '0.001' } });
+    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env: { ...hostEnv, BENCHMARK_MAX_P95_MS: '0.001' } });
     const after = await api('/api/score', { method: 'POST', body: JSON.stringify({ data: [row(5)] }) });
     expect(after.status).toBe(200);
     expect(after.headers.get('x-model-version')).toBe('2');
@@ -217,6 +236,28 @@ describe('pipeline end to end', () => {
     expect(missing.status).toBe(404);
     const notJson = await api('/api/runs', { method: 'POST', body: '{' });
     expect(notJson.body.error.code).toBe('INVALID_JSON');
+    const learner = await api('/api/runs', { method: 'POST', body: JSON.stringify({ dataset: 'bank', automl: { allowedLearners: ['magic'] } }) });
+    expect(learner.status).toBe(400);
+    expect(JSON.stringify(learner.body)).toContain('/automl/allowedLearners/0');
+  });
+
+  it('ends a run that cannot train as Failed with its reason, the champion untouched', async () => {
+    // A regression task on the yes/no target: accepted by the API, refused by AutoML.
+    const started = await api('/api/runs', { method: 'POST', body: JSON.stringify({ dataset: 'bank', version: 2, runId: 'bad-task', automl: { task: 'regression' } }) });
+    expect(started.status).toBe(202);
+    expect(started.body.statusQueryGetUri).toContain('/runtime/webhooks/durabletask/instances/bad-task');
+    const run = await waitForRun('bad-task');
+    expect(run.runtimeStatus).toBe('Failed');
+    expect(run.phase).toBe('failed');
+    expect(run.error.code).toMatch(/^[A-Z_]+$/);
+    expect(run.error.message.length).toBeGreaterThan(10);
+    const deps = (await api('/api/deployments')).body.deployments;
+    expect(deps.filter((d: any) => d.champion).map((d: any) => d.name)).toEqual(['bank-v2']);
+    expect(deps.length).toBe(3);
+    // The check-status URL works through the host port with the system key it carries.
+    const status = await fetch(started.body.statusQueryGetUri);
+    expect(status.status).toBe(200);
+    expect((await status.json()).runtimeStatus).toBe('Failed');
   });
 
   it('shows runs, one run, models and a scoring call through the mlops CLI', async () => {
@@ -247,5 +288,49 @@ describe('pipeline end to end', () => {
     const missing = await cli('run', 'train-nope-v1');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('RUN_NOT_FOUND');
+  });
+
+  it('shows the runs, the champion and the datasets on the dashboard in headless Chromium', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage();
+      // Without a key the page says so instead of showing data.
+      await page.goto(`${host.baseUrl}/api/dashboard`);
+      await page.waitForFunction(() => (document.getElementById('error')?.textContent ?? '').includes('401'), undefined, { timeout: 30000 });
+      await page.goto(`${host.baseUrl}/api/dashboard?code=${encodeURIComponent(host.hostKey)}`);
+      await page.waitForSelector('#runs tr[data-run="train-bank-v2"]', { timeout: 30000 });
+      const runs = await page.textContent('#runs');
+      expect(runs).toContain('train-bank-v3');
+      expect(await page.textContent('#runs tr[data-run="train-bank-v2"]')).toContain('promoted');
+      expect(await page.textContent('#runs tr[data-run="train-bank-v3"]')).toContain('kept champion');
+      const deployments = await page.textContent('#deployments');
+      expect(deployments).toMatch(/bank-v2.*champion/s);
+      expect(await page.textContent('#datasets')).toContain('bank');
+      expect(await page.textContent('#error')).toBe('');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('sent the milestones to App Insights and as CloudEvents to Event Grid', async () => {
+    const envelopes = appInsights.received.filter((r) => r.url.startsWith('/v2.1/track')).flatMap((r) => JSON.parse(r.body));
+    const events = envelopes.filter((e: any) => e.data?.baseType === 'EventData').map((e: any) => e.data.baseData.name);
+    for (const name of ['DatasetRegistered', 'AutoMLCompleted', 'ModelDeployed', 'BenchmarkCompleted', 'ModelPromoted', 'ModelRejected']) {
+      expect(events).toContain(name);
+    }
+    const metrics = envelopes.filter((e: any) => e.data?.baseType === 'MetricData').map((e: any) => e.data.baseData.metrics[0].name);
+    expect(metrics).toEqual(expect.arrayContaining(['AutoMLBestScore', 'BenchmarkP95Ms']));
+    const deps = envelopes.filter((e: any) => e.data?.baseType === 'RemoteDependencyData');
+    expect(deps.length).toBeGreaterThan(0);
+
+    const cloudEvents = eventGrid.received.flatMap((r) => JSON.parse(r.body));
+    const types = cloudEvents.map((e: any) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['Mlops.DatasetRegistered', 'Mlops.ModelRegistered', 'Mlops.ModelDeployed', 'Mlops.ModelPromoted', 'Mlops.ModelRejected']));
+    expect(eventGrid.received[0].headers['aeg-sas-key']).toBe('test-topic-key');
+    const promoted = cloudEvents.find((e: any) => e.type === 'Mlops.ModelPromoted' && e.data.challenger.version === 2);
+    expect(promoted).toMatchObject({ specversion: '1.0', subject: 'models/bank/versions/2' });
   });
 });
