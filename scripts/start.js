@@ -25,10 +25,12 @@ function newestSource(dir, newest = 0) {
   return newest;
 }
 
-// tsc rewrites every output on each build, so the entry point's time is the last build's time.
+// The build is incremental (tsconfig): unchanged outputs keep their time, and dist/.tsbuildinfo is
+// rewritten whenever something was rebuilt, so the newer of the two is the last build's time.
 function stale() {
   if (!fs.existsSync(entry) || !fs.existsSync(path.join(root, 'dist', 'functions'))) return true;
-  const built = fs.statSync(entry).mtimeMs;
+  const info = path.join(root, 'dist', '.tsbuildinfo');
+  const built = Math.max(fs.statSync(entry).mtimeMs, fs.existsSync(info) ? fs.statSync(info).mtimeMs : 0);
   const inputs = [newestSource(path.join(root, 'src')), newestSource(path.join(root, 'functions')), fs.statSync(path.join(root, 'tsconfig.json')).mtimeMs];
   return inputs.some((t) => t > built);
 }
