@@ -272,9 +272,9 @@ export async function runAutoML(
 
     emit('refit');
     const chosen = ensemble ? ensemble.members.map((m) => m.trial) : [bestTrial];
-    const fits = await executor.fit(
-      chosen.map((t) => ({ learner: t.learner, params: t.params, extra: t.extra, seed: deriveSeed(seed, 1_000_000 + t.id) })),
-    );
+    const fitReqs = chosen.map((t) => ({ learner: t.learner, params: t.params, extra: t.extra, seed: deriveSeed(seed, 1_000_000 + t.id) }));
+    // Refit on the workers; if they are gone (a crashed thread), in this thread: same seeds, same models.
+    const fits = await executor.fit(fitReqs).catch(() => new InThreadExecutor(ctx, folds).fit(fitReqs));
     const singles = chosen.map((t, k) => toSingle(t, fits[k], steps));
     const body: FittedPipeline['body'] = ensemble
       ? { kind: 'ensemble', members: ensemble.members.map((m, k) => ({ weight: m.weight, pipeline: singles[k] })) }

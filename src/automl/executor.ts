@@ -105,6 +105,17 @@ export class WorkerPoolExecutor implements Executor {
         this.current.delete(w);
         if (job) job.reject(e);
       });
+      // A worker that dies (error, out of memory) leaves the pool; with none left, queued work fails
+      // instead of waiting forever.
+      w.on('exit', () => {
+        const job = this.current.get(w);
+        this.current.delete(w);
+        if (job) job.reject(new Error('worker thread exited'));
+        this.pool.splice(this.pool.indexOf(w), 1);
+        const idle = this.idle.indexOf(w);
+        if (idle >= 0) this.idle.splice(idle, 1);
+        if (this.pool.length === 0 && !this.closing) for (const q of this.queue.splice(0)) q.reject(new Error('no worker thread left'));
+      });
       this.pool.push(w);
       this.idle.push(w);
     }
@@ -132,6 +143,7 @@ export class WorkerPoolExecutor implements Executor {
 
   private call<T>(msg: object): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.pool.length === 0) return reject(new Error('no worker thread left'));
       this.queue.push({ msg: { ...msg, seq: this.seq++ }, resolve, reject });
       this.pump();
     });
@@ -149,7 +161,10 @@ export class WorkerPoolExecutor implements Executor {
     return Promise.all(reqs.map((r) => this.call<FullOutput>({ kind: 'fit', req: r })));
   }
 
+  private closing = false;
+
   async close(): Promise<void> {
-    await Promise.all(this.pool.map((w) => w.terminate()));
+    this.closing = true;
+    await Promise.all([...this.pool].map((w) => w.terminate()));
   }
 }
