@@ -124,7 +124,7 @@ test('SIGKILL in the middle of a long activity: it runs again after the restart,
   const log = path.join(tmp, 'mid-activity.log');
   const first = await start(log);
   const started = await startInstance(first, 'slowPipeline', { ms: 2000 });
-  for (let i = 0; i < 200 && executions(log, 'slow-start').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 600 && executions(log, 'slow-start').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   expect(executions(log, 'slow-start')).toHaveLength(1);
   // The orchestrator's custom status is visible while the activity runs.
   const running = await (await fetch(started.statusQueryGetUri)).json();
@@ -169,7 +169,7 @@ test('graceful stop (SIGTERM) lets a running activity finish; the instance compl
   const log = path.join(tmp, 'graceful.log');
   const first = await start(log);
   const started = await startInstance(first, 'slowPipeline', { ms: 1500 });
-  for (let i = 0; i < 200 && executions(log, 'slow-start').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 600 && executions(log, 'slow-start').length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   const exit = await first.stop();
   expect(exit.signal).toBeNull();
   expect(executions(log, 'slow')).toHaveLength(1);

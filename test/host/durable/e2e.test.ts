@@ -86,7 +86,7 @@ test('df.getClient talks to the RPC listener: status with history, raise event, 
   const started = await post('approval');
   const id = started.body.id;
   let s: any;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     s = (await client('status', { instanceId: id })).body;
     if (s.customStatus?.stage === 'waiting for approval') break;
     await new Promise((r) => setTimeout(r, 100));
@@ -119,7 +119,7 @@ test('fan-out of 100 activities and a retried activity run through the host', as
 test('a durable timer created before a restart fires after it', async () => {
   const started = (await post('timer', 4000)).body;
   // Wait until the timer is committed (the instance is Running), then stop the host.
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     const res = await fetch(started.statusQueryGetUri);
     if ((await res.json()).runtimeStatus === 'Running') break;
     await new Promise((r) => setTimeout(r, 50));
