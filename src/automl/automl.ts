@@ -114,7 +114,13 @@ export interface AutoMLResult {
   trials: number;
 }
 
-export type AutoMLInput = Table | { csvPath: string } | { rows: AsyncIterable<string[]> | Iterable<string[]> };
+export type AutoMLInput =
+  | Table
+  | { csvPath: string }
+  /** CSV bytes or text, streamed (e.g. a blob download). */
+  | { csv: NodeJS.ReadableStream | AsyncIterable<Buffer | string | Uint8Array> }
+  /** Parsed rows; the first is the header. */
+  | { rows: AsyncIterable<string[]> | Iterable<string[]> };
 
 export async function loadTable(input: AutoMLInput): Promise<Table> {
   if ('columns' in input && 'nRows' in input) return input;
@@ -123,6 +129,7 @@ export async function loadTable(input: AutoMLInput): Promise<Table> {
       if (!fs.existsSync(input.csvPath)) throw new AutoMLError('INPUT_NOT_FOUND', `input file not found: ${input.csvPath}`);
       return await tableFromRows(readCsvRows(fs.createReadStream(input.csvPath, { highWaterMark: 1 << 20 })));
     }
+    if ('csv' in input) return await tableFromRows(readCsvRows(input.csv));
     return await tableFromRows(input.rows);
   } catch (e) {
     if (e instanceof CsvError) throw new AutoMLError('CSV_ERROR', `${e.message} (${e.code}, line ${e.line})`);

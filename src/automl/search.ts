@@ -263,9 +263,6 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       if (utility > bestUtility) (bestUtility = utility), (bestLearner = req.learner), (bestTrial = trial);
     }
     trials.push(trial);
-    // Keep out-of-fold predictions only for the best few (memory).
-    const withOof = trials.filter((t) => t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
-    for (const t of withOof.slice(o.keepOof)) delete t.oof;
     o.onTrial?.(trial, {
       trial: trial.id,
       learner: trial.learner,
@@ -275,6 +272,9 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       elapsedSeconds: (Date.now() - o.startedAt) / 1000,
       status: trial.status,
     });
+    // Keep out-of-fold predictions only for the best few (memory).
+    const withOof = trials.filter((t) => t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
+    for (const t of withOof.slice(o.keepOof)) delete t.oof;
     if (o.scoreThreshold !== undefined && Number.isFinite(trial.score) && (lower ? trial.score <= o.scoreThreshold : trial.score >= o.scoreThreshold)) {
       stop = true;
     }

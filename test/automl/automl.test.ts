@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { evaluatePipeline, runAutoML, tableFromRecords, AutoMLResult } from '../../src/automl';
 import { findWorkerScript } from '../../src/automl/executor';
 import { scoreColumns } from '../../src/automl/score';
@@ -31,6 +32,20 @@ describe('runAutoML', () => {
     expect((held.metrics as { AUC_weighted: number }).AUC_weighted).toBeGreaterThan(0.85);
     // The pipeline is plain JSON (it crosses threads and is stored beside the model).
     expect(JSON.parse(JSON.stringify(r.pipeline))).toEqual(r.pipeline);
+    // Every finished trial carries its CV metrics and fit time.
+    for (const e of r.leaderboard) {
+      expect(e.metrics).toEqual(expect.objectContaining({ accuracy: expect.any(Number), log_loss: expect.any(Number) }));
+      expect(e.fitSeconds).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  test('reads CSV from a stream (a blob download) with the datasets CSV reader', async () => {
+    const rows = synthBinary(120, 3);
+    const cols = Object.keys(rows[0]);
+    const text = [cols.join(';'), ...rows.map((r) => cols.map((c) => (r[c] === null ? '' : String(r[c]))).join(';'))].join('\r\n');
+    const r = await runAutoML({ csv: Readable.from([Buffer.from('\ufeff' + text)]) }, { target: 'y', maxTrials: 2, workers: 0, budgetSeconds: 600 });
+    expect(r.data.rows).toBe(120);
+    expect(r.pipeline.inputs.map((i) => i.name).sort()).toEqual(['color', 'noise', 'x1', 'x2']);
   });
 
   test('same seed, same leaderboard (in this thread and on worker threads)', async () => {
