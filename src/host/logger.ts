@@ -28,13 +28,25 @@ export class ConsoleLog implements HostLogger {
     private readonly write: (line: string) => void = (l) => process.stdout.write(l + '\n'),
   ) {}
 
+  private readonly ranks = new Map<string, number>();
+
   /** Applies host.json logging.logLevel (explicit constructor levels win). */
   configure(levels: Record<string, string>): void {
     this.levels = { ...levels, ...this.levels };
+    this.ranks.clear();
   }
 
   /** Minimum level for a category, looked up from the most specific host.json entry (dotted prefix). */
   minRank(category: string): number {
+    let r = this.ranks.get(category);
+    if (r === undefined) {
+      r = this.lookupRank(category);
+      this.ranks.set(category, r);
+    }
+    return r;
+  }
+
+  private lookupRank(category: string): number {
     const parts = category.split('.');
     for (let n = parts.length; n > 0; n--) {
       const r = configRank(this.levels[parts.slice(0, n).join('.')]);
