@@ -61,29 +61,39 @@ export function binaryAuc(score: ArrayLike<number>, positive: ArrayLike<boolean 
   return sum / (nPos * nNeg);
 }
 
-/** Average precision (sklearn's definition: sum over thresholds of (R_k - R_{k-1}) * P_k, ties grouped). */
+/**
+ * Average precision (sklearn's definition: sum over thresholds of (R_k - R_{k-1}) * P_k, ties grouped).
+ * Positive and negative scores are sorted separately (native typed sort) and merged from the top.
+ */
 export function binaryAveragePrecision(score: ArrayLike<number>, positive: ArrayLike<boolean | number>): number {
   const n = score.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b] - score[a]);
   let nPos = 0;
   for (let i = 0; i < n; i++) if (positive[i]) nPos++;
   if (nPos === 0) return NaN;
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(n - nPos);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    if (positive[i]) pos[a++] = score[i];
+    else neg[b++] = score[i];
+  }
+  pos.sort();
+  neg.sort();
+  let p = nPos - 1;
+  let q = neg.length - 1;
   let tp = 0;
   let fp = 0;
   let ap = 0;
   let prevRecall = 0;
-  let k = 0;
-  while (k < n) {
-    let e = k;
-    while (e < n && score[order[e]] === score[order[k]]) {
-      if (positive[order[e]]) tp++;
-      else fp++;
-      e++;
-    }
+  while (p >= 0 || q >= 0) {
+    // The next threshold: the largest score not yet consumed; take every row at it.
+    const t = p < 0 ? neg[q] : q < 0 ? pos[p] : Math.max(pos[p], neg[q]);
+    while (p >= 0 && pos[p] === t) (tp++, p--);
+    while (q >= 0 && neg[q] === t) (fp++, q--);
     const recall = tp / nPos;
     ap += (recall - prevRecall) * (tp / (tp + fp));
     prevRecall = recall;
-    k = e;
   }
   return ap;
 }
@@ -344,15 +354,62 @@ export function primaryScore(
   return isLowerBetter(metric) ? -v : v;
 }
 
+/**
+ * One metric, computed without the others (the search and ensemble selection call this many times):
+ * confusion-matrix metrics need no sorting, AUC / average precision sort once per class.
+ */
 export function metricValue(task: Task, metric: string, pred: ArrayLike<number>, y: ArrayLike<number>, classes: string[]): number {
   if (task === 'regression') return (regressionMetrics(pred, y) as unknown as Record<string, number>)[metric];
   const C = classes.length;
+  const n = y.length;
   if (metric === 'log_loss') return logLoss(pred, y, C);
-  if (metric === 'AUC_weighted' && C === 2) {
-    const p1 = new Float64Array(y.length);
-    const pos = new Uint8Array(y.length);
-    for (let i = 0; i < y.length; i++) (p1[i] = pred[i * 2 + 1]), (pos[i] = y[i] === 1 ? 1 : 0);
-    return binaryAuc(p1, pos);
+  if (metric === 'AUC_weighted' || metric === 'average_precision_score_weighted') {
+    const col = new Float64Array(n);
+    const isC = new Uint8Array(n);
+    const support = new Float64Array(C);
+    for (let i = 0; i < n; i++) support[y[i]]++;
+    let total = 0;
+    for (let c = C === 2 ? 1 : 0; c < C; c++) {
+      if (support[c] === 0) continue;
+      for (let i = 0; i < n; i++) (col[i] = pred[i * C + c]), (isC[i] = y[i] === c ? 1 : 0);
+      if (metric === 'AUC_weighted') {
+        // Binary: both classes have the same AUC, so the weighted mean is the positive class's.
+        const auc = binaryAuc(col, isC);
+        total += C === 2 ? auc * n : auc * support[c];
+      } else {
+        total += binaryAveragePrecision(col, isC) * support[c];
+        if (C === 2 && support[0] > 0) {
+          for (let i = 0; i < n; i++) (col[i] = pred[i * C]), (isC[i] = y[i] === 0 ? 1 : 0);
+          total += binaryAveragePrecision(col, isC) * support[0];
+        }
+      }
+    }
+    return total / n;
+  }
+  if (metric === 'accuracy' || metric === 'f1_score_weighted' || metric === 'norm_macro_recall') {
+    const predicted = argmaxRows(pred, n, C);
+    const cm = new Float64Array(C * C);
+    const support = new Float64Array(C);
+    for (let i = 0; i < n; i++) (cm[y[i] * C + predicted[i]]++, support[y[i]]++);
+    if (metric === 'accuracy') {
+      let ok = 0;
+      for (let c = 0; c < C; c++) ok += cm[c * C + c];
+      return ok / n;
+    }
+    let f1w = 0;
+    let recallSum = 0;
+    let present = 0;
+    for (let c = 0; c < C; c++) {
+      let predC = 0;
+      for (let t = 0; t < C; t++) predC += cm[t * C + c];
+      const precision = predC > 0 ? cm[c * C + c] / predC : 0;
+      const recall = support[c] > 0 ? cm[c * C + c] / support[c] : 0;
+      f1w += (precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0) * support[c];
+      if (support[c] > 0) (recallSum += recall), present++;
+    }
+    if (metric === 'f1_score_weighted') return f1w / n;
+    const macro = recallSum / (present || 1);
+    return C > 1 ? Math.max(0, (macro - 1 / C) / (1 - 1 / C)) : 0;
   }
   return (classificationMetrics(pred, y, classes) as unknown as Record<string, number>)[metric];
 }

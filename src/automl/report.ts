@@ -66,16 +66,18 @@ function paramsText(e: LeaderboardEntry): string {
 
 /** Fixed-width leaderboard for a terminal. */
 export function leaderboardTable(r: AutoMLResult, top = 15): string {
+  // A second metric beside the primary one: r2 for regression, accuracy (or AUC when accuracy is primary).
+  const second = r.task === 'regression' ? (r.primaryMetric === 'r2_score' ? 'spearman_correlation' : 'r2_score') : r.primaryMetric === 'accuracy' ? 'AUC_weighted' : 'accuracy';
   const rows = r.leaderboard.slice(0, top).map((e) => [
     String(e.rank),
     String(e.trial),
     e.learner,
     e.status === 'ok' ? fmt(e.score, 5) : 'failed',
-    e.status === 'ok' && e.metrics ? fmt(e.metrics[r.task === 'regression' ? 'r2_score' : 'accuracy'], 4) : '-',
+    e.status === 'ok' && e.metrics ? fmt(e.metrics[second], 4) : '-',
     e.fitSeconds.toFixed(1),
     paramsText(e).slice(0, 70),
   ]);
-  const header = ['rank', 'trial', 'learner', r.primaryMetric, r.task === 'regression' ? 'r2' : 'accuracy', 'sec', 'hyperparameters'];
+  const header = ['rank', 'trial', 'learner', r.primaryMetric, second, 'sec', 'hyperparameters'];
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((row) => row[c].length)));
   const line = (row: string[]) => row.map((v, c) => (c === row.length - 1 ? v : v.padEnd(widths[c]))).join('  ');

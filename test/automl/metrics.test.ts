@@ -1,4 +1,5 @@
-import { binaryAuc, binaryAveragePrecision, classificationMetrics, logLoss, regressionMetrics } from '../../src/automl/metrics';
+import { binaryAuc, binaryAveragePrecision, classificationMetrics, CLASSIFICATION_METRICS, logLoss, metricValue, regressionMetrics } from '../../src/automl/metrics';
+import { Rng } from '../../src/automl/random';
 
 describe('metrics', () => {
   test('binary AUC counts ties as half (hand-computed)', () => {
@@ -61,5 +62,30 @@ describe('metrics', () => {
     // mean 3, sst 4+0+4 = 8, sse 2 -> r2 0.75
     expect(m.r2_score).toBeCloseTo(0.75, 12);
     expect(m.spearman_correlation).toBeCloseTo(1, 12);
+  });
+
+  test('single-metric fast paths agree with the full report (binary and multiclass, with ties)', () => {
+    const rng = new Rng(9);
+    for (const C of [2, 4]) {
+      const n = 300;
+      const classes = Array.from({ length: C }, (_, k) => `c${k}`);
+      const y = Array.from({ length: n }, () => rng.int(C));
+      const proba: number[] = [];
+      for (let i = 0; i < n; i++) {
+        // Coarse probabilities (many ties), informative for the true class.
+        const raw = classes.map((_, k) => Math.round((rng.next() + (k === y[i] ? 0.6 : 0)) * 4) / 4 + 0.01);
+        const z = raw.reduce((a, b) => a + b, 0);
+        proba.push(...raw.map((v) => v / z));
+      }
+      const full = classificationMetrics(proba, y, classes) as unknown as Record<string, number>;
+      for (const m of CLASSIFICATION_METRICS) expect(metricValue(C === 2 ? 'binary' : 'multiclass', m, proba, y, classes)).toBeCloseTo(full[m], 12);
+    }
+  });
+
+  test('average precision with tied scores groups them (sklearn example)', () => {
+    // sklearn: average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.8333...
+    expect(binaryAveragePrecision([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.8333333333, 9);
+    // All tied: AP = share of positives.
+    expect(binaryAveragePrecision([0.5, 0.5, 0.5, 0.5], [1, 0, 0, 0])).toBeCloseTo(0.25, 12);
   });
 });
