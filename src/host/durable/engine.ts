@@ -90,6 +90,11 @@ class Semaphore {
     }
     await new Promise<void>((r) => this.waiters.push(r));
   }
+  tryAcquire(): boolean {
+    if (this.free <= 0) return false;
+    this.free--;
+    return true;
+  }
   release(): void {
     const w = this.waiters.shift();
     if (w) w();
@@ -366,7 +371,17 @@ export class DurableEngine {
   private async flush(instanceId: string, sentinel: Sentinel, rec: EpisodeRecord): Promise<Sentinel> {
     const queue = [...rec.outbound];
     const workers = Array.from({ length: Math.min(16, queue.length) }, async () => {
-      for (let o = queue.shift(); o; o = queue.shift()) await this.store.send(o);
+      for (let o = queue.shift(); o; o = queue.shift()) {
+        // A work item this process has a free slot for starts here as soon as it is durably queued.
+        const start = o.queue === 'workitems' ? this.reserveLocal(o.message) : undefined;
+        try {
+          await this.store.send(o);
+          start?.(true);
+        } catch (err) {
+          start?.(false);
+          throw err;
+        }
+      }
     });
     await Promise.all([...workers, this.store.upsertInstance(rec.instance)]);
     this.crashIfAt('afterOutbox');
@@ -909,6 +924,21 @@ export class DurableEngine {
           const msgs = await this.store.receive<WorkItemMessage>(this.store.workItems, free, this.options.workItemVisibilitySec);
           got = msgs.length;
           for (const m of msgs) {
+            const local = this.localWork.get(m.body?.id);
+            if (local) {
+              // Already running (or done) here: hold the queue copy until the result is queued.
+              const held = new Lease(this.store, this.store.workItems, m, this.options.workItemVisibilitySec);
+              this.activityLeases.add(held);
+              this.track(
+                local
+                  .then((ok) => (ok ? held.complete() : held.abandon(0)))
+                  .finally(() => {
+                    this.activityLeases.delete(held);
+                    this.localWork.delete(m.body.id);
+                  }),
+              );
+              continue;
+            }
             await this.activitySlots.acquire();
             const lease = new Lease(this.store, this.store.workItems, m, this.options.workItemVisibilitySec);
             this.activityLeases.add(lease);
@@ -929,15 +959,46 @@ export class DurableEngine {
     }
   }
 
+  /** Work items started in this process straight from the outbox, by message id (see reserveLocal). */
+  private readonly localWork = new Map<string, Promise<boolean>>();
+
+  /**
+   * Reserves an activity slot to run a work item here once its queue message is written (call the
+   * returned function with whether the send succeeded). The queue copy stays the durable one: when the
+   * activity loop receives it, it holds it until the local run has queued its result, then deletes it.
+   */
+  private reserveLocal(w: WorkItemMessage): ((sent: boolean) => void) | undefined {
+    if (!this.running || this.localWork.has(w.id) || !this.activitySlots.tryAcquire()) return undefined;
+    let start!: (sent: boolean) => void;
+    const gate = new Promise<boolean>((resolve) => (start = resolve));
+    const finished = gate
+      .then((sent) => {
+        if (!sent) {
+          this.localWork.delete(w.id);
+          return false;
+        }
+        return this.executeWorkItem(w);
+      })
+      .finally(() => {
+        this.activitySlots.release();
+        this.workSignal.notify();
+      });
+    this.localWork.set(w.id, finished);
+    this.track(finished);
+    return start;
+  }
+
   private async runActivity(lease: Lease<WorkItemMessage>): Promise<void> {
-    const w = lease.body;
+    if (await this.executeWorkItem(lease.body)) await lease.complete();
+    else await lease.abandon(5);
+  }
+
+  /** Runs one activity and durably queues its result. False when it could not (the item is retried). */
+  private async executeWorkItem(w: WorkItemMessage): Promise<boolean> {
     try {
       const known = this.cache.get(w.instanceId)?.sentinel;
       const sentinel = known && known.executionId === w.executionId ? known : await this.store.readSentinel(w.instanceId);
-      if (!sentinel || sentinel.executionId !== w.executionId || isTerminal(sentinel.runtimeStatus)) {
-        await lease.complete();
-        return;
-      }
+      if (!sentinel || sentinel.executionId !== w.executionId || isTerminal(sentinel.runtimeStatus)) return true;
       this.crashIfAt(`activity:${w.name}`);
       const outcome = await this.runner.runActivity(w.name, w.input, w.instanceId);
       this.stats.activities++;
@@ -948,13 +1009,13 @@ export class DurableEngine {
       await this.sendResult(result);
       this.handOver(result);
       this.crashIfAt(`afterActivity:${w.name}`);
-      await lease.complete();
+      return true;
     } catch (err) {
       this.logger.log('error', `Durable activity '${w.name}' (instance ${w.instanceId}) could not be run: ${(err as Error).message}`, {
         instanceId: w.instanceId,
         functionName: w.name,
       });
-      await lease.abandon(5);
+      return false;
     }
   }
 }
