@@ -9,7 +9,7 @@
 import { AutoMLError } from './errors';
 import type { FeatureStep, InputColumn, Task } from './pipeline';
 import { binaryAuc, pearson } from './metrics';
-import { getColumn, RawColumn, Table } from './table';
+import { getColumn, isMissingToken, RawColumn, Table } from './table';
 
 export type ColumnKind = 'numeric' | 'categorical' | 'boolean' | 'high_cardinality' | 'dropped';
 
@@ -58,9 +58,12 @@ const MAX_CLASSES = 100;
 
 export function detectTarget(table: Table, target: string, task?: Task): TargetInfo {
   const col = getColumn(table, target);
+  // Rows with a target: not empty and not a missing marker (NA, null, ...); a numeric target also
+  // needs a number.
+  const missingCode = col.dict.map((v) => isMissingToken(v));
   const present: number[] = [];
   for (let i = 0; i < table.nRows; i++) {
-    const empty = col.codes ? col.codes[i] < 0 : Number.isNaN(col.numeric[i]);
+    const empty = col.nonNumeric === 0 ? Number.isNaN(col.numeric[i]) : col.codes![i] < 0 || missingCode[col.codes![i]];
     if (!empty) present.push(i);
   }
   if (present.length === 0) throw new AutoMLError('TARGET_EMPTY', `target column "${target}" has no values`);

@@ -80,6 +80,13 @@ describe('featurization', () => {
     expect(() => detectTarget(t, 'c')).toThrow(expect.objectContaining({ code: 'ONE_CLASS' }));
     const t2 = await tableFromRecords(Array.from({ length: 30 }, (_, i) => ({ c: ['x', 'y', ''][i % 3] })));
     expect(detectTarget(t2, 'c').rows.length).toBe(20);
+    // Missing markers are missing targets, for numbers and for text.
+    const t3 = await tableFromRecords(Array.from({ length: 30 }, (_, i) => ({ num: i % 5 === 0 ? 'NA' : i * 1.25, txt: i % 5 === 0 ? 'null' : ['u', 'v'][i % 2] })));
+    const num = detectTarget(t3, 'num');
+    expect(num.task).toBe('regression');
+    expect(num.rows.length).toBe(24);
+    expect(Array.from(num.y).every(Number.isFinite)).toBe(true);
+    expect(detectTarget(t3, 'txt').classes).toEqual(['u', 'v']);
     expect(() => detectTarget(t, 'zzz')).toThrow(expect.objectContaining({ code: 'MISSING_COLUMN' }));
   });
 });
