@@ -312,7 +312,7 @@ export class DurableEngine {
     // A timer further away than a queue message can wait surfaces early: send it on again.
     if (msg.event.EventType === EventType.TimerFired && msg.event.FireAt) {
       const fireAt = new Date(msg.event.FireAt);
-      if (fireAt.getTime() > Date.now() + 1000) {
+      if (fireAt.getTime() > Date.now() + 250) {
         await this.store.sendControl({ ...msg }, fireAt);
         await this.store.deleteMessage(this.store.control, m);
         return;
@@ -388,13 +388,31 @@ export class DurableEngine {
     let hasWork = false;
     for (const o of rec.outbound) {
       if (o.queue === 'workitems') hasWork = true;
-      else if (o.visibleAt) this.wakeControl(new Date(o.visibleAt));
+      else if (o.visibleAt) this.handOverAt(o.message, new Date(o.visibleAt));
       else this.handOver(o.message);
     }
     if (hasWork) this.wakeWorkItems();
     const cleared: Sentinel = { ...sentinel, pendingEpisode: -1 };
     cleared.etag = await this.store.updateSentinel(instanceId, cleared);
     return cleared;
+  }
+
+  /**
+   * A timer message, handed over when it is due (queue visibility only has whole seconds); the queue
+   * copy surfaces later and is dropped. Timers further away than a few minutes wait for the queue.
+   */
+  private handOverAt(message: ControlMessage, at: Date): void {
+    const delay = at.getTime() - Date.now();
+    if (delay > 5 * 60 * 1000) {
+      this.wakeControl(at);
+      return;
+    }
+    const t = setTimeout(() => {
+      this.timerWakeups.delete(t);
+      this.handOver(message);
+    }, Math.max(0, delay));
+    t.unref();
+    this.timerWakeups.add(t);
   }
 
   /** In-process handover of a control message already durably queued (see InMemoryCopy). */
