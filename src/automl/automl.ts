@@ -227,7 +227,7 @@ export async function runAutoML(
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const batchSize = Math.max(1, options.batchSize ?? cores);
   const nWorkers = options.workers ?? cores;
-  let executor: Executor = (nWorkers > 0 && WorkerPoolExecutor.create(Math.min(nWorkers, batchSize), ctx, folds)) || new InThreadExecutor(ctx, folds);
+  const executor: Executor = (nWorkers > 0 && WorkerPoolExecutor.create(Math.min(nWorkers, batchSize), ctx, folds)) || new InThreadExecutor(ctx, folds);
   try {
     const skippedText = skipped.length ? ` (skipped as too slow for the budget: ${skipped.join(', ')})` : '';
     emit('search', `${learners.map((l) => l.name).join(', ')}${skippedText}; ${validation.kind === 'cv' ? `${validation.folds}-fold CV` : 'holdout'}; ${executor.workers} worker thread(s)`);
@@ -359,7 +359,6 @@ export async function runAutoML(
     };
   } finally {
     await executor.close();
-    executor = undefined as unknown as Executor;
   }
 }
 

@@ -2,6 +2,7 @@
  * Metrics of a FittedPipeline on a held-out table (the orchestration scores champion vs challenger on a
  * test split). Scores with the reference scorer (score.ts), so what is measured is what is served.
  */
+import { loadTable, type AutoMLInput } from './automl';
 import { AutoMLError } from './errors';
 import { classificationMetrics, ClassificationMetrics, regressionMetrics, RegressionMetrics } from './metrics';
 import type { FittedPipeline } from './pipeline';
@@ -50,4 +51,9 @@ export function evaluatePipeline(p: FittedPipeline, table: Table): HeldOutEvalua
       ? regressionMetrics(scores.labels as Float64Array, yy)
       : classificationMetrics(scores.probabilities!, yy, p.classes, { curves: true });
   return { rows: keep.length, skipped: table.nRows - keep.length, metrics };
+}
+
+/** Same as evaluatePipeline, for a CSV file, stream or parsed rows (see AutoMLInput). */
+export async function evaluatePipelineOn(p: FittedPipeline, input: AutoMLInput): Promise<HeldOutEvaluation> {
+  return evaluatePipeline(p, await loadTable(input));
 }

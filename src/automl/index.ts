@@ -1,7 +1,7 @@
 /** The local AutoML engine's public API (the orchestration and the `mlops automl` CLI use this). */
 export { runAutoML, loadTable } from './automl';
 export type { AutoMLOptions, AutoMLResult, AutoMLProgress, AutoMLPhase, AutoMLInput, LeaderboardEntry, FeatureImportance } from './automl';
-export { evaluatePipeline, toColumnTable } from './evaluate';
+export { evaluatePipeline, evaluatePipelineOn, toColumnTable } from './evaluate';
 export type { HeldOutEvaluation } from './evaluate';
 export { AutoMLError } from './errors';
 export type { AutoMLErrorCode } from './errors';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { evaluatePipeline, runAutoML, tableFromRecords, AutoMLResult } from '../../src/automl';
+import { evaluatePipeline, evaluatePipelineOn, runAutoML, tableFromRecords, AutoMLResult } from '../../src/automl';
 import { findWorkerScript } from '../../src/automl/executor';
 import { scoreColumns } from '../../src/automl/score';
 import { toColumnTable } from '../../src/automl/evaluate';
@@ -29,6 +29,9 @@ describe('runAutoML', () => {
     expect(r.pipeline.inputs.map((i) => i.name).sort()).toEqual(['color', 'noise', 'x1', 'x2']);
     const held = evaluatePipeline(r.pipeline, test);
     expect(held.rows).toBe(400);
+    const cols = Object.keys(synthBinary(1, 2)[0]);
+    const heldRows = [cols, ...synthBinary(400, 2).map((row) => cols.map((c) => (row[c] === null ? '' : String(row[c]))))];
+    expect((await evaluatePipelineOn(r.pipeline, { rows: heldRows })).metrics).toEqual(held.metrics);
     expect((held.metrics as { AUC_weighted: number }).AUC_weighted).toBeGreaterThan(0.85);
     // The pipeline is plain JSON (it crosses threads and is stored beside the model).
     expect(JSON.parse(JSON.stringify(r.pipeline))).toEqual(r.pipeline);
