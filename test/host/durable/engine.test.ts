@@ -16,6 +16,15 @@ let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let host: InProcessHost;
 const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'durable-log-')), 'activities.log');
 
+function records(): { name: string; input: any; at: number }[] {
+  if (!fs.existsSync(logFile)) return [];
+  return fs
+    .readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
 function executions(name: string): unknown[] {
   if (!fs.existsSync(logFile)) return [];
   return fs
@@ -101,6 +110,21 @@ test('20 instances started at once each complete with their own results', async 
   const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => start('fanOut', i + 1)));
   const done = await Promise.all(ids.map((id) => until(id, ['Completed', 'Failed'], 60000)));
   expect(done.map((s) => s.output)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * (i + 2)));
+});
+
+test('maxConcurrentActivityFunctions from host.json bounds how many activities run at once', async () => {
+  const id = await start('slowFanOut', { n: 20, ms: 300 });
+  expect((await until(id, ['Completed', 'Failed'], 60000)).output).toBe(20);
+  const mine = records().filter((r) => (r.name === 'slow-start' || r.name === 'slow') && r.input.ms === 300 && r.input.i !== undefined);
+  let running = 0;
+  let peak = 0;
+  for (const r of mine.sort((a, b) => a.at - b.at || (a.name === 'slow' ? -1 : 1))) {
+    running += r.name === 'slow-start' ? 1 : -1;
+    peak = Math.max(peak, running);
+  }
+  expect(mine.filter((r) => r.name === 'slow-start')).toHaveLength(20);
+  expect(peak).toBeLessThanOrEqual(8);
+  expect(peak).toBeGreaterThan(1);
 });
 
 test('fan-out/fan-in of 100 activities sums every result once', async () => {
