@@ -1,14 +1,18 @@
 /**
- * Budgeted, cost-frugal hyperparameter search (after FLAML's CFO): each learner starts from its cheapest
- * configuration and moves by randomized direct search (FLOW2) in a normalised space, trying x + step*u
- * and then x - step*u, shrinking the step after failures. The next learner is the one with the smallest
- * estimated cost to improve: cost spent so far plus the cost of its next trial, inflated by how far it
- * lags behind the best learner.
+ * Budgeted, cost-frugal hyperparameter search (after FLAML's CFO). Each learner starts from its
+ * cheapest configuration; then each tries its known-good seed (GBDT first: the strongest family on
+ * tabular data, which matters when the budget is short); then linear learners start (a linear fit on
+ * wide one-hot data is not cheap); after that the next learner is the one with the smallest estimated
+ * cost to improve (cost spent so far plus its next trial's cost, inflated by how far it lags behind the
+ * best), and it moves by randomized direct search (FLOW2) in a normalised space: x + step*u, then
+ * x - step*u, shrinking the step after failures. Costs come from each learner's cost model; measured
+ * speed only decides whether a trial still fits in the time left.
  *
- * Determinism: trials are proposed in fixed-size batches from state that depends only on earlier
- * results (applied in trial order), and every trial's seed derives from the run seed and its number. So
- * the same seed gives the same leaderboard with or without worker threads; a time budget only decides
- * how long the (deterministic) sequence runs, and a trial cut by the deadline is dropped with all later ones.
+ * Determinism: trial i is proposed from the state left by the results of trials 1..i-W (W = batchSize),
+ * absorbed in trial order, and its seed derives from the run seed and i. So the same seed gives the
+ * same leaderboard with or without worker threads, whatever their speed. A time budget only decides
+ * where the sequence ends (and, near the end, skips trials that would not finish); a trial cut by the
+ * deadline is dropped with every later one.
  */
 import type { Executor, TrialOutcome, TrialRequest } from './executor';
 import type { Dim, Learner, Params } from './learners/types';
