@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { buildContext } from './context';
-import { stratifiedFolds, holdoutSplit } from './cv';
+import { stratifiedFolds, holdoutSplit, sampleRows } from './cv';
 import { selectEnsemble } from './ensemble';
 import { AutoMLError } from './errors';
 import { Executor, InThreadExecutor, WorkerPoolExecutor } from './executor';
@@ -19,7 +19,7 @@ import {
   planColumns,
 } from './featurize';
 import { learnerByName, learnersFor } from './learners';
-import type { FullOutput } from './learners/types';
+import { complement, type FullOutput } from './learners/types';
 import {
   classificationMetrics,
   ClassificationMetrics,
@@ -56,6 +56,11 @@ export interface AutoMLOptions {
   batchSize?: number;
   /** Try greedy ensemble selection (default true). */
   ensemble?: boolean;
+  /**
+   * Search trials train on a stratified sample of at most this many rows per fold (default 200,000);
+   * validation rows and the final model use every row.
+   */
+  searchSampleRows?: number;
 }
 
 export type AutoMLPhase = 'load' | 'featurize' | 'search' | 'ensemble' | 'refit' | 'done';
@@ -82,6 +87,8 @@ export interface LeaderboardEntry {
   fitSeconds: number;
   status: 'ok' | 'failed';
   error?: string;
+  /** What the trial learnt besides its score, e.g. best_iteration (GBDT), stopped_at_deadline. */
+  details?: Record<string, number>;
   /** Ensemble only: member trials and weights. */
   members?: { trial: number; weight: number }[];
 }
@@ -106,7 +113,12 @@ export interface AutoMLResult {
   cvMetrics: ClassificationMetrics | RegressionMetrics;
   featureImportance: FeatureImportance[];
   guardrails: Guardrail[];
-  validation: { kind: 'cv'; folds: number } | { kind: 'holdout'; fraction: number };
+  validation: ({ kind: 'cv'; folds: number } | { kind: 'holdout'; fraction: number }) & {
+    /** Set when search trials trained on a sample of this many rows. */
+    searchSampleRows?: number;
+    /** Set when the final model also trained on the sample (a refit on all rows would overrun the budget). */
+    finalModelRows?: number;
+  };
   data: { rows: number; columns: number; features: { tree: number; linear: number }; columnKinds: Record<string, string> };
   seed: number;
   budgetSeconds: number;
@@ -221,6 +233,13 @@ export async function runAutoML(
   }
   const needLinear = learners.some((l) => l.flavor === 'linear');
   const { ctx, steps } = buildContext(table, plans, target, { linear: needLinear });
+  // Big tables: trials train on a sample (cost-frugal: more trials in the budget), the final model on all rows.
+  const sampleCap = options.searchSampleRows ?? 200_000;
+  const trainSize = n - Math.min(...folds.map((f) => f.length));
+  if (trainSize > sampleCap) {
+    ctx.trainSets = folds.map((fold, k) => sampleRows(target.task, target.y, complement(n, fold), sampleCap, deriveSeed(seed, 11, k)));
+    validation.searchSampleRows = sampleCap;
+  }
   const columnKinds = Object.fromEntries(plans.map((p) => [p.name, p.kind]));
   table = undefined as unknown as Table; // the raw table is no longer needed: let it be collected
 
@@ -229,7 +248,9 @@ export async function runAutoML(
   const nWorkers = options.workers ?? cores;
   const executor: Executor = (nWorkers > 0 && WorkerPoolExecutor.create(Math.min(nWorkers, batchSize), ctx, folds)) || new InThreadExecutor(ctx, folds);
   try {
-    const skippedText = skipped.length ? ` (skipped as too slow for the budget: ${skipped.join(', ')})` : '';
+    const skippedText =
+      (skipped.length ? ` (skipped as too slow for the budget: ${skipped.join(', ')})` : '') +
+      (validation.searchSampleRows ? `; trials train on ${validation.searchSampleRows} sampled rows, the final model on all` : '');
     emit('search', `${learners.map((l) => l.name).join(', ')}${skippedText}; ${validation.kind === 'cv' ? `${validation.folds}-fold CV` : 'holdout'}; ${executor.workers} worker thread(s)`);
     const budgetMs = budgetSeconds * 1000;
     const evalRows = concatFolds(folds);
@@ -242,15 +263,25 @@ export async function runAutoML(
       y: target.y,
       folds,
       learners,
-      n,
+      n: Math.min(n, validation.searchSampleRows ?? n),
       nFeat: { tree: ctx.tree.ds.nFeat, linear: ctx.linear.nFeat },
       seed,
       // Leave time for ensemble selection and the final refit: a refit on all rows costs about one
       // fold's share of the best trial's CV time (x2 for more rows and for ensemble members that share
       // the workers), plus the artifacts.
+      // With a search sample the refit falls back to the sample when all rows would not fit (below),
+      // so the sample-sized estimate is the one to reserve.
       deadline: (best) => {
         const refit = best ? (2 * best.seconds) / folds.length : 0;
         return t0 + budgetMs - Math.max(budgetMs * 0.1, 1000 * (refit + 2));
+      },
+      // A trial starting now must end early enough to refit its own model: a refit costs about
+      // k x the trial's time (one fit instead of one per fold, on more rows), so end <= (D + k*now)/(1+k).
+      trialDeadline: (searchDeadline, now) => {
+        const rowsRatio = validation.searchSampleRows ? 1 : n / Math.max(1, n - folds[0].length);
+        const k = (1.25 * rowsRatio) / folds.length;
+        const end = t0 + budgetMs - 2000;
+        return Math.min(searchDeadline, (end + k * now) / (1 + k));
       },
       maxTrials: options.maxTrials ?? 10_000,
       scoreThreshold: options.scoreThreshold,
@@ -279,7 +310,16 @@ export async function runAutoML(
 
     emit('refit');
     const chosen = ensemble ? ensemble.members.map((m) => m.trial) : [bestTrial];
-    const fitReqs = chosen.map((t) => ({ learner: t.learner, params: t.params, extra: t.extra, seed: deriveSeed(seed, 1_000_000 + t.id) }));
+    // The final model trains on every row, unless the search used a sample and a refit on all rows is
+    // expected to overrun the budget (trial time per fold, scaled by rows, members sharing the workers).
+    let onSample = false;
+    if (validation.searchSampleRows) {
+      const perFold = chosen.reduce((a, t) => a + t.seconds / folds.length, 0) / Math.max(1, Math.min(chosen.length, executor.workers || 1));
+      const fullSeconds = perFold * (n / validation.searchSampleRows) * 1.2;
+      onSample = Date.now() + fullSeconds * 1000 > t0 + budgetMs;
+      if (onSample) validation.finalModelRows = validation.searchSampleRows;
+    }
+    const fitReqs = chosen.map((t) => ({ learner: t.learner, params: t.params, extra: t.extra, seed: deriveSeed(seed, 1_000_000 + t.id), onSample }));
     // Refit on the workers; if they are gone (a crashed thread), in this thread: same seeds, same models.
     const fits = await executor.fit(fitReqs).catch(() => new InThreadExecutor(ctx, folds).fit(fitReqs));
     const singles = chosen.map((t, k) => toSingle(t, fits[k], steps));
@@ -306,6 +346,7 @@ export async function runAutoML(
       ...(trialMetrics.has(t.id) ? { metrics: trialMetrics.get(t.id) } : {}),
       fitSeconds: round3(t.seconds),
       status: t.status,
+      ...(Object.keys(t.extra).length ? { details: t.extra } : {}),
       ...(t.error ? { error: t.error } : {}),
     }));
     let bestEntry: LeaderboardEntry;

@@ -44,6 +44,7 @@ export interface ContextMessage {
   y: Float64Array;
   tree: { bins: Uint8Array; nBins: Int32Array; thresholds: Float32Array[]; nFeat: number; names: string[] };
   linear: { X: Float32Array; nFeat: number; names: string[] };
+  trainSets?: Int32Array[];
 }
 
 export function contextToMessage(ctx: TrainContext): ContextMessage {
@@ -55,10 +56,11 @@ export function contextToMessage(ctx: TrainContext): ContextMessage {
     y: ctx.y,
     tree: { bins: ds.bins, nBins: ds.nBins, thresholds: ds.thresholds, nFeat: ds.nFeat, names: ctx.tree.names },
     linear: ctx.linear,
+    trainSets: ctx.trainSets,
   };
 }
 
 export function contextFromMessage(m: ContextMessage): TrainContext {
   const ds: BinnedDataset = { n: m.n, nFeat: m.tree.nFeat, bins: m.tree.bins, nBins: m.tree.nBins, thresholds: m.tree.thresholds };
-  return { task: m.task, n: m.n, C: m.C, y: m.y, tree: { ds, names: m.tree.names }, linear: m.linear };
+  return { task: m.task, n: m.n, C: m.C, y: m.y, tree: { ds, names: m.tree.names }, linear: m.linear, trainSets: m.trainSets };
 }

@@ -34,3 +34,34 @@ export function holdoutSplit(task: Task, y: Float64Array, fraction: number, seed
   const k = Math.max(2, Math.round(1 / fraction));
   return [stratifiedFolds(task, y, k, seed)[0]];
 }
+
+/**
+ * A stratified random sample of at most `cap` of `rows` (sorted ascending): the rows a search trial
+ * trains on when the table is big. Classification keeps each class's share; regression samples evenly.
+ */
+export function sampleRows(task: Task, y: Float64Array, rows: Int32Array, cap: number, seed: number): Int32Array {
+  if (rows.length <= cap) return rows;
+  const rng = new Rng(seed);
+  const groups = new Map<number, number[]>();
+  for (let k = 0; k < rows.length; k++) {
+    const key = task === 'regression' ? 0 : y[rows[k]];
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(rows[k]);
+  }
+  const out: number[] = [];
+  const keys = [...groups.keys()].sort((a, b) => a - b);
+  for (const key of keys) {
+    const g = groups.get(key)!;
+    const take = Math.max(1, Math.round((g.length * cap) / rows.length));
+    // Partial Fisher-Yates: the first `take` of a shuffle.
+    for (let i = 0; i < take && i < g.length; i++) {
+      const j = i + rng.int(g.length - i);
+      const t = g[i];
+      g[i] = g[j];
+      g[j] = t;
+      out.push(g[i]);
+    }
+  }
+  return Int32Array.from(out).sort();
+}

@@ -33,6 +33,8 @@ export interface FitRequest {
   params: Params;
   extra: Record<string, number>;
   seed: number;
+  /** Fit on the search sample (ctx.trainSets[0]) instead of every row: when a full refit would not fit the budget. */
+  onSample?: boolean;
 }
 
 
@@ -55,7 +57,8 @@ export function runTrialHere(ctx: TrainContext, folds: Int32Array[], req: TrialR
 }
 
 export function fitHere(ctx: TrainContext, req: FitRequest): FullOutput {
-  return learnerByName(req.learner).fit(ctx, req.params, req.extra, req.seed);
+  const rows = req.onSample && ctx.trainSets ? ctx.trainSets[0] : undefined;
+  return learnerByName(req.learner).fit(ctx, req.params, req.extra, req.seed, rows);
 }
 
 export class InThreadExecutor implements Executor {

@@ -134,5 +134,9 @@ export function modelCard(r: AutoMLResult, source?: string): string {
 }
 
 function validationText(r: AutoMLResult): string {
-  return r.validation.kind === 'cv' ? `${r.validation.folds}-fold stratified CV` : `${Math.round(r.validation.fraction * 100)}% holdout`;
+  const v = r.validation;
+  const base = v.kind === 'cv' ? `${v.folds}-fold stratified CV` : `${Math.round(v.fraction * 100)}% holdout`;
+  const sample = v.searchSampleRows ? `, trials trained on ${v.searchSampleRows} sampled rows` : '';
+  const final = v.finalModelRows ? `, final model on ${v.finalModelRows} sampled rows (a refit on all rows did not fit the budget)` : '';
+  return base + sample + final;
 }

@@ -11,8 +11,8 @@
  * Determinism: trial i is proposed from the state left by the results of trials 1..i-W (W = batchSize),
  * absorbed in trial order, and its seed derives from the run seed and i. So the same seed gives the
  * same leaderboard with or without worker threads, whatever their speed. A time budget only decides
- * where the sequence ends (and, near the end, skips trials that would not finish); a trial cut by the
- * deadline is dropped with every later one.
+ * where the sequence ends (and, near the end, skips trials that would not finish); a trial that reaches
+ * the deadline either stops early with what it has (GBDT) or is dropped with every later one.
  */
 import type { Executor, TrialOutcome, TrialRequest } from './executor';
 import type { Dim, Learner, Params } from './learners/types';
@@ -60,6 +60,8 @@ export interface SearchOptions {
   seed: number;
   /** Wall-clock end of the search (epoch ms); may move earlier as the expected refit time becomes known. */
   deadline: (best: Trial | null) => number;
+  /** Deadline handed to a trial starting now (it must also leave time for its own refit); default `deadline`. */
+  trialDeadline?: (searchDeadline: number, now: number) => number;
   maxTrials: number;
   /** Stop once the primary metric reaches this value (in the metric's own direction). */
   scoreThreshold?: number;
@@ -301,7 +303,8 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
     if (!s) break;
     const params = s.propose();
     const cost = costOf(s, params);
-    const req: TrialRequest = { id: nextId++, learner: s.learner.name, params, seed: deriveSeed(o.seed, nextId - 1), deadline };
+    const trialDeadline = o.trialDeadline ? o.trialDeadline(deadline, Date.now()) : deadline;
+    const req: TrialRequest = { id: nextId++, learner: s.learner.name, params, seed: deriveSeed(o.seed, nextId - 1), deadline: trialDeadline };
     running.push({ s, req, cost, done: o.executor.runTrials([req]).then((r) => r[0]) });
   }
   while (running.length) await absorb();

@@ -67,6 +67,19 @@ describe('runAutoML', () => {
     expect(stable(d)).not.toEqual(stable(a));
   });
 
+  test('big tables: trials train on a sample, the final model on every row; still deterministic', async () => {
+    const train = await tableFromRecords(synthBinary(600, 6));
+    const opts = { target: 'y', maxTrials: 4, workers: 0, batchSize: 2, budgetSeconds: 600, searchSampleRows: 200, seed: 2 };
+    const a = await runAutoML(train, opts);
+    expect(a.validation.searchSampleRows).toBe(200);
+    expect(a.validation.finalModelRows).toBeUndefined();
+    expect(a.best.score).toBeGreaterThan(0.8);
+    const b = await runAutoML(train, opts);
+    expect(stable(b)).toEqual(stable(a));
+    const full = await runAutoML(train, { ...opts, searchSampleRows: undefined });
+    expect(stable(full)).not.toEqual(stable(a));
+  });
+
   test('regression and multiclass tasks are detected and learnt', async () => {
     const rng = new Rng(5);
     const recs = Array.from({ length: 400 }, () => {

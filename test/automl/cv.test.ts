@@ -1,4 +1,4 @@
-import { holdoutSplit, stratifiedFolds } from '../../src/automl/cv';
+import { holdoutSplit, sampleRows, stratifiedFolds } from '../../src/automl/cv';
 
 describe('folds', () => {
   test('stratified k-fold partitions the rows and keeps class shares', () => {
@@ -25,5 +25,17 @@ describe('folds', () => {
       expect(Math.max(...Array.from(f, (i) => y[i]))).toBeGreaterThan(95);
     }
     expect(holdoutSplit('regression', y, 0.1, 1)[0].length).toBe(10);
+  });
+
+  test('row samples keep class shares, come sorted and are deterministic', () => {
+    const y = Float64Array.from({ length: 2000 }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const rows = Int32Array.from({ length: 2000 }, (_, i) => i);
+    const s = sampleRows('binary', y, rows, 400, 5);
+    expect(s.length).toBe(400);
+    expect(Array.from(s).filter((i) => y[i] === 1).length).toBe(100);
+    expect(Array.from(s)).toEqual(Array.from(s).sort((a, b) => a - b));
+    expect(new Set(s).size).toBe(400);
+    expect(sampleRows('binary', y, rows, 400, 5)).toEqual(s);
+    expect(sampleRows('binary', y, rows, 5000, 5)).toBe(rows);
   });
 });

@@ -10,7 +10,7 @@ import type { BinnedDataset } from '../binning';
 import type { Model, Tree } from '../pipeline';
 import { Rng, deriveSeed } from '../random';
 import { binTreeToTree } from './gbdt';
-import { checkDeadline, CVOutput, FullOutput, Learner, Params, TrainContext, allRows, complement, predWidth } from './types';
+import { checkDeadline, CVOutput, FullOutput, Learner, Params, TrainContext, allRows, predWidth, trainRowsOf } from './types';
 
 export interface ForestParams {
   nEstimators: number;
@@ -309,7 +309,7 @@ function forestLearner(name: string, extra: boolean): Learner {
       const oof = new Float64Array(ctx.n * P);
       const acc = new Float64Array(ctx.n * K);
       folds.forEach((fold, f) => {
-        growForest(ctx, p, complement(ctx.n, fold), deriveSeed(seed, f), (t) => addTreePredictions(ctx.tree.ds, t, K, fold, acc), deadline);
+        growForest(ctx, p, trainRowsOf(ctx, f, fold), deriveSeed(seed, f), (t) => addTreePredictions(ctx.tree.ds, t, K, fold, acc), deadline);
         for (let j = 0; j < fold.length; j++) {
           const i = fold[j];
           if (ctx.task === 'binary') {
@@ -321,11 +321,11 @@ function forestLearner(name: string, extra: boolean): Learner {
       });
       return { oof, extra: {} };
     },
-    fit(ctx, params, _extra, seed): FullOutput {
+    fit(ctx, params, _extra, seed, rows): FullOutput {
       const p = toForestParams(params, extra);
       const K = ctx.task === 'multiclass' ? ctx.C : 1;
       const trees: Tree[] = [];
-      const importance = growForest(ctx, p, allRows(ctx.n), deriveSeed(seed, 0), (t) => trees.push(toTree(t, K, ctx.tree.ds)));
+      const importance = growForest(ctx, p, rows ?? allRows(ctx.n), deriveSeed(seed, 0), (t) => trees.push(toTree(t, K, ctx.tree.ds)));
       const model: Model = { type: 'trees', aggregate: 'average', base: new Array(K).fill(0), trees };
       return { model, post: 'none', importance };
     },

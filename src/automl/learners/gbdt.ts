@@ -8,7 +8,7 @@
 import type { BinnedDataset } from '../binning';
 import type { Model, Tree } from '../pipeline';
 import { Rng, deriveSeed } from '../random';
-import { CVOutput, FullOutput, Learner, Params, TrainContext, allRows, checkDeadline, complement, predWidth } from './types';
+import { CVOutput, FullOutput, Learner, Params, TrainContext, allRows, checkDeadline, predWidth, trainRowsOf } from './types';
 
 export interface GbdtParams {
   nEstimators: number;
@@ -564,7 +564,7 @@ export function gbdtCV(
   const P = predWidth(ctx);
   const n = ctx.n;
   const boosters = folds.map(
-    (fold, k) => new GbdtBooster(ctx.tree.ds, ctx.y, objective, ctx.C, params, complement(n, fold), fold, deriveSeed(seed, k)),
+    (fold, k) => new GbdtBooster(ctx.tree.ds, ctx.y, objective, ctx.C, params, trainRowsOf(ctx, k, fold), fold, deriveSeed(seed, k)),
   );
   const K = boosters[0].K;
   const maxIter = params.nEstimators ?? GBDT_DEFAULTS.nEstimators;
@@ -579,8 +579,15 @@ export function gbdtCV(
     });
   };
   snapshot();
+  let truncated = 0;
   for (let it = 0; it < maxIter; it++) {
-    checkDeadline(deadline);
+    // At the deadline, boosting stops like early stopping does (the best iteration so far is kept):
+    // a long trial still counts. Only a trial with no tree yet is given up.
+    if (deadline !== undefined && Date.now() > deadline) {
+      if (it === 0) checkDeadline(deadline);
+      truncated = 1;
+      break;
+    }
     let loss = 0;
     for (const b of boosters) {
       b.step();
@@ -599,12 +606,18 @@ export function gbdtCV(
     for (let j = 0; j < fold.length; j++) for (let k = 0; k < K; k++) tmpRaw[fold[j] * K + k] = bestRaw[f][j * K + k];
     rawToPred(objective, tmpRaw, fold, K, oof, P);
   });
-  return { oof, extra: { best_iteration: Math.max(1, bestIter), n_folds: folds.length } };
+  return { oof, extra: { best_iteration: Math.max(1, bestIter), n_folds: folds.length, ...(truncated ? { stopped_at_deadline: 1 } : {}) } };
 }
 
-export function gbdtFit(ctx: TrainContext, params: Partial<GbdtParams>, nIter: number, seed: number): { booster: GbdtBooster; model: Model } {
+export function gbdtFit(
+  ctx: TrainContext,
+  params: Partial<GbdtParams>,
+  nIter: number,
+  seed: number,
+  rows: Int32Array = allRows(ctx.n),
+): { booster: GbdtBooster; model: Model } {
   const objective = objectiveOf(ctx);
-  const b = new GbdtBooster(ctx.tree.ds, ctx.y, objective, ctx.C, params, allRows(ctx.n), null, seed);
+  const b = new GbdtBooster(ctx.tree.ds, ctx.y, objective, ctx.C, params, rows, null, seed);
   for (let it = 0; it < nIter; it++) b.step();
   return { booster: b, model: b.toModel() };
 }
@@ -633,9 +646,9 @@ export const gbdtLearner: Learner = {
   cv(ctx, p, folds, seed, deadline) {
     return gbdtCV(ctx, toGbdtParams(p), folds, seed, deadline);
   },
-  fit(ctx, p, extra, seed): FullOutput {
+  fit(ctx, p, extra, seed, rows): FullOutput {
     const nIter = Math.max(1, Math.round((extra.best_iteration ?? p.n_estimators) * (extra.n_folds > 1 ? 1.1 : 1)));
-    const { booster, model } = gbdtFit(ctx, toGbdtParams(p), nIter, seed);
+    const { booster, model } = gbdtFit(ctx, toGbdtParams(p), nIter, seed, rows);
     return { model, post: ctx.task === 'binary' ? 'logistic' : ctx.task === 'multiclass' ? 'softmax' : 'none', importance: booster.importanceGain };
   },
 };

@@ -5,7 +5,7 @@
  * for ridge ||y - Xw - b||^2 + alpha ||w||^2.
  */
 import type { Model } from '../pipeline';
-import { CVOutput, FullOutput, Learner, Params, TrainContext, allRows, checkDeadline, complement, predWidth } from './types';
+import { CVOutput, FullOutput, Learner, Params, TrainContext, allRows, checkDeadline, predWidth, trainRowsOf } from './types';
 
 interface LinearFit {
   /** K x d */
@@ -303,11 +303,11 @@ function linearLearner(name: string, tasks: Learner['tasks'], space: Learner['sp
     },
     cv(ctx, p, folds, _seed, deadline): CVOutput {
       const oof = new Float64Array(ctx.n * predWidth(ctx));
-      for (const fold of folds) checkDeadline(deadline), predictRows(ctx, fitLinear(ctx, p, complement(ctx.n, fold)), fold, oof);
+      folds.forEach((fold, k) => (checkDeadline(deadline), predictRows(ctx, fitLinear(ctx, p, trainRowsOf(ctx, k, fold)), fold, oof)));
       return { oof, extra: {} };
     },
-    fit(ctx, p): FullOutput {
-      const fit = fitLinear(ctx, p, allRows(ctx.n));
+    fit(ctx, p, _extra, _seed, rows): FullOutput {
+      const fit = fitLinear(ctx, p, rows ?? allRows(ctx.n));
       const importance = new Float64Array(ctx.linear.nFeat);
       for (const c of fit.coef) for (let f = 0; f < c.length; f++) importance[f] += Math.abs(c[f]);
       const post = ctx.task === 'binary' ? 'logistic' : ctx.task === 'multiclass' ? 'softmax' : 'none';

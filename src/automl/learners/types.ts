@@ -16,6 +16,11 @@ export interface TrainContext {
   y: Float64Array;
   tree: { ds: BinnedDataset; names: string[] };
   linear: { X: Float32Array; nFeat: number; names: string[] };
+  /**
+   * Training rows of each validation fold when the search trains on a sample (big tables); absent =
+   * every row outside the fold.
+   */
+  trainSets?: Int32Array[];
 }
 
 /** Prediction width: C probabilities per row for classification, one value for regression. */
@@ -59,7 +64,13 @@ export interface Learner {
   cost(params: Params, n: number, nFeat: number): number;
   /** Out-of-fold predictions; throws TrialTimeout (executor.ts) once Date.now() passes `deadline`. */
   cv(ctx: TrainContext, params: Params, folds: Int32Array[], seed: number, deadline?: number): CVOutput;
-  fit(ctx: TrainContext, params: Params, extra: Record<string, number>, seed: number): FullOutput;
+  /** The final model, on `rows` (default: every row). */
+  fit(ctx: TrainContext, params: Params, extra: Record<string, number>, seed: number, rows?: Int32Array): FullOutput;
+}
+
+/** The rows a trial trains on for validation fold k. */
+export function trainRowsOf(ctx: TrainContext, k: number, fold: Int32Array): Int32Array {
+  return ctx.trainSets?.[k] ?? complement(ctx.n, fold);
 }
 
 /** Rows not in `fold` (all rows when fold is empty). */
