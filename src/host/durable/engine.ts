@@ -43,6 +43,24 @@ export type OrchestratorOutcome =
 
 export type ActivityOutcome = { ok: true; result: string | null } | { ok: false; failure: TaskFailure };
 
+/** What the SDK's entity function returns for a batch (EntityState). */
+export interface EntityBatchResult {
+  entityExists: boolean;
+  entityState?: string;
+  results: { isError: boolean; duration?: number; startTime?: number; result?: string }[];
+  signals: { target: { name: string; key: string }; name: string; input?: string; requestId?: string }[];
+}
+
+/** An operation sent to an entity (the extension's RequestMessage). */
+export interface EntityRequest {
+  id: string;
+  op: string;
+  signal: boolean;
+  input?: string;
+  parent?: string;
+  parentExecution?: string;
+}
+
 /** How the engine runs functions (the provider maps this onto the host's invoke()). */
 export interface FunctionRunner {
   isOrchestrator(name: string): boolean;
@@ -51,6 +69,17 @@ export interface FunctionRunner {
   canonicalName(name: string): string;
   runOrchestrator(name: string, binding: Record<string, unknown>, instanceId: string): Promise<OrchestratorOutcome>;
   runActivity(name: string, input: string | null, instanceId: string): Promise<ActivityOutcome>;
+  /** Entity functions (optional: without them entity operations fail). */
+  isEntity?(name: string): boolean;
+  runEntity?(name: string, binding: Record<string, unknown>, entityId: string): Promise<{ ok: true; result: EntityBatchResult } | { ok: false; error: string }>;
+}
+
+/** "@name@key" (the scheduler id DurableTask uses for entities; the name is lower-cased). */
+export function parseEntityId(id: string): { name: string; key: string } | undefined {
+  if (!id.startsWith('@')) return undefined;
+  const at = id.indexOf('@', 1);
+  if (at < 0) return undefined;
+  return { name: id.slice(1, at), key: id.slice(at + 1) };
 }
 
 export interface EngineOptions {
@@ -369,9 +398,18 @@ export class DurableEngine {
 
   /** Sends an episode's outbox, writes the status row, then clears the pending marker. */
   private async flush(instanceId: string, sentinel: Sentinel, rec: EpisodeRecord): Promise<Sentinel> {
-    const queue = [...rec.outbound];
+    // Messages to the same instance or entity go out in order (an entity applies operations in the
+    // order they were sent); everything else in parallel.
+    const groups = new Map<string, Outbound[]>();
+    rec.outbound.forEach((o, i) => {
+      const key = o.queue === 'control' ? `c:${o.message.instanceId}` : `w:${i}`;
+      const g = groups.get(key) ?? [];
+      g.push(o);
+      groups.set(key, g);
+    });
+    const queue = [...groups.values()];
     const workers = Array.from({ length: Math.min(16, queue.length) }, async () => {
-      for (let o = queue.shift(); o; o = queue.shift()) {
+      for (let group = queue.shift(); group; group = queue.shift()) for (const o of group) {
         // A work item this process has a free slot for starts here as soon as it is durably queued.
         const start = o.queue === 'workitems' ? this.reserveLocal(o.message) : undefined;
         try {
@@ -421,6 +459,7 @@ export class DurableEngine {
   }
 
   private async processBatch(instanceId: string, batch: Held<ControlMessage>[]): Promise<void> {
+    if (instanceId.startsWith('@')) return this.processEntityBatch(instanceId, batch);
     // The sentinel this process wrote last is current unless another writer intervened, which the
     // commit's ETag check detects (then the session re-reads).
     const cached = this.cache.get(instanceId);
@@ -805,6 +844,22 @@ export class DurableEngine {
         });
         break;
       }
+      case 'entityOperation': {
+        const request: EntityRequest = {
+          id: randomUUID(),
+          op: w.operation,
+          signal: w.signal,
+          ...(w.input !== null ? { input: w.input } : {}),
+          ...(w.signal ? {} : { parent: instanceId, parentExecution: executionId }),
+        };
+        const text = JSON.stringify(request);
+        events.push(event(EventType.EventSent, { EventId: w.id, InstanceId: w.entityId, Name: 'op', Input: text }, now));
+        outbound.push({
+          queue: 'control',
+          message: { id: randomUUID(), instanceId: w.entityId, event: event(EventType.EventRaised, { Name: 'op', Input: text }, now) },
+        });
+        break;
+      }
       case 'subOrchestration': {
         // DurableTask.Core names an unnamed sub-orchestration after the parent execution and the task id.
         const childId = w.instanceId ?? `${executionId}:${w.id}`;
@@ -843,6 +898,112 @@ export class DurableEngine {
         break;
       }
     }
+  }
+
+  /**
+   * One batch of operations for an entity: the SDK's entity function runs them against the stored
+   * state; the new state, the ids of the applied requests and the outbox (responses to callers,
+   * signals to other entities) are written in one row, then the outbox is sent. A redelivered request
+   * is recognised by its id.
+   */
+  private async processEntityBatch(entityId: string, batch: Held<ControlMessage>[]): Promise<void> {
+    let rec = await this.store.readEntity(entityId);
+    if (rec.outbox.length > 0) rec = await this.flushEntity(entityId, rec);
+    if (batch.length === 0) return;
+    const seen = new Set(rec.processed);
+    const ops: EntityRequest[] = [];
+    for (const l of batch) {
+      const e = l.body.event;
+      if (e.EventType !== EventType.EventRaised || e.Name !== 'op') continue;
+      let req: EntityRequest;
+      try {
+        req = JSON.parse(e.Input ?? '') as EntityRequest;
+      } catch {
+        continue;
+      }
+      if (!req || typeof req.id !== 'string' || typeof req.op !== 'string' || seen.has(req.id)) {
+        this.stats.droppedDuplicates++;
+        continue;
+      }
+      seen.add(req.id);
+      ops.push(req);
+    }
+    if (ops.length > 0) {
+      const target = parseEntityId(entityId)!;
+      const runner = this.runner;
+      const name = runner.isEntity?.(target.name) ? runner.canonicalName(target.name) : undefined;
+      let result: EntityBatchResult | undefined;
+      let error: string | undefined;
+      if (!name || !runner.runEntity) {
+        error = `The function '${target.name}' doesn't exist, is disabled, or is not an entity function.`;
+      } else {
+        const binding = {
+          self: { name: target.name, key: target.key },
+          exists: rec.exists,
+          state: rec.state ?? undefined,
+          batch: ops.map((o) => ({ id: o.id, name: o.op, signal: o.signal, input: o.input })),
+        };
+        await this.orchestrationSlots.acquire();
+        try {
+          const r = await runner.runEntity(name, binding, entityId);
+          if (r.ok) result = r.result;
+          else error = r.error;
+        } finally {
+          this.orchestrationSlots.release();
+        }
+      }
+      if (error) this.logger.log('error', `Entity ${entityId} failed: ${error}`, { instanceId: entityId });
+      const outbox: Outbound[] = [];
+      ops.forEach((o, i) => {
+        if (o.signal || !o.parent) return;
+        const r = result?.results[i];
+        const response = !r
+          ? { exceptionType: 'EntityFunctionFailed', result: JSON.stringify(error ?? 'The operation produced no result.') }
+          : r.isError
+            ? { exceptionType: 'Error', result: r.result ?? 'null' }
+            : { result: r.result ?? null };
+        outbox.push({
+          queue: 'control',
+          message: {
+            id: randomUUID(),
+            instanceId: o.parent,
+            executionId: o.parentExecution,
+            event: event(EventType.EventRaised, { Name: o.id, Input: JSON.stringify(response) }),
+          },
+        });
+      });
+      for (const sig of result?.signals ?? []) {
+        const request: EntityRequest = { id: randomUUID(), op: sig.name, signal: true, input: sig.input || undefined };
+        outbox.push({
+          queue: 'control',
+          message: {
+            id: randomUUID(),
+            instanceId: `@${String(sig.target.name).toLowerCase()}@${sig.target.key}`,
+            event: event(EventType.EventRaised, { Name: 'op', Input: JSON.stringify(request) }),
+          },
+        });
+      }
+      const next = {
+        exists: result ? result.entityExists : rec.exists,
+        state: result ? (result.entityExists ? (result.entityState ?? null) : null) : rec.state,
+        processed: [...rec.processed, ...ops.map((o) => o.id)].slice(-500),
+        outbox,
+        lastModified: new Date().toISOString(),
+        etag: rec.etag,
+      };
+      next.etag = await this.store.writeEntity(entityId, next);
+      this.stats.episodes++;
+      await this.flushEntity(entityId, next);
+    }
+    await Promise.all(batch.map((l) => l.complete()));
+  }
+
+  private async flushEntity(entityId: string, rec: Awaited<ReturnType<DurableStore['readEntity']>>) {
+    for (const o of rec.outbox) await this.store.send(o);
+    for (const o of rec.outbox) if (o.queue === 'control') this.handOver(o.message);
+    const cleared = { ...rec, outbox: [] };
+    cleared.etag = await this.store.writeEntity(entityId, cleared);
+    return cleared;
   }
 
   /**

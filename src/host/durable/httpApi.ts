@@ -11,6 +11,8 @@
  *   POST   instances/{id}/raiseEvent/{name}                                 202 / 400 / 404 / 410
  *   POST   instances/{id}/terminate|suspend|resume|rewind?reason=           202 / 404 / 410 / 412
  *   POST   instances/{id}/restart?restartWithNewInstanceId=true|false       202 check-status payload / 400 / 409
+ *   GET    entities/{name}/{key}                                           200 state / 404
+ *   POST   entities/{name}/{key}?op=                                       202 (signal)
  */
 import type * as http from 'node:http';
 import { DurableApiError, DurableManagement, parseRuntimeStatuses, validInstanceId } from './management';
@@ -123,6 +125,29 @@ export async function handleDurableHttp(
       const base = linksFromRequestOrigin ? originBase(req, opts.webhookBase()) : opts.webhookBase();
       const links = managementUrls(base, id, await opts.linkQuery());
       return send(res, 202, links, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
+    }
+
+    if (parts[0] === 'entities' && parts[1]) {
+      const name = parts[1];
+      const key = parts[2] === '$' ? '' : parts[2] ?? '';
+      if (method === 'GET') {
+        if (!key) return send(res, 404);
+        const r = await m.readEntityState(name, key);
+        return r.exists ? send(res, 200, r.state) : send(res, 404);
+      }
+      if (method === 'POST') {
+        const body = await readBody(req);
+        if (body.trim() !== '') {
+          try {
+            JSON.parse(body);
+          } catch {
+            return send(res, 400, { code: 'DURABLE_BAD_INPUT', Message: 'Could not parse JSON content.' });
+          }
+        }
+        await m.signalEntity(name, key, url.searchParams.get('op') ?? '', body.trim() === '' ? undefined : body);
+        return send(res, 202);
+      }
+      return send(res, 404);
     }
 
     if (parts[0] === 'instances') {

@@ -320,6 +320,23 @@ export class DurableManagement {
     return this.startNew(row.name, newInstanceId ? undefined : instanceId, row.input ?? undefined, row.version);
   }
 
+  /** Signals an entity operation (one-way). `inputJson`: JSON text or undefined. */
+  async signalEntity(name: string, key: string, operation: string, inputJson: string | undefined): Promise<void> {
+    if (!name || !key) throw new DurableApiError('DURABLE_BAD_ENTITY_ID', 400, 'An entity id needs a name and a key.');
+    const entityId = `@${name.toLowerCase()}@${key}`;
+    if (!validInstanceId(entityId)) throw new DurableApiError('DURABLE_BAD_ENTITY_ID', 400, 'The entity id is not valid.');
+    const request = { id: randomUUID(), op: operation, signal: true, ...(inputJson !== undefined ? { input: inputJson } : {}) };
+    await this.send({ id: randomUUID(), instanceId: entityId, event: event(EventType.EventRaised, { Name: 'op', Input: JSON.stringify(request) }) });
+  }
+
+  /** An entity's state (parsed JSON), or undefined when it does not exist. */
+  async readEntityState(name: string, key: string): Promise<{ exists: boolean; state: unknown }> {
+    const entityId = `@${name.toLowerCase()}@${key}`;
+    if (!validInstanceId(entityId)) throw new DurableApiError('DURABLE_BAD_ENTITY_ID', 400, 'The entity id is not valid.');
+    const rec = await this.store.readEntity(entityId);
+    return { exists: rec.exists, state: parseJson(rec.state) };
+  }
+
   /** Purges one terminal instance: 404 if unknown, 412 if not terminal. */
   async purge(instanceId: string): Promise<{ instancesDeleted: number }> {
     const row = await this.store.getInstance(instanceId);

@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HostServices, Provider, RegisteredFunction, RpcBindingInfo, RpcTypedData } from '../provider';
-import { ActivityOutcome, DurableEngine, failureFromError, FunctionRunner, OrchestratorOutcome, OrchestratorState } from './engine';
+import { ActivityOutcome, DurableEngine, EntityBatchResult, failureFromError, FunctionRunner, OrchestratorOutcome, OrchestratorState } from './engine';
 import type { FailureDetails } from './history';
 import { handleDurableHttp, HttpApiOptions, INSTANCE_ID_PLACEHOLDER, managementUrls } from './httpApi';
 import { DurableManagement } from './management';
@@ -65,12 +65,14 @@ export function activityFailure(err: unknown): FailureDetails {
 class HostRunner implements FunctionRunner {
   private readonly orchestrators = new Map<string, RegisteredFunction>();
   private readonly activities = new Map<string, RegisteredFunction>();
+  private readonly entities = new Map<string, RegisteredFunction>();
 
   constructor(private readonly host: HostServices) {
     for (const fn of host.functions) {
       const t = fn.triggerType.toLowerCase();
       if (t === 'orchestrationtrigger') this.orchestrators.set(fn.name.toLowerCase(), fn);
       if (t === 'activitytrigger') this.activities.set(fn.name.toLowerCase(), fn);
+      if (t === 'entitytrigger') this.entities.set(fn.name.toLowerCase(), fn);
     }
   }
 
@@ -82,7 +84,29 @@ class HostRunner implements FunctionRunner {
   }
   canonicalName(name: string): string {
     const k = name.toLowerCase();
-    return this.orchestrators.get(k)?.name ?? this.activities.get(k)?.name ?? name;
+    return this.orchestrators.get(k)?.name ?? this.activities.get(k)?.name ?? this.entities.get(k)?.name ?? name;
+  }
+  isEntity(name: string): boolean {
+    return this.entities.has(name.toLowerCase());
+  }
+
+  async runEntity(
+    name: string,
+    binding: Record<string, unknown>,
+    entityId: string,
+  ): Promise<{ ok: true; result: EntityBatchResult } | { ok: false; error: string }> {
+    const fn = this.entities.get(name.toLowerCase());
+    if (!fn) return { ok: false, error: `The function '${name}' doesn't exist, is disabled, or is not an entity function.` };
+    this.host.logger.log('information', `Executing entity '${fn.name}' (${entityId}).`, { instanceId: entityId, functionName: fn.name });
+    try {
+      const res = await this.host.invoke(fn.name, { inputData: [{ name: fn.triggerBindingName, data: { json: JSON.stringify(binding) } }] });
+      const text = typedDataToJsonText(res.returnValue);
+      const result = text ? (JSON.parse(text) as EntityBatchResult) : undefined;
+      if (!result || !Array.isArray(result.results)) return { ok: false, error: 'The entity function did not return an entity state.' };
+      return { ok: true, result };
+    } catch (err) {
+      return { ok: false, error: (err as Error)?.message ?? String(err) };
+    }
   }
 
   async runOrchestrator(name: string, binding: Record<string, unknown>, instanceId: string): Promise<OrchestratorOutcome> {
@@ -142,7 +166,7 @@ export interface DurableProviderOptions {
 
 export class DurableProvider implements Provider {
   readonly name = 'durable';
-  readonly triggerTypes = ['orchestrationTrigger', 'activityTrigger'] as const;
+  readonly triggerTypes = ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'] as const;
   readonly inputBindingTypes = ['durableClient'] as const;
   engine: DurableEngine | undefined;
   management: DurableManagement | undefined;
@@ -155,7 +179,7 @@ export class DurableProvider implements Provider {
 
   async start(host: HostServices): Promise<void> {
     this.host = host;
-    const durableTypes = new Set(['orchestrationtrigger', 'activitytrigger', 'durableclient', 'orchestrationclient']);
+    const durableTypes = new Set(['orchestrationtrigger', 'activitytrigger', 'entitytrigger', 'durableclient', 'orchestrationclient']);
     const usesDurable = host.functions.some((fn) => Object.values(fn.bindings).some((b) => durableTypes.has(String(b.type).toLowerCase())));
     if (!usesDurable) return; // Nothing to drive: no task hub, no listener.
     const settings = readDurableSettings(host.hostJson, host.settings, {

@@ -42,6 +42,8 @@ export interface OrchestratorAction {
   externalEventName?: string;
   instanceId?: string;
   version?: string;
+  /** CallEntity / SignalEntity: the operation name. */
+  operation?: string;
   compoundActions?: OrchestratorAction[];
 }
 
@@ -71,7 +73,9 @@ export type NewWork =
       input: string | null;
       version?: string;
       failWith?: TaskFailure;
-    };
+    }
+  /** callEntity (awaits a response) or signalEntity (one-way): an operation message to an entity. */
+  | { kind: 'entityOperation'; id: number; entityId: string; operation: string; input: string | null; signal: boolean };
 
 export interface ReplayResult {
   newWork: NewWork[];
@@ -95,6 +99,26 @@ export const DEFAULT_REPLAY_OPTIONS: ReplayOptions = {
   longRunningTimerIntervalMs: 3 * 24 * 3600 * 1000,
 };
 
+/** The request id carried by an EventSent event's RequestMessage. */
+export function requestIdOf(e: HistoryEvent): string | undefined {
+  try {
+    const req = JSON.parse(e.Input ?? '') as { id?: unknown };
+    return typeof req.id === 'string' ? req.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An entity's answer that carries an exception (the SDK then fails the call). */
+function entityResponseFailed(e: HistoryEvent): boolean {
+  try {
+    const r = JSON.parse(e.Input ?? '') as { exceptionType?: unknown };
+    return typeof r?.exceptionType === 'string';
+  } catch {
+    return false;
+  }
+}
+
 /** JSON text of an action input. The SDK already JSON-encodes string inputs of activities (processInput). */
 export function actionInputText(input: unknown, alreadyEncodedStrings: boolean): string | null {
   if (input === undefined) return null;
@@ -116,7 +140,7 @@ abstract class SimTask {
   }
 }
 
-type LeafKind = 'activity' | 'timer' | 'subOrchestration' | 'event';
+type LeafKind = 'activity' | 'timer' | 'subOrchestration' | 'event' | 'entity';
 
 class SimLeaf extends SimTask {
   id: number | false = false;
@@ -246,7 +270,8 @@ class Replayer {
       if (
         e.EventType === EventType.TaskScheduled ||
         e.EventType === EventType.TimerCreated ||
-        e.EventType === EventType.SubOrchestrationInstanceCreated
+        e.EventType === EventType.SubOrchestrationInstanceCreated ||
+        e.EventType === EventType.EventSent
       ) {
         this.scheduled.set(e.EventId, e);
       }
@@ -285,6 +310,27 @@ class Replayer {
       case EventType.EventRaised:
         this.deliver(`event:${e.Name ?? ''}`, e, true);
         break;
+      case EventType.EventSent: {
+        // An entity call is answered by an event named after its request id (as the SDK re-keys it).
+        const task = this.open.get(e.EventId);
+        if (task && task.kind === 'entity') {
+          const requestId = requestIdOf(e);
+          if (requestId) {
+            this.open.delete(e.EventId);
+            const key = `event:${requestId}`;
+            const list = this.openEvents.get(key) ?? [];
+            list.push(task);
+            this.openEvents.set(key, list);
+            const q = this.deferred.get(key);
+            if (q && q.length > 0) {
+              const d = q.shift()!;
+              if (q.length === 0) this.deferred.delete(key);
+              this.deliver(key, d, true);
+            }
+          }
+        }
+        return;
+      }
       default:
         return;
     }
@@ -310,6 +356,7 @@ class Replayer {
       this.deferred.set(key, q);
       return;
     }
+    if (ok && task.kind === 'entity' && entityResponseFailed(e)) ok = false;
     task.settle(ok, this, ok ? undefined : { Reason: e.Reason, Details: e.Details, FailureDetails: e.FailureDetails });
   }
 
@@ -376,6 +423,16 @@ class Replayer {
           ...(leaf.failWith ? { failWith: leaf.failWith } : {}),
         });
         break;
+      case 'entity':
+        this.result.newWork.push({
+          kind: 'entityOperation',
+          id,
+          entityId: a.instanceId ?? '',
+          operation: a.operation ?? '',
+          input: actionInputText(a.input, false),
+          signal: false,
+        });
+        break;
       case 'timer':
         // A timer created already cancelled never needs to fire (its id is still taken).
         if (!a.isCanceled || a.actionType !== ActionType.CreateTimer || leaf.fireAt) {
@@ -430,10 +487,28 @@ class Replayer {
       case ActionType.ContinueAsNew:
         if (topLevel) this.result.continueAsNew = { input: actionInputText(a.input, true) };
         return undefined;
+      case ActionType.CallEntity:
+        return new SimLeaf('entity', a);
+      case ActionType.SignalEntity: {
+        // Fire and forget: takes a sequence number (recordFireAndForgetAction), no task.
+        const id = this.seq++;
+        if (!this.scheduled.has(id)) {
+          this.result.newWork.push({
+            kind: 'entityOperation',
+            id,
+            entityId: a.instanceId ?? '',
+            operation: a.operation ?? '',
+            input: actionInputText(a.input, false),
+            signal: true,
+          });
+        }
+        return undefined;
+      }
       default:
-        // Entities and durable HTTP are not carried out by this engine; the caller fails the instance.
+        // Entity locks, scheduled signals and durable HTTP are not carried out by this engine; the
+        // caller fails the instance.
         this.result.unsupported.push(ActionType[a.actionType] ?? String(a.actionType));
-        if (a.actionType === ActionType.SignalEntity || a.actionType === ActionType.ScheduledSignalEntity) this.seq++;
+        if (a.actionType === ActionType.ScheduledSignalEntity) this.seq++;
         return undefined;
     }
   }

@@ -64,6 +64,18 @@ export interface EpisodeRecord {
   instance: InstanceStatus;
 }
 
+export interface EntityRecord {
+  exists: boolean;
+  /** JSON text of the state. */
+  state: string | null;
+  /** Ids of the last requests applied (a redelivered request is recognised). */
+  processed: string[];
+  /** Messages to send (responses, signals) once this record is written. */
+  outbox: Outbound[];
+  lastModified: string;
+  etag?: string;
+}
+
 export interface ReceivedMessage<T> {
   messageId: string;
   popReceipt: string;
@@ -390,6 +402,53 @@ export class DurableStore {
     }
     await this.deleteBlobsUnder(`${encodeURIComponent(instanceId)}/`);
     return keys.length > 0;
+  }
+
+  // ---- entities ------------------------------------------------------------------------------
+
+  /** An entity's row (`entity` in its History partition): state, recent request ids, pending outbox. */
+  async readEntity(entityId: string): Promise<EntityRecord> {
+    try {
+      const e = await this.history.getEntity<Record<string, unknown>>(entityId, 'entity');
+      let outboxText = '';
+      for (let c = 0; ; c++) {
+        const part = e[`D${String(c).padStart(2, '0')}`];
+        if (typeof part !== 'string') break;
+        outboxText += part;
+      }
+      return {
+        exists: e.Exists === true,
+        state: await this.readText(e, 'State'),
+        processed: e.Processed ? (JSON.parse(String(e.Processed)) as string[]) : [],
+        outbox: outboxText ? (JSON.parse(outboxText) as Outbound[]) : [],
+        lastModified: String(e.LastModified ?? ''),
+        etag: String(e.etag),
+      };
+    } catch (err) {
+      if (isNotFound(err)) return { exists: false, state: null, processed: [], outbox: [], lastModified: '' };
+      throw err;
+    }
+  }
+
+  /** Writes the entity row if unchanged since `rec.etag` (created when absent). Returns the new ETag. */
+  async writeEntity(entityId: string, rec: EntityRecord): Promise<string> {
+    const outbox = JSON.stringify(rec.outbox);
+    if (outbox.length > CHUNK * MAX_CHUNKS) {
+      throw new DurableStoreError('DURABLE_ENTITY_OUTBOX_TOO_LARGE', `Entity ${entityId} produced too many messages in one batch.`);
+    }
+    const row: Entity = {
+      partitionKey: entityId,
+      rowKey: 'entity',
+      Exists: rec.exists,
+      Processed: JSON.stringify(rec.processed),
+      LastModified: rec.lastModified,
+      ...(await this.textProps('State', rec.state, `${encodeURIComponent(entityId)}/state-${Date.now()}.json`)),
+    };
+    if (rec.outbox.length > 0) {
+      for (let i = 0, c = 0; i < outbox.length; i += CHUNK, c++) row[`D${String(c).padStart(2, '0')}`] = outbox.slice(i, i + CHUNK);
+    }
+    const res = rec.etag ? await this.history.updateEntity(row, 'Replace', { etag: rec.etag }) : await this.history.createEntity(row);
+    return String(res.etag);
   }
 
   // ---- queues ---------------------------------------------------------------------------------

@@ -109,6 +109,18 @@ test('df.getClient talks to the RPC listener: status with history, raise event, 
   expect(payload.statusQueryGetUri.startsWith(`${host.baseUrl}/runtime/webhooks/durabletask/instances/abc?`)).toBe(true);
 });
 
+test('df.getClient signals an entity and reads its state', async () => {
+  expect((await client('signalEntity', { name: 'tally', key: 'e2e', op: 'add', input: 4 })).status).toBe(202);
+  let read: any;
+  for (let i = 0; i < 300; i++) {
+    read = (await client('readEntity', { name: 'tally', key: 'e2e' })).body;
+    if (read.exists) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(read).toEqual({ exists: true, state: 4 });
+  expect((await client('readEntity', { name: 'tally', key: 'nobody' })).body).toEqual({ exists: false });
+});
+
 test('fan-out of 100 activities and a retried activity run through the host', async () => {
   const fan = (await post('fanOut', 100)).body;
   const retry = (await post('retry', { key: 'e2e', failTimes: 1, maxAttempts: 3, firstRetryMs: 200 })).body;

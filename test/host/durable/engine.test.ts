@@ -355,6 +355,31 @@ test('restart starts the orchestrator again with the original input, under a new
   expect((await rpc('POST', 'instances/never-existed/restart')).status).toBe(400);
 });
 
+test('entities: an orchestration signals and calls an entity; operations apply in order; errors reach the caller', async () => {
+  const id = await start('entityCounter', 'k1');
+  const s = await until(id, ['Completed', 'Failed'], 30000);
+  expect(s.runtimeStatus).toBe('Completed');
+  expect(s.output).toEqual({ value: 10, error: true, after: 'Hello entity' });
+  const state = await rpc('GET', 'entities/tally/k1');
+  expect(state).toMatchObject({ status: 200, body: 10 });
+});
+
+test('entities: the client signals an entity and reads its state; an entity signals another', async () => {
+  expect((await rpc('POST', 'entities/tally/k2?op=add', 3)).status).toBe(202);
+  expect((await rpc('POST', 'entities/tally/k2?op=forward', { key: 'k3', amount: 7 })).status).toBe(202);
+  const k2 = await waitFor(async () => {
+    const r = await rpc('GET', 'entities/tally/k2');
+    return r.status === 200 ? r.body : undefined;
+  });
+  expect(k2).toBe(3);
+  const k3 = await waitFor(async () => {
+    const r = await rpc('GET', 'entities/tally/k3');
+    return r.status === 200 ? r.body : undefined;
+  });
+  expect(k3).toBe(7);
+  expect((await rpc('GET', 'entities/tally/never-used')).status).toBe(404);
+});
+
 test('rewind re-runs the failed activity of a failed instance', async () => {
   const id = await start('retry', { key: 'rw', failTimes: 1, maxAttempts: 1, firstRetryMs: 100 });
   expect((await until(id, ['Completed', 'Failed'])).runtimeStatus).toBe('Failed');

@@ -24,6 +24,10 @@ interface SimOptions {
   /** External events to raise: [afterEpisode, name, value]. */
   events?: [number, string, unknown][];
   subOrchestrators?: Record<string, (input: any, attempt: number) => unknown>;
+  /** Answers entity calls: (operation, input) => value or Error. */
+  entity?: (op: string, input: unknown) => unknown;
+  /** Collects one-way entity signals. */
+  entitySignals?: { entity: string; op: string; input: string | null }[];
 }
 
 interface SimResult {
@@ -82,6 +86,14 @@ async function simulate(orchestrator: (ctx: any) => Generator<any, any, any>, op
       if (w.kind === 'activity') history.push(ev(EventType.TaskScheduled, now, { EventId: w.id, Name: w.name, Input: w.input }));
       if (w.kind === 'timer') history.push(ev(EventType.TimerCreated, now, { EventId: w.id, FireAt: w.fireAt }));
       if (w.kind === 'subOrchestration') history.push(ev(EventType.SubOrchestrationInstanceCreated, now, { EventId: w.id, Name: w.name }));
+      if (w.kind === 'entityOperation') {
+        const request = { id: `req-${w.id}`, op: w.operation, signal: w.signal, input: w.input ?? undefined };
+        history.push(ev(EventType.EventSent, now, { EventId: w.id, InstanceId: w.entityId, Name: 'op', Input: JSON.stringify(request) }));
+        if (w.signal) {
+          opts.entitySignals?.push({ entity: w.entityId, op: w.operation, input: w.input });
+          continue;
+        }
+      }
       pending.push(w);
     }
     history.push(ev(EventType.OrchestratorCompleted, now));
@@ -101,6 +113,12 @@ async function simulate(orchestrator: (ctx: any) => Generator<any, any, any>, op
       pending.splice(pending.indexOf(w), 1);
       if (w.kind === 'timer') {
         incoming.push(ev(EventType.TimerFired, now, { TimerId: w.id, FireAt: w.fireAt }));
+        continue;
+      }
+      if (w.kind === 'entityOperation') {
+        const value = opts.entity!(w.operation, w.input === null ? undefined : JSON.parse(w.input));
+        const response = value instanceof Error ? { exceptionType: 'Error', result: JSON.stringify(value.message) } : { result: JSON.stringify(value) };
+        incoming.push(ev(EventType.EventRaised, now, { Name: `req-${w.id}`, Input: JSON.stringify(response) }));
         continue;
       }
       const fn = w.kind === 'activity' ? opts.activities[w.name] : opts.subOrchestrators?.[w.name];
@@ -269,4 +287,34 @@ test('retry timeout: once it has expired the remaining attempts fail without run
   expect(r.failed).toContain('still failing');
   // Attempt 1 fails at +1 s (retry after 1 s), attempt 2 fails at +3 s: past the 1.5 s timeout.
   expect(runs).toBe(2);
+});
+
+test('entity signals take a sequence number, calls wait for the answer named after their request id', async () => {
+  let total = 0;
+  const signals: { entity: string; op: string; input: string | null }[] = [];
+  const r = await simulate(
+    function* (ctx) {
+      const id = new df.EntityId('Counter', 'a');
+      ctx.df.signalEntity(id, 'add', 2);
+      const before = yield ctx.df.callActivity('echo', 1);
+      const value = yield ctx.df.callEntity(id, 'get');
+      let failed = false;
+      try {
+        yield ctx.df.callEntity(id, 'boom');
+      } catch {
+        failed = true;
+      }
+      const [x, y] = yield ctx.df.Task.all([ctx.df.callEntity(id, 'get'), ctx.df.callActivity('echo', 2)]);
+      return { before, value, failed, x, y };
+    },
+    {
+      activities: { echo: (i) => i },
+      entity: (op, input) => (op === 'boom' ? new Error('no') : op === 'add' ? (total += input as number) : 42),
+      entitySignals: signals,
+    },
+  );
+  expect(r.output).toEqual({ before: 1, value: 42, failed: true, x: 42, y: 2 });
+  expect(signals).toEqual([{ entity: '@counter@a', op: 'add', input: '2' }]);
+  const sent = r.history.filter((e) => e.EventType === EventType.EventSent).map((e) => e.EventId);
+  expect(sent).toEqual([0, 2, 3, 4]);
 });
