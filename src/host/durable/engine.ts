@@ -989,6 +989,7 @@ export class DurableEngine {
         processed: [...rec.processed, ...ops.map((o) => o.id)].slice(-500),
         outbox,
         lastModified: new Date().toISOString(),
+        stateBlob: rec.stateBlob,
         etag: rec.etag,
       };
       next.etag = await this.store.writeEntity(entityId, next);

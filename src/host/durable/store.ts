@@ -73,6 +73,8 @@ export interface EntityRecord {
   /** Messages to send (responses, signals) once this record is written. */
   outbox: Outbound[];
   lastModified: string;
+  /** Blob holding a state too large for the row, if any. */
+  stateBlob?: string;
   etag?: string;
 }
 
@@ -422,6 +424,7 @@ export class DurableStore {
         processed: e.Processed ? (JSON.parse(String(e.Processed)) as string[]) : [],
         outbox: outboxText ? (JSON.parse(outboxText) as Outbound[]) : [],
         lastModified: String(e.LastModified ?? ''),
+        stateBlob: typeof e.StateBlob === 'string' && e.StateBlob ? e.StateBlob : undefined,
         etag: String(e.etag),
       };
     } catch (err) {
@@ -448,6 +451,10 @@ export class DurableStore {
       for (let i = 0, c = 0; i < outbox.length; i += CHUNK, c++) row[`D${String(c).padStart(2, '0')}`] = outbox.slice(i, i + CHUNK);
     }
     const res = rec.etag ? await this.history.updateEntity(row, 'Replace', { etag: rec.etag }) : await this.history.createEntity(row);
+    // A large state lives in a blob per write; the previous one is no longer referenced.
+    const newBlob = typeof row.StateBlob === 'string' ? row.StateBlob : undefined;
+    if (rec.stateBlob && rec.stateBlob !== newBlob) await this.large.deleteBlob(rec.stateBlob).catch(() => undefined);
+    rec.stateBlob = newBlob;
     return String(res.etag);
   }
 
