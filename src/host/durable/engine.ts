@@ -579,7 +579,7 @@ export class DurableEngine {
       }
       if (msg.rewind) {
         if (status === 'Failed' && !startedNew) {
-          const rw = this.rewindHistory(history, instanceId, executionId, now, msg.rewind.reason);
+          const rw = this.rewindHistory(history, instanceId, executionId, msg.rewind.reason);
           history = rw.history;
           extraOutbound.push(...rw.outbound);
           for (const id of rw.reopened) done.delete(id);
@@ -1012,7 +1012,7 @@ export class DurableEngine {
    * events of activities that were not retried afterwards, with the retry timer that followed them in
    * the same episode); the failed activities are scheduled again under their original ids.
    */
-  private rewindHistory(history: HistoryEvent[], instanceId: string, executionId: string, now: Date, reason: string) {
+  private rewindHistory(history: HistoryEvent[], instanceId: string, executionId: string, reason: string) {
     const episodeOf = new Map<HistoryEvent, number>();
     let ep = 0;
     for (const e of history) {
@@ -1051,7 +1051,6 @@ export class DurableEngine {
     this.logger.log('information', `Rewinding instance ${instanceId}: ${reopened.length} failed activities scheduled again (${reason}).`, {
       instanceId,
     });
-    void now;
     return { history: history.filter((e) => !drop.has(e)), outbound, reopened };
   }
 
