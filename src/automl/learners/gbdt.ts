@@ -352,10 +352,15 @@ export class GbdtBooster {
     const off = feature * this.ds.n;
     let l = start;
     let r = 0;
+    // Branch-free: both writes happen, the counters decide which one is kept (left/right is
+    // unpredictable, and mispredicted branches used to cost as much as the histograms).
     for (let j = start; j < end; j++) {
       const i = rows[j];
-      if (bins[off + i] <= bin) rows[l++] = i;
-      else tmp[r++] = i;
+      const left = bins[off + i] <= bin ? 1 : 0;
+      rows[l] = i;
+      tmp[r] = i;
+      l += left;
+      r += 1 - left;
     }
     for (let j = 0; j < r; j++) rows[l + j] = tmp[j];
     return l;
