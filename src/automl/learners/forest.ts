@@ -180,10 +180,16 @@ class ForestGrower {
       const off = feature * n;
       let l = leaf.start;
       let r = 0;
+      const bins = this.ds.bins;
+      const tmp = this.tmp;
       for (let j = leaf.start; j < leaf.end; j++) {
+        // Branch-free (see GbdtBooster.partition).
         const i = rows[j];
-        if (this.ds.bins[off + i] <= bin) rows[l++] = i;
-        else this.tmp[r++] = i;
+        const left = bins[off + i] <= bin ? 1 : 0;
+        rows[l] = i;
+        tmp[r] = i;
+        l += left;
+        r += 1 - left;
       }
       for (let j = 0; j < r; j++) rows[l + j] = this.tmp[j];
       const mid = l;
