@@ -1,6 +1,6 @@
 /** `mlops run ID [--watch]`: one run's phases, leaderboard, benchmark and decision; --watch follows it live. */
 import { ApiError } from '../client/api';
-import { benchmarkTable, decisionText, leaderboard, progressLine } from '../client/format';
+import { benchmarkTable, decisionText, fmt, leaderboard, progressLine } from '../client/format';
 import { OptionSpec, parseArgs, usage, UsageError } from './_args';
 import { client, REMOTE_SPECS } from './_remote';
 
@@ -18,6 +18,12 @@ export function describe(run: any): string {
   for (const p of run.phases ?? []) out.push(`  ${p.at}  ${p.phase}${p.note ? ` (${p.note})` : ''}`);
   if (run.split) out.push(`split: ${run.split.train} training rows, ${run.split.test} held out`);
   if (run.automl?.leaderboardTop?.length) out.push('', 'leaderboard:', leaderboard(run));
+  const cv = run.metrics?.cv as Record<string, unknown> | undefined;
+  if (cv) {
+    const keys = ['AUC_weighted', 'accuracy', 'precision_score_weighted', 'recall_score_weighted', 'f1_score_weighted', 'log_loss', 'normalized_root_mean_squared_error', 'r2_score'];
+    const shown = keys.filter((k) => typeof cv[k] === 'number').map((k) => `${k} ${fmt(cv[k])}`);
+    if (shown.length) out.push('', `CV metrics: ${shown.join(', ')}`);
+  }
   if (run.benchmark) out.push('', 'benchmark:', benchmarkTable(run));
   out.push('', `decision: ${decisionText(run)}`);
   return out.join('\n');

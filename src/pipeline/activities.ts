@@ -160,6 +160,7 @@ export async function registerModel(
   await deps.runs.update(input.runId, {
     phase: 'register',
     model: { name: m.name, version: m.version },
+    metrics: runMetrics(JSON.parse(artifacts['metrics.json'] as string)),
     automl: {
       trials: result.trials,
       bestScore: result.cvScore,
@@ -182,6 +183,13 @@ export async function registerModel(
     cvScore: m.cvScore,
   });
   return ref;
+}
+
+/** The CV metrics worth showing with a run (curves and long lists stay in the model's metrics.json). */
+function runMetrics(doc: { primaryMetric?: string; primaryScore?: number; cv?: Record<string, unknown>; featureImportance?: { column: string; importance: number }[] }): Record<string, unknown> {
+  const cv: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc.cv ?? {})) if (k !== 'roc_curve' && k !== 'pr_curve') cv[k] = v;
+  return { primaryMetric: doc.primaryMetric, primaryScore: doc.primaryScore, cv, featureImportanceTop: (doc.featureImportance ?? []).slice(0, 8) };
 }
 
 export async function deployModel(

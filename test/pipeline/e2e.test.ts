@@ -148,6 +148,9 @@ describe('pipeline end to end', () => {
     expect(run.phases.map((p: any) => p.phase)).toEqual(['queued', 'prepare', 'automl', 'register', 'deploy', 'benchmark', 'decide', 'completed']);
     expect(run.split).toMatchObject({ train: 1800, test: 200 });
     expect(run.automl.trials).toBeGreaterThan(0);
+    expect(run.metrics.primaryMetric).toBe('AUC_weighted');
+    expect(run.metrics.cv.confusion_matrix.classes).toEqual(['no', 'yes']);
+    expect(typeof run.metrics.cv.f1_score_weighted).toBe('number');
     expect(run.benchmark.direct).toMatchObject({ requests: 100, errors: 0, non2xx: 0 });
     expect(run.benchmark.direct.p95Ms).toBeGreaterThan(0);
     expect(run.decision).toMatchObject({ promoted: true, challenger: { model: 'bank', version: 1 } });
@@ -278,6 +281,7 @@ describe('pipeline end to end', () => {
     expect(one.code).toBe(0);
     expect(one.out).toContain('decision: PROMOTED bank v2');
     expect(one.out).toContain('endpoint (direct)');
+    expect(one.out).toMatch(/CV metrics: AUC_weighted 0\.\d{4}/);
     const models = await cli('models');
     expect(models.out).toMatch(/bank\s+2\s+champion/);
     const scored = await cli('score', '--row', JSON.stringify(row(7)), '--proba');
