@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { FittedPipeline } from '../automl/pipeline';
-import { isLowerBetter } from '../automl/metrics';
 import { ModelArtifacts, ModelRegistry } from '../models/registry';
 import type { Telemetry } from '../telemetry';
 import type { AutoMLJobResult, AutoMLProvider } from '../training/provider';
+import { promotionRule } from './decision';
 import { evaluateOnHeldOut, readHeldOut } from './evaluate';
 import type { DatasetCatalog, Deployer, EventSink, LoadRunner } from './ports';
 import { RunStore } from './runs';
@@ -285,16 +285,14 @@ export async function decidePromotion(
     champion = { model: current.model.name, version: current.model.version, testScore: score, deployment: current.name };
   }
   const tol = input.settings.promotionTolerance;
-  const lower = isLowerBetter(metric);
-  const beats = !champion || (lower ? challengerScore <= champion.testScore + tol : challengerScore >= champion.testScore - tol);
-  const slo = benchmark.direct.errors === 0 && benchmark.direct.non2xx === 0 && benchmark.direct.p95Ms <= input.settings.maxP95Ms;
-  const promoted = beats && slo;
-  const fmt = (x: number) => x.toFixed(4);
-  let reason: string;
-  if (!slo) reason = `benchmark misses the SLO (p95 ${benchmark.direct.p95Ms.toFixed(1)} ms vs ${input.settings.maxP95Ms} ms, ${benchmark.direct.errors} errors, ${benchmark.direct.non2xx} non-2xx)`;
-  else if (!champion) reason = `no champion yet; ${metric} on held-out rows ${fmt(challengerScore)}`;
-  else if (beats) reason = `${metric} ${fmt(challengerScore)} vs champion ${champion.model} v${champion.version} ${fmt(champion.testScore)} (tolerance ${tol})`;
-  else reason = `${metric} ${fmt(challengerScore)} does not beat champion ${champion.model} v${champion.version} ${fmt(champion.testScore)} (tolerance ${tol})`;
+  const { promoted, reason } = promotionRule({
+    metric,
+    challengerScore,
+    champion,
+    tolerance: tol,
+    benchmark: benchmark.direct,
+    maxP95Ms: input.settings.maxP95Ms,
+  });
   const decision: Decision = {
     promoted,
     reason,
