@@ -207,20 +207,18 @@ export function selectRows(table: Table, rows: ArrayLike<number>): Table {
     columns: table.columns.map((c) => {
       const numeric = new Float64Array(m);
       const codes = c.codes ? new Int32Array(m) : null;
+      const missingCode = c.dict.map((v) => isMissingToken(v));
       let missing = 0;
+      let nonNumeric = 0;
       for (let k = 0; k < m; k++) {
-        numeric[k] = c.numeric[rows[k]];
-        if (codes) codes[k] = c.codes![rows[k]];
+        const v = (numeric[k] = c.numeric[rows[k]]);
+        if (codes) {
+          const code = (codes[k] = c.codes![rows[k]]);
+          if (code < 0 || missingCode[code]) missing++;
+          else if (Number.isNaN(v)) nonNumeric++;
+        } else if (Number.isNaN(v)) missing++;
       }
-      // Recount missing cells approximately: NaN with an empty code (or no dictionary) is missing.
-      for (let k = 0; k < m; k++) if (Number.isNaN(numeric[k]) && (!codes || codes[k] < 0)) missing++;
-      return { ...c, numeric, codes, missing, nonNumeric: c.nonNumeric > 0 ? m - missing - countFinite(numeric) : 0 };
+      return { ...c, numeric, codes, missing, nonNumeric };
     }),
   };
-}
-
-function countFinite(a: Float64Array): number {
-  let k = 0;
-  for (let i = 0; i < a.length; i++) if (!Number.isNaN(a[i])) k++;
-  return k;
 }

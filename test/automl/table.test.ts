@@ -42,8 +42,11 @@ describe('columnar table', () => {
 
   test('records and row selection', async () => {
     const t = await tableFromRecords([{ a: 1, b: 'u' }, { a: null, b: 'v' }, { a: 3 }]);
-    const s = selectRows(t, [2, 0]);
-    expect(Array.from(getColumn(s, 'a').numeric)).toEqual([3, 1]);
-    expect([0, 1].map((i) => cellString(getColumn(s, 'b'), i))).toEqual(['', 'u']);
+    const s = selectRows(t, [2, 0, 1]);
+    expect(Array.from(getColumn(s, 'a').numeric)).toEqual([3, 1, NaN]);
+    expect(getColumn(s, 'a').missing).toBe(1);
+    expect(getColumn(s, 'b').missing).toBe(1);
+    expect(getColumn(s, 'b').nonNumeric).toBe(2);
+    expect([0, 1, 2].map((i) => cellString(getColumn(s, 'b'), i))).toEqual(['', 'u', 'v']);
   });
 });
