@@ -422,20 +422,24 @@ function gather(oof: Float64Array, y: Float64Array, rows: Int32Array, P: number)
   return { pred, yy };
 }
 
-function fullMetrics(task: Task, oof: Float64Array, y: Float64Array, classes: string[], rows: Int32Array): ClassificationMetrics | RegressionMetrics {
+function fullMetrics(
+  task: Task,
+  oof: Float64Array,
+  y: Float64Array,
+  classes: string[],
+  rows: Int32Array,
+  curves = true,
+): ClassificationMetrics | RegressionMetrics {
   const P = task === 'regression' ? 1 : classes.length;
   const { pred, yy } = gather(oof, y, rows, P);
-  return task === 'regression' ? regressionMetrics(pred, yy) : classificationMetrics(pred, yy, classes, { curves: true });
+  return task === 'regression' ? regressionMetrics(pred, yy) : classificationMetrics(pred, yy, classes, { curves });
 }
 
+/** The numeric metrics of a trial (curves and the confusion matrix are for the chosen model only). */
 function summaryMetrics(task: Task, oof: Float64Array, y: Float64Array, classes: string[], rows: Int32Array): Record<string, number> {
-  const m = fullMetrics(task, oof, y, classes, rows) as unknown as Record<string, unknown>;
+  const m = fullMetrics(task, oof, y, classes, rows, false) as unknown as Record<string, unknown>;
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(m)) if (typeof v === 'number') out[k] = Math.round(v * 1e6) / 1e6;
-  if (task !== 'regression') {
-    // Curves and the confusion matrix are for the chosen model only.
-    delete out.roc_curve;
-  }
   return out;
 }
 
