@@ -123,4 +123,13 @@ describe('histogram GBDT', () => {
     expect(cv.oof.every((v) => v >= 0 && v <= 1)).toBe(true);
     expect(() => gbdtCV(ctx, { nEstimators: 10 }, folds, 1, Date.now() - 1)).toThrow('deadline');
   });
+
+  test('a row subsample that happens to be empty adds a zero tree, never NaN', () => {
+    const n = 20;
+    const { X } = data(n, 2, 7);
+    const y = Float64Array.from({ length: n }, (_, i) => i % 2);
+    const ctx = ctxFrom(X, n, 2, y, 'binary', 2);
+    const { booster } = gbdtFit(ctx, { nEstimators: 30, baggingFraction: 0.01, baggingFreq: 1, minChildSamples: 1 }, 30, 3);
+    expect(Array.from(booster.raw).every(Number.isFinite)).toBe(true);
+  });
 });

@@ -434,7 +434,7 @@ export class GbdtBooster {
     // Leaf values, float32 so every scorer adds the same numbers.
     const K = this.K;
     for (const leaf of leaves) {
-      const v = Math.fround((-leaf.g / (leaf.h + l2)) * lr);
+      const v = leaf.h + l2 > 0 ? Math.fround((-leaf.g / (leaf.h + l2)) * lr) : 0; // an empty bag gives an empty leaf
       tree.value[leaf.node] = v;
       if (!bagged) for (let j = leaf.start; j < leaf.end; j++) this.raw[this.rows[j] * K + k] += v;
       this.histPool.push(leaf.hist);
