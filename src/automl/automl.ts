@@ -18,7 +18,7 @@ import {
   inputColumns,
   planColumns,
 } from './featurize';
-import { learnerByName, learnersFor } from './learners';
+import { LEARNERS, learnerByName, learnersFor } from './learners';
 import { complement, type FullOutput } from './learners/types';
 import {
   classificationMetrics,
@@ -217,6 +217,11 @@ export async function runAutoML(
   }
 
   const plans = planColumns(table, target, options.target, guardrails);
+  for (const name of [...(options.allowedLearners ?? []), ...(options.blockedLearners ?? [])]) {
+    if (!LEARNERS.some((l) => l.name === name)) {
+      throw new AutoMLError('BAD_OPTION', `unknown learner "${name}" (learners: ${LEARNERS.map((l) => l.name).join(', ')})`);
+    }
+  }
   let learners = learnersFor(target.task, options.allowedLearners, options.blockedLearners);
   if (learners.length === 0) throw new AutoMLError('BAD_OPTION', `no learner left for ${target.task} after allowed/blocked lists`);
   const skipped: string[] = [];

@@ -130,6 +130,11 @@ describe('runAutoML', () => {
       await expect(runAutoML(two, { ...opts, target: 'y' })).rejects.toMatchObject({ code: 'TOO_FEW_ROWS' });
       await expect(runAutoML({ rows: [['x', 'y']] }, { ...opts, target: 'y' })).rejects.toMatchObject({ code: 'EMPTY_INPUT' });
     });
+    test('an unknown learner name, or no learner left for the task', async () => {
+      const t = await tableFromRecords(synthBinary(50));
+      await expect(runAutoML(t, { ...opts, target: 'y', allowedLearners: ['xgboost'] })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('gbdt') });
+      await expect(runAutoML(t, { ...opts, target: 'y', allowedLearners: ['ridge'] })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    });
     test('a metric that does not fit the task', async () => {
       const t = await tableFromRecords(synthBinary(50));
       await expect(runAutoML(t, { ...opts, target: 'y', primaryMetric: 'r2_score' })).rejects.toMatchObject({ code: 'BAD_OPTION' });
