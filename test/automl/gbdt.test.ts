@@ -117,7 +117,7 @@ describe('histogram GBDT', () => {
     const y = Float64Array.from({ length: n }, (_, i) => (X[i] > 0 ? 1 : 0));
     const ctx = ctxFrom(X, n, 3, y, 'binary', 2);
     const folds = stratifiedFolds('binary', y, 2, 1);
-    const cv = gbdtCV(ctx, { nEstimators: 1e9, numLeaves: 4, learningRate: 1e-4 }, folds, 1, Date.now() + 300, 1e9);
+    const cv = gbdtCV(ctx, { nEstimators: 1e9, numLeaves: 4, learningRate: 1e-4 }, folds, 1, Date.now() + 1000, 1e9);
     expect(cv.extra.stopped_at_deadline).toBe(1);
     expect(cv.extra.best_iteration).toBeGreaterThan(0);
     expect(cv.oof.every((v) => v >= 0 && v <= 1)).toBe(true);
