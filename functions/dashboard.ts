@@ -9,6 +9,6 @@ app.http('dashboard', {
   handler: async () => ({
     status: 200,
     body: dashboardHtml({ apiBase: '/api' }),
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' },
   }),
 });

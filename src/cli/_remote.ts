@@ -57,7 +57,8 @@ export async function readLocalHostSecrets(): Promise<{ hostId: string; secrets:
 export async function client(opts: Record<string, unknown>): Promise<MlopsClient> {
   const url = (opts.url as string) ?? process.env.MLOPS_URL ?? `http://127.0.0.1:${settings().MLOPS_HOST_PORT ?? 7071}`;
   let key: string | undefined = (opts.key as string | undefined) ?? process.env.MLOPS_KEY;
-  if (!key) {
+  // The local stack's key is only ever sent to the local stack.
+  if (!key && /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/i.test(url)) {
     try {
       key = (await readLocalHostSecrets()).secrets.functionKeys.find((k) => k.name === 'default')?.value;
     } catch {

@@ -51,7 +51,11 @@ const CFG = ${cfg};
 const PHASES = ['prepare','automl','register','deploy','benchmark','decide','completed'];
 const keyInput = document.getElementById('key');
 const fromUrl = new URLSearchParams(location.search).get('code');
-if (fromUrl) sessionStorage.setItem('mlops-key', fromUrl);
+if (fromUrl) {
+  sessionStorage.setItem('mlops-key', fromUrl);
+  // Keep the key out of history and bookmarks.
+  history.replaceState(null, '', location.pathname);
+}
 keyInput.value = sessionStorage.getItem('mlops-key') || '';
 keyInput.addEventListener('change', () => { sessionStorage.setItem('mlops-key', keyInput.value); refresh(); });
 function esc(v) { return String(v ?? '').replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c])); }

@@ -35,6 +35,13 @@ function storageConnection(): string {
   return connectionStringFor(port('AZURITE_BLOB_PORT', 10000), port('AZURITE_QUEUE_PORT', 10001), port('AZURITE_TABLE_PORT', 10002));
 }
 
+/** The `score` function's own key: what a scoring client should get (it opens no other route). */
+async function scoreKey(conn: string, hostId: string): Promise<string> {
+  const blob = BlobServiceClient.fromConnectionString(conn).getContainerClient('azure-webjobs-secrets').getBlobClient(`${hostId}/score.json`);
+  const doc = JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as { keys: { name: string; value: string }[] };
+  return doc.keys.find((k) => k.name === 'default')!.value;
+}
+
 async function hostKey(conn: string, hostId: string): Promise<string> {
   const blob = BlobServiceClient.fromConnectionString(conn).getContainerClient('azure-webjobs-secrets').getBlobClient(`${hostId}/host.json`);
   const doc = JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as { functionKeys: { name: string; value: string }[] };
@@ -65,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const logFile = path.join(ROOT, '.local', 'demo-host.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const log = fs.createWriteStream(logFile, { flags: 'a' });
+  // Host logs can name URLs with keys: readable by this user only.
+  const log = fs.createWriteStream(logFile, { flags: 'a', mode: 0o600 });
   const env = { ...process.env };
   if (opts.budget) env.AUTOML_BUDGET_SECONDS = opts.budget;
 
@@ -99,18 +107,20 @@ export async function main(argv: string[]): Promise<number> {
     stack.stdout!.on('data', onData);
     stack.stderr!.on('data', (d: Buffer) => log.write(d));
     stack.once('exit', (code) => reject(new Error(`the stack exited (code ${code}) before it was ready; see .local/demo-host.log`)));
+    setTimeout(() => reject(new Error('the stack was not ready within 180 s; see .local/demo-host.log')), 180000).unref();
   }).catch((err: Error) => err);
   if (info instanceof Error) {
     process.stderr.write(`demo: ${info.message}\n`);
+    await stop();
     return 1;
   }
-  const conn = storageConnection();
-  const key = await hostKey(conn, info.hostId);
-  const api = new MlopsClient(info.baseUrl, key);
   say(`Host ready at ${info.baseUrl}`);
 
   let ok = false;
   try {
+    const conn = storageConnection();
+    const key = await hostKey(conn, info.hostId);
+    const api = new MlopsClient(info.baseUrl, key);
     const bytes = fs.readFileSync(opts.file!);
     const sha = createHash('sha256').update(bytes).digest('hex');
     const blobName = `${opts.name}.csv`;
@@ -169,15 +179,16 @@ export async function main(argv: string[]): Promise<number> {
       row[h] = cells[i] !== '' && Number.isFinite(n) ? n : cells[i];
     });
     const body = { data: [row] };
-    const scored = await api.post('/api/score', body);
+    const clientKey = await scoreKey(conn, info.hostId);
+    const scored = await new MlopsClient(info.baseUrl, clientKey).post('/api/score', body);
     const served = scored.headers.get('x-model-name') ? ` (model ${scored.headers.get('x-model-name')} v${scored.headers.get('x-model-version')})` : '';
     say(`Scoring call: POST ${info.baseUrl}/api/score -> ${scored.status} ${JSON.stringify(scored.body)}${served}`);
-    say('The same call with curl (the function key is in MLOPS_KEY):');
-    say(`  export MLOPS_KEY=${key}`);
-    say(`  curl -s -X POST '${info.baseUrl}/api/score' -H "x-functions-key: $MLOPS_KEY" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`);
+    say("The same call with curl, with the score function's own key (it opens /api/score only):");
+    say(`  export SCORE_KEY=${clientKey}`);
+    say(`  curl -s -X POST '${info.baseUrl}/api/score' -H "x-functions-key: $SCORE_KEY" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`);
     say();
     say(`Swagger UI:  ${info.baseUrl}/api/docs   (spec: ${info.baseUrl}/api/swagger.json)`);
-    say(`Dashboard:   ${info.baseUrl}/api/dashboard?code=<function key>`);
+    say(`Dashboard:   ${info.baseUrl}/api/dashboard   (enter the host function key: npx mlops keys)`);
     ok = scored.status === 200;
     if (!opts.exit) {
       say('\nThe stack keeps running; Ctrl-C stops it.');
@@ -192,5 +203,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

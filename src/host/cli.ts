@@ -92,7 +92,7 @@ function describe(host: FunctionsHost, info: HostInfo, printKeys: boolean): stri
   lines.push('');
   if (!host.authEnabled) lines.push('Auth keys are NOT enforced (--no-auth / MLOPS_HOST_AUTH=off): local debugging only.');
   else if (printKeys) {
-    lines.push(`Master key: ${host.secrets!.masterKey()}`);
+    // The master key (admin level) is not printed: `mlops keys --show-master` reads it when needed.
     lines.push(`Host function key (default): ${host.secrets!.hostFunctionKeys()[0]?.value ?? ''}`);
   } else lines.push(`Keys: container azure-webjobs-secrets, folder ${info.hostId}/ (or start with --print-keys).`);
   return lines.join('\n') + '\n';

@@ -45,7 +45,28 @@ async function writeLines(stream: PassThrough, line: string): Promise<void> {
   if (!stream.write(line)) await new Promise((r) => stream.once('drain', r));
 }
 
+/**
+ * Run ids become blob path segments, table keys and Durable instance ids: a letter or digit, then
+ * letters, digits, '.', '_' and '-' (dataset names may hold '.' and '_'); no '/', '\\', '?', '#'.
+ */
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+function checkRunId(runId: string): void {
+  if (!RUN_ID.test(runId)) throw new PipelineError('INVALID_RUN_ID', `run id '${String(runId).slice(0, 120)}' must match ${RUN_ID}`);
+}
+
+/**
+ * A deployment name for a model version (Azure ML's rule: letters, digits and dashes, at most 63
+ * characters), whatever characters the dataset name has: `bank_marketing` v3 -> `bank-marketing-v3`.
+ */
+export function deploymentName(model: string, version: number): string {
+  const suffix = `-v${version}`;
+  const base = model.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+  return base.slice(0, 63 - suffix.length).replace(/-+$/, '') + suffix;
+}
+
 export async function prepareData(deps: PipelineDeps, input: RunInput): Promise<PrepareOutput> {
+  checkRunId(input.runId);
   await deps.runs.open({
     runId: input.runId,
     dataset: input.dataset,
@@ -64,16 +85,29 @@ export async function prepareData(deps: PipelineDeps, input: RunInput): Promise<
   const test = new PassThrough();
   const up = (blob: string, s: PassThrough) =>
     deps.registry.getBlockBlobClient(blob).uploadStream(s, 4 << 20, 4, { blobHTTPHeaders: { blobContentType: 'text/csv' } });
-  const uploads = Promise.all([up(trainBlob, train), up(testBlob, test)]);
-  const source = (await deps.registry.getBlobClient(info.snapshotBlob).download()).readableStreamBody!;
+  const source = (await deps.registry.getBlobClient(info.snapshotBlob).download()).readableStreamBody! as NodeJS.ReadableStream & { destroy?(e?: Error): void };
+  // A failed upload stops reading its stream: fail the split with it instead of waiting for 'drain'.
+  const uploads = Promise.all([up(trainBlob, train), up(testBlob, test)]).catch((err: Error) => {
+    train.destroy(err);
+    test.destroy(err);
+    source.destroy?.(err);
+    throw err;
+  });
   const seed = input.automl.seed ?? 42;
   let res;
   try {
-    res = await stratifiedSplit(
-      source,
-      { target: info.target, fraction: input.settings.testFraction, seed, classCounts: info.classCounts, rows: info.rows },
-      { train: (l) => writeLines(train, l), test: (l) => writeLines(test, l) },
-    );
+    res = await Promise.race([
+      stratifiedSplit(
+        source,
+        { target: info.target, fraction: input.settings.testFraction, seed, classCounts: info.classCounts, rows: info.rows },
+        { train: (l) => writeLines(train, l), test: (l) => writeLines(test, l) },
+      ),
+      uploads.then(() => new Promise<never>(() => undefined)),
+    ]);
+  } catch (err) {
+    source.destroy?.();
+    await uploads.catch(() => undefined);
+    throw err;
   } finally {
     train.end();
     test.end();
@@ -87,6 +121,7 @@ export async function submitAutoML(
   deps: PipelineDeps,
   args: { input: RunInput; prep: PrepareOutput; attempt: number },
 ): Promise<{ jobId: string }> {
+  checkRunId(args.input.runId);
   await deps.runs.update(args.input.runId, { phase: 'automl' }, `provider ${deps.automl.name}, attempt ${args.attempt}`);
   return deps.automl.submit({
     runId: args.input.runId,
@@ -197,7 +232,7 @@ export async function deployModel(
   args: { input: RunInput; model: RegisteredModelRef },
 ): Promise<DeploymentRef> {
   const { model } = args;
-  const name = `${model.name}-v${model.version}`;
+  const name = deploymentName(model.name, model.version);
   const d = await deps.deployer.deploy({ name, model: { name: model.name, version: model.version }, modelBlob: `models/${model.name}/v${model.version}/model.onnx` });
   await deps.runs.update(args.input.runId, { phase: 'deploy', deployment: { name: d.name, scoringUri: d.scoringUri } });
   deps.telemetry.event('ModelDeployed', { runId: args.input.runId, deployment: d.name, model: model.name, version: model.version });
@@ -220,9 +255,9 @@ async function sampleBody(deps: PipelineDeps, testBlob: string, target: string):
 
 export async function benchmarkDeployment(
   deps: PipelineDeps,
-  args: { input: RunInput; prep: PrepareOutput; deployment: DeploymentRef },
+  args: { input: RunInput; prep: PrepareOutput; model: RegisteredModelRef; deployment: DeploymentRef },
 ): Promise<RunSummary['benchmark']> {
-  const { input, deployment } = args;
+  const { input, deployment, model } = args;
   await deps.runs.update(input.runId, { phase: 'benchmark' });
   const body = await sampleBody(deps, args.prep.testBlob, args.prep.target);
   const key = await deps.deployer.key(deployment.name);
@@ -247,9 +282,7 @@ export async function benchmarkDeployment(
     });
     ({ report: proxyReport, ...proxy } = r);
   }
-  const model = deployment.name.replace(/-v(\d+)$/, '');
-  const version = Number(/-v(\d+)$/.exec(deployment.name)?.[1] ?? 0);
-  const folder = `models/${model}/v${version}/`;
+  const folder = `models/${model.name}/v${model.version}/`;
   const report = `# Benchmark of ${deployment.name} (direct)\n${directReport}\n` + (proxyReport ? `\n# Through the proxy /api/score\n${proxyReport}\n` : '');
   await deps.registry.getBlockBlobClient(folder + 'benchmark.txt').upload(report, Buffer.byteLength(report));
   const figures = JSON.stringify({ direct, proxy }, null, 2);
@@ -264,56 +297,75 @@ export async function benchmarkDeployment(
   return { direct, proxy };
 }
 
+function strip(d: Decision & { applied?: boolean }): Decision {
+  const { applied: _applied, ...rest } = d;
+  return rest;
+}
+
+/** Scores challenger and champion on the run's held-out rows and applies the promotion rule. */
+async function makeDecision(
+  deps: PipelineDeps,
+  args: { input: RunInput; prep: PrepareOutput; model: RegisteredModelRef; deployment: DeploymentRef; benchmark: RunSummary['benchmark'] },
+): Promise<Decision> {
+  const { input, model, deployment, benchmark } = args;
+  const held = await readHeldOut((await deps.registry.getBlobClient(args.prep.testBlob).download()).readableStreamBody!);
+  const pipelineOf = async (name: string, version: number) => readJson<FittedPipeline>(deps, `models/${name}/v${version}/pipeline.json`);
+  const metric = model.primaryMetric;
+  const challengerScore = evaluateOnHeldOut(await pipelineOf(model.name, model.version), held, metric);
+  const current = await deps.deployer.champion();
+  const tol = input.settings.promotionTolerance;
+  const base = {
+    challenger: { model: model.name, version: model.version, testScore: challengerScore },
+    metric,
+    tolerance: tol,
+    sloP95Ms: input.settings.maxP95Ms,
+    p95Ms: benchmark.direct.p95Ms,
+  };
+  if (current && current.name !== deployment.name && current.model.name !== model.name) {
+    // One scoring route serves one model lineage: a model of another dataset (other target, other
+    // inputs) is not a challenger of it, and switching the route would break its clients.
+    return {
+      ...base,
+      promoted: false,
+      reason: `the scoring route serves model ${current.model.name} (another dataset); only a ${current.model.name} model can replace it`,
+    };
+  }
+  let champion: Decision['champion'];
+  if (current && current.name !== deployment.name) {
+    const score = evaluateOnHeldOut(await pipelineOf(current.model.name, current.model.version), held, metric);
+    champion = { model: current.model.name, version: current.model.version, testScore: score, deployment: current.name };
+  }
+  const { promoted, reason } = promotionRule({ metric, challengerScore, champion, tolerance: tol, benchmark: benchmark.direct, maxP95Ms: input.settings.maxP95Ms });
+  return { ...base, promoted, reason, champion };
+}
+
 export async function decidePromotion(
   deps: PipelineDeps,
   args: { input: RunInput; prep: PrepareOutput; model: RegisteredModelRef; deployment: DeploymentRef; benchmark: RunSummary['benchmark'] },
 ): Promise<Decision> {
   const { input, model, deployment, benchmark } = args;
   const run = await deps.runs.get(input.runId);
-  if (run?.decision) return run.decision as unknown as Decision; // decided already (activity replayed)
+  const recorded = run?.decision as unknown as (Decision & { applied?: boolean }) | undefined;
+  if (recorded?.applied) return strip(recorded); // decided and carried out already (activity replayed)
   await deps.runs.update(input.runId, { phase: 'decide' });
 
-  const held = await readHeldOut((await deps.registry.getBlobClient(args.prep.testBlob).download()).readableStreamBody!);
-  const pipelineOf = async (name: string, version: number) =>
-    readJson<FittedPipeline>(deps, `models/${name}/v${version}/pipeline.json`);
-  const metric = model.primaryMetric;
-  const challengerScore = evaluateOnHeldOut(await pipelineOf(model.name, model.version), held, metric);
-  const current = await deps.deployer.champion();
-  let champion: Decision['champion'];
-  if (current && current.name !== deployment.name) {
-    const score = evaluateOnHeldOut(await pipelineOf(current.model.name, current.model.version), held, metric);
-    champion = { model: current.model.name, version: current.model.version, testScore: score, deployment: current.name };
-  }
-  const tol = input.settings.promotionTolerance;
-  const { promoted, reason } = promotionRule({
-    metric,
-    challengerScore,
-    champion,
-    tolerance: tol,
-    benchmark: benchmark.direct,
-    maxP95Ms: input.settings.maxP95Ms,
-  });
-  const decision: Decision = {
-    promoted,
-    reason,
-    challenger: { model: model.name, version: model.version, testScore: challengerScore },
-    champion,
-    metric,
-    tolerance: tol,
-    sloP95Ms: input.settings.maxP95Ms,
-    p95Ms: benchmark.direct.p95Ms,
-  };
-  // promote/retire are idempotent: a replay after a crash here finds this deployment already champion
-  // (so it is not compared with itself) and repeats the switch harmlessly.
+  // A decision recorded by an attempt that crashed before carrying it out is carried out as recorded:
+  // recomputing it would find the challenger already champion and forget whom it replaced.
+  const decision = recorded ?? (await makeDecision(deps, args));
+  if (!recorded) await deps.runs.update(input.runId, { decision: decision as unknown as Record<string, unknown> });
+  const { promoted, reason, champion } = decision;
+  const challengerScore = decision.challenger.testScore;
+  // Every step below is idempotent, so repeating them after a crash is harmless.
   if (promoted) {
     await deps.deployer.promote(deployment.name);
+    if (champion && champion.deployment !== deployment.name) await deps.deployer.retire(champion.deployment);
     await deps.models.update(model.name, model.version, { status: 'champion', testScore: challengerScore, decision: reason });
     if (champion) await deps.models.update(champion.model, champion.version, { status: 'retired', testScore: champion.testScore });
   } else {
     await deps.deployer.retire(deployment.name);
     await deps.models.update(model.name, model.version, { status: 'rejected', testScore: challengerScore, decision: reason });
   }
-  await deps.runs.update(input.runId, { phase: 'completed', decision: decision as unknown as Record<string, unknown> });
+  await deps.runs.update(input.runId, { phase: 'completed', decision: { ...decision, applied: true } as unknown as Record<string, unknown> });
   deps.telemetry.event(promoted ? 'ModelPromoted' : 'ModelRejected', { runId: input.runId, model: model.name, version: model.version, reason }, {
     testScore: challengerScore,
   });
@@ -323,17 +375,22 @@ export async function decidePromotion(
   });
   // A run's telemetry is complete when it ends: don't leave it to the exporter's interval.
   await deps.telemetry.flush().catch(() => undefined);
-  return decision;
+  return strip(decision);
 }
 
 export async function failRun(
   deps: PipelineDeps,
-  args: { input: RunInput; deployment?: DeploymentRef; error: string },
+  args: { input: RunInput; deployment?: DeploymentRef; model?: RegisteredModelRef; jobId?: string; error: string },
 ): Promise<void> {
   const { input } = args;
-  if (args.deployment) {
+  // The AutoML worker stops with the run, whatever state it is in.
+  if (args.jobId) await deps.automl.cancel(args.jobId).catch(() => undefined);
+  // The deployment this run made, or may have made before its deploy step failed, goes too
+  // (never the champion).
+  const name = args.deployment?.name ?? (args.model ? deploymentName(args.model.name, args.model.version) : undefined);
+  if (name) {
     const champ = await deps.deployer.champion();
-    if (champ?.name !== args.deployment.name) await deps.deployer.retire(args.deployment.name);
+    if (champ?.name !== name) await deps.deployer.retire(name);
   }
   const code = /^([A-Z][A-Z0-9_]+):/.exec(args.error)?.[1] ?? 'RUN_FAILED';
   await deps.runs.open({ runId: input.runId, dataset: input.dataset, datasetVersion: input.datasetVersion, trigger: input.trigger });

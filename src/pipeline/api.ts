@@ -1,6 +1,7 @@
 /** The operators' run API: request validation and response shapes (HTTP-free; functions/runs.ts binds it). */
 import Ajv from 'ajv';
 import { LEARNERS } from '../automl/learners';
+import { RUN_ID } from './activities';
 import type { DurableClient } from 'durable-functions';
 import type { DatasetCatalog } from './ports';
 import type { RunRecord, RunStore } from './runs';
@@ -19,7 +20,7 @@ export const startRunSchema = {
   properties: {
     dataset: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' },
     version: { type: 'integer', minimum: 1 },
-    runId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,99}$' },
+    runId: { type: 'string', pattern: RUN_ID.source },
     automl: {
       type: 'object',
       additionalProperties: false,
@@ -110,6 +111,8 @@ export async function listRuns(client: DurableClient, runs: RunStore, limit: num
 }
 
 export async function getRun(client: DurableClient, runs: RunStore, id: string): Promise<ApiResponse> {
+  // Ids go into table keys and the Durable API's URLs: anything else cannot name a run.
+  if (!RUN_ID.test(id)) return error(404, 'RUN_NOT_FOUND', `run '${id.slice(0, 100)}' not found`);
   const rec = await runs.get(id);
   if (!rec) {
     // The instance may exist before its first activity opened the record.

@@ -52,15 +52,25 @@ export function* trainDeployBenchmark(ctx: OrchestrationContext): Generator<df.T
     });
 
   let deployment: DeploymentRef | undefined;
+  let model: RegisteredModelRef | undefined;
+  let job: AutoMLJobRef | undefined;
   try {
     status({ phase: 'prepare' });
     const prep: PrepareOutput = yield ctx.df.callActivityWithRetry(Activities.prepare, retry, input);
 
     status({ phase: 'automl', trials: 0 });
-    let job: AutoMLJobRef = yield ctx.df.callActivityWithRetry(Activities.submit, retry, { input, prep, attempt: 0 });
+    job = (yield ctx.df.callActivityWithRetry(Activities.submit, retry, { input, prep, attempt: 0 })) as AutoMLJobRef;
     let resubmits = 0;
+    // Long budgets poll less often (history stays small); a job that outlives its budget by far is
+    // stuck, whatever its heartbeat says.
+    const budget = input.automl.budgetSeconds ?? 60;
+    const interval = Math.min(Math.max(input.settings.pollSeconds, budget / 60), 15);
+    let deadline = ctx.df.currentUtcDateTime.getTime() + (budget * 1.5 + 120) * 1000;
     for (;;) {
-      const fireAt = new Date(ctx.df.currentUtcDateTime.getTime() + input.settings.pollSeconds * 1000);
+      if (ctx.df.currentUtcDateTime.getTime() > deadline) {
+        throw new Error(`AUTOML_TIMEOUT: the AutoML job did not finish within its budget of ${budget} s plus grace`);
+      }
+      const fireAt = new Date(ctx.df.currentUtcDateTime.getTime() + interval * 1000);
       yield ctx.df.createTimer(fireAt);
       const st: AutoMLJobStatus = yield ctx.df.callActivityWithRetry(Activities.poll, retry, { runId: input.runId, jobId: job.jobId });
       status({
@@ -75,7 +85,8 @@ export function* trainDeployBenchmark(ctx: OrchestrationContext): Generator<df.T
       if (st.state === 'failed') {
         if (st.retryable && resubmits < input.settings.maxAutoMLResubmits) {
           resubmits++;
-          job = yield ctx.df.callActivityWithRetry(Activities.submit, retry, { input, prep, attempt: resubmits });
+          job = (yield ctx.df.callActivityWithRetry(Activities.submit, retry, { input, prep, attempt: resubmits })) as AutoMLJobRef;
+          deadline = ctx.df.currentUtcDateTime.getTime() + (budget * 1.5 + 120) * 1000;
           continue;
         }
         throw new Error(`${st.error?.code ?? 'AUTOML_FAILED'}: ${st.error?.message ?? 'AutoML job failed'}`);
@@ -83,11 +94,11 @@ export function* trainDeployBenchmark(ctx: OrchestrationContext): Generator<df.T
     }
 
     status({ phase: 'register' });
-    const model: RegisteredModelRef = yield ctx.df.callActivityWithRetry(Activities.register, retry, {
+    model = (yield ctx.df.callActivityWithRetry(Activities.register, retry, {
       input,
       prep,
       jobId: job.jobId,
-    });
+    })) as RegisteredModelRef;
 
     status({ phase: 'deploy', model });
     deployment = (yield ctx.df.callActivityWithRetry(Activities.deploy, retry, { input, model })) as DeploymentRef;
@@ -96,6 +107,7 @@ export function* trainDeployBenchmark(ctx: OrchestrationContext): Generator<df.T
     const benchmark: RunSummary['benchmark'] = yield ctx.df.callActivityWithRetry(Activities.benchmark, retry, {
       input,
       prep,
+      model,
       deployment,
     });
 
@@ -113,7 +125,11 @@ export function* trainDeployBenchmark(ctx: OrchestrationContext): Generator<df.T
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     status({ phase: 'failed', error: message });
-    yield ctx.df.callActivityWithRetry(Activities.fail, retry, { input, deployment, error: message });
+    try {
+      yield ctx.df.callActivityWithRetry(Activities.fail, retry, { input, deployment, model, jobId: job?.jobId, error: message });
+    } catch {
+      // The run fails with its own reason, not with the clean-up's.
+    }
     throw err;
   }
 }

@@ -50,8 +50,14 @@ export async function startRun(client: DurableClient, req: StartRequest, now = n
   let runId = base;
   if (await instanceExists(client, base)) {
     if (req.trigger === 'blob' || req.runId) return { runId: base, started: false };
-    runId = `${base}-${now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`;
+    runId = `${base}-${now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}`;
   }
-  await client.startNew(ORCHESTRATION, { instanceId: runId, input: buildRunInput(req, runId) });
+  try {
+    await client.startNew(ORCHESTRATION, { instanceId: runId, input: buildRunInput(req, runId) });
+  } catch (err) {
+    // Another start with the same id got there first (a duplicate trigger, two requests at once).
+    if (/409|exists/i.test((err as Error).message) && (await instanceExists(client, runId))) return { runId, started: false };
+    throw err;
+  }
   return { runId, started: true };
 }

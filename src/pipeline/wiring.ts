@@ -9,6 +9,7 @@ import { runBenchmark } from '../benchmark/runner';
 import { abReport } from '../benchmark/report';
 import type { ColumnProfile, DatasetProfile } from '../datasets/profile';
 import { DatasetRegistry } from '../datasets/registry';
+import { readDatasetSettings } from '../datasets/settings';
 import { promote } from '../deploy/champion';
 import { LocalDeploymentTarget } from '../deploy/local';
 import type { DeploymentTarget } from '../deploy/target';
@@ -210,14 +211,15 @@ export function pipelineRuntime(env: NodeJS.ProcessEnv = process.env): { deps: P
     if (v !== 'local') throw new Error(`PROVIDER_NOT_AVAILABLE: ${setting}=${value} is not available in this version; use ${setting}=local`);
   }
   const conn = appStorageConnection(env);
-  const datasets = new DatasetRegistry(conn);
+  const ds = readDatasetSettings(env);
+  const datasets = new DatasetRegistry(conn, { table: ds.table, registryContainer: ds.registryContainer });
   const models = new ModelRegistry(conn);
   const target = new LocalDeploymentTarget({
     connectionString: conn,
     log: (level, message) => (level === 'error' ? console.error : console.log)(`[deploy] ${message}`),
   });
   const automl = new LocalAutoMLProvider(conn, {
-    staleSeconds: num(env, 'AUTOML_WORKER_STALE_SECONDS', 30, 1),
+    staleSeconds: num(env, 'AUTOML_WORKER_STALE_SECONDS', 120, 1),
     logDir: env.MLOPS_LOG_DIR || undefined,
   });
   const publisher = eventPublisherFromEnv(env);

@@ -53,6 +53,8 @@ export class LocalAutoMLProvider implements AutoMLProvider {
 
   async submit(spec: AutoMLJobSpec): Promise<{ jobId: string }> {
     await ensureContainer(this.blobs);
+    // A resubmission replaces the previous attempt: make sure its worker is not still training.
+    if (spec.attempt > 0) await this.cancel(`${spec.runId}.a${spec.attempt - 1}`);
     const jobId = `${spec.runId}.a${spec.attempt}`;
     const now = new Date().toISOString();
     const initial: LocalJobState = { jobId, state: 'queued', trials: 0, elapsedSeconds: 0, submittedAt: now, heartbeat: now };
@@ -88,8 +90,14 @@ export class LocalAutoMLProvider implements AutoMLProvider {
         MLOPS_JOB_STORAGE: this.connectionString,
       },
     });
+    for (const fd of stdio) if (typeof fd === 'number') fs.closeSync(fd); // the child has its own copy
     this.children.set(jobId, child);
     child.once('exit', () => this.children.delete(jobId));
+    // A worker that cannot start (EAGAIN, EMFILE) shows as a failed, retryable job, not a crash.
+    child.once('error', (err) => {
+      this.children.delete(jobId);
+      void this.writeState(jobId, { state: 'failed', retryable: true, error: { code: 'WORKER_SPAWN_FAILED', message: err.message } }).catch(() => undefined);
+    });
   }
 
   async status(jobId: string): Promise<AutoMLJobStatus> {
@@ -103,7 +111,8 @@ export class LocalAutoMLProvider implements AutoMLProvider {
       throw err;
     }
     const { jobId: _id, pid: _pid, submittedAt: _s, heartbeat, ...status } = st;
-    const staleMs = (this.opts.staleSeconds ?? 30) * 1000;
+    // The worker's heartbeat shares its main thread with featurization and refits: allow long pauses.
+    const staleMs = (this.opts.staleSeconds ?? 120) * 1000;
     if ((st.state === 'running' || st.state === 'queued') && Date.now() - Date.parse(heartbeat) > staleMs) {
       return {
         ...status,
@@ -115,9 +124,47 @@ export class LocalAutoMLProvider implements AutoMLProvider {
     return status;
   }
 
+  private async readState(jobId: string): Promise<LocalJobState | undefined> {
+    try {
+      return JSON.parse((await this.blobs.getBlobClient(jobPrefix(jobId) + 'status.json').downloadToBuffer()).toString('utf8'));
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  private async writeState(jobId: string, patch: Partial<LocalJobState>): Promise<void> {
+    const cur = await this.readState(jobId);
+    const next = { ...(cur ?? { jobId, trials: 0, elapsedSeconds: 0, submittedAt: new Date().toISOString() }), ...patch, heartbeat: new Date().toISOString() };
+    const body = JSON.stringify(next);
+    await this.blobs.getBlockBlobClient(jobPrefix(jobId) + 'status.json').upload(body, Buffer.byteLength(body));
+  }
+
+  /**
+   * Stops a job's worker: the one this process started, or, after a host restart, the pid its state
+   * names, but only if that pid is still an AutoML worker (pids are reused).
+   */
   async cancel(jobId: string): Promise<void> {
     const child = this.children.get(jobId);
-    if (child && child.exitCode === null) child.kill('SIGTERM');
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      return;
+    }
+    const st = await this.readState(jobId);
+    if (!st?.pid || st.state === 'completed' || st.state === 'failed') return;
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${st.pid}/cmdline`, 'utf8');
+    } catch {
+      return; // gone, or not a system with /proc: nothing we can safely signal
+    }
+    if (cmdline.includes(path.join('training', 'worker.js')) && cmdline.includes(process.execPath.split(path.sep).pop()!)) {
+      try {
+        process.kill(st.pid, 'SIGTERM');
+      } catch {
+        /* exited meanwhile */
+      }
+    }
   }
 
   /** Stops every worker this process started (host shutdown). */

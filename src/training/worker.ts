@@ -88,12 +88,22 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const files = renderJobArtifacts(result, { runId: spec.runId, source: `run ${spec.runId}, ${spec.trainBlob}` });
-  const types: Record<string, string> = { '.onnx': 'application/octet-stream', '.json': 'application/json', '.md': 'text/markdown; charset=utf-8' };
-  for (const [name, data] of files) {
-    await blobs.getBlockBlobClient(prefix + name).uploadData(data, {
-      blobHTTPHeaders: { blobContentType: types[path.extname(name)] ?? 'application/octet-stream' },
-    });
+  try {
+    const files = renderJobArtifacts(result, { runId: spec.runId, source: `run ${spec.runId}, ${spec.trainBlob}` });
+    const types: Record<string, string> = { '.onnx': 'application/octet-stream', '.json': 'application/json', '.md': 'text/markdown; charset=utf-8' };
+    for (const [name, data] of files) {
+      await blobs.getBlockBlobClient(prefix + name).uploadData(data, {
+        blobHTTPHeaders: { blobContentType: types[path.extname(name)] ?? 'application/octet-stream' },
+      });
+    }
+  } catch (err) {
+    // Say what failed rather than go silent (which would read as a lost worker and retrain).
+    clearInterval(beat);
+    state.state = 'failed';
+    state.retryable = typeof (err as { statusCode?: unknown }).statusCode === 'number'; // storage: worth a retry
+    state.error = { code: 'AUTOML_OUTPUT_FAILED', message: (err as Error).message };
+    await writeState().catch(() => undefined);
+    process.exit(1);
   }
   clearInterval(beat);
   state.state = 'completed';

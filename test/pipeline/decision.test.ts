@@ -32,3 +32,17 @@ describe('promotionRule', () => {
     expect(promotionRule({ ...base, benchmark: { ...ok, p95Ms: 50 } }).promoted).toBe(true);
   });
 });
+
+describe('deploymentName', () => {
+  // Imported here to keep the rule and the naming (both decide what a run deploys) side by side.
+  const { deploymentName } = jest.requireActual('../../src/pipeline/activities') as typeof import('../../src/pipeline/activities');
+
+  it('keeps valid names and makes any dataset name a valid Azure ML deployment name', () => {
+    expect(deploymentName('bank', 2)).toBe('bank-v2');
+    expect(deploymentName('bank_marketing.2024', 3)).toBe('bank-marketing-2024-v3');
+    expect(deploymentName('__', 1)).toBe('model-v1');
+    const long = deploymentName('x'.repeat(80), 12345);
+    expect(long).toMatch(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/);
+    expect(long.endsWith('-v12345')).toBe(true);
+  });
+});

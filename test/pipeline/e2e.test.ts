@@ -228,6 +228,19 @@ describe('pipeline end to end', () => {
     expect(still.headers.get('x-model-version')).toBe('2');
   });
 
+  it('trains a dataset whose name is not a valid deployment name, and keeps the champion of the other dataset', async () => {
+    const text = csv(slice(4000, 1500));
+    await datasets.getBlockBlobClient('bank_marketing.csv').upload(text, Buffer.byteLength(text));
+    const run = await waitForRun('train-bank_marketing-v1');
+    expect(run.runtimeStatus).toBe('Completed');
+    expect(run.deployment.name).toBe('bank-marketing-v1');
+    expect(run.decision.promoted).toBe(false);
+    expect(run.decision.reason).toMatch(/serves model bank \(another dataset\)/);
+    const deps = (await api('/api/deployments')).body.deployments;
+    expect(deps.find((d: any) => d.champion)).toMatchObject({ name: 'bank-v2' });
+    expect(deps.find((d: any) => d.name === 'bank-marketing-v1').status).toBe('retired');
+  });
+
   it('rejects a bad POST /api/runs body with the fields at fault, and an unknown dataset with 404', async () => {
     const bad = await api('/api/runs', { method: 'POST', body: JSON.stringify({ dataset: 'bank', automl: { budgetSeconds: -1, colour: 'red' } }) });
     expect(bad.status).toBe(400);
@@ -256,7 +269,7 @@ describe('pipeline end to end', () => {
     expect(run.error.message.length).toBeGreaterThan(10);
     const deps = (await api('/api/deployments')).body.deployments;
     expect(deps.filter((d: any) => d.champion).map((d: any) => d.name)).toEqual(['bank-v2']);
-    expect(deps.length).toBe(3);
+    expect(deps.length).toBe(4);
     // The check-status URL works through the host port with the system key it carries.
     const status = await fetch(started.body.statusQueryGetUri);
     expect(status.status).toBe(200);
@@ -289,6 +302,8 @@ describe('pipeline end to end', () => {
     expect(JSON.parse(scored.out.split(' (model')[0]).Results[0]).toHaveLength(2);
     const badRow = await cli('score', '--row', '{not json');
     expect(badRow.code).toBe(2);
+    const invalid = await api('/api/runs/..%2Finstances');
+    expect(invalid.status).toBe(404);
     const missing = await cli('run', 'train-nope-v1');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('RUN_NOT_FOUND');
