@@ -89,7 +89,8 @@ describe('npm start: Azurite + host, pid files, recovery after kill -9', () => {
     await s.ready;
     expect(await answer()).toBe(200);
     expect(s.out()).toMatch(/Starting Azurite/);
-    expect(s.out()).toMatch(/Master key: \S+/);
+    expect(s.out()).toMatch(/Host function key \(default\): \S+/);
+    expect(s.out()).not.toMatch(/Master key/);
     expect(alive(pidOf('host.pid'))).toBe(true);
     expect(alive(pidOf('azurite.pid'))).toBe(true);
     // kill -9 of npm start itself: its children are orphaned and keep the ports.
