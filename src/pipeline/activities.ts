@@ -4,6 +4,7 @@ import type { FittedPipeline } from '../automl/pipeline';
 import { ModelArtifacts, ModelRegistry } from '../models/registry';
 import type { Telemetry } from '../telemetry';
 import type { AutoMLJobResult, AutoMLProvider } from '../training/provider';
+import { withBlobLock } from '../storage/lock';
 import { promotionRule } from './decision';
 import { evaluateOnHeldOut, readHeldOut } from './evaluate';
 import type { DatasetCatalog, Deployer, EventSink, LoadRunner } from './ports';
@@ -349,22 +350,28 @@ export async function decidePromotion(
   if (recorded?.applied) return strip(recorded); // decided and carried out already (activity replayed)
   await deps.runs.update(input.runId, { phase: 'decide' });
 
-  // A decision recorded by an attempt that crashed before carrying it out is carried out as recorded:
-  // recomputing it would find the challenger already champion and forget whom it replaced.
-  const decision = recorded ?? (await makeDecision(deps, args));
-  if (!recorded) await deps.runs.update(input.runId, { decision: decision as unknown as Record<string, unknown> });
-  const { promoted, reason, champion } = decision;
+  // One decision at a time: two runs finishing together must not both replace the same champion.
+  const decision = await withBlobLock(deps.registry, 'champion', async () => {
+    // A decision recorded by an attempt that crashed before carrying it out is carried out as recorded:
+    // recomputing it would find the challenger already champion and forget whom it replaced.
+    const decision = recorded ?? (await makeDecision(deps, args));
+    if (!recorded) await deps.runs.update(input.runId, { decision: decision as unknown as Record<string, unknown> });
+    const { promoted, reason, champion } = decision;
+    const challengerScore = decision.challenger.testScore;
+    // Every step below is idempotent, so repeating them after a crash is harmless.
+    if (promoted) {
+      await deps.deployer.promote(deployment.name);
+      if (champion && champion.deployment !== deployment.name) await deps.deployer.retire(champion.deployment);
+      await deps.models.update(model.name, model.version, { status: 'champion', testScore: challengerScore, decision: reason });
+      if (champion) await deps.models.update(champion.model, champion.version, { status: 'retired', testScore: champion.testScore });
+    } else {
+      await deps.deployer.retire(deployment.name);
+      await deps.models.update(model.name, model.version, { status: 'rejected', testScore: challengerScore, decision: reason });
+    }
+    return decision;
+  });
+  const { promoted, reason } = decision;
   const challengerScore = decision.challenger.testScore;
-  // Every step below is idempotent, so repeating them after a crash is harmless.
-  if (promoted) {
-    await deps.deployer.promote(deployment.name);
-    if (champion && champion.deployment !== deployment.name) await deps.deployer.retire(champion.deployment);
-    await deps.models.update(model.name, model.version, { status: 'champion', testScore: challengerScore, decision: reason });
-    if (champion) await deps.models.update(champion.model, champion.version, { status: 'retired', testScore: champion.testScore });
-  } else {
-    await deps.deployer.retire(deployment.name);
-    await deps.models.update(model.name, model.version, { status: 'rejected', testScore: challengerScore, decision: reason });
-  }
   await deps.runs.update(input.runId, { phase: 'completed', decision: { ...decision, applied: true } as unknown as Record<string, unknown> });
   deps.telemetry.event(promoted ? 'ModelPromoted' : 'ModelRejected', { runId: input.runId, model: model.name, version: model.version, reason }, {
     testScore: challengerScore,
