@@ -6,55 +6,21 @@
  *   and optional `{SETTING}__clientId` (a user-assigned identity); otherwise DefaultAzureCredential.
  * infra/ deploys the second form (no keys), so both must work.
  */
-import { TableClient } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { resolveConnectionString, tableClient } from '../storage/clients';
+import { accountFromConnectionString, accountFromEnv, StorageAccount, StorageSettingsError } from '../storage/account';
 import { DatasetSettingsError } from './errors';
 
-export interface DatasetStorage {
-  blobService: BlobServiceClient;
-  table(name: string): TableClient;
-  /**
-   * True when requests are signed with the account key: then an async server-side copy can read a
-   * source blob of the same account. With Entra ID tokens it cannot (the SDK's beginCopyFromURL has no
-   * source authorization), so registration writes snapshots with a second streaming read instead.
-   */
-  sharedKey: boolean;
-}
+/** The dataset functions' storage: a storage account (see src/storage/account.ts). */
+export type DatasetStorage = StorageAccount;
 
 export function storageFromConnectionString(conn: string): DatasetStorage {
-  const resolved = resolveConnectionString(conn);
-  return {
-    blobService: BlobServiceClient.fromConnectionString(resolved),
-    table: (name) => tableClient(resolved, name),
-    // A SAS-only connection string also signs nothing with the key; treat it like a token.
-    sharedKey: /AccountKey=/i.test(resolved),
-  };
+  return accountFromConnectionString(conn);
 }
 
 export function storageFromEnv(env: NodeJS.ProcessEnv, setting = 'AzureWebJobsStorage'): DatasetStorage {
-  const conn = env[setting]?.trim() || env[`ConnectionStrings:${setting}`]?.trim();
-  if (conn) return storageFromConnectionString(conn);
-  const account = env[`${setting}__accountName`]?.trim();
-  const blobUri = env[`${setting}__blobServiceUri`]?.trim() || (account ? `https://${account}.blob.core.windows.net` : undefined);
-  const tableUri = env[`${setting}__tableServiceUri`]?.trim() || (account ? `https://${account}.table.core.windows.net` : undefined);
-  if (!blobUri || !tableUri) {
-    throw new DatasetSettingsError(
-      `storage connection "${setting}" is not configured: set ${setting} (a connection string) or ${setting}__accountName ` +
-        `(or ${setting}__blobServiceUri and ${setting}__tableServiceUri) for an identity-based connection`,
-    );
+  try {
+    return accountFromEnv(env, setting);
+  } catch (err) {
+    if (err instanceof StorageSettingsError) throw new DatasetSettingsError(err.message);
+    throw err;
   }
-  const clientId = env[`${setting}__clientId`]?.trim();
-  const credential: TokenCredential =
-    env[`${setting}__credential`]?.trim().toLowerCase() === 'managedidentity'
-      ? clientId
-        ? new ManagedIdentityCredential({ clientId })
-        : new ManagedIdentityCredential()
-      : new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : undefined);
-  return {
-    blobService: new BlobServiceClient(blobUri, credential),
-    table: (name) => new TableClient(tableUri, name, credential),
-    sharedKey: false,
-  };
 }

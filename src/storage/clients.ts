@@ -1,35 +1,42 @@
-import { TableClient } from '@azure/data-tables';
-import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { DEV_ACCOUNT, DEV_KEY } from '../host/azurite';
+import type { TableClient } from '@azure/data-tables';
+import type { ContainerClient } from '@azure/storage-blob';
+import {
+  accountFromConnectionString,
+  accountFromEnv,
+  hasStorageSetting,
+  resolveConnectionString,
+  StorageAccount,
+  tableClientFromConnectionString,
+} from './account';
 
-/** Expands `UseDevelopmentStorage=true` to Azurite's default endpoints, as the Azure SDKs do for blobs. */
-export function resolveConnectionString(conn: string): string {
-  if (/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(conn)) {
-    return (
-      `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
-      `BlobEndpoint=http://127.0.0.1:10000/${DEV_ACCOUNT};QueueEndpoint=http://127.0.0.1:10001/${DEV_ACCOUNT};` +
-      `TableEndpoint=http://127.0.0.1:10002/${DEV_ACCOUNT};`
-    );
-  }
-  return conn;
+export { resolveConnectionString };
+
+/**
+ * How the app's stores name their storage: a connection string, or `identity:{SETTING}` for an
+ * identity-based connection read from `{SETTING}__accountName` / `__credential` / `__clientId` (what
+ * infra/ deploys). Child processes that inherit the environment can use the same value.
+ */
+const IDENTITY = 'identity:';
+
+/** The app's storage (AzureWebJobsStorage): its connection string, or `identity:AzureWebJobsStorage`. */
+export function appStorageConnection(env: NodeJS.ProcessEnv = process.env): string {
+  const conn = env.AzureWebJobsStorage?.trim();
+  if (conn) return resolveConnectionString(conn);
+  if (hasStorageSetting(env, 'AzureWebJobsStorage')) return `${IDENTITY}AzureWebJobsStorage`;
+  throw new Error('AzureWebJobsStorage is not set (a connection string, or AzureWebJobsStorage__accountName for an identity-based connection)');
 }
 
-/** The storage connection string the app uses (AzureWebJobsStorage). */
-export function appStorageConnection(env: NodeJS.ProcessEnv = process.env): string {
-  const conn = env.AzureWebJobsStorage;
-  if (!conn) throw new Error('AzureWebJobsStorage is not set');
-  return resolveConnectionString(conn);
+/** The storage account a connection value names (see appStorageConnection). */
+export function storageAccount(conn: string, env: NodeJS.ProcessEnv = process.env): StorageAccount {
+  return conn.startsWith(IDENTITY) ? accountFromEnv(env, conn.slice(IDENTITY.length)) : accountFromConnectionString(conn);
 }
 
 export function tableClient(conn: string, table: string): TableClient {
-  const resolved = resolveConnectionString(conn);
-  return TableClient.fromConnectionString(resolved, table, {
-    allowInsecureConnection: /DefaultEndpointsProtocol=http;|Endpoint=http:\/\//i.test(resolved),
-  });
+  return conn.startsWith(IDENTITY) ? storageAccount(conn).table(table) : tableClientFromConnectionString(conn, table);
 }
 
 export function containerClient(conn: string, container: string): ContainerClient {
-  return BlobServiceClient.fromConnectionString(resolveConnectionString(conn)).getContainerClient(container);
+  return storageAccount(conn).blobService.getContainerClient(container);
 }
 
 const ensured = new Set<string>();

@@ -22,3 +22,39 @@ describe('storage clients', () => {
     await expect(ensureTable(tableClient(az.connectionString, 'gamma'))).resolves.toBeDefined();
   });
 });
+
+describe('identity-based storage settings (what infra/ deploys)', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+
+  it('names the account by AzureWebJobsStorage__accountName when there is no connection string', () => {
+    const { appStorageConnection, containerClient: cc, tableClient: tc } = jest.requireActual('../../src/storage/clients') as typeof import('../../src/storage/clients');
+    const env = { AzureWebJobsStorage__accountName: 'mlopsacct', AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001' };
+    delete process.env.AzureWebJobsStorage;
+    Object.assign(process.env, env);
+    const conn = appStorageConnection(process.env);
+    expect(conn).toBe('identity:AzureWebJobsStorage');
+    expect(cc(conn, 'registry').url).toBe('https://mlopsacct.blob.core.windows.net/registry');
+    const t = tc(conn, 'runs');
+    expect(t.url).toBe('https://mlopsacct.table.core.windows.net');
+    expect(t.tableName).toBe('runs');
+  });
+
+  it('prefers explicit service URIs, and a connection string over both', () => {
+    const { appStorageConnection, containerClient: cc } = jest.requireActual('../../src/storage/clients') as typeof import('../../src/storage/clients');
+    delete process.env.AzureWebJobsStorage;
+    process.env.AzureWebJobsStorage__blobServiceUri = 'https://blob.example.net';
+    process.env.AzureWebJobsStorage__tableServiceUri = 'https://table.example.net';
+    expect(cc(appStorageConnection(process.env), 'x').url).toBe('https://blob.example.net/x');
+    process.env.AzureWebJobsStorage = 'UseDevelopmentStorage=true';
+    expect(cc(appStorageConnection(process.env), 'x').url).toBe('http://127.0.0.1:10000/devstoreaccount1/x');
+  });
+
+  it('says what to set when storage is not configured at all', () => {
+    const { appStorageConnection } = jest.requireActual('../../src/storage/clients') as typeof import('../../src/storage/clients');
+    expect(() => appStorageConnection({})).toThrow(/AzureWebJobsStorage__accountName/);
+  });
+});
