@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { resolveConnectionString, statusOf } from './storage';
+import { hasStorageSetting } from '../storage/account';
+import { appStorageConnection, storageAccount } from '../storage/clients';
 
 export interface HealthReport {
   status: 'Healthy' | 'Unhealthy';
@@ -32,10 +34,17 @@ function coreApi(): { hostVersion?: string; getRegisteredFunctions?: () => { nam
   }
 }
 
-export async function checkStorage(connection: string | undefined, timeoutMs = 5000): Promise<HealthReport['storage']> {
+/**
+ * `connection`: a connection string, or undefined to use the app's storage setting, connection string
+ * or identity-based (`AzureWebJobsStorage__accountName`, as on Flex Consumption).
+ */
+export async function checkStorage(connection: string | undefined, timeoutMs = 5000, env: NodeJS.ProcessEnv = process.env): Promise<HealthReport['storage']> {
   const started = Date.now();
   try {
-    const client = BlobServiceClient.fromConnectionString(resolveConnectionString(connection));
+    const client =
+      !connection && hasStorageSetting(env, 'AzureWebJobsStorage')
+        ? storageAccount(appStorageConnection(env)).blobService
+        : BlobServiceClient.fromConnectionString(resolveConnectionString(connection));
     await client.getProperties({ abortSignal: AbortSignal.timeout(timeoutMs) });
     return { reachable: true, latencyMs: Date.now() - started };
   } catch (err) {
@@ -48,7 +57,7 @@ export async function checkStorage(connection: string | undefined, timeoutMs = 5
 }
 
 export async function checkHealth(env: NodeJS.ProcessEnv = process.env, appDir = process.cwd()): Promise<HealthReport> {
-  const storage = await checkStorage(env.AzureWebJobsStorage);
+  const storage = await checkStorage(env.AzureWebJobsStorage || undefined, 5000, env);
   let azureFunctions: string | null = null;
   try {
     azureFunctions = readVersion(require.resolve('@azure/functions/package.json'));
