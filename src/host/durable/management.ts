@@ -265,30 +265,21 @@ export class DurableManagement {
   }
 
   async terminate(instanceId: string, reason: string | undefined): Promise<void> {
-    await this.requireActive(instanceId);
-    await this.send({
-      id: randomUUID(),
-      instanceId,
-      event: event(EventType.ExecutionTerminated, { Input: reason === undefined ? null : JSON.stringify(reason) }),
-    });
+    await this.sendLifecycle(instanceId, EventType.ExecutionTerminated, reason);
   }
 
   async suspend(instanceId: string, reason: string | undefined): Promise<void> {
-    await this.requireActive(instanceId);
-    await this.send({
-      id: randomUUID(),
-      instanceId,
-      event: event(EventType.ExecutionSuspended, { Input: reason === undefined ? null : JSON.stringify(reason) }),
-    });
+    await this.sendLifecycle(instanceId, EventType.ExecutionSuspended, reason);
   }
 
   async resume(instanceId: string, reason: string | undefined): Promise<void> {
+    await this.sendLifecycle(instanceId, EventType.ExecutionResumed, reason);
+  }
+
+  /** Terminate, suspend and resume: one control event for an active instance, the reason as its input. */
+  private async sendLifecycle(instanceId: string, type: EventType, reason: string | undefined): Promise<void> {
     await this.requireActive(instanceId);
-    await this.send({
-      id: randomUUID(),
-      instanceId,
-      event: event(EventType.ExecutionResumed, { Input: reason === undefined ? null : JSON.stringify(reason) }),
-    });
+    await this.send({ id: randomUUID(), instanceId, event: event(type, { Input: reason === undefined ? null : JSON.stringify(reason) }) });
   }
 
   async rewind(instanceId: string, reason: string | undefined): Promise<void> {
