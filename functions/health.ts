@@ -1,5 +1,9 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { appRoot } from '../src/app';
 import { checkHealth } from '../src/host/health';
+
+// A bad setting fails every function file at load, health included: the host log names the setting.
+appRoot();
 
 /** GET /api/health (anonymous): storage reachable, versions, registered functions. 503 when unhealthy. */
 export async function health(_req: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

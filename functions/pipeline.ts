@@ -1,24 +1,28 @@
 /**
  * The training pipeline: the trainDeployBenchmark orchestration and its activities (registrations
  * only; the steps are in src/pipeline), plus the host lifecycle of what the pipeline runs: deployments
- * come back when the host starts, and endpoint and AutoML worker processes stop with it.
+ * come back when the host starts (whatever form the storage settings take), and endpoint and AutoML
+ * worker processes stop with it.
  */
 import { app, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { appRoot } from '../src/app';
 import * as activities from '../src/pipeline/activities';
 import { Activities, ORCHESTRATION, trainDeployBenchmark } from '../src/pipeline/orchestrator';
-import { pipelineRuntime } from '../src/pipeline/wiring';
+import type { PipelineDeps } from '../src/pipeline/ports';
+
+const root = appRoot();
 
 df.app.orchestration(ORCHESTRATION, trainDeployBenchmark);
 
-type Step<I, O> = (deps: activities.PipelineDeps, input: I) => Promise<O>;
+type Step<I, O> = (deps: PipelineDeps, input: I) => Promise<O>;
 
 function activity<I, O>(name: string, step: Step<I, O>): void {
   df.app.activity(name, {
     handler: async (input: unknown, context: InvocationContext) => {
       const started = Date.now();
       try {
-        return await step(pipelineRuntime().deps, input as I);
+        return await step(root.pipeline(), input as I);
       } finally {
         context.log(`${name} took ${Date.now() - started} ms`);
       }
@@ -35,16 +39,5 @@ activity(Activities.benchmark, activities.benchmarkDeployment);
 activity(Activities.decide, activities.decidePromotion);
 activity(Activities.fail, activities.failRun);
 
-app.hook.appStart(async () => {
-  if (!process.env.AzureWebJobsStorage) return;
-  const restored = await pipelineRuntime().target.restore();
-  if (restored.length) console.log(`[pipeline] restored deployments: ${restored.map((d) => d.name).join(', ')}`);
-});
-
-app.hook.appTerminate(async () => {
-  if (!process.env.AzureWebJobsStorage) return;
-  const rt = pipelineRuntime();
-  await rt.automl.stopAll();
-  await rt.target.close();
-  await rt.deps.telemetry.flush().catch(() => undefined);
-});
+app.hook.appStart(() => root.start());
+app.hook.appTerminate(() => root.stop());

@@ -3,11 +3,12 @@
  * counterpart of a published pipeline endpoint), GET /api/runs lists recent runs, GET /api/runs/{id}
  * shows one with its phases, leaderboard top, metrics, benchmark and decision.
  */
-import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { appRoot } from '../src/app';
 import { getRun, listRuns, parseStartBody, startRunFromApi } from '../src/pipeline/api';
-import { pipelineRuntime } from '../src/pipeline/wiring';
 
+const root = appRoot();
 const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body, headers: { 'cache-control': 'no-store' } });
 
 df.app.client.http('startRun', {
@@ -17,7 +18,7 @@ df.app.client.http('startRun', {
   handler: async (req: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> => {
     const parsed = parseStartBody(await req.text());
     if (!parsed.ok) return json(parsed.response.status, parsed.response.body);
-    const r = await startRunFromApi(client, pipelineRuntime().catalog, parsed.value);
+    const r = await startRunFromApi(client, root.catalog(), parsed.value, root.runDefaults());
     if (r.response) return json(r.response.status, r.response.body);
     context.log(`started run ${r.runId}`);
     return client.createCheckStatusResponse(req, r.runId!);
@@ -30,7 +31,7 @@ df.app.client.http('listRuns', {
   authLevel: 'function',
   handler: async (req: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> => {
     const limit = Math.min(Math.max(Number(req.query.get('limit') ?? 50) || 50, 1), 500);
-    const r = await listRuns(client, pipelineRuntime().deps.runs, limit);
+    const r = await listRuns(client, root.runs(), limit);
     return json(r.status, r.body);
   },
 });
@@ -40,7 +41,7 @@ df.app.client.http('getRun', {
   methods: ['GET'],
   authLevel: 'function',
   handler: async (req: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> => {
-    const r = await getRun(client, pipelineRuntime().deps.runs, req.params.id);
+    const r = await getRun(client, root.runs(), req.params.id);
     return json(r.status, r.body);
   },
 });

@@ -218,6 +218,18 @@ export class DatasetRegistry {
     const buf = await this.blobs.getBlobClient(path).downloadToBuffer();
     return JSON.parse(buf.toString('utf8')) as T;
   }
+
+  /** The immutable snapshot (data.csv) of a registered version, streamed. */
+  async openSnapshot(v: DatasetVersion): Promise<NodeJS.ReadableStream> {
+    if (!v.snapshot) throw new Error(`dataset ${v.name} v${v.version} has no snapshot`);
+    return (await this.blobs.getBlobClient(v.snapshot.data).download()).readableStreamBody!;
+  }
+
+  /** The profile (profile.json) of a registered version. */
+  async readProfile<T>(v: DatasetVersion): Promise<T> {
+    if (!v.snapshot) throw new Error(`dataset ${v.name} v${v.version} has no snapshot`);
+    return this.readJson<T>(v.snapshot.profile);
+  }
 }
 
 function toEntity(v: DatasetVersion, partial = false): DatasetEntity {

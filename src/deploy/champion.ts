@@ -1,85 +1,77 @@
 /**
- * The champion: the deployment the scoring route forwards to. `promote` switches it atomically (one
- * Table transaction); `ChampionSource` gives the proxy the champion's URL, key and input schema with a
- * short cache, so a request costs no table read while a promotion is seen within `ttlMs`.
+ * Champions, one per model lineage (the model's name, which is its dataset's name): the deployment
+ * that lineage's scoring route forwards to. Every change of a champion goes through this module:
+ * promote (one Table transaction flips the flags within the lineage, then the previous champion is
+ * drained and retired), retire a lineage (stop serving it, keep its history), and the per-lineage
+ * decision lock, so runs of different datasets never block or replace each other.
  */
-import { Champion } from '../scoring/proxy';
-import { DeploymentStore } from './store';
+import type { ContainerClient } from '@azure/storage-blob';
+import { withBlobLock } from '../storage/lock';
+import { notifyDeploymentsChanged } from './changes';
+import type { DeploymentRecord, DeploymentStore } from './store';
+import { DeployError, type DeploymentTarget } from './target';
 
-export async function promote(store: DeploymentStore, name: string): Promise<{ champion: string; previous?: string }> {
-  const result = await store.promote(name);
-  invalidateChampionCaches();
-  return result;
+export interface ChampionOptions {
+  /** At most this many lineages served at once (MAX_SERVED_MODELS). */
+  maxServedModels: number;
 }
 
-const sources = new Set<ChampionSource>();
-
-/** Promotions made in this process are seen at once by every cache in this process. */
-export function invalidateChampionCaches(): void {
-  for (const s of sources) s.invalidate();
-}
-
-/**
- * Where the proxy forwards: the champion (get()) or, like Azure ML's `azureml-model-deployment` header,
- * a named running deployment (get(name)). Each answer is cached for `ttlMs`; concurrent misses share
- * one table read.
- */
-export class ChampionSource {
-  private readonly cache = new Map<string, { at: number; value: Champion | undefined }>();
-  private readonly pending = new Map<string, Promise<Champion | undefined>>();
-  private generation = 0;
-
+export class ChampionService {
   constructor(
     private readonly store: DeploymentStore,
-    private readonly ttlMs = 1000,
-  ) {
-    sources.add(this);
+    private readonly target: Pick<DeploymentTarget, 'retire'>,
+    private readonly locks: ContainerClient,
+    private readonly opts: ChampionOptions,
+  ) {}
+
+  /** The lineage's champion record (with its key), or undefined. */
+  champion(lineage: string): Promise<DeploymentRecord | undefined> {
+    return this.store.champion(lineage);
   }
 
-  /** The champion, or with `name` that deployment; undefined when it is not running. */
-  async get(name?: string): Promise<Champion | undefined> {
-    const key = name ?? '';
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;
-    let p = this.pending.get(key);
-    if (!p) {
-      p = this.load(name).finally(() => {
-        if (this.pending.get(key) === p) this.pending.delete(key);
-      });
-      this.pending.set(key, p);
-    }
-    return p;
+  /** Every lineage's champion, sorted by lineage. */
+  champions(): Promise<DeploymentRecord[]> {
+    return this.store.champions();
   }
 
-  invalidate(): void {
-    this.cache.clear();
-    this.pending.clear();
-    this.generation++;
+  /**
+   * Runs `fn` holding the lineage's decision lock (a blob lease): two runs of one dataset finishing
+   * together cannot both replace its champion; runs of other datasets do not wait.
+   */
+  withLock<T>(lineage: string, fn: () => Promise<T>): Promise<T> {
+    return withBlobLock(this.locks, `champion-${lineageKey(lineage)}`, fn);
   }
 
-  dispose(): void {
-    sources.delete(this);
+  /**
+   * Why `lineage` may not get a first champion now (the served-models limit), or undefined when it may.
+   * A lineage that is served already can always replace its champion.
+   */
+  async capacityProblem(lineage: string): Promise<string | undefined> {
+    const served = new Set((await this.store.champions()).map((c) => c.modelName));
+    if (served.has(lineage) || served.size < this.opts.maxServedModels) return undefined;
+    return `SERVED_MODELS_LIMIT: ${served.size} models are served (MAX_SERVED_MODELS=${this.opts.maxServedModels}); retire one (mlops retire-model NAME) or raise the limit`;
   }
 
-  private async load(name: string | undefined): Promise<Champion | undefined> {
-    const generation = this.generation;
-    const rec = name === undefined ? await this.store.champion() : await this.store.get(name);
-    const value: Champion | undefined =
-      rec && rec.status === 'running' && rec.url
-        ? {
-            name: rec.name,
-            modelName: rec.modelName,
-            modelVersion: rec.modelVersion,
-            url: rec.url,
-            key: rec.keys.primary,
-            schema: rec.schema,
-          }
-        : undefined;
-    // A promotion during the read makes this value stale: do not cache it.
-    if (generation === this.generation) {
-      if (this.cache.size > 1000) this.cache.clear();
-      this.cache.set(name ?? '', { at: Date.now(), value });
-    }
-    return value;
+  /** Makes `deployment` its lineage's champion; the previous champion of that lineage is drained, then retired. */
+  async promote(deployment: string): Promise<{ previous?: string }> {
+    const r = await this.store.promote(deployment);
+    notifyDeploymentsChanged();
+    if (r.previous && r.previous !== deployment) await this.target.retire(r.previous);
+    return { previous: r.previous };
   }
+
+  /** Stops serving a lineage: its champion loses the flag and is retired; models and runs stay as history. */
+  async retireLineage(lineage: string): Promise<{ retired?: string }> {
+    const current = await this.store.champion(lineage);
+    if (!current) throw new DeployError(404, 'not_served', `model '${lineage}' has no champion`);
+    await this.store.clearChampion(current.name);
+    notifyDeploymentsChanged();
+    await this.target.retire(current.name, { force: true });
+    return { retired: current.name };
+  }
+}
+
+/** Lock blob names from any lineage name (dataset names may hold '.' and '_'). */
+function lineageKey(lineage: string): string {
+  return lineage.replace(/[^A-Za-z0-9-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`);
 }

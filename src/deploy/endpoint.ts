@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { InferenceSession } from 'onnxruntime-node';
-import { errorBody, headerSafe, ScoringError } from '../scoring/errors';
-import { buildOpenApi } from '../scoring/openapi';
-import { DEFAULT_MAX_ROWS, parseScoreBody } from '../scoring/request';
-import { InputSchema, inputSchemaFromOnnx, SchemaHints } from '../scoring/schema';
-import { batchToFeeds, outputNamesFor, predictionsFromOutputs, responseBody } from '../scoring/tensors';
+import { errorBody, headerSafe, ScoringError } from '../contract/errors';
+import { buildOpenApi } from '../contract/openapi';
+import { DEFAULT_MAX_ROWS, parseScoreBody } from '../contract/request';
+import { InputSchema, inputSchemaFromOnnx, SchemaHints } from '../contract/schema';
+import { batchToFeeds, outputNamesFor, predictionsFromOutputs, responseBody } from '../contract/tensors';
 import { bearerMatches, DeploymentKeys } from './keys';
 
 export type ModelLocation = { path: string } | { url: string } | { base64: string };

@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { containerClient } from '../storage/clients';
-import { inputSchemaFromOnnx } from '../scoring/schema';
-import { ScoringError } from '../scoring/errors';
-import { invalidateChampionCaches } from './champion';
+import { inputSchemaFromOnnx } from '../contract/schema';
+import { ScoringError } from '../contract/errors';
+import { notifyDeploymentsChanged } from './changes';
 import { EndpointConfig, ModelLocation } from './endpoint';
 import { DeploymentKeys, generateKey, generateKeys } from './keys';
 import { compactHints, DeploymentRecord, DeploymentStore, publicView } from './store';
@@ -170,7 +170,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     if (rec.champion) {
       if (!opts.force) throw new DeployError(409, 'is_champion', `deployment '${name}' is the champion; promote another one first`);
       await this.store.clearChampion(name);
-      invalidateChampionCaches();
+      notifyDeploymentsChanged();
     }
     await this.store.update(name, { status: 'draining' });
     const drainMs = opts.drainMs ?? this.opts.drainMs;
@@ -226,7 +226,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
       await this.stopProcess(name, rec);
       await this.respawn({ ...rec, keys });
     }
-    if (which === 'primary') invalidateChampionCaches();
+    if (which === 'primary') notifyDeploymentsChanged();
     this.log('info', `deployment ${name}: ${which} key regenerated`);
     return keys;
   }

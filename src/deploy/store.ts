@@ -6,7 +6,7 @@
  */
 import { TableClient, TableTransaction } from '@azure/data-tables';
 import { ensureTable, tableClient } from '../storage/clients';
-import { InputSchema, parseInputSchema, SchemaHints } from '../scoring/schema';
+import { InputSchema, parseInputSchema, SchemaHints } from '../contract/schema';
 import { DeploymentKeys } from './keys';
 import { Deployment, DeploymentStatus, DeployError, ModelSource } from './target';
 
@@ -224,18 +224,25 @@ export class DeploymentStore {
     await t.updateEntity({ partitionKey: PARTITION, rowKey: name, champion: false, updatedAt: new Date().toISOString() }, 'Merge');
   }
 
-  /** The champion's full record (with its key), or undefined. */
-  async champion(): Promise<DeploymentRecord | undefined> {
+  /** The champion of a model lineage (the model/dataset name), with its key; undefined when it has none. */
+  async champion(lineage: string): Promise<DeploymentRecord | undefined> {
+    return (await this.champions()).find((r) => r.modelName === lineage);
+  }
+
+  /** Every lineage's champion (at most one per model name), with keys. */
+  async champions(): Promise<DeploymentRecord[]> {
     const t = await this.client();
+    const out: DeploymentRecord[] = [];
     for await (const e of t.listEntities<Entity>({ queryOptions: { filter: `PartitionKey eq '${PARTITION}' and champion eq true` } })) {
-      return fromEntity(e as Entity);
+      out.push(fromEntity(e as Entity));
     }
-    return undefined;
+    return out.sort((a, b) => a.modelName.localeCompare(b.modelName));
   }
 
   /**
-   * Makes `name` the champion and clears the flag on the previous one, in one transaction. The new
-   * champion must be running. Returns the previous champion's name.
+   * Makes `name` the champion of its lineage (its model name) and clears the flag on that lineage's
+   * previous champion, in one transaction; other lineages are untouched. The new champion must be
+   * running. Returns the previous champion's name.
    */
   async promote(name: string): Promise<{ champion: string; previous?: string }> {
     const t = await this.client();
@@ -244,7 +251,7 @@ export class DeploymentStore {
       const next = all.find((r) => r.name === name);
       if (!next) throw new DeployError(404, 'deployment_not_found', `no deployment '${name}'`);
       if (next.status !== 'running') throw new DeployError(409, 'not_running', `deployment '${name}' is ${next.status}, not running`);
-      const previous = all.filter((r) => r.champion && r.name !== name);
+      const previous = all.filter((r) => r.champion && r.name !== name && r.modelName === next.modelName);
       if (next.champion && !previous.length) return { champion: name };
       const now = new Date().toISOString();
       const tx = new TableTransaction();

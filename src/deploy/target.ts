@@ -2,7 +2,7 @@
  * The deployment-target seam: where a registered model becomes a keyed scoring endpoint. Local now
  * (LocalDeploymentTarget: one Node process per deployment); an Azure ML online-endpoint target later.
  */
-import { InputSchema, SchemaHints } from '../scoring/schema';
+import { InputSchema, SchemaHints } from '../contract/schema';
 import { DeploymentKeys } from './keys';
 
 /** Where the model bytes come from: a local file, or a blob (default container `registry`). */

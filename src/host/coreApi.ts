@@ -75,6 +75,8 @@ export class CoreRegistry {
   startupFinished = false;
   /** Where system (worker/library) logs go; set by the host. */
   systemLog: (level: CoreLogLevel, category: CoreLogCategory, message: string) => void = () => {};
+  /** A function's default key, once the host's secrets are loaded (see `embeddedHost` below). */
+  functionKey: (functionName: string) => string | undefined = () => undefined;
 }
 
 /** A host-side error with a stable code. */
@@ -89,6 +91,14 @@ export function createCoreApi(registry: CoreRegistry, hostVersion: string) {
   return {
     version: '3.10.1',
     hostVersion,
+    /**
+     * Not part of the worker's module (absent in Azure, where apps get keys through ARM or settings):
+     * the embedded host lets the app in its own process learn a function's default key, so the app's
+     * benchmark can call its own scoring route as a client would.
+     */
+    embeddedHost: {
+      functionKey: (functionName: string): string | undefined => registry.functionKey(functionName),
+    },
     registerFunction(metadata: CoreFunctionMetadata, callback: FunctionCallback): Disposable {
       if (registry.startupFinished) {
         throw new HostError('HOST_REGISTRATION_CLOSED', 'A function can only be registered during app startup.');

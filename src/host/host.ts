@@ -130,6 +130,8 @@ export class FunctionsHost {
     this.secrets = new SecretStore(this.storage.blobs, this.hostId, `${shownHost}:${this.port}`);
     try {
       await this.secrets.init(this.functions.map((f) => f.name));
+      const secrets = this.secrets;
+      this.registry.functionKey = (fn) => secrets.functionKeys(fn).find((k) => k.name === 'default' && !k.encrypted)?.value;
     } catch (err) {
       if (err instanceof HostError) throw err;
       throw new HostError('HOST_STORAGE_UNREACHABLE', `Storage (AzureWebJobsStorage) is not reachable: ${(err as Error).message}. Is Azurite running?`);

@@ -73,9 +73,26 @@ export class ModelRegistry {
   private readonly table: TableClient;
   private readonly blobs: ContainerClient;
 
-  constructor(connectionString: string) {
+  constructor(connectionString: string, container = REGISTRY_CONTAINER) {
     this.table = tableClient(connectionString, MODELS_TABLE);
-    this.blobs = containerClient(connectionString, REGISTRY_CONTAINER);
+    this.blobs = containerClient(connectionString, container);
+  }
+
+  /** Where a version's ONNX model is kept (blob name in the registry container), for deployment targets. */
+  modelBlob(name: string, version: number): { blob: string; container: string } {
+    return { blob: `models/${name}/v${version}/model.onnx`, container: this.blobs.containerName };
+  }
+
+  /** The fitted pipeline (pipeline.json) of a version, for held-out evaluation. */
+  async readPipeline<T>(name: string, version: number): Promise<T> {
+    return JSON.parse((await this.blobs.getBlobClient(`models/${name}/v${version}/pipeline.json`).downloadToBuffer()).toString('utf8')) as T;
+  }
+
+  /** Writes a report beside a version's artifacts (benchmark.txt/json); replaced when written again. */
+  async writeReport(name: string, version: number, file: 'benchmark.txt' | 'benchmark.json', content: string): Promise<void> {
+    await this.blobs.getBlockBlobClient(`models/${name}/v${version}/${file}`).upload(content, Buffer.byteLength(content), {
+      blobHTTPHeaders: { blobContentType: contentTypeOf(file) },
+    });
   }
 
   /**

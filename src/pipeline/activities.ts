@@ -1,14 +1,8 @@
-import { PassThrough } from 'node:stream';
-import type { ContainerClient } from '@azure/storage-blob';
 import type { FittedPipeline } from '../automl/pipeline';
-import { ModelArtifacts, ModelRegistry } from '../models/registry';
-import type { Telemetry } from '../telemetry';
-import type { AutoMLJobResult, AutoMLProvider } from '../training/provider';
-import { withBlobLock } from '../storage/lock';
+import type { ModelArtifacts } from '../models/registry';
 import { promotionRule } from './decision';
 import { evaluateOnHeldOut, readHeldOut } from './evaluate';
-import type { DatasetCatalog, Deployer, EventSink, LoadRunner } from './ports';
-import { RunStore } from './runs';
+import type { PipelineDeps } from './ports';
 import { stratifiedSplit } from './split';
 import type {
   AutoMLJobStatus,
@@ -20,30 +14,12 @@ import type {
   RunSummary,
 } from './types';
 
-export interface PipelineDeps {
-  registry: ContainerClient;
-  runs: RunStore;
-  models: ModelRegistry;
-  datasets: DatasetCatalog;
-  automl: AutoMLProvider;
-  deployer: Deployer;
-  load: LoadRunner;
-  telemetry: Telemetry;
-  events: EventSink;
-  /** The proxy route to benchmark too (host URL + a function key), when the host exposes it. */
-  proxy?: () => Promise<{ url: string; headers: Record<string, string> } | undefined>;
-}
-
 /** An error whose code says what went wrong, for the run record and the orchestration's output. */
 export class PipelineError extends Error {
   constructor(readonly code: string, message: string) {
     super(`${code}: ${message}`);
     this.name = 'PipelineError';
   }
-}
-
-async function writeLines(stream: PassThrough, line: string): Promise<void> {
-  if (!stream.write(line)) await new Promise((r) => stream.once('drain', r));
 }
 
 /**
@@ -80,42 +56,23 @@ export async function prepareData(deps: PipelineDeps, input: RunInput): Promise<
   if (!info) throw new PipelineError('DATASET_NOT_FOUND', `dataset ${input.dataset} v${input.datasetVersion} is not registered`);
   if (info.status !== 'registered') throw new PipelineError('DATASET_REJECTED', `dataset ${input.dataset} v${input.datasetVersion} was rejected`);
 
-  const trainBlob = `runs/${input.runId}/train.csv`;
-  const testBlob = `runs/${input.runId}/test.csv`;
-  const train = new PassThrough();
-  const test = new PassThrough();
-  const up = (blob: string, s: PassThrough) =>
-    deps.registry.getBlockBlobClient(blob).uploadStream(s, 4 << 20, 4, { blobHTTPHeaders: { blobContentType: 'text/csv' } });
-  const source = (await deps.registry.getBlobClient(info.snapshotBlob).download()).readableStreamBody! as NodeJS.ReadableStream & { destroy?(e?: Error): void };
-  // A failed upload stops reading its stream: fail the split with it instead of waiting for 'drain'.
-  const uploads = Promise.all([up(trainBlob, train), up(testBlob, test)]).catch((err: Error) => {
-    train.destroy(err);
-    test.destroy(err);
-    source.destroy?.(err);
-    throw err;
-  });
   const seed = input.automl.seed ?? 42;
+  const source = await deps.datasets.openSnapshot(input.dataset, input.datasetVersion);
   let res;
   try {
-    res = await Promise.race([
+    res = await deps.splits.write(input.runId, (sinks) =>
       stratifiedSplit(
         source,
         { target: info.target, fraction: input.settings.testFraction, seed, classCounts: info.classCounts, rows: info.rows },
-        { train: (l) => writeLines(train, l), test: (l) => writeLines(test, l) },
+        sinks,
       ),
-      uploads.then(() => new Promise<never>(() => undefined)),
-    ]);
+    );
   } catch (err) {
-    source.destroy?.();
-    await uploads.catch(() => undefined);
-    throw err;
-  } finally {
-    train.end();
-    test.end();
+    (source as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
+    throw new PipelineError('SPLIT_FAILED', `the held-out split of ${input.dataset} v${input.datasetVersion} failed: ${(err as Error).message}`);
   }
-  await uploads;
   await deps.runs.update(input.runId, { split: { train: res.train, test: res.test, testByClass: res.testByClass } });
-  return { target: info.target, datasetSha256: info.sha256, trainBlob, testBlob, train: res.train, test: res.test };
+  return { target: info.target, datasetSha256: info.sha256, trainBlob: deps.splits.trainBlob(input.runId), train: res.train, test: res.test };
 }
 
 export async function submitAutoML(
@@ -147,25 +104,20 @@ export async function pollAutoML(deps: PipelineDeps, args: { runId: string; jobI
   return st;
 }
 
-async function readJson<T>(deps: PipelineDeps, blob: string): Promise<T> {
-  return JSON.parse((await deps.registry.getBlobClient(blob).downloadToBuffer()).toString('utf8')) as T;
-}
-
 export async function registerModel(
   deps: PipelineDeps,
   args: { input: RunInput; prep: PrepareOutput; jobId: string },
 ): Promise<RegisteredModelRef> {
   const { input } = args;
-  const prefix = deps.automl.outputPrefix(args.jobId);
-  const result = await readJson<AutoMLJobResult>(deps, prefix + 'result.json');
-  const text = async (f: string) => (await deps.registry.getBlobClient(prefix + f).downloadToBuffer()).toString('utf8');
+  const { result, artifacts: out, lineage: providerLineage } = await deps.automl.result(args.jobId);
+  const text = (f: keyof typeof out) => (typeof out[f] === 'string' ? (out[f] as string) : Buffer.from(out[f]).toString('utf8'));
   const artifacts: ModelArtifacts = {
-    'model.onnx': await deps.registry.getBlobClient(prefix + 'model.onnx').downloadToBuffer(),
-    'pipeline.json': await text('pipeline.json'),
-    'leaderboard.json': await text('leaderboard.json'),
-    'metrics.json': await text('metrics.json'),
-    'guardrails.json': await text('guardrails.json'),
-    'model-card.md': await text('model-card.md'),
+    'model.onnx': typeof out['model.onnx'] === 'string' ? Buffer.from(out['model.onnx']) : out['model.onnx'],
+    'pipeline.json': text('pipeline.json'),
+    'leaderboard.json': text('leaderboard.json'),
+    'metrics.json': text('metrics.json'),
+    'guardrails.json': text('guardrails.json'),
+    'model-card.md': text('model-card.md'),
     'lineage.json': JSON.stringify(
       {
         dataset: input.dataset,
@@ -176,6 +128,7 @@ export async function registerModel(
         heldOutRows: args.prep.test,
         automlJob: args.jobId,
         provider: deps.automl.name,
+        ...(providerLineage ?? {}),
       },
       null,
       2,
@@ -234,7 +187,7 @@ export async function deployModel(
 ): Promise<DeploymentRef> {
   const { model } = args;
   const name = deploymentName(model.name, model.version);
-  const d = await deps.deployer.deploy({ name, model: { name: model.name, version: model.version }, modelBlob: `models/${model.name}/v${model.version}/model.onnx` });
+  const d = await deps.deployer.deploy({ name, model: { name: model.name, version: model.version } });
   await deps.runs.update(args.input.runId, { phase: 'deploy', deployment: { name: d.name, scoringUri: d.scoringUri } });
   deps.telemetry.event('ModelDeployed', { runId: args.input.runId, deployment: d.name, model: model.name, version: model.version });
   await deps.events.publish('Mlops.ModelDeployed', `deployments/${d.name}`, { runId: args.input.runId, deployment: d.name, model: model.name, version: model.version });
@@ -242,8 +195,8 @@ export async function deployModel(
 }
 
 /** One row of the held-out split, as a scoring request body in the classic {"data": [...]} shape. */
-async function sampleBody(deps: PipelineDeps, testBlob: string, target: string): Promise<string> {
-  const held = await readHeldOut((await deps.registry.getBlobClient(testBlob).download()).readableStreamBody!);
+async function sampleBody(deps: PipelineDeps, runId: string, target: string): Promise<string> {
+  const held = await readHeldOut(await deps.splits.openTest(runId));
   const row: Record<string, string | number> = {};
   for (const h of held.header) {
     if (h === target) continue;
@@ -260,7 +213,7 @@ export async function benchmarkDeployment(
 ): Promise<RunSummary['benchmark']> {
   const { input, deployment, model } = args;
   await deps.runs.update(input.runId, { phase: 'benchmark' });
-  const body = await sampleBody(deps, args.prep.testBlob, args.prep.target);
+  const body = await sampleBody(deps, input.runId, args.prep.target);
   const key = await deps.deployer.key(deployment.name);
   const { report: directReport, ...direct } = await deps.load.run({
     url: deployment.scoringUri,
@@ -271,7 +224,7 @@ export async function benchmarkDeployment(
   });
   let proxy;
   let proxyReport: string | undefined;
-  const route = deps.proxy ? await deps.proxy() : undefined;
+  const route = deps.proxy ? await deps.proxy(model.name) : undefined;
   if (route) {
     const r = await deps.load.run({
       url: route.url,
@@ -283,11 +236,9 @@ export async function benchmarkDeployment(
     });
     ({ report: proxyReport, ...proxy } = r);
   }
-  const folder = `models/${model.name}/v${model.version}/`;
-  const report = `# Benchmark of ${deployment.name} (direct)\n${directReport}\n` + (proxyReport ? `\n# Through the proxy /api/score\n${proxyReport}\n` : '');
-  await deps.registry.getBlockBlobClient(folder + 'benchmark.txt').upload(report, Buffer.byteLength(report));
-  const figures = JSON.stringify({ direct, proxy }, null, 2);
-  await deps.registry.getBlockBlobClient(folder + 'benchmark.json').upload(figures, Buffer.byteLength(figures));
+  const report = `# Benchmark of ${deployment.name} (direct)\n${directReport}\n` + (proxyReport ? `\n# Through the proxy ${route!.url}\n${proxyReport}\n` : '');
+  await deps.models.writeReport(model.name, model.version, 'benchmark.txt', report);
+  await deps.models.writeReport(model.name, model.version, 'benchmark.json', JSON.stringify({ direct, proxy }, null, 2));
   await deps.runs.update(input.runId, { benchmark: { direct, proxy } });
   deps.telemetry.event('BenchmarkCompleted', { runId: input.runId, deployment: deployment.name }, {
     requestsPerSecond: direct.requestsPerSecond,
@@ -309,11 +260,12 @@ async function makeDecision(
   args: { input: RunInput; prep: PrepareOutput; model: RegisteredModelRef; deployment: DeploymentRef; benchmark: RunSummary['benchmark'] },
 ): Promise<Decision> {
   const { input, model, deployment, benchmark } = args;
-  const held = await readHeldOut((await deps.registry.getBlobClient(args.prep.testBlob).download()).readableStreamBody!);
-  const pipelineOf = async (name: string, version: number) => readJson<FittedPipeline>(deps, `models/${name}/v${version}/pipeline.json`);
+  const held = await readHeldOut(await deps.splits.openTest(input.runId));
+  const pipelineOf = (name: string, version: number) => deps.models.readPipeline<FittedPipeline>(name, version);
   const metric = model.primaryMetric;
   const challengerScore = evaluateOnHeldOut(await pipelineOf(model.name, model.version), held, metric);
-  const current = await deps.deployer.champion();
+  // A champion per model lineage: the challenger competes only with its own dataset's champion.
+  const current = await deps.champions.champion(model.name);
   const tol = input.settings.promotionTolerance;
   const base = {
     challenger: { model: model.name, version: model.version, testScore: challengerScore },
@@ -322,14 +274,9 @@ async function makeDecision(
     sloP95Ms: input.settings.maxP95Ms,
     p95Ms: benchmark.direct.p95Ms,
   };
-  if (current && current.name !== deployment.name && current.model.name !== model.name) {
-    // One scoring route serves one model lineage: a model of another dataset (other target, other
-    // inputs) is not a challenger of it, and switching the route would break its clients.
-    return {
-      ...base,
-      promoted: false,
-      reason: `the scoring route serves model ${current.model.name} (another dataset); only a ${current.model.name} model can replace it`,
-    };
+  if (!current || current.name === deployment.name) {
+    const full = await deps.champions.capacityProblem(model.name);
+    if (full) return { ...base, promoted: false, reason: full };
   }
   let champion: Decision['champion'];
   if (current && current.name !== deployment.name) {
@@ -351,7 +298,7 @@ export async function decidePromotion(
   await deps.runs.update(input.runId, { phase: 'decide' });
 
   // One decision at a time: two runs finishing together must not both replace the same champion.
-  const decision = await withBlobLock(deps.registry, 'champion', async () => {
+  const decision = await deps.champions.withLock(model.name, async () => {
     // A decision recorded by an attempt that crashed before carrying it out is carried out as recorded:
     // recomputing it would find the challenger already champion and forget whom it replaced.
     const decision = recorded ?? (await makeDecision(deps, args));
@@ -360,7 +307,7 @@ export async function decidePromotion(
     const challengerScore = decision.challenger.testScore;
     // Every step below is idempotent, so repeating them after a crash is harmless.
     if (promoted) {
-      await deps.deployer.promote(deployment.name);
+      await deps.champions.promote(deployment.name);
       if (champion && champion.deployment !== deployment.name) await deps.deployer.retire(champion.deployment);
       await deps.models.update(model.name, model.version, { status: 'champion', testScore: challengerScore, decision: reason });
       if (champion) await deps.models.update(champion.model, champion.version, { status: 'retired', testScore: champion.testScore });
@@ -396,8 +343,9 @@ export async function failRun(
   // (never the champion).
   const name = args.deployment?.name ?? (args.model ? deploymentName(args.model.name, args.model.version) : undefined);
   if (name) {
-    const champ = await deps.deployer.champion();
-    if (champ?.name !== name) await deps.deployer.retire(name);
+    const model = args.model?.name ?? name;
+    const champ = args.model ? await deps.champions.champion(model) : undefined;
+    if (champ?.name !== name) await deps.deployer.retire(name).catch(() => undefined);
   }
   const code = /^([A-Z][A-Z0-9_]+):/.exec(args.error)?.[1] ?? 'RUN_FAILED';
   await deps.runs.open({ runId: input.runId, dataset: input.dataset, datasetVersion: input.datasetVersion, trigger: input.trigger });

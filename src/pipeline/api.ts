@@ -5,7 +5,7 @@ import { RUN_ID } from './activities';
 import type { DurableClient } from 'durable-functions';
 import type { DatasetCatalog } from './ports';
 import type { RunRecord, RunStore } from './runs';
-import { startRun } from './start';
+import { startRun, type RunDefaults } from './start';
 import type { AutoMLOverrides } from './types';
 
 export interface ApiResponse {
@@ -72,15 +72,16 @@ export function parseStartBody(raw: string): { ok: true; value: { dataset: strin
 /** POST /api/runs: checks the dataset version is registered, then starts (or finds) the run. */
 export async function startRunFromApi(
   client: DurableClient,
-  catalog: DatasetCatalog & { latestRegistered(name: string): Promise<number | undefined> },
+  catalog: Pick<DatasetCatalog, 'getVersion' | 'latestRegistered'>,
   body: { dataset: string; version?: number; runId?: string; automl?: AutoMLOverrides },
+  defaults: RunDefaults,
 ): Promise<{ response?: ApiResponse; runId?: string; started?: boolean }> {
   const version = body.version ?? (await catalog.latestRegistered(body.dataset));
   if (version === undefined) return { response: error(404, 'DATASET_NOT_FOUND', `dataset '${body.dataset}' has no registered version`) };
   const info = await catalog.getVersion(body.dataset, version);
   if (!info) return { response: error(404, 'DATASET_VERSION_NOT_FOUND', `dataset '${body.dataset}' has no version ${version}`) };
   if (info.status !== 'registered') return { response: error(409, 'DATASET_REJECTED', `dataset '${body.dataset}' v${version} was rejected; it cannot be trained on`) };
-  const r = await startRun(client, { dataset: body.dataset, datasetVersion: version, trigger: 'api', automl: body.automl, runId: body.runId });
+  const r = await startRun(client, { dataset: body.dataset, datasetVersion: version, trigger: 'api', automl: body.automl, runId: body.runId }, defaults);
   if (!r.started) return { response: error(409, 'RUN_EXISTS', `run '${r.runId}' exists already`), runId: r.runId };
   return { runId: r.runId, started: true };
 }

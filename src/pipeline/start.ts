@@ -1,7 +1,6 @@
 import type { DurableClient } from 'durable-functions';
 import { ORCHESTRATION } from './orchestrator';
 import type { AutoMLOverrides, RunInput } from './types';
-import { automlDefaults, runSettings } from './wiring';
 
 export interface StartRequest {
   dataset: string;
@@ -26,9 +25,15 @@ export async function instanceExists(client: DurableClient, id: string): Promise
   }
 }
 
-export function buildRunInput(req: StartRequest, runId: string, env: NodeJS.ProcessEnv = process.env): RunInput {
-  const defaults = automlDefaults(env);
-  const automl: AutoMLOverrides = { ...defaults };
+/** Run settings and AutoML defaults, from the configuration (read once; carried in the run's input). */
+export interface RunDefaults {
+  settings: RunInput['settings'];
+  automl: AutoMLOverrides;
+}
+
+export function buildRunInput(req: StartRequest, runId: string, defaults: RunDefaults): RunInput {
+  const automl: AutoMLOverrides = {};
+  for (const [k, v] of Object.entries(defaults.automl)) if (v !== undefined) (automl as Record<string, unknown>)[k] = v;
   for (const [k, v] of Object.entries(req.automl ?? {})) if (v !== undefined) (automl as Record<string, unknown>)[k] = v;
   return {
     runId,
@@ -36,7 +41,7 @@ export function buildRunInput(req: StartRequest, runId: string, env: NodeJS.Proc
     datasetVersion: req.datasetVersion,
     trigger: req.trigger,
     automl,
-    settings: runSettings(env),
+    settings: { ...defaults.settings },
   };
 }
 
@@ -45,7 +50,7 @@ export function buildRunInput(req: StartRequest, runId: string, env: NodeJS.Proc
  * never start a second run for it (`started: false`); an operator's request for the same version gets
  * a new id with a time suffix, so a version can be retrained on purpose.
  */
-export async function startRun(client: DurableClient, req: StartRequest, now = new Date()): Promise<{ runId: string; started: boolean }> {
+export async function startRun(client: DurableClient, req: StartRequest, defaults: RunDefaults, now = new Date()): Promise<{ runId: string; started: boolean }> {
   const base = req.runId ?? defaultRunId(req.dataset, req.datasetVersion);
   let runId = base;
   if (await instanceExists(client, base)) {
@@ -53,7 +58,7 @@ export async function startRun(client: DurableClient, req: StartRequest, now = n
     runId = `${base}-${now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}`;
   }
   try {
-    await client.startNew(ORCHESTRATION, { instanceId: runId, input: buildRunInput(req, runId) });
+    await client.startNew(ORCHESTRATION, { instanceId: runId, input: buildRunInput(req, runId, defaults) });
   } catch (err) {
     // Another start with the same id got there first (a duplicate trigger, two requests at once).
     if (/409|exists/i.test((err as Error).message) && (await instanceExists(client, runId))) return { runId, started: false };

@@ -1,15 +1,7 @@
 /** Inputs and outputs of the trainDeployBenchmark orchestration and its activities (all plain JSON). */
+import type { AutoMLOverrides } from '../training/types';
 
-export interface AutoMLOverrides {
-  budgetSeconds?: number;
-  primaryMetric?: string;
-  task?: 'binary' | 'multiclass' | 'regression';
-  maxTrials?: number;
-  cvFolds?: number;
-  seed?: number;
-  allowedLearners?: string[];
-  blockedLearners?: string[];
-}
+export type { AutoMLJobStatus, AutoMLOverrides } from '../training/types';
 
 export interface RunInput {
   runId: string;
@@ -36,25 +28,12 @@ export interface PrepareOutput {
   target: string;
   datasetSha256: string;
   trainBlob: string;
-  testBlob: string;
   train: number;
   test: number;
 }
 
 export interface AutoMLJobRef {
   jobId: string;
-}
-
-export interface AutoMLJobStatus {
-  state: 'queued' | 'running' | 'completed' | 'failed';
-  trials: number;
-  bestScore?: number;
-  bestLearner?: string;
-  primaryMetric?: string;
-  elapsedSeconds: number;
-  /** failed only: a lost worker can be resubmitted; a data or config error cannot. */
-  retryable?: boolean;
-  error?: { code: string; message: string };
 }
 
 export interface RegisteredModelRef {

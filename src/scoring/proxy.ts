@@ -5,9 +5,9 @@
  * 502 unreachable/failed deployment.
  */
 import * as http from 'node:http';
-import { headerSafe, ScoringError } from './errors';
-import { parseScoreBody } from './request';
-import { InputSchema } from './schema';
+import { headerSafe, ScoringError } from '../contract/errors';
+import { parseScoreBody } from '../contract/request';
+import { InputSchema } from '../contract/schema';
 
 export interface Champion {
   name: string;

@@ -45,13 +45,17 @@ export interface SwaggerUiOptions {
   /** URL prefix under which swaggerUiAsset files are served, e.g. '/api/docs'. */
   assetBase: string;
   title?: string;
+  /** Several documents (one per served model): the page shows a selector; `primary` is shown first. */
+  urls?: { name: string; url: string }[];
+  primary?: string;
 }
 
 export function swaggerUiHtml(opts: SwaggerUiOptions): string {
   const base = opts.assetBase.replace(/\/+$/, '');
   const a = (f: string) => escapeHtml(`${base}/${f}`);
   // JSON in a <script>: escape '<' so the URL can never close the tag.
-  const config = JSON.stringify({ url: opts.specUrl, dom_id: '#swagger-ui', deepLinking: true, layout: 'StandaloneLayout' }).replace(/</g, '\\u003c');
+  const spec = opts.urls?.length ? { urls: opts.urls, 'urls.primaryName': opts.primary ?? opts.urls[0].name } : { url: opts.specUrl };
+  const config = JSON.stringify({ ...spec, dom_id: '#swagger-ui', deepLinking: true, layout: 'StandaloneLayout' }).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

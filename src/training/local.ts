@@ -2,9 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
-import type { AutoMLJobStatus } from '../pipeline/types';
+import type { AutoMLJobStatus } from './types';
 import { containerClient, ensureContainer, isConflict } from '../storage/clients';
-import type { AutoMLJobSpec, AutoMLProvider } from './provider';
+import { JOB_OUTPUT_FILES, type AutoMLJobOutput, type AutoMLJobResult, type AutoMLJobSpec, type AutoMLProvider } from './provider';
 
 export const REGISTRY = 'registry';
 
@@ -42,13 +42,17 @@ export class LocalAutoMLProvider implements AutoMLProvider {
 
   constructor(
     private readonly connectionString: string,
-    private readonly opts: { staleSeconds?: number; logDir?: string } = {},
+    private readonly opts: { staleSeconds?: number; logDir?: string; container?: string } = {},
   ) {
-    this.blobs = containerClient(connectionString, REGISTRY);
+    this.blobs = containerClient(connectionString, opts.container ?? REGISTRY);
   }
 
-  outputPrefix(jobId: string): string {
-    return jobPrefix(jobId);
+  async result(jobId: string): Promise<AutoMLJobOutput> {
+    const prefix = jobPrefix(jobId);
+    const read = (f: string) => this.blobs.getBlobClient(prefix + f).downloadToBuffer();
+    const artifacts = {} as AutoMLJobOutput['artifacts'];
+    for (const f of JOB_OUTPUT_FILES) artifacts[f] = f === 'model.onnx' ? await read(f) : (await read(f)).toString('utf8');
+    return { result: JSON.parse(artifacts['result.json'] as string) as AutoMLJobResult, artifacts };
   }
 
   async submit(spec: AutoMLJobSpec): Promise<{ jobId: string }> {
@@ -88,9 +92,10 @@ export class LocalAutoMLProvider implements AutoMLProvider {
         MLOPS_JOB_ID: jobId,
         MLOPS_JOB_SPEC: JSON.stringify(spec),
         MLOPS_JOB_STORAGE: this.connectionString,
+        MLOPS_JOB_CONTAINER: this.blobs.containerName,
       },
     });
-    for (const fd of stdio) if (typeof fd === 'number') fs.closeSync(fd); // the child has its own copy
+    for (const fd of new Set(stdio)) if (typeof fd === 'number') fs.closeSync(fd); // the child has its own copy (stdout and stderr share one)
     this.children.set(jobId, child);
     child.once('exit', () => this.children.delete(jobId));
     // A worker that cannot start (EAGAIN, EMFILE) shows as a failed, retryable job, not a crash.

@@ -1,4 +1,4 @@
-import type { AutoMLJobStatus, AutoMLOverrides } from '../pipeline/types';
+import type { AutoMLJobStatus, AutoMLOverrides } from './types';
 
 /** What an AutoML job trains on and how. Data lives in the app's `registry` container. */
 export interface AutoMLJobSpec {
@@ -35,6 +35,15 @@ export interface AutoMLJobResult {
   leaderboardTop: { rank: number; learner: string; score: number; fitSeconds?: number }[];
 }
 
+/** What a finished job hands to the model registry. */
+export interface AutoMLJobOutput {
+  result: AutoMLJobResult;
+  /** model.onnx (bytes), pipeline.json, leaderboard.json, metrics.json, guardrails.json, model-card.md. */
+  artifacts: Record<(typeof JOB_OUTPUT_FILES)[number], Uint8Array | string>;
+  /** Where the job ran, for the model's lineage (e.g. the Azure ML job and data asset). */
+  lineage?: Record<string, string>;
+}
+
 /**
  * Where AutoML runs: the local engine in a worker process, or an Azure ML AutoML job. The orchestration
  * submits, then polls on durable timers, so neither a long job nor a host restart holds an activity open.
@@ -44,7 +53,7 @@ export interface AutoMLProvider {
   /** Idempotent for (runId, attempt): submitting twice returns the same job. */
   submit(spec: AutoMLJobSpec): Promise<{ jobId: string }>;
   status(jobId: string): Promise<AutoMLJobStatus>;
-  /** Blob folder (in the registry container) of a completed job's outputs, ending with '/'. */
-  outputPrefix(jobId: string): string;
+  /** A completed job's outputs: its result and the model artifacts to register (the provider owns their layout). */
+  result(jobId: string): Promise<AutoMLJobOutput>;
   cancel(jobId: string): Promise<void>;
 }

@@ -16,7 +16,7 @@ import type { AutoMLJobSpec } from './provider';
 async function main(): Promise<void> {
   const jobId = process.env.MLOPS_JOB_ID!;
   const spec = JSON.parse(process.env.MLOPS_JOB_SPEC!) as AutoMLJobSpec;
-  const blobs = containerClient(process.env.MLOPS_JOB_STORAGE!, REGISTRY);
+  const blobs = containerClient(process.env.MLOPS_JOB_STORAGE!, process.env.MLOPS_JOB_CONTAINER || REGISTRY);
   const prefix = jobPrefix(jobId);
   const parent = process.ppid;
   const submittedAt = new Date().toISOString();

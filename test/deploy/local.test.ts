@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { ChampionSource, promote } from '../../src/deploy/champion';
+import { notifyDeploymentsChanged, onDeploymentsChanged } from '../../src/deploy/changes';
+import { RouteCache } from '../../src/scoring/routes';
 import { LocalDeploymentTarget } from '../../src/deploy/local';
 import { DeploymentStore } from '../../src/deploy/store';
 import { DeployError } from '../../src/deploy/target';
@@ -65,6 +66,34 @@ afterAll(async () => {
   await az?.stop();
   if (modelDir) fs.rmSync(modelDir, { recursive: true, force: true });
 });
+
+/** A store-level promotion as the champion module does it: flip the flags, announce the change. */
+async function promote(store: DeploymentStore, name: string): Promise<{ champion: string; previous?: string }> {
+  const r = await store.promote(name);
+  notifyDeploymentsChanged();
+  return r;
+}
+
+/** The scoring route's view of a lineage's champion (a long-lived cache that follows in-process changes). */
+class ChampionSource {
+  private readonly routes: RouteCache;
+  private readonly off: () => void;
+  constructor(store: DeploymentStore, ttlMs: number, private readonly lineage = 'fixture') {
+    const route = (r: Awaited<ReturnType<DeploymentStore['get']>>) =>
+      r && r.status === 'running' && r.url ? { name: r.name, modelName: r.modelName, modelVersion: r.modelVersion, url: r.url, key: r.keys.primary, schema: r.schema } : undefined;
+    this.routes = new RouteCache(
+      { champion: async (l) => route(await store.champion(l)), champions: async () => [], deployment: async (n) => route(await store.get(n)) },
+      { ttlMs, maxStaleMs: 0 },
+    );
+    this.off = onDeploymentsChanged(() => this.routes.invalidate());
+  }
+  async get() {
+    return (await this.routes.champion(this.lineage)).value;
+  }
+  dispose(): void {
+    this.off();
+  }
+}
 
 describe('LocalDeploymentTarget', () => {
   let target: LocalDeploymentTarget;

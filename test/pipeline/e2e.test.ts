@@ -120,6 +120,8 @@ describe('pipeline end to end', () => {
       APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint=${appInsights.url}`,
       EVENTGRID_TOPIC_ENDPOINT: `${eventGrid.url}api/events`,
       EVENTGRID_TOPIC_KEY: 'test-topic-key',
+      // Two models end up served side by side: /api/score serves bank's.
+      SCORING_DEFAULT_MODEL: 'bank',
     };
     host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env: hostEnv });
     datasets = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('datasets');
@@ -143,7 +145,7 @@ describe('pipeline end to end', () => {
   it('trains, deploys and promotes the first version dropped in the datasets container', async () => {
     await upload(shuffledLabels(slice(0, 2000)));
     const run = await waitForRun('train-bank-v1');
-    expect(run.runtimeStatus).toBe('Completed');
+    expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
     expect(run.trigger).toBe('blob');
     expect(run.phases.map((p: any) => p.phase)).toEqual(['queued', 'prepare', 'automl', 'register', 'deploy', 'benchmark', 'decide', 'completed']);
     expect(run.split).toMatchObject({ train: 1800, test: 200 });
@@ -165,7 +167,7 @@ describe('pipeline end to end', () => {
   it('promotes a better second version and serves it through /api/score in all three request shapes', async () => {
     await upload(slice(0, 2000));
     const run = await waitForRun('train-bank-v2');
-    expect(run.runtimeStatus).toBe('Completed');
+    expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
     expect(run.decision.promoted).toBe(true);
     expect(run.decision.challenger.testScore).toBeGreaterThan(run.decision.champion.testScore + 0.1);
     expect(run.benchmark.proxy).toMatchObject({ requests: 100, errors: 0, non2xx: 0 });
@@ -218,7 +220,7 @@ describe('pipeline end to end', () => {
 
     await upload(slice(2000, 2000));
     const run = await waitForRun('train-bank-v3');
-    expect(run.runtimeStatus).toBe('Completed');
+    expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
     expect(run.decision.promoted).toBe(false);
     expect(run.decision.reason).toMatch(/SLO/);
     const deps = (await api('/api/deployments')).body.deployments;
@@ -228,17 +230,25 @@ describe('pipeline end to end', () => {
     expect(still.headers.get('x-model-version')).toBe('2');
   });
 
-  it('trains a dataset whose name is not a valid deployment name, and keeps the champion of the other dataset', async () => {
+  it('serves a second dataset (its name not a valid deployment name) beside the first, its own champion', async () => {
+    await host.stop();
+    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env: hostEnv });
     const text = csv(slice(4000, 1500));
     await datasets.getBlockBlobClient('bank_marketing.csv').upload(text, Buffer.byteLength(text));
     const run = await waitForRun('train-bank_marketing-v1');
-    expect(run.runtimeStatus).toBe('Completed');
+    expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
     expect(run.deployment.name).toBe('bank-marketing-v1');
-    expect(run.decision.promoted).toBe(false);
-    expect(run.decision.reason).toMatch(/serves model bank \(another dataset\)/);
+    expect(run.decision.promoted).toBe(true);
+    expect(run.decision.reason).toMatch(/no champion/);
     const deps = (await api('/api/deployments')).body.deployments;
-    expect(deps.find((d: any) => d.champion)).toMatchObject({ name: 'bank-v2' });
-    expect(deps.find((d: any) => d.name === 'bank-marketing-v1').status).toBe('retired');
+    expect(deps.filter((d: any) => d.champion).map((d: any) => d.name).sort()).toEqual(['bank-marketing-v1', 'bank-v2']);
+    const models = (await api('/api/models')).body;
+    expect(models.champions.map((c: any) => [c.model, c.version])).toEqual([['bank', 2], ['bank_marketing', 1]]);
+    const own = await api('/api/models/bank_marketing/score', { method: 'POST', body: JSON.stringify({ data: [row(8)] }) });
+    expect(own.status).toBe(200);
+    expect(own.headers.get('x-model-name')).toBe('bank_marketing');
+    const byDefault = await api('/api/score', { method: 'POST', body: JSON.stringify({ data: [row(8)] }) });
+    expect(byDefault.headers.get('x-model-name')).toBe('bank');
   });
 
   it('rejects a bad POST /api/runs body with the fields at fault, and an unknown dataset with 404', async () => {
@@ -268,7 +278,7 @@ describe('pipeline end to end', () => {
     expect(run.error.code).toMatch(/^[A-Z_]+$/);
     expect(run.error.message.length).toBeGreaterThan(10);
     const deps = (await api('/api/deployments')).body.deployments;
-    expect(deps.filter((d: any) => d.champion).map((d: any) => d.name)).toEqual(['bank-v2']);
+    expect(deps.filter((d: any) => d.champion).map((d: any) => d.name).sort()).toEqual(['bank-marketing-v1', 'bank-v2']);
     expect(deps.length).toBe(4);
     // The check-status URL works through the host port with the system key it carries.
     const status = await fetch(started.body.statusQueryGetUri);

@@ -5,7 +5,7 @@ import { AddressInfo } from 'node:net';
 import { generateKeys } from '../../src/deploy/keys';
 import { freePort } from '../../src/host/azurite';
 import { Champion, forwardScore, UpstreamCall } from '../../src/scoring/proxy';
-import { inputSchemaFromOnnx } from '../../src/scoring/schema';
+import { inputSchemaFromOnnx } from '../../src/contract/schema';
 import { BINARY_SPEC, buildTestModel, referenceLabel, SAMPLE_ROWS } from '../deploy/fixtures/model';
 import { spawnEndpoint, TestEndpoint } from '../deploy/support';
 

@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import Ajv from 'ajv';
 import { chromium } from 'playwright-core';
 import { runBenchmark } from '../../src/benchmark/runner';
-import { promote } from '../../src/deploy/champion';
 import { LocalDeploymentTarget } from '../../src/deploy/local';
 import { exportOnnx } from '../../src/automl/onnx';
 import { startTestAzurite } from '../support/azurite';
@@ -23,14 +22,17 @@ let az: Awaited<ReturnType<typeof startTestAzurite>>;
 let host: TestHost;
 let target: LocalDeploymentTarget;
 let key: string;
+/** The scoreModel function's key: opens every /api/models/{name}/score route. */
+let modelKey: string;
 let modelDir: string;
 
 const bankRows = bankLikeRows(20, 5).map((r) =>
   Object.fromEntries(BANK_COLUMNS.map((c) => [c, r[c] === undefined || (typeof r[c] === 'number' && Number.isNaN(r[c])) ? null : r[c]])),
 );
 
-async function score(body: unknown, headers: Record<string, string> = { 'x-functions-key': key }) {
-  const res = await fetch(`${host.baseUrl}/api/score`, {
+async function score(body: unknown, headers: Record<string, string> = { 'x-functions-key': key }, path = '/api/score') {
+  if (path !== '/api/score' && headers['x-functions-key'] === key) headers = { ...headers, 'x-functions-key': modelKey };
+  const res = await fetch(`${host.baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -46,10 +48,10 @@ async function score(body: unknown, headers: Record<string, string> = { 'x-funct
 }
 
 /** The host caches the champion for up to a second: wait until it answers from `version`. */
-async function waitForChampion(version: string, row: object) {
+async function waitForChampion(version: string, row: object, path = '/api/score') {
   const deadline = Date.now() + 15000;
   for (;;) {
-    const r = await score({ data: [row] });
+    const r = await score({ data: [row] }, { 'x-functions-key': key }, path);
     if (r.status === 200 && r.headers.get('x-model-version') === version) return;
     if (Date.now() > deadline) throw new Error(`champion v${version} not served: ${r.status} ${r.text}`);
     await new Promise((res) => setTimeout(res, 200));
@@ -61,6 +63,7 @@ beforeAll(async () => {
   az = await startTestAzurite();
   host = await startTestHost({ appDir: APP, connectionString: az.connectionString, env: { SCORE_MAX_BODY_BYTES: '65536' } });
   key = host.functionKey('score');
+  modelKey = host.functionKey('scoreModel');
   target = new LocalDeploymentTarget({ connectionString: az.connectionString, drainMs: 0 });
   ({ dir: modelDir } = writeTestModel(BINARY_SPEC));
 });
@@ -100,7 +103,7 @@ describe('with a champion', () => {
       modelVersion: 1,
       hints: { target: 'y', fields: { age: { example: 41, min: 17, max: 98 }, job: { example: 'technician', values: BANK_CATEGORIES.job } } },
     });
-    await promote(target.store, 'bank-v1');
+    await target.store.promote('bank-v1');
     await waitForChampion('1', bankRows[0]);
   });
 
@@ -138,7 +141,8 @@ describe('with a champion', () => {
     expect(res.status).toBe(200);
     const doc = await res.json();
     expect(doc.openapi).toBe('3.0.3');
-    expect(doc.servers).toEqual([{ url: `${host.baseUrl}/api` }]);
+    // Relative: the document never copies the request's Host header (a client may send any).
+    expect(doc.servers).toEqual([{ url: '/api' }]);
     expect(doc.info.title).toContain('bank v1');
     expect(Object.keys(doc.components.schemas.InputRow.properties)).toEqual(BANK_COLUMNS);
     expect(doc.paths['/score'].post.parameters).toEqual([expect.objectContaining({ name: 'azureml-model-deployment', in: 'header', required: false })]);
@@ -206,10 +210,48 @@ describe('with a champion', () => {
     expect(missing.json.error.code).toBe('deployment_not_found');
   });
 
-  test('a promotion moves the route to the new champion; the old one can then be retired', async () => {
-    await promote(target.store, 'fixture-v2');
+  test('a second model is served beside the first: its own route, its own schema; /api/score then needs a model', async () => {
+    await target.store.promote('fixture-v2');
+    await waitForChampion('2', SAMPLE_ROWS[0], '/api/models/fixture/score');
+    const fixture = await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key }, '/api/models/fixture/score');
+    expect(fixture.json.result).toEqual(SAMPLE_ROWS.map((row) => referenceLabel(BINARY_SPEC, row)));
+    const bank = await score({ data: [bankRows[0]] }, { 'x-functions-key': key }, '/api/models/bank/score');
+    expect(bank.status).toBe(200);
+    expect(bank.headers.get('x-model-name')).toBe('bank');
+    // Each route validates against its own model's schema.
+    expect((await score({ data: [bankRows[0]] }, { 'x-functions-key': key }, '/api/models/fixture/score')).status).toBe(400);
+    // Two models served, no default set: the default route says which ones there are.
+    // (another process promoted: the host sees it within its champion cache time)
+    let ambiguous = await score({ data: [bankRows[0]] });
+    for (let i = 0; i < 50 && ambiguous.status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ambiguous = await score({ data: [bankRows[0]] });
+    }
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.json.error.code).toBe('model_required');
+    expect(ambiguous.json.error.models.sort()).toEqual(['bank', 'fixture']);
+    // A deployment of another model cannot be targeted through a model's route; a malformed name is refused at once.
+    const wrong = await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key, 'azureml-model-deployment': 'fixture-v2' }, '/api/models/bank/score');
+    expect(wrong.status).toBe(404);
+    const started = Date.now();
+    const bad = await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key, 'azureml-model-deployment': '../x' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe('invalid_deployment_name');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key }, '/api/models/nope/score')).status).toBe(404);
+    // Per-model documents, and the default one 400s like the route.
+    const spec = await (await fetch(`${host.baseUrl}/api/models/fixture/swagger.json`)).json();
+    expect(Object.keys(spec.paths)).toContain('/models/fixture/score');
+    expect(spec.servers[0].url).toBe('/api');
+    // The Swagger UI page offers both documents.
+    const page = await (await fetch(`${host.baseUrl}/api/docs`)).text();
+    expect(page).toContain('/api/models/bank/swagger.json');
+    expect(page).toContain('/api/models/fixture/swagger.json');
+  });
+
+  test('retiring one lineage leaves the other served; /api/score serves the only model again', async () => {
+    await target.retire('bank-v1', { force: true });
     await waitForChampion('2', SAMPLE_ROWS[0]);
-    await target.retire('bank-v1');
     const r = await score({ data: SAMPLE_ROWS });
     expect(r.status).toBe(200);
     expect(r.json.result).toEqual(SAMPLE_ROWS.map((row) => referenceLabel(BINARY_SPEC, row)));

@@ -1,9 +1,9 @@
 // Request validation and the input schema: the three shapes into one columnar batch, missing-value
 // conventions, every problem reported with its row and field, limits; schema derivation from ONNX.
 import { exportOnnx } from '../../src/automl/onnx';
-import { ScoringError } from '../../src/scoring/errors';
-import { parseScoreBody, validateScoreRequest } from '../../src/scoring/request';
-import { inputSchemaFromOnnx, InputSchema, parseInputSchema, readOnnxModelInfo } from '../../src/scoring/schema';
+import { ScoringError } from '../../src/contract/errors';
+import { parseScoreBody, validateScoreRequest } from '../../src/contract/request';
+import { inputSchemaFromOnnx, InputSchema, parseInputSchema, readOnnxModelInfo } from '../../src/contract/schema';
 import { randomPipeline } from '../support/pipelines';
 import { BINARY_SPEC, buildTestModel } from '../deploy/fixtures/model';
 import { onnx } from 'onnx-proto';

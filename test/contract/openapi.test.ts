@@ -3,8 +3,8 @@
 // reject rows with missing or mistyped fields.
 import Ajv from 'ajv';
 import { exportOnnx } from '../../src/automl/onnx';
-import { buildOpenApi } from '../../src/scoring/openapi';
-import { exampleRow, inputSchemaFromOnnx, InputSchema } from '../../src/scoring/schema';
+import { buildOpenApi } from '../../src/contract/openapi';
+import { exampleRow, inputSchemaFromOnnx, InputSchema } from '../../src/contract/schema';
 import { swaggerUiAsset, swaggerUiHtml } from '../../src/scoring/swagger-ui';
 import { BANK_CATEGORIES, BANK_COLUMNS, bankLikeBinaryPipeline, bankLikeRows } from '../support/pipelines';
 
