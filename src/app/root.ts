@@ -107,6 +107,7 @@ export class AppRoot {
         staleSeconds: this.config.automl.workerStaleSeconds,
         logDir: this.config.automl.logDir,
         container: this.config.registryContainer,
+        env: this.config.env,
       });
     });
   }
@@ -120,6 +121,7 @@ export class AppRoot {
       return new LocalDeploymentTarget({
         connectionString: this.appConnection,
         drainMs: this.config.deploy.drainMs,
+        env: this.config.env,
         log: (level, message) => (level === 'error' ? console.error : console.log)(`[deploy] ${message}`),
       });
     });
@@ -325,6 +327,11 @@ export class AppRoot {
 
   /** Host start: deployments come back, AutoML workers orphaned by a crash are stopped. */
   async start(): Promise<void> {
+    const automl = this.automl();
+    if ('sweepOrphans' in automl) {
+      const stopped = await (automl as LocalAutoMLProvider).sweepOrphans();
+      if (stopped.length) console.log(`[pipeline] stopped ${stopped.length} AutoML worker(s) orphaned by a previous host: their jobs are resubmitted`);
+    }
     const restored = await this.target().restore();
     if (restored.length) console.log(`[pipeline] restored deployments: ${restored.map((d) => d.name).join(', ')}`);
   }

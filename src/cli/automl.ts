@@ -3,11 +3,14 @@
  * trains locally, shows a progress bar on stderr, prints the leaderboard, writes DIR/model.onnx,
  * pipeline.json, leaderboard.json, metrics.json and model-card.md. Exit code 2 for bad input.
  */
+import { settingDef } from '../app/settings';
 import * as path from 'node:path';
 import { AutoMLError, AutoMLProgress, runAutoML } from '../automl';
 import type { Task } from '../automl';
 import { leaderboardTable, writeArtifacts } from '../automl/report';
 import { OptionSpec, parseArgs, usage, UsageError } from './_args';
+
+const DEFAULT_SEED = Number(settingDef('AUTOML_SEED').default);
 
 const SPECS: OptionSpec[] = [
   { name: 'input', kind: 'string', help: 'CSV file (header row; delimiter sniffed)', required: true },
@@ -17,7 +20,7 @@ const SPECS: OptionSpec[] = [
   { name: 'budget', kind: 'number', help: 'time budget in seconds (default 60)' },
   { name: 'max-trials', kind: 'number', help: 'stop after this many trials' },
   { name: 'score-threshold', kind: 'number', help: 'stop once the primary metric reaches this value' },
-  { name: 'seed', kind: 'number', help: 'random seed (default 1); same seed, same leaderboard' },
+  { name: 'seed', kind: 'number', help: `random seed (default ${DEFAULT_SEED}, as AUTOML_SEED); same seed, same leaderboard` },
   { name: 'folds', kind: 'number', help: 'cross-validation folds (default 5)' },
   { name: 'validation-fraction', kind: 'number', help: 'use one holdout split of this size instead of CV' },
   { name: 'learners', kind: 'list', help: 'allowed learners, comma-separated (gbdt, logistic_regression, ridge, random_forest, extra_trees)' },
@@ -82,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
         budgetSeconds: opts.budget as number | undefined,
         maxTrials: opts['max-trials'] as number | undefined,
         scoreThreshold: opts['score-threshold'] as number | undefined,
-        seed: opts.seed as number | undefined,
+        seed: (opts.seed as number | undefined) ?? DEFAULT_SEED,
         cvFolds: opts.folds as number | undefined,
         validationFraction: opts['validation-fraction'] as number | undefined,
         allowedLearners: opts.learners as string[] | undefined,

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { containerClient } from '../storage/clients';
+import { childEnv, pidAlive, type Env } from '../supervisor/process';
 import { inputSchemaFromOnnx } from '../contract/schema';
 import { ScoringError } from '../contract/errors';
 import { notifyDeploymentsChanged } from './changes';
@@ -51,6 +52,8 @@ export interface LocalTargetOptions {
    */
   maxRestarts?: number;
   restartWindowMs?: number;
+  /** The environment endpoint processes inherit (secret-looking names removed); default none. */
+  env?: Env;
 }
 
 interface Running {
@@ -69,26 +72,6 @@ export function endpointServerScript(): string {
   const here = __filename.endsWith('.ts') ? path.resolve(__dirname, '..', '..', 'dist', 'src', 'deploy') : __dirname;
   return path.join(here, 'endpoint-server.js');
 }
-
-/** The environment of an endpoint process: the host's, minus anything secret-looking and any ENDPOINT_* config. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/KEY|SECRET|TOKEN|PASSWORD|CONNECTION|AzureWebJobs|^ENDPOINT_/i.test(k)) continue;
-    env[k] = v;
-  }
-  return env;
-}
-
-const pidAlive = (pid: number): boolean => {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -337,7 +320,8 @@ export class LocalDeploymentTarget implements DeploymentTarget {
       instanceId: rec.instanceId,
       ...this.opts.endpoint,
     };
-    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
+    // The endpoint reads its configuration (keys included) from stdin: nothing secret in its environment.
+    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv(this.opts.env ?? {}, {}, /^ENDPOINT_/) });
     const pid = child.pid;
     return new Promise<Running>((resolve, reject) => {
       let settled = false;

@@ -1,9 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import type { AutoMLJobStatus } from './types';
 import { containerClient, ensureContainer, isConflict } from '../storage/clients';
+import { childEnv, environOf, findOrphans, pidAlive, runsScript, spawnNode, stopPid, type Env } from '../supervisor/process';
 import { JOB_OUTPUT_FILES, type AutoMLJobOutput, type AutoMLJobResult, type AutoMLJobSpec, type AutoMLProvider } from './provider';
 
 export const REGISTRY = 'registry';
@@ -12,6 +15,8 @@ export const REGISTRY = 'registry';
 export interface LocalJobState extends AutoMLJobStatus {
   jobId: string;
   pid?: number;
+  /** Machine the worker runs on: its pid means something only there. */
+  host?: string;
   submittedAt: string;
   /** Last sign of life of the worker (ISO time). */
   heartbeat: string;
@@ -42,10 +47,14 @@ export class LocalAutoMLProvider implements AutoMLProvider {
 
   constructor(
     private readonly connectionString: string,
-    private readonly opts: { staleSeconds?: number; logDir?: string; container?: string } = {},
+    private readonly opts: { staleSeconds?: number; logDir?: string; container?: string; env?: Env } = {},
   ) {
     this.blobs = containerClient(connectionString, opts.container ?? REGISTRY);
+    this.owner = createHash('sha256').update(`${connectionString}|${this.blobs.containerName}`).digest('hex').slice(0, 32);
   }
+
+  /** Identifies this provider's workers (same storage and container) without putting a secret in a name. */
+  private readonly owner: string;
 
   async result(jobId: string): Promise<AutoMLJobOutput> {
     const prefix = jobPrefix(jobId);
@@ -78,24 +87,23 @@ export class LocalAutoMLProvider implements AutoMLProvider {
   }
 
   private start(jobId: string, spec: AutoMLJobSpec): void {
-    const worker = compiledSibling(__dirname, 'worker.js');
-    let stdio: ('ignore' | number)[] = ['ignore', 'ignore', 'ignore'];
-    if (this.opts.logDir) {
-      fs.mkdirSync(this.opts.logDir, { recursive: true });
-      const fd = fs.openSync(path.join(this.opts.logDir, `${jobId}.log`), 'a');
-      stdio = ['ignore', fd, fd];
-    }
-    const child = spawn(process.execPath, [worker], {
-      stdio,
-      env: {
-        ...process.env,
+    const base = this.opts.env ?? {};
+    // An identity-based connection (`identity:SETTING`) needs the SETTING__* values in the worker.
+    const identity = this.connectionString.startsWith('identity:') ? this.connectionString.slice('identity:'.length) : undefined;
+    const passed: Record<string, string> = {};
+    if (identity) for (const [k, v] of Object.entries(base)) if (v !== undefined && k.startsWith(`${identity}__`)) passed[k] = v;
+    const child = spawnNode({
+      script: compiledSibling(__dirname, 'worker.js'),
+      logFile: this.opts.logDir ? path.join(this.opts.logDir, `${jobId}.log`) : undefined,
+      env: childEnv(base, {
+        ...passed,
         MLOPS_JOB_ID: jobId,
         MLOPS_JOB_SPEC: JSON.stringify(spec),
         MLOPS_JOB_STORAGE: this.connectionString,
         MLOPS_JOB_CONTAINER: this.blobs.containerName,
-      },
+        MLOPS_JOB_OWNER: this.owner,
+      }),
     });
-    for (const fd of new Set(stdio)) if (typeof fd === 'number') fs.closeSync(fd); // the child has its own copy (stdout and stderr share one)
     this.children.set(jobId, child);
     child.once('exit', () => this.children.delete(jobId));
     // A worker that cannot start (EAGAIN, EMFILE) shows as a failed, retryable job, not a crash.
@@ -115,7 +123,12 @@ export class LocalAutoMLProvider implements AutoMLProvider {
       }
       throw err;
     }
-    const { jobId: _id, pid: _pid, submittedAt: _s, heartbeat, ...status } = st;
+    const { jobId: _id, pid, host, submittedAt: _s, heartbeat, ...status } = st;
+    // A worker this process did not start and that no longer runs (the host crashed and restarted,
+    // the orphan was stopped at start) is lost now: no need to wait for its heartbeat to go stale.
+    if ((st.state === 'running' || st.state === 'queued') && pid && host === os.hostname() && !this.children.has(jobId) && !this.isOurWorker(pid, jobId)) {
+      return { ...status, state: 'failed', retryable: true, error: { code: 'WORKER_LOST', message: `the AutoML worker (pid ${pid}) is gone` } };
+    }
     // The worker's heartbeat shares its main thread with featurization and refits: allow long pauses.
     const staleMs = (this.opts.staleSeconds ?? 120) * 1000;
     if ((st.state === 'running' || st.state === 'queued') && Date.now() - Date.parse(heartbeat) > staleMs) {
@@ -157,19 +170,22 @@ export class LocalAutoMLProvider implements AutoMLProvider {
     }
     const st = await this.readState(jobId);
     if (!st?.pid || st.state === 'completed' || st.state === 'failed') return;
-    let cmdline = '';
-    try {
-      cmdline = fs.readFileSync(`/proc/${st.pid}/cmdline`, 'utf8');
-    } catch {
-      return; // gone, or not a system with /proc: nothing we can safely signal
-    }
-    if (cmdline.includes(path.join('training', 'worker.js')) && cmdline.includes(process.execPath.split(path.sep).pop()!)) {
-      try {
-        process.kill(st.pid, 'SIGTERM');
-      } catch {
-        /* exited meanwhile */
-      }
-    }
+    if (this.isOurWorker(st.pid, jobId)) await stopPid(st.pid, 5000);
+  }
+
+  /** True when `pid` is still the worker of `jobId` (pids are reused). */
+  private isOurWorker(pid: number, jobId: string): boolean {
+    return pidAlive(pid) && runsScript(pid, path.join('training', 'worker.js')) && environOf(pid, 'MLOPS_JOB_ID') === jobId;
+  }
+
+  /**
+   * Host start: workers a crashed incarnation of this host left running (their parent is gone) are
+   * stopped, so their jobs show as lost at the next poll and are resubmitted at once.
+   */
+  async sweepOrphans(): Promise<number[]> {
+    const orphans = findOrphans(path.join('training', 'worker.js'), { name: 'MLOPS_JOB_OWNER', value: this.owner });
+    await Promise.all(orphans.map((pid) => stopPid(pid, 5000)));
+    return orphans;
   }
 
   /** Stops every worker this process started (host shutdown). */

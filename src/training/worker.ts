@@ -4,6 +4,7 @@
  * the model (ONNX + FittedPipeline) and its reports in the job's output folder. Exits when its parent
  * (the host) is gone, so a killed host leaves no orphan; the orchestration then resubmits.
  */
+import * as os from 'node:os';
 import { readCsvRows } from '../datasets/csv';
 import { runAutoML, AutoMLError } from '../automl';
 import type { AutoMLProgress, AutoMLResult } from '../automl';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const state: LocalJobState = {
     jobId,
     pid: process.pid,
+    host: os.hostname(),
     state: 'running',
     trials: 0,
     elapsedSeconds: 0,
