@@ -1,7 +1,7 @@
 /**
  * Points where a test may step into the engine. Production code passes none: the engine only calls
  * `reached(point)` when an EngineHooks object was given. The SIGKILL crash tests install one from a
- * preloaded test module (test/fixtures/durable/crash-points.js, loaded with `node --require`) that
+ * preloaded test module (test/fixtures/durable/crashPoints.js, loaded with `node --require`) that
  * kills the process at a chosen point, which is how they prove each commit step is crash-safe.
  */
 

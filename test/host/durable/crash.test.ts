@@ -1,7 +1,7 @@
 /**
  * Crash safety: the host process is killed with SIGKILL at precise points or in the middle of an
  * activity, then restarted. The crash points are engine hooks installed by a test-only preload
- * (test/fixtures/durable/crash-points.js, through NODE_OPTIONS=--require) that reads
+ * (test/fixtures/durable/crashPoints.js, through NODE_OPTIONS=--require) that reads
  * DURABLE_TEST_CRASH_AT=point[@n]; the engine itself has no crash logic. Each instance must complete
  * exactly once with the right output, with every task result applied once (one completion event per
  * task id in history), even where an activity had to run again.
@@ -14,7 +14,7 @@ import { startTestAzurite } from '../../support/azurite';
 import { startTestHost, TestHost } from '../../support/host';
 
 const appDir = path.join('test', 'fixtures', 'durable', 'app');
-const crashPoints = path.resolve(__dirname, '..', '..', 'fixtures', 'durable', 'crash-points.js');
+const crashPoints = path.resolve(__dirname, '..', '..', 'fixtures', 'durable', 'crashPoints.js');
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let port: number;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-crash-'));

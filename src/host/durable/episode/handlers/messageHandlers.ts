@@ -4,11 +4,13 @@
  */
 import { EventType } from '../../history';
 import type { ControlMessage } from '../../messages';
+import { eventRaised } from './eventRaised';
 import { executionStarted } from './executionStarted';
 import { executionResumed, executionSuspended, executionTerminated } from './lifecycle';
 import type { MessageHandler } from './messageHandler';
 import { rewindRequest } from './rewindRequest';
-import { eventRaised, taskResult, unexpected } from './taskResult';
+import { taskResult } from './taskResult';
+import { unexpected } from './unexpected';
 
 const BY_EVENT_TYPE: Partial<Record<EventType, MessageHandler>> = {
   [EventType.ExecutionTerminated]: executionTerminated,

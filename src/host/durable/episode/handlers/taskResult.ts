@@ -24,19 +24,3 @@ export const taskResult: MessageHandler = {
     record(intake, stamp(msg));
   },
 };
-
-/** An external event (or an entity's answer): always recorded; the orchestrator decides. */
-export const eventRaised: MessageHandler = {
-  admission: 'active',
-  take(intake: Intake, msg: ControlMessage): void {
-    record(intake, stamp(msg));
-  },
-};
-
-/** Event types a control message should not carry: counted as dropped. */
-export const unexpected: MessageHandler = {
-  admission: 'active',
-  take(intake: Intake): void {
-    intake.dropped++;
-  },
-};
