@@ -58,7 +58,7 @@ export function classify(e: ServiceError): { code: AzureMLErrorCode; retryable: 
   }
   if (/quota/i.test(text)) return { code: 'QUOTA_EXCEEDED', retryable: false };
   if (/ComputeNotFound/i.test(codes) || /compute\b[^.]*\bnot (been )?found/i.test(e.message ?? '')) return { code: 'COMPUTE_NOT_FOUND', retryable: false };
-  if (/timeout|timed out/i.test(text)) return { code: 'TIMEOUT', retryable: false };
+  if (/timeout|timed out|time budget/i.test(text)) return { code: 'TIMEOUT', retryable: false };
   if (/DataNotFound|InvalidMLTable|BadData|MISSING_COLUMN|TARGET_|EMPTY|NOT_ENOUGH|TOO_FEW|DataValidation|InvalidData/i.test(codes) || /\b(data|column|target|mltable|csv)\b/i.test(e.message ?? '')) {
     return { code: 'INVALID_DATA', retryable: false };
   }
