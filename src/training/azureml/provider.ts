@@ -4,7 +4,7 @@ import type { AutoMLJobResult, AutoMLJobSpec, AutoMLProvider } from '../provider
 import { autoMLJobBody } from './body';
 import { AzureMLClient, credentialFor } from './client';
 import { AzureMLError, classify, toAzureMLError } from './errors';
-import { learnerOf, lowerIsBetter } from './mapping';
+import { learnerOf } from './mapping';
 import { MlflowClient, metricOf, tagOf } from './mlflow';
 import { assetName, jobNameFor } from './names';
 import { bestChild, collectOutputs, FinishedJob, mlflowModelUri } from './outputs';
@@ -209,4 +209,3 @@ export function createAzureMLAutoMLProvider(settings: AzureMLSettings, deps: Azu
   return new AzureMLAutoMLProvider(settings, registry, rest);
 }
 
-export { lowerIsBetter, AzureMLError };
