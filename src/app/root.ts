@@ -311,7 +311,7 @@ export class AppRoot {
   /** Rolls a lineage back to one of its earlier model versions: deploys it again and makes it champion. */
   async rollback(lineage: string, version: number): Promise<{ deployment: string; previous?: string }> {
     const m = await this.models().get(lineage, version);
-    if (!m || m.status === 'registering') throw new DeployError(404, 'model_not_found', `model '${lineage}' has no version ${version}`);
+    if (!m || m.status === 'registering') throw new DeployError(404, 'MODEL_NOT_FOUND', `model '${lineage}' has no version ${version}`);
     const name = deploymentName(lineage, version);
     const champions = this.champions();
     return champions.withLock(lineage, async () => {

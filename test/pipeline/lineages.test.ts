@@ -157,7 +157,7 @@ describe('a champion per model lineage', () => {
     // Two models, no default: /api/score says which exist.
     const ambiguous = await api('/api/score', { method: 'POST', body: JSON.stringify({ data: [churnRow] }) });
     expect(ambiguous.status).toBe(400);
-    expect(ambiguous.body.error).toMatchObject({ code: 'model_required', models: ['bank', 'churn'] });
+    expect(ambiguous.body.error).toMatchObject({ code: 'MODEL_REQUIRED', models: ['bank', 'churn'] });
     const spec = (await api('/api/models/churn/swagger.json')).body;
     expect(Object.keys(spec.components.schemas.InputRow.properties).sort()).toEqual(['contract', 'monthly_charges', 'support_calls', 'tenure']);
   });
@@ -213,7 +213,7 @@ describe('a champion per model lineage', () => {
     expect(retired.body).toEqual({ retired: 'churn-v1' });
     const gone = await score('churn', churnRow);
     expect(gone.status).toBe(404);
-    expect(gone.body.error.code).toBe('model_not_found');
+    expect(gone.body.error.code).toBe('MODEL_NOT_FOUND');
     expect((await api('/api/models/churn/retire', { method: 'POST' })).status).toBe(404);
     // History stays: the model and its runs are still there.
     expect((await api('/api/models/churn')).body.versions.map((m: any) => m.status)).toEqual(['retired']);
