@@ -57,9 +57,17 @@ export class AppRoot {
   readonly datasetsConnection: string;
   private cache = new Map<string, unknown>();
 
-  constructor(readonly config: AppConfig) {
+  /**
+   * `parts` replaces built parts (tests: a fake provider or target where the real one would need
+   * Azure); the app itself passes none.
+   */
+  constructor(
+    readonly config: AppConfig,
+    parts: { automl?: AutoMLProvider & { stopAll(): Promise<void> }; target?: LocalDeploymentTarget } = {},
+  ) {
     this.appConnection = connectionValue(config, config.storage.appConnection);
     this.datasetsConnection = connectionValue(config, config.storage.datasetsConnection);
+    for (const [k, v] of Object.entries(parts)) if (v) this.cache.set(k, v);
   }
 
   private once<T>(key: string, make: () => T): T {
@@ -337,9 +345,9 @@ export class AppRoot {
 
   /** Host start: deployments come back, AutoML workers orphaned by a crash are stopped. */
   async start(): Promise<void> {
-    const automl = this.automl();
-    if ('sweepOrphans' in automl) {
-      const stopped = await (automl as LocalAutoMLProvider).sweepOrphans();
+    const automl = this.automl() as AutoMLProvider & { sweepOrphans?: () => Promise<number[]> };
+    if (automl.sweepOrphans) {
+      const stopped = await automl.sweepOrphans();
       if (stopped.length) console.log(`[pipeline] stopped ${stopped.length} AutoML worker(s) orphaned by a previous host: their jobs are resubmitted`);
     }
     const restored = await this.target().restore();
