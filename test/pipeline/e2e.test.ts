@@ -209,6 +209,10 @@ describe('pipeline end to end', () => {
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toMatch(/^3\./);
     expect(JSON.stringify(spec.body)).toContain('emp.var.rate');
+    // Anonymous documents keep what clients need (types, allowed categories), not training statistics.
+    expect(JSON.stringify(spec.body)).not.toMatch(/Seen in training: min/);
+    expect(spec.body.components.schemas.InputRow.properties.job.enum ?? spec.body.components.schemas.InputRow.properties.job['x-known-values']).toContain('admin.');
+    expect(spec.body.servers).toEqual([{ url: '/api' }]);
   });
 
   it('brings the champion back after a host restart and keeps it when a challenger misses the SLO', async () => {
