@@ -7,6 +7,7 @@ import { CsvError, CsvErrorCode } from './csv';
 export type DatasetRejectCode =
   | CsvErrorCode
   | 'INVALID_NAME'
+  | 'UNSAFE_NAME'
   | 'DATASET_EMPTY'
   | 'NO_DATA_ROWS'
   | 'TOO_FEW_ROWS'

@@ -13,7 +13,7 @@ import { ContainerClient } from '@azure/storage-blob';
 import { DomainEvent, EventPublisher, noopPublisher } from '../events/eventgrid';
 import { Analysis, analyzeDataset } from './analyze';
 import { DatasetRejection } from './errors';
-import { INVALID_NAME_PARTITION, datasetNameFromBlob } from './names';
+import { INVALID_NAME_PARTITION, blobNameRejection, datasetNameFromBlob } from './names';
 import { ClaimResult, DatasetRegistry, DatasetVersion, NewVersion, snapshotPrefix } from './registry';
 import { compareSchemas, DatasetSchema, describeDrift, SchemaDrift } from './schema';
 import { DatasetSettings } from './settings';
@@ -42,6 +42,12 @@ export interface RegistrationResult {
 export interface RegisterInput {
   /** Blob name inside the drop container, e.g. `bank.csv`. */
   blobName: string;
+  /**
+   * Optional, from the trigger (Properties.ETag / ContentLength): recorded for a blob whose name cannot
+   * be addressed, which registration never reads. Addressable blobs are read for their own properties.
+   */
+  etag?: string;
+  bytes?: number;
 }
 
 export interface RegisterDeps {
@@ -82,8 +88,14 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
   // Token-authenticated storage cannot authorize an async copy's source: write the snapshot by a second read.
   const snapshotMode = storage.sharedKey ? settings.snapshotMode : 'two-pass';
   await registry.ensure();
-  const dropBlob = drop.getBlobClient(input.blobName);
-  const props = await dropBlob.getProperties().catch((err) => sourceChanged(err, input.blobName));
+  // The name is checked before any path is built from it: a name with `..` segments or backslashes
+  // would address a blob outside the drop container. Such a blob is recorded, never read.
+  const nameProblem = blobNameRejection(input.blobName);
+  const unaddressable = nameProblem?.code === 'UNSAFE_NAME';
+  const dropBlob = unaddressable ? undefined : drop.getBlobClient(input.blobName);
+  const props = dropBlob
+    ? await dropBlob.getProperties().catch((err) => sourceChanged(err, input.blobName))
+    : { etag: input.etag ?? '', contentLength: input.bytes ?? 0, metadata: undefined as Record<string, string> | undefined };
   const etag = props.etag!;
   const target = findTarget(props.metadata, settings.defaultTarget);
   const source = { container: settings.datasetsContainer, blobName: input.blobName, etag };
@@ -145,14 +157,9 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
     return eventError ? { outcome, dataset, timings, eventError } : { outcome, dataset, timings };
   };
 
-  if (!name) {
-    return reject(
-      INVALID_NAME_PARTITION,
-      new DatasetRejection(
-        'INVALID_NAME',
-        `blob name "${input.blobName}" does not give a valid dataset name: use letters, digits, '.', '_' or '-' (max 63, no folders), e.g. bank.csv`,
-      ),
-    );
+  if (!name || !dropBlob) {
+    const problem = nameProblem ?? { code: 'INVALID_NAME' as const, message: `blob name "${input.blobName}" does not give a valid dataset name` };
+    return reject(INVALID_NAME_PARTITION, new DatasetRejection(problem.code, problem.message));
   }
   if ((props.contentLength ?? 0) > settings.maxBytes) {
     return reject(name, new DatasetRejection('TOO_LARGE', `the file is ${props.contentLength} bytes, larger than ${settings.maxBytes} (DATASET_MAX_BYTES)`));

@@ -172,7 +172,7 @@ export class DatasetRegistry {
 
   /**
    * Claims the next version number for new content, unless a version with the same identity exists
-   * (same sha256; or, when the hash is unknown, same source blob ETag and reason): then that one is
+   * (same sha256; or, when the hash is unknown, same source blob name, ETag and reason): then that one is
    * returned. `build` receives the previous versions so the caller can compute drift against them.
    */
   async claim(name: string, build: (previous: DatasetVersion[]) => NewVersion | Promise<NewVersion>): Promise<ClaimResult> {
@@ -181,7 +181,9 @@ export class DatasetRegistry {
       const previous = await this.versions(name);
       const draft = await build(previous);
       const same = previous.find((v) =>
-        draft.sha256 ? v.sha256 === draft.sha256 : v.sha256 === null && v.source.etag === draft.source.etag && v.reason?.code === draft.reason?.code,
+        draft.sha256
+          ? v.sha256 === draft.sha256
+          : v.sha256 === null && v.source.blobName === draft.source.blobName && v.source.etag === draft.source.etag && v.reason?.code === draft.reason?.code,
       );
       if (same) {
         const got = await this.get(name, same.version);

@@ -136,6 +136,7 @@ export class FunctionsHost {
     }
     this.invoker = new Invoker(this.registry, this.byName, () => this.providers, this.log, this.config.functionTimeoutMs);
     this.providers = this.opts.providers?.({ log: this.log, config: this.config, hostId: this.hostId }) ?? [];
+    this.registry.triggerHealth = () => this.providers.flatMap((p) => p.health?.() ?? []);
     this.warnUnhandledTriggers();
     const services = this.services();
     for (const p of this.providers) {
