@@ -21,7 +21,8 @@ export type DatasetRejectCode =
   | 'TARGET_MISSING'
   | 'TARGET_EMPTY'
   | 'TARGET_SINGLE_CLASS'
-  | 'SCHEMA_DRIFT';
+  | 'SCHEMA_DRIFT'
+  | 'SNAPSHOT_CONFLICT';
 
 /** A final, recorded outcome: the upload is not a valid dataset. Never retried. */
 export class DatasetRejection extends Error {

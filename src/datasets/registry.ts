@@ -180,10 +180,12 @@ export class DatasetRegistry {
     for (let attempt = 0; attempt < 50; attempt++) {
       const previous = await this.versions(name);
       const draft = await build(previous);
+      // A version whose snapshot path was taken by another writer holds no bytes: it matches nothing.
       const same = previous.find((v) =>
-        draft.sha256
+        v.reason?.code !== 'SNAPSHOT_CONFLICT' &&
+        (draft.sha256
           ? v.sha256 === draft.sha256
-          : v.sha256 === null && v.source.blobName === draft.source.blobName && v.source.etag === draft.source.etag && v.reason?.code === draft.reason?.code,
+          : v.sha256 === null && v.source.blobName === draft.source.blobName && v.source.etag === draft.source.etag && v.reason?.code === draft.reason?.code),
       );
       if (same) {
         const got = await this.get(name, same.version);
