@@ -30,6 +30,11 @@ export type Analysis =
 
 class TooLarge extends Error {}
 
+/** A record whose fields are all empty or whitespace (a line of spaces or tabs). */
+function isBlankRecord(r: string[]): boolean {
+  return r.every((f) => f.trim() === '');
+}
+
 /** Checks the header: present, names non-empty and unique, target present, at least one feature. */
 export function validateHeader(header: string[], target: string, maxColumns: number): number {
   if (header.length > maxColumns) {
@@ -113,10 +118,19 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
   let profiler: TableProfiler | undefined;
   let targetIndex = -1;
   let rows = 0;
+  // Records of only whitespace before the header: a file of nothing else is DATASET_EMPTY.
+  let blankLead = 0;
   try {
     for await (const batch of reader.batches) {
       let start = 0;
       if (!header) {
+        let k = 0;
+        while (k < batch.length && isBlankRecord(batch[k])) k++;
+        if (k === batch.length) {
+          blankLead += k;
+          continue;
+        }
+        if (blankLead + k > 0) throw new DatasetRejection('HEADER_EMPTY_NAME', 'line 1, column 1: column name is empty (the first line holds only whitespace)', { line: 1, column: 1 });
         header = batch[0];
         targetIndex = validateHeader(header, opts.target, limits.maxColumns);
         profiler = new TableProfiler(header.map((h) => h.trim()), limits.distinctCap);
@@ -130,7 +144,10 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
       rows += batch.length - start;
     }
     if (!header) {
-      throw new DatasetRejection('DATASET_EMPTY', bytes === 0 ? 'the file is empty (0 bytes)' : `the file holds no CSV records (${bytes} bytes of blank lines)`);
+      throw new DatasetRejection(
+        'DATASET_EMPTY',
+        bytes === 0 ? 'the file is empty (0 bytes)' : `the file holds no CSV records (${bytes} bytes of blank or whitespace-only lines)`,
+      );
     }
     if (rows === 0) throw new DatasetRejection('NO_DATA_ROWS', 'line 2: the file has a header line but no data rows', { line: 2 });
     if (rows < limits.minRows) {
