@@ -8,9 +8,11 @@ import { CsvError, createCsvReader } from './csv';
 import { DatasetRejection } from './errors';
 import { DatasetProfile, TableProfiler, parseNumber } from './profile';
 import { DatasetSchema, schemaOf } from './schema';
-import type { DatasetSettings } from './settings';
+import { DEFAULT_DATASET_SETTINGS, type DatasetSettings } from './settings';
+import { trainabilityProblems } from './trainability';
 
-export type AnalyzeLimits = Pick<DatasetSettings, 'minRows' | 'maxRows' | 'maxBytes' | 'maxColumns' | 'maxLineBytes' | 'distinctCap'>;
+export type AnalyzeLimits = Pick<DatasetSettings, 'minRows' | 'maxRows' | 'maxBytes' | 'maxColumns' | 'maxLineBytes' | 'distinctCap'> &
+  Partial<Pick<DatasetSettings, 'maxClasses' | 'minClassRows' | 'trainabilityPolicy'>>;
 
 export interface AnalyzeOptions {
   target: string;
@@ -25,7 +27,8 @@ export interface AnalyzeOptions {
 }
 
 export type Analysis =
-  | { ok: true; profile: DatasetProfile; schema: DatasetSchema; header: string[] }
+  /** warnings: what training would refuse, under DATASET_TRAINABILITY_POLICY=warn. */
+  | { ok: true; profile: DatasetProfile; schema: DatasetSchema; header: string[]; warnings: DatasetRejection[] }
   | { ok: false; rejection: DatasetRejection; bytes: number; sha256?: string; rows: number };
 
 class TooLarge extends Error {}
@@ -169,6 +172,13 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
         { column: targetIndex + 1, columnName: targetName },
       );
     }
+    const columnProfiles = profiler!.columns.map((c) => c.profile());
+    const problems = trainabilityProblems({ target, columnProfiles }, {
+      maxClasses: limits.maxClasses ?? DEFAULT_DATASET_SETTINGS.maxClasses,
+      minClassRows: limits.minClassRows ?? DEFAULT_DATASET_SETTINGS.minClassRows,
+    });
+    const policy = limits.trainabilityPolicy ?? DEFAULT_DATASET_SETTINGS.trainabilityPolicy;
+    if (problems.length > 0 && policy === 'reject') throw problems[0];
     const profile: DatasetProfile = {
       rows,
       columns: header.length,
@@ -176,9 +186,9 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
       sha256: hash.digest('hex'),
       delimiter: reader.delimiter ?? ',',
       target,
-      columnProfiles: profiler!.columns.map((c) => c.profile()),
+      columnProfiles,
     };
-    return { ok: true, profile, schema: schemaOf(profile), header };
+    return { ok: true, profile, schema: schemaOf(profile), header, warnings: problems };
   } catch (err) {
     let rejection: DatasetRejection;
     if (err instanceof DatasetRejection) rejection = err;

@@ -22,7 +22,9 @@ export type DatasetRejectCode =
   | 'TARGET_EMPTY'
   | 'TARGET_SINGLE_CLASS'
   | 'SCHEMA_DRIFT'
-  | 'SNAPSHOT_CONFLICT';
+  | 'SNAPSHOT_CONFLICT'
+  | 'TOO_MANY_CLASSES'
+  | 'CLASS_TOO_SMALL';
 
 /** A final, recorded outcome: the upload is not a valid dataset. Never retried. */
 export class DatasetRejection extends Error {

@@ -205,6 +205,7 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
   }
 
   const { profile, schema } = analysis;
+  for (const w of analysis.warnings) log('warn', `dataset ${name}: ${w.code}: ${w.message}; registered anyway (DATASET_TRAINABILITY_POLICY=warn): training is expected to refuse it`);
   let drift: SchemaDrift | null = null;
   let claim: ClaimResult;
   try {
