@@ -93,6 +93,7 @@ export class FunctionsHost {
     this.http = new HttpHost({
       routePrefix: this.config.routePrefix,
       maxRequestBodyBytes: numberSetting(settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, 104857600, 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT'),
+      smallRequestBodyBytes: numberSetting(settings.MLOPS_HTTP_SMALL_BODY_BYTES, 8192, 'MLOPS_HTTP_SMALL_BODY_BYTES'),
       authEnabled: this.authEnabled,
       secrets: () => this.secrets,
       invoker: () => this.invoker,
