@@ -419,7 +419,7 @@ export class BlobTriggerProvider implements Provider {
       return { inputData: [{ name: w.fn.triggerBindingName, data: {} }], triggerMetadata: md, reason };
     }
     const blob = w.container.getBlobClient(msg.BlobName);
-    let content: Buffer;
+    let data: RpcTypedData;
     let props: Awaited<ReturnType<typeof blob.getProperties>>;
     try {
       props = await blob.getProperties();
@@ -428,7 +428,12 @@ export class BlobTriggerProvider implements Provider {
         this.log.line('debug', 'Host.Blobs', `Blob ${msg.ContainerName}/${msg.BlobName} changed since it was queued; skipping this version.`);
         return undefined;
       }
-      content = await blob.downloadToBuffer(0, undefined, { conditions: msg.ETag ? { ifMatch: quoteEtag(msg.ETag) } : undefined });
+      // Deferred binding (app.storageBlob({..., sdkBinding: true})): the function gets the blob's
+      // reference and reads it itself, so the host's memory does not depend on the blob's size. Otherwise
+      // the bytes, whole, as the real host sends them to a Node worker.
+      data = supportsDeferredBinding(w.fn)
+        ? blobModelBindingData(String(w.fn.trigger.connection ?? '') || 'AzureWebJobsStorage', msg.ContainerName, msg.BlobName)
+        : { bytes: await blob.downloadToBuffer(0, undefined, { conditions: msg.ETag ? { ifMatch: quoteEtag(msg.ETag) } : undefined }) };
     } catch (err) {
       if (statusOf(err) === 404 || statusOf(err) === 412) {
         this.log.line('debug', 'Host.Blobs', `Blob ${msg.ContainerName}/${msg.BlobName} is gone or changed; nothing to trigger.`);
@@ -437,7 +442,7 @@ export class BlobTriggerProvider implements Provider {
       throw err;
     }
     return {
-      inputData: [{ name: w.fn.triggerBindingName, data: { bytes: content } }],
+      inputData: [{ name: w.fn.triggerBindingName, data }],
       triggerMetadata: this.triggerMetadata(blob.url, msg, props, bindingData),
       reason,
     };
@@ -578,6 +583,21 @@ export function receiptPathFor(hostId: string, functionId: string, etag: string,
   const prefix = `blobreceipts/${hostId}/${functionId}/${etag.replace(/"/g, '')}/${container}/`;
   if (!blobNameProblem(blobName)) return prefix + blobName;
   return `${prefix}$unaddressable/${createHash('sha256').update(blobName, 'utf8').digest('hex')}`;
+}
+
+/** The trigger binding asks for a reference instead of the content (the library's `sdkBinding: true`). */
+export function supportsDeferredBinding(fn: RegisteredFunction): boolean {
+  const props = fn.trigger.properties as Record<string, unknown> | undefined;
+  return String(props?.supportsDeferredBinding ?? '').toLowerCase() === 'true';
+}
+
+/**
+ * The Storage extension's reference to a blob for SDK-type bindings: source AzureStorageBlobs, JSON
+ * content naming the connection setting (not its value), the container and the blob.
+ */
+export function blobModelBindingData(connection: string, container: string, blobName: string): RpcTypedData {
+  const content = Buffer.from(JSON.stringify({ Connection: connection, ContainerName: container, BlobName: blobName }), 'utf8');
+  return { modelBindingData: { version: '1.0', source: 'AzureStorageBlobs', contentType: 'application/json', content } };
 }
 
 /** The listed container is missing (404 ContainerNotFound), as opposed to a 404 for something inside it. */

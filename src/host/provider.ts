@@ -17,6 +17,8 @@ export type RpcTypedData =
   | { http: unknown }
   | { int: number }
   | { double: number }
+  /** A reference instead of the value (deferred binding: SDK-type bindings), as the extensions send it. */
+  | { modelBindingData: { version: string; source: string; contentType: string; content: Uint8Array } }
   /** An empty TypedData: the argument is undefined (a blob the host does not read, ...). */
   | Record<string, never>;
 
