@@ -6,6 +6,7 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { appRoot } from '../src/app';
+import { registerBlobReferenceFactory } from '../src/app/blobReference';
 import { getDataset, getDatasetVersion, listDatasets, ApiResult } from '../src/datasets/api';
 import { registerDataset, RegistrationResult, SourceChangedError } from '../src/datasets/register';
 import type { DatasetRegistry } from '../src/datasets/registry';
@@ -14,15 +15,19 @@ import { startRun } from '../src/pipeline/start';
 // Read (and validated) when the app loads: a bad setting fails startup with its name.
 const root = appRoot();
 const cfg = root.config;
+// The trigger hands over the blob's reference, not its bytes: registration streams the blob itself,
+// so the host's memory does not grow with the file (as in Azure with SDK-type blob bindings).
+registerBlobReferenceFactory();
 
 export async function registerDatasetBlob(_blob: unknown, context: InvocationContext): Promise<void> {
-  // The trigger's bytes are ignored: registration streams the blob itself (bounded memory, one read).
+  // The trigger argument is only the blob's reference: registration streams the blob itself (bounded memory, one read).
   const md = context.triggerMetadata ?? {};
   const blobName = typeof md.name === 'string' ? md.name : String(md.blobTrigger ?? md.BlobTrigger ?? '').replace(/^[^/]+\//, '');
+  const props = (md.properties ?? md.Properties ?? {}) as { eTag?: string; ETag?: string; contentLength?: number; ContentLength?: number };
   let result: RegistrationResult;
   try {
     result = await registerDataset(
-      { blobName },
+      { blobName, etag: props.eTag ?? props.ETag, bytes: props.contentLength ?? props.ContentLength },
       {
         storage: root.datasetStorage(),
         settings: cfg.datasets,
@@ -64,6 +69,7 @@ app.storageBlob('registerDataset', {
   extraInputs: [df.input.durableClient()],
   connection: cfg.storage.datasetsConnection,
   source: cfg.datasets.blobSource,
+  sdkBinding: true,
   handler: registerDatasetBlob,
 });
 

@@ -160,6 +160,9 @@ export function loadConfig(source: Env = process.env): AppConfig {
     driftPolicy: str(env, 'DATASET_DRIFT_POLICY') as DatasetSettings['driftPolicy'],
     distinctCap: num(env, 'DATASET_DISTINCT_CAP'),
     snapshotMode: str(env, 'DATASET_SNAPSHOT_MODE') as DatasetSettings['snapshotMode'],
+    maxClasses: num(env, 'DATASET_MAX_CLASSES'),
+    minClassRows: num(env, 'DATASET_MIN_CLASS_ROWS'),
+    trainabilityPolicy: str(env, 'DATASET_TRAINABILITY_POLICY') as DatasetSettings['trainabilityPolicy'],
     blobSource: str(env, 'DATASETS_BLOB_SOURCE') as 'LogsAndContainerScan' | 'EventGrid',
     trainOnUpload: bool(env, 'TRAIN_ON_UPLOAD'),
   };

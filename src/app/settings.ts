@@ -66,6 +66,9 @@ export const SETTINGS: readonly SettingDef[] = [
   { name: 'DATASET_DRIFT_POLICY', group: 'datasets', kind: { type: 'enum', values: ['warn', 'reject'], caseInsensitive: true }, default: 'warn', sample: true, description: 'Schema drift against the previous version: recorded as a warning, or the version is rejected.' },
   { name: 'DATASET_DISTINCT_CAP', group: 'datasets', kind: { type: 'int', min: 10 }, default: '10000', description: 'Exact distinct/top-value tracking per column up to this many values (HyperLogLog beyond).' },
   { name: 'DATASET_SNAPSHOT_MODE', group: 'datasets', kind: { type: 'enum', values: ['stage-copy', 'two-pass'], caseInsensitive: true }, default: 'stage-copy', description: '`stage-copy`: one read, staged blob then server-side copy; `two-pass`: validate, then copy with a second read.' },
+  { name: 'DATASET_MAX_CLASSES', group: 'datasets', kind: { type: 'int', min: 2 }, default: '100', description: 'A classification target with more classes is TOO_MANY_CLASSES (the AutoML engine\'s limit).' },
+  { name: 'DATASET_MIN_CLASS_ROWS', group: 'datasets', kind: { type: 'int', min: 1 }, default: '2', description: 'A class with fewer rows is CLASS_TOO_SMALL (AutoML needs a row of each class in at least two folds; raise it for providers that always run more folds).' },
+  { name: 'DATASET_TRAINABILITY_POLICY', group: 'datasets', kind: { type: 'enum', values: ['reject', 'warn'], caseInsensitive: true }, default: 'reject', description: 'What training would refuse (TOO_MANY_CLASSES, CLASS_TOO_SMALL): rejected at registration, or registered with a warning.' },
   { name: 'TRAIN_ON_UPLOAD', group: 'datasets', kind: BOOL, default: 'true', sample: true, description: 'Start a training run for every newly registered dataset version (runs can always start with POST /api/runs).' },
 
   // pipeline
@@ -138,6 +141,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { name: 'AZURITE_QUEUE_PORT', group: 'host', owner: 'host', kind: { type: 'int', min: 0, max: 65535 }, default: '10001', sample: true, description: 'Azurite queue port.' },
   { name: 'AZURITE_TABLE_PORT', group: 'host', owner: 'host', kind: { type: 'int', min: 0, max: 65535 }, default: '10002', sample: true, description: 'Azurite table port.' },
   { name: 'MLOPS_LOCAL_DIR', group: 'host', owner: 'host', kind: { type: 'string' }, default: '.local', sample: true, description: 'Local state of `npm start` (Azurite data, pid files, logs).' },
+  { name: 'MLOPS_HTTP_SMALL_BODY_BYTES', group: 'host', owner: 'host', kind: { type: 'int', min: 0 }, default: '8192', description: 'Body limit of GET/HEAD/DELETE/OPTIONS requests and anonymous routes (413 HOST_BODY_TOO_LARGE past it, checked while streaming); keyed routes keep FUNCTIONS_REQUEST_BODY_SIZE_LIMIT.' },
+  { name: 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT', group: 'host', owner: 'host', kind: { type: 'int', min: 0 }, default: '104857600', description: 'Body limit of keyed routes (as the Functions host).' },
   { name: 'MLOPS_BLOB_SCAN_INTERVAL_MS', group: 'host', owner: 'host', kind: { type: 'int', min: 100 }, default: '2000', sample: true, description: 'How often the embedded host scans blob-trigger containers.' },
 ];
 

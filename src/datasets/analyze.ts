@@ -8,9 +8,11 @@ import { CsvError, createCsvReader } from './csv';
 import { DatasetRejection } from './errors';
 import { DatasetProfile, TableProfiler, parseNumber } from './profile';
 import { DatasetSchema, schemaOf } from './schema';
-import type { DatasetSettings } from './settings';
+import { DEFAULT_DATASET_SETTINGS, type DatasetSettings } from './settings';
+import { trainabilityProblems } from './trainability';
 
-export type AnalyzeLimits = Pick<DatasetSettings, 'minRows' | 'maxRows' | 'maxBytes' | 'maxColumns' | 'maxLineBytes' | 'distinctCap'>;
+export type AnalyzeLimits = Pick<DatasetSettings, 'minRows' | 'maxRows' | 'maxBytes' | 'maxColumns' | 'maxLineBytes' | 'distinctCap'> &
+  Partial<Pick<DatasetSettings, 'maxClasses' | 'minClassRows' | 'trainabilityPolicy'>>;
 
 export interface AnalyzeOptions {
   target: string;
@@ -25,10 +27,16 @@ export interface AnalyzeOptions {
 }
 
 export type Analysis =
-  | { ok: true; profile: DatasetProfile; schema: DatasetSchema; header: string[] }
+  /** warnings: what training would refuse, under DATASET_TRAINABILITY_POLICY=warn. */
+  | { ok: true; profile: DatasetProfile; schema: DatasetSchema; header: string[]; warnings: DatasetRejection[] }
   | { ok: false; rejection: DatasetRejection; bytes: number; sha256?: string; rows: number };
 
 class TooLarge extends Error {}
+
+/** A record whose fields are all empty or whitespace (a line of spaces or tabs). */
+function isBlankRecord(r: string[]): boolean {
+  return r.every((f) => f.trim() === '');
+}
 
 /** Checks the header: present, names non-empty and unique, target present, at least one feature. */
 export function validateHeader(header: string[], target: string, maxColumns: number): number {
@@ -113,10 +121,19 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
   let profiler: TableProfiler | undefined;
   let targetIndex = -1;
   let rows = 0;
+  // Records of only whitespace before the header: a file of nothing else is DATASET_EMPTY.
+  let blankLead = 0;
   try {
     for await (const batch of reader.batches) {
       let start = 0;
       if (!header) {
+        let k = 0;
+        while (k < batch.length && isBlankRecord(batch[k])) k++;
+        if (k === batch.length) {
+          blankLead += k;
+          continue;
+        }
+        if (blankLead + k > 0) throw new DatasetRejection('HEADER_EMPTY_NAME', 'line 1, column 1: column name is empty (the first line holds only whitespace)', { line: 1, column: 1 });
         header = batch[0];
         targetIndex = validateHeader(header, opts.target, limits.maxColumns);
         profiler = new TableProfiler(header.map((h) => h.trim()), limits.distinctCap);
@@ -130,7 +147,10 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
       rows += batch.length - start;
     }
     if (!header) {
-      throw new DatasetRejection('DATASET_EMPTY', bytes === 0 ? 'the file is empty (0 bytes)' : `the file holds no CSV records (${bytes} bytes of blank lines)`);
+      throw new DatasetRejection(
+        'DATASET_EMPTY',
+        bytes === 0 ? 'the file is empty (0 bytes)' : `the file holds no CSV records (${bytes} bytes of blank or whitespace-only lines)`,
+      );
     }
     if (rows === 0) throw new DatasetRejection('NO_DATA_ROWS', 'line 2: the file has a header line but no data rows', { line: 2 });
     if (rows < limits.minRows) {
@@ -152,6 +172,13 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
         { column: targetIndex + 1, columnName: targetName },
       );
     }
+    const columnProfiles = profiler!.columns.map((c) => c.profile());
+    const problems = trainabilityProblems({ target, columnProfiles }, {
+      maxClasses: limits.maxClasses ?? DEFAULT_DATASET_SETTINGS.maxClasses,
+      minClassRows: limits.minClassRows ?? DEFAULT_DATASET_SETTINGS.minClassRows,
+    });
+    const policy = limits.trainabilityPolicy ?? DEFAULT_DATASET_SETTINGS.trainabilityPolicy;
+    if (problems.length > 0 && policy === 'reject') throw problems[0];
     const profile: DatasetProfile = {
       rows,
       columns: header.length,
@@ -159,9 +186,9 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
       sha256: hash.digest('hex'),
       delimiter: reader.delimiter ?? ',',
       target,
-      columnProfiles: profiler!.columns.map((c) => c.profile()),
+      columnProfiles,
     };
-    return { ok: true, profile, schema: schemaOf(profile), header };
+    return { ok: true, profile, schema: schemaOf(profile), header, warnings: problems };
   } catch (err) {
     let rejection: DatasetRejection;
     if (err instanceof DatasetRejection) rejection = err;

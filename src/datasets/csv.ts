@@ -12,11 +12,13 @@
  * ragged rows must be reported with the line they start on, and the bench (bench/datasets/csv.bench.ts)
  * measures this state machine faster than csv-parse on the bank file.
  */
+import { detectForeignEncoding } from './encoding';
 
 /** Stable error codes of the CSV layer. Never rename: they are recorded in the dataset registry. */
 export type CsvErrorCode =
   | 'CSV_INVALID_UTF8'
   | 'CSV_BINARY'
+  | 'CSV_UNSUPPORTED_ENCODING'
   | 'CSV_UNCLOSED_QUOTE'
   | 'CSV_INVALID_QUOTE'
   | 'CSV_STRAY_QUOTE'
@@ -535,6 +537,11 @@ export function createCsvReader(
   };
   const sniffBinary = (b: Uint8Array): void => {
     const at = hasNulWithin(b, BINARY_SNIFF_BYTES);
+    const foreign = detectForeignEncoding(b);
+    if (foreign) {
+      const how = foreign.bom ? 'byte-order mark' : 'NUL bytes between ASCII characters';
+      throw new CsvError('CSV_UNSUPPORTED_ENCODING', `line 1: the file is ${foreign.encoding} encoded (${how}), not UTF-8: save it as UTF-8 (e.g. "CSV UTF-8" in Excel)`, 1);
+    }
     if (at >= 0) {
       let line = 1;
       for (let i = 0; i < at; i++) if (b[i] === LF) line++;

@@ -7,6 +7,7 @@ import { CsvError, CsvErrorCode } from './csv';
 export type DatasetRejectCode =
   | CsvErrorCode
   | 'INVALID_NAME'
+  | 'UNSAFE_NAME'
   | 'DATASET_EMPTY'
   | 'NO_DATA_ROWS'
   | 'TOO_FEW_ROWS'
@@ -20,7 +21,10 @@ export type DatasetRejectCode =
   | 'TARGET_MISSING'
   | 'TARGET_EMPTY'
   | 'TARGET_SINGLE_CLASS'
-  | 'SCHEMA_DRIFT';
+  | 'SCHEMA_DRIFT'
+  | 'SNAPSHOT_CONFLICT'
+  | 'TOO_MANY_CLASSES'
+  | 'CLASS_TOO_SMALL';
 
 /** A final, recorded outcome: the upload is not a valid dataset. Never retried. */
 export class DatasetRejection extends Error {

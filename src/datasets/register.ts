@@ -9,14 +9,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { ContainerClient } from '@azure/storage-blob';
 import { DomainEvent, EventPublisher, noopPublisher } from '../events/eventgrid';
 import { Analysis, analyzeDataset } from './analyze';
 import { DatasetRejection } from './errors';
-import { INVALID_NAME_PARTITION, datasetNameFromBlob } from './names';
+import { INVALID_NAME_PARTITION, blobNameRejection, datasetNameFromBlob } from './names';
 import { ClaimResult, DatasetRegistry, DatasetVersion, NewVersion, snapshotPrefix } from './registry';
 import { compareSchemas, DatasetSchema, describeDrift, SchemaDrift } from './schema';
 import { DatasetSettings } from './settings';
+import { BLOCK, copyOnce, IN_FLIGHT, SnapshotConflictError, uploadSecondPass, writeOnce } from './snapshot';
 import { DatasetStorage, storageFromConnectionString } from './storage';
 
 export type RegistrationOutcome = 'registered' | 'rejected' | 'duplicate';
@@ -42,6 +42,12 @@ export interface RegistrationResult {
 export interface RegisterInput {
   /** Blob name inside the drop container, e.g. `bank.csv`. */
   blobName: string;
+  /**
+   * Optional, from the trigger (Properties.ETag / ContentLength): recorded for a blob whose name cannot
+   * be addressed, which registration never reads. Addressable blobs are read for their own properties.
+   */
+  etag?: string;
+  bytes?: number;
 }
 
 export interface RegisterDeps {
@@ -54,9 +60,6 @@ export interface RegisterDeps {
 }
 
 const STAGING_PREFIX = 'staging/datasets/';
-/** uploadStream buffers: 4 MiB blocks, 2 in flight. Bounded memory whatever the file size. */
-const BLOCK = 4 * 1024 * 1024;
-const IN_FLIGHT = 2;
 
 function findTarget(metadata: Record<string, string> | undefined, fallback: string): string {
   for (const [k, v] of Object.entries(metadata ?? {})) if (k.toLowerCase() === 'target' && v.trim() !== '') return v.trim();
@@ -82,8 +85,14 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
   // Token-authenticated storage cannot authorize an async copy's source: write the snapshot by a second read.
   const snapshotMode = storage.sharedKey ? settings.snapshotMode : 'two-pass';
   await registry.ensure();
-  const dropBlob = drop.getBlobClient(input.blobName);
-  const props = await dropBlob.getProperties().catch((err) => sourceChanged(err, input.blobName));
+  // The name is checked before any path is built from it: a name with `..` segments or backslashes
+  // would address a blob outside the drop container. Such a blob is recorded, never read.
+  const nameProblem = blobNameRejection(input.blobName);
+  const unaddressable = nameProblem?.code === 'UNSAFE_NAME';
+  const dropBlob = unaddressable ? undefined : drop.getBlobClient(input.blobName);
+  const props = dropBlob
+    ? await dropBlob.getProperties().catch((err) => sourceChanged(err, input.blobName))
+    : { etag: input.etag ?? '', contentLength: input.bytes ?? 0, metadata: undefined as Record<string, string> | undefined };
   const etag = props.etag!;
   const target = findTarget(props.metadata, settings.defaultTarget);
   const source = { container: settings.datasetsContainer, blobName: input.blobName, etag };
@@ -145,14 +154,9 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
     return eventError ? { outcome, dataset, timings, eventError } : { outcome, dataset, timings };
   };
 
-  if (!name) {
-    return reject(
-      INVALID_NAME_PARTITION,
-      new DatasetRejection(
-        'INVALID_NAME',
-        `blob name "${input.blobName}" does not give a valid dataset name: use letters, digits, '.', '_' or '-' (max 63, no folders), e.g. bank.csv`,
-      ),
-    );
+  if (!name || !dropBlob) {
+    const problem = nameProblem ?? { code: 'INVALID_NAME' as const, message: `blob name "${input.blobName}" does not give a valid dataset name` };
+    return reject(INVALID_NAME_PARTITION, new DatasetRejection(problem.code, problem.message));
   }
   if ((props.contentLength ?? 0) > settings.maxBytes) {
     return reject(name, new DatasetRejection('TOO_LARGE', `the file is ${props.contentLength} bytes, larger than ${settings.maxBytes} (DATASET_MAX_BYTES)`));
@@ -201,6 +205,7 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
   }
 
   const { profile, schema } = analysis;
+  for (const w of analysis.warnings) log('warn', `dataset ${name}: ${w.code}: ${w.message}; registered anyway (DATASET_TRAINABILITY_POLICY=warn): training is expected to refuse it`);
   let drift: SchemaDrift | null = null;
   let claim: ClaimResult;
   try {
@@ -253,16 +258,30 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
 
   async function complete(version: DatasetVersion, etagClaim: string): Promise<RegistrationResult> {
     const prefix = snapshotPrefix(version.name, version.version);
-    const data = registry.blobs.getBlockBlobClient(`${prefix}data.csv`);
-    if (staged) {
-      await copyOnce(staged.url, data);
-      await staged.deleteIfExists().catch(() => undefined);
-    } else {
-      await uploadSecondPass(drop, input.blobName, etag, profile.sha256, data);
+    const dataPath = `${prefix}data.csv`;
+    const data = registry.blobs.getBlockBlobClient(dataPath);
+    const expected = { bytes: profile.bytes, sha256: profile.sha256 };
+    try {
+      if (staged) {
+        await copyOnce(staged.url, data, dataPath, expected);
+        await staged.deleteIfExists().catch(() => undefined);
+      } else {
+        await uploadSecondPass(drop, input.blobName, etag, data, dataPath, expected);
+      }
+      mark('snapshot');
+      await writeOnce(registry.blobs, `${prefix}profile.json`, JSON.stringify({ name: version.name, version: version.version, ...profile }, null, 2));
+      await writeOnce(registry.blobs, `${prefix}schema.json`, JSON.stringify(schema, null, 2));
+    } catch (err) {
+      if (!(err instanceof SnapshotConflictError)) throw err;
+      // Another writer owns this version's snapshot path: the version must never point at it. It is
+      // recorded as failed (the registry excludes it from content matching, so the same bytes register
+      // as a new version next time), and the foreign blob is left for an operator to look at.
+      if (staged) await staged.deleteIfExists().catch(() => undefined);
+      const reason = { code: err.code, message: `${err.message}; the version is not registered (re-upload to register it as a new version)` } as const;
+      const etagRejected = await registry.update(version.name, version.version, { status: 'rejected', reason }, etagClaim);
+      log('warn', `dataset ${version.name} v${version.version}: ${reason.message}`);
+      return finish({ claimed: true, version: { ...version, status: 'rejected', reason }, etag: etagRejected }, 'rejected');
     }
-    mark('snapshot');
-    await writeOnce(registry.blobs, `${prefix}profile.json`, JSON.stringify({ name: version.name, version: version.version, ...profile }, null, 2));
-    await writeOnce(registry.blobs, `${prefix}schema.json`, JSON.stringify(schema, null, 2));
     const snapshot = {
       container: settings.registryContainer,
       data: `${prefix}data.csv`,
@@ -316,56 +335,6 @@ async function abortStaging(staging: { stream: PassThrough; done: Promise<unknow
   staging.stream.destroy(new Error('registration rejected: staging aborted'));
   await staging.done.catch(() => undefined);
   await staged?.deleteIfExists().catch(() => undefined);
-}
-
-/** Server-side copy that never overwrites: the snapshot is immutable once written. */
-async function copyOnce(sourceUrl: string, dest: import('@azure/storage-blob').BlockBlobClient): Promise<void> {
-  try {
-    const poller = await dest.beginCopyFromURL(sourceUrl, { conditions: { ifNoneMatch: '*' } });
-    await poller.pollUntilDone();
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
-    // Already there (a completed earlier attempt of the same claim): keep it.
-  }
-}
-
-async function writeOnce(container: ContainerClient, path: string, text: string): Promise<void> {
-  try {
-    await container.getBlockBlobClient(path).upload(text, Buffer.byteLength(text), {
-      blobHTTPHeaders: { blobContentType: 'application/json' },
-      conditions: { ifNoneMatch: '*' },
-    });
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
-  }
-}
-
-/** two-pass mode: read the drop blob again (same ETag) straight into the snapshot, checking the hash. */
-async function uploadSecondPass(
-  drop: ContainerClient,
-  blobName: string,
-  etag: string,
-  sha256: string,
-  dest: import('@azure/storage-blob').BlockBlobClient,
-): Promise<void> {
-  const { createHash } = await import('node:crypto');
-  const dl = await drop.getBlobClient(blobName).download(0, undefined, { conditions: { ifMatch: etag } });
-  const hash = createHash('sha256');
-  const pass = new PassThrough({ highWaterMark: BLOCK });
-  const body = dl.readableStreamBody!;
-  body.on('data', (c: Buffer) => hash.update(c));
-  body.pipe(pass);
-  try {
-    await dest.uploadStream(pass, BLOCK, IN_FLIGHT, { blobHTTPHeaders: { blobContentType: 'text/csv' }, conditions: { ifNoneMatch: '*' } });
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
-    return;
-  }
-  const got = hash.digest('hex');
-  if (got !== sha256) {
-    await dest.deleteIfExists();
-    throw new Error(`dataset blob ${blobName} changed between the two reads (sha256 ${got} != ${sha256})`);
-  }
 }
 
 function eventFor(v: DatasetVersion): DomainEvent {

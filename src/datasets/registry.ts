@@ -172,7 +172,7 @@ export class DatasetRegistry {
 
   /**
    * Claims the next version number for new content, unless a version with the same identity exists
-   * (same sha256; or, when the hash is unknown, same source blob ETag and reason): then that one is
+   * (same sha256; or, when the hash is unknown, same source blob name, ETag and reason): then that one is
    * returned. `build` receives the previous versions so the caller can compute drift against them.
    */
   async claim(name: string, build: (previous: DatasetVersion[]) => NewVersion | Promise<NewVersion>): Promise<ClaimResult> {
@@ -180,8 +180,12 @@ export class DatasetRegistry {
     for (let attempt = 0; attempt < 50; attempt++) {
       const previous = await this.versions(name);
       const draft = await build(previous);
+      // A version whose snapshot path was taken by another writer holds no bytes: it matches nothing.
       const same = previous.find((v) =>
-        draft.sha256 ? v.sha256 === draft.sha256 : v.sha256 === null && v.source.etag === draft.source.etag && v.reason?.code === draft.reason?.code,
+        v.reason?.code !== 'SNAPSHOT_CONFLICT' &&
+        (draft.sha256
+          ? v.sha256 === draft.sha256
+          : v.sha256 === null && v.source.blobName === draft.source.blobName && v.source.etag === draft.source.etag && v.reason?.code === draft.reason?.code),
       );
       if (same) {
         const got = await this.get(name, same.version);

@@ -2,6 +2,7 @@ import { DatasetSettingsError } from './errors';
 
 export type DriftPolicy = 'warn' | 'reject';
 export type SnapshotMode = 'stage-copy' | 'two-pass';
+export type TrainabilityPolicy = 'reject' | 'warn';
 
 /** Every setting the dataset drop zone reads, validated once into typed values. */
 export interface DatasetSettings {
@@ -29,6 +30,12 @@ export interface DatasetSettings {
   distinctCap: number;
   /** DATASET_SNAPSHOT_MODE: `stage-copy` (one read, staged blob + server-side copy) or `two-pass`. */
   snapshotMode: SnapshotMode;
+  /** DATASET_MAX_CLASSES: a classification target with more classes is TOO_MANY_CLASSES. Default 100 (AutoML's limit). */
+  maxClasses: number;
+  /** DATASET_MIN_CLASS_ROWS: a class with fewer rows is CLASS_TOO_SMALL. Default 2 (AutoML's least number of CV folds). */
+  minClassRows: number;
+  /** DATASET_TRAINABILITY_POLICY: `reject` (default) refuses what training would refuse; `warn` registers it with a warning. */
+  trainabilityPolicy: TrainabilityPolicy;
 }
 
 export const DEFAULT_DATASET_SETTINGS: DatasetSettings = {
@@ -44,6 +51,9 @@ export const DEFAULT_DATASET_SETTINGS: DatasetSettings = {
   driftPolicy: 'warn',
   distinctCap: 10_000,
   snapshotMode: 'stage-copy',
+  maxClasses: 100,
+  minClassRows: 2,
+  trainabilityPolicy: 'reject',
 };
 
 function int(env: NodeJS.ProcessEnv, key: string, dflt: number, min: number): number {
@@ -82,6 +92,9 @@ export function readDatasetSettings(env: NodeJS.ProcessEnv = process.env): Datas
     driftPolicy: oneOf(env, 'DATASET_DRIFT_POLICY', ['warn', 'reject'] as const, d.driftPolicy),
     distinctCap: int(env, 'DATASET_DISTINCT_CAP', d.distinctCap, 10),
     snapshotMode: oneOf(env, 'DATASET_SNAPSHOT_MODE', ['stage-copy', 'two-pass'] as const, d.snapshotMode),
+    maxClasses: int(env, 'DATASET_MAX_CLASSES', d.maxClasses, 2),
+    minClassRows: int(env, 'DATASET_MIN_CLASS_ROWS', d.minClassRows, 1),
+    trainabilityPolicy: oneOf(env, 'DATASET_TRAINABILITY_POLICY', ['reject', 'warn'] as const, d.trainabilityPolicy),
   };
   if (s.minRows > s.maxRows) throw new DatasetSettingsError(`DATASET_MIN_ROWS (${s.minRows}) exceeds DATASET_MAX_ROWS (${s.maxRows})`);
   return s;

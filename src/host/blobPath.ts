@@ -27,8 +27,9 @@ export function parseBlobPath(path: string): BlobPathPattern {
       const name = blobPattern.slice(i + 1, end);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new HostError('HOST_BAD_BLOB_PATH', `Blob trigger path "${path}": bad parameter "${name}".`);
       params.push(name);
-      // A parameter may span virtual folders, as in the Storage extension.
-      re += '(.+)';
+      // A parameter may span virtual folders, as in the Storage extension; [^] is any character, newlines
+      // included, so that a name with control characters still triggers (and is rejected by the app).
+      re += '([^]+)';
       i = end + 1;
     } else {
       re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -36,7 +37,7 @@ export function parseBlobPath(path: string): BlobPathPattern {
     }
   }
   // No blob part: every blob of the container matches.
-  return { container, regex: new RegExp(`^${blobPattern === '' ? '.+' : re}$`), params };
+  return { container, regex: new RegExp(`^${blobPattern === '' ? '[^]+' : re}$`), params };
 }
 
 /** Binding data for a blob name, or undefined when the name does not match the pattern. */

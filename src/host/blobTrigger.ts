@@ -10,14 +10,16 @@
  * - Event Grid: functions with `source: 'EventGrid'` are not scanned; BlobCreated events posted to
  *   /runtime/webhooks/blobs?functionName=Host.Functions.NAME (system key `blobs_extension`) are enqueued.
  */
+import { createHash } from 'node:crypto';
 import type * as http from 'node:http';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import { blobNameProblem, printableBlobName } from './blobName';
 import { BlobPathPattern, matchBlobPath, parseBlobPath } from './blobPath';
 import { HostError } from './coreApi';
 import type { HostConfig } from './hostConfig';
 import type { ConsoleLog } from './logger';
-import type { HostServices, Provider, RegisteredFunction, RpcTypedData } from './provider';
+import type { HostServices, InvokeRequest, Provider, RegisteredFunction, RpcTypedData, TriggerHealth } from './provider';
 import { numberSetting } from './settings';
 import { resolveConnectionString, statusOf } from './storage';
 
@@ -33,6 +35,8 @@ export interface BlobTriggerMessage {
   ContainerName: string;
   BlobName: string;
   ETag: string;
+  /** Not in the extension's message: the size the listing or event reported (for names that cannot be addressed). */
+  ContentLength?: number;
 }
 
 interface Watched {
@@ -41,6 +45,23 @@ interface Watched {
   pattern: BlobPathPattern;
   container: ContainerClient;
   eventGrid: boolean;
+  scan: ScanState;
+}
+
+/** What the last scan of one function's container did (reported by /api/health through the core API). */
+export interface ScanState extends TriggerHealth {
+  function: string;
+  container: string;
+  source: 'LogsAndContainerScan' | 'EventGrid';
+  /** ok: the last scan listed the container and handled every blob; partial: some blobs failed; failing: the listing failed. */
+  state: 'pending' | 'ok' | 'partial' | 'failing';
+  lastScanAt: string | null;
+  lastSuccessAt: string | null;
+  /** Blobs that failed in the last scan (each is retried by the next scan). */
+  failedBlobs: number;
+  /** Blobs whose names cannot be used in a storage path (passed on by reference, never addressed). */
+  unsafeNames: number;
+  lastError: { code: string; message: string } | null;
 }
 
 export interface BlobTriggerOptions {
@@ -145,7 +166,8 @@ export class BlobTriggerProvider implements Provider {
         const conn = this.connectionFor(fn);
         const container = BlobServiceClient.fromConnectionString(conn).getContainerClient(pattern.container);
         const eventGrid = String(fn.trigger.source ?? '').toLowerCase() === 'eventgrid';
-        this.watched.push({ fn, functionId: `Host.Functions.${fn.name}`, pattern, container, eventGrid });
+        const scan: ScanState = { function: fn.name, container: pattern.container, source: eventGrid ? 'EventGrid' : 'LogsAndContainerScan', state: eventGrid ? 'ok' : 'pending', lastScanAt: null, lastSuccessAt: null, failedBlobs: 0, unsafeNames: 0, lastError: null };
+        this.watched.push({ fn, functionId: `Host.Functions.${fn.name}`, pattern, container, eventGrid, scan });
       } catch (err) {
         // As the real host: a function whose binding cannot be set up is reported and does not run.
         this.log.line('error', 'Host.Blobs', `Function "${fn.name}" will not run: ${(err as Error).message}`);
@@ -170,6 +192,11 @@ export class BlobTriggerProvider implements Provider {
       throw new HostError('HOST_NO_CONNECTION', `Storage account connection string '${name}' does not exist. Make sure that it is a defined App Setting.`);
     }
     return resolveConnectionString(value);
+  }
+
+  /** Scan states, for health reports. */
+  health(): ScanState[] {
+    return this.watched.map((w) => ({ ...w.scan, lastError: w.scan.lastError ? { ...w.scan.lastError } : null }));
   }
 
   async stop(): Promise<void> {
@@ -199,33 +226,67 @@ export class BlobTriggerProvider implements Provider {
     while (!this.stopped) {
       for (const w of this.watched.filter((x) => !x.eventGrid)) {
         if (this.stopped) break;
+        const at = new Date().toISOString();
         try {
-          await this.scanContainer(w);
+          const { failed, unsafe, firstError } = await this.scanContainer(w);
+          w.scan.lastScanAt = at;
+          w.scan.failedBlobs = failed;
+          w.scan.unsafeNames = unsafe;
+          w.scan.state = failed > 0 ? 'partial' : 'ok';
+          w.scan.lastError = firstError ?? null;
+          if (failed === 0) w.scan.lastSuccessAt = at;
         } catch (err) {
-          if (statusOf(err) === 404) continue; // container does not exist yet: nothing to trigger
-          this.log.line('warning', 'Host.Blobs', `Scan of container "${w.pattern.container}" for ${w.fn.name} failed (will retry): ${(err as Error).message}`);
+          w.scan.lastScanAt = at;
+          if (statusOf(err) === 404 && isContainerNotFound(err)) {
+            // The watched container does not exist yet: nothing to trigger, and nothing wrong.
+            w.scan.state = 'ok';
+            w.scan.failedBlobs = 0;
+            w.scan.lastError = null;
+            w.scan.lastSuccessAt = at;
+            continue;
+          }
+          w.scan.state = 'failing';
+          w.scan.lastError = errorSummary(err, 'HOST_BLOB_SCAN_FAILED');
+          this.log.line('error', 'Host.Blobs', `Scan of container "${w.pattern.container}" for ${w.fn.name} failed (will retry): ${w.scan.lastError.code}: ${w.scan.lastError.message}`);
         }
       }
       await sleep(this.opts.scanIntervalMs);
     }
   }
 
-  private async scanContainer(w: Watched): Promise<void> {
+  /**
+   * One pass over the container. A blob that fails is logged and counted, and the pass goes on: one bad
+   * blob never keeps the others from being triggered (it is retried by the next scan). Only a failed
+   * listing throws.
+   */
+  private async scanContainer(w: Watched): Promise<{ failed: number; unsafe: number; firstError?: { code: string; message: string } }> {
+    let failed = 0;
+    let unsafe = 0;
+    let firstError: { code: string; message: string } | undefined;
     for await (const item of w.container.listBlobsFlat({ includeMetadata: false })) {
-      if (this.stopped) return;
+      if (this.stopped) break;
       if (!matchBlobPath(w.pattern, item.name)) continue;
       if (!item.properties.etag) continue;
       const etag = quoteEtag(item.properties.etag);
       const key = `${w.functionId}|${w.pattern.container}/${item.name}`;
       if (this.completed.get(key) === etag) continue;
-      const done = await this.ensureEnqueued(w, item.name, etag, (item.properties.blobType as BlobTriggerMessage['BlobType']) ?? 'BlockBlob');
-      if (done) this.completed.set(key, etag);
+      if (blobNameProblem(item.name)) unsafe++;
+      try {
+        const done = await this.ensureEnqueued(w, item.name, etag, (item.properties.blobType as BlobTriggerMessage['BlobType']) ?? 'BlockBlob', item.properties.contentLength);
+        if (done) this.completed.set(key, etag);
+      } catch (err) {
+        failed++;
+        const e = errorSummary(err, 'HOST_BLOB_ENQUEUE_FAILED');
+        firstError ??= e;
+        this.log.line('error', 'Host.Blobs', `Blob ${w.pattern.container}/${printableBlobName(item.name)} for ${w.fn.name} could not be queued (next scan retries it): ${e.code}: ${e.message}`);
+      }
     }
+    return firstError ? { failed, unsafe, firstError } : { failed, unsafe };
   }
 
   /** The receipt protocol; true when the receipt for this ETag is completed (by us or before). */
-  private async ensureEnqueued(w: Watched, blobName: string, etag: string, blobType: BlobTriggerMessage['BlobType']): Promise<boolean> {
-    const receiptPath = `blobreceipts/${this.opts.hostId}/${w.functionId}/${etag.replace(/"/g, '')}/${w.pattern.container}/${blobName}`;
+  private async ensureEnqueued(w: Watched, blobName: string, etag: string, blobType: BlobTriggerMessage['BlobType'], contentLength?: number): Promise<boolean> {
+    const receiptPath = receiptPathFor(this.opts.hostId, w.functionId, etag, w.pattern.container, blobName);
     const receipt = this.receipts.getBlockBlobClient(receiptPath);
     const isCompleted = async () => {
       try {
@@ -254,7 +315,7 @@ export class BlobTriggerProvider implements Provider {
     }
     try {
       if ((await isCompleted()) === true) return true;
-      const msg: BlobTriggerMessage = { Type: 'BlobTrigger', FunctionId: w.functionId, BlobType: blobType, ContainerName: w.pattern.container, BlobName: blobName, ETag: etag };
+      const msg: BlobTriggerMessage = { Type: 'BlobTrigger', FunctionId: w.functionId, BlobType: blobType, ContainerName: w.pattern.container, BlobName: blobName, ETag: etag, ...(contentLength !== undefined ? { ContentLength: contentLength } : {}) };
       await this.queue.sendMessage(encodeMessage(msg));
       await receipt.setMetadata({ IsCompleted: 'true' }, { conditions: { leaseId: lease.leaseId } });
       this.wake?.();
@@ -313,37 +374,17 @@ export class BlobTriggerProvider implements Provider {
       }
     }, Math.max(1000, this.opts.visibilityMs / 2));
     try {
-      const blob = w.container.getBlobClient(msg.BlobName);
-      let content: Buffer;
-      let props: Awaited<ReturnType<typeof blob.getProperties>>;
-      try {
-        props = await blob.getProperties();
-        if (msg.ETag && quoteEtag(props.etag ?? '') !== quoteEtag(msg.ETag)) {
-          // The blob changed after it was queued: its new ETag gets its own receipt and message.
-          this.log.line('debug', 'Host.Blobs', `Blob ${msg.ContainerName}/${msg.BlobName} changed since it was queued; skipping this version.`);
-          await this.queue.deleteMessage(messageId, receiptForDelete);
-          return;
-        }
-        content = await blob.downloadToBuffer(0, undefined, { conditions: msg.ETag ? { ifMatch: quoteEtag(msg.ETag) } : undefined });
-      } catch (err) {
-        if (statusOf(err) === 404 || statusOf(err) === 412) {
-          this.log.line('debug', 'Host.Blobs', `Blob ${msg.ContainerName}/${msg.BlobName} is gone or changed; nothing to trigger.`);
-          await this.queue.deleteMessage(messageId, receiptForDelete);
-          return;
-        }
-        throw err;
+      const request = await this.invocationFor(w, msg);
+      if (!request) {
+        await this.queue.deleteMessage(messageId, receiptForDelete);
+        return;
       }
-      const bindingData = matchBlobPath(w.pattern, msg.BlobName) ?? {};
       try {
-        await this.host.invoke(w.fn.name, {
-          inputData: [{ name: w.fn.triggerBindingName, data: { bytes: content } }],
-          triggerMetadata: this.triggerMetadata(blob.url, msg, props, bindingData),
-          reason: `New blob detected(${w.eventGrid ? 'EventGrid' : 'LogsAndContainerScan'}): ${msg.ContainerName}/${msg.BlobName}`,
-        });
+        await this.host.invoke(w.fn.name, request);
         await this.queue.deleteMessage(messageId, receiptForDelete);
       } catch (err) {
         if (dequeueCount >= this.opts.maxDequeueCount) {
-          this.log.line('error', 'Host.Blobs', `Message for ${msg.ContainerName}/${msg.BlobName} (${w.fn.name}) failed ${dequeueCount} times; moving it to ${POISON_QUEUE}.`);
+          this.log.line('error', 'Host.Blobs', `Message for ${msg.ContainerName}/${printableBlobName(msg.BlobName)} (${w.fn.name}) failed ${dequeueCount} times; moving it to ${POISON_QUEUE}.`);
           await this.poison.sendMessage(text);
           await this.queue.deleteMessage(messageId, receiptForDelete);
         } else {
@@ -355,6 +396,56 @@ export class BlobTriggerProvider implements Provider {
     } finally {
       clearInterval(renew);
     }
+  }
+
+  /** The invocation for a queued blob, or undefined when there is nothing to trigger (gone, or changed since). */
+  private async invocationFor(w: Watched, msg: BlobTriggerMessage): Promise<InvokeRequest | undefined> {
+    const reason = `New blob detected(${w.eventGrid ? 'EventGrid' : 'LogsAndContainerScan'}): ${msg.ContainerName}/${printableBlobName(msg.BlobName)}`;
+    const bindingData = matchBlobPath(w.pattern, msg.BlobName) ?? {};
+    const problem = blobNameProblem(msg.BlobName);
+    if (problem) {
+      // The host does not read it (any client would address another blob), but the function still
+      // runs, with no content and the name, so that the app can record the upload as rejected instead
+      // of it vanishing. `BlobNameProblem` says why.
+      this.log.line('warning', 'Host.Blobs', `Blob name ${msg.ContainerName}/${printableBlobName(msg.BlobName)} is not addressable (${problem.code}: ${problem.message}); the blob is not read, ${w.fn.name} runs with its name only.`);
+      const properties = { BlobType: msg.BlobType, ContentLength: msg.ContentLength, ETag: msg.ETag ? quoteEtag(msg.ETag) : undefined };
+      const md: Record<string, RpcTypedData> = {
+        BlobTrigger: { string: `${msg.ContainerName}/${msg.BlobName}` },
+        Properties: { json: JSON.stringify(properties) },
+        Metadata: { json: '{}' },
+        BlobNameProblem: { json: JSON.stringify(problem) },
+      };
+      for (const [k, v] of Object.entries(bindingData)) md[k] = { string: v };
+      return { inputData: [{ name: w.fn.triggerBindingName, data: {} }], triggerMetadata: md, reason };
+    }
+    const blob = w.container.getBlobClient(msg.BlobName);
+    let data: RpcTypedData;
+    let props: Awaited<ReturnType<typeof blob.getProperties>>;
+    try {
+      props = await blob.getProperties();
+      if (msg.ETag && quoteEtag(props.etag ?? '') !== quoteEtag(msg.ETag)) {
+        // The blob changed after it was queued: its new ETag gets its own receipt and message.
+        this.log.line('debug', 'Host.Blobs', `Blob ${msg.ContainerName}/${msg.BlobName} changed since it was queued; skipping this version.`);
+        return undefined;
+      }
+      // Deferred binding (app.storageBlob({..., sdkBinding: true})): the function gets the blob's
+      // reference and reads it itself, so the host's memory does not depend on the blob's size. Otherwise
+      // the bytes, whole, as the real host sends them to a Node worker.
+      data = supportsDeferredBinding(w.fn)
+        ? blobModelBindingData(String(w.fn.trigger.connection ?? '') || 'AzureWebJobsStorage', msg.ContainerName, msg.BlobName)
+        : { bytes: await blob.downloadToBuffer(0, undefined, { conditions: msg.ETag ? { ifMatch: quoteEtag(msg.ETag) } : undefined }) };
+    } catch (err) {
+      if (statusOf(err) === 404 || statusOf(err) === 412) {
+        this.log.line('debug', 'Host.Blobs', `Blob ${msg.ContainerName}/${msg.BlobName} is gone or changed; nothing to trigger.`);
+        return undefined;
+      }
+      throw err;
+    }
+    return {
+      inputData: [{ name: w.fn.triggerBindingName, data }],
+      triggerMetadata: this.triggerMetadata(blob.url, msg, props, bindingData),
+      reason,
+    };
   }
 
   private triggerMetadata(
@@ -421,24 +512,44 @@ export class BlobTriggerProvider implements Provider {
       return reply(200, { validationResponse: code });
     }
     let queued = 0;
+    let failed = 0;
+    let firstError: { code: string; message: string } | undefined;
     for (const e of events) {
       if (type(e) !== 'Microsoft.Storage.BlobCreated') continue;
       const blobName = this.blobNameFromEvent(e, w.pattern.container);
       if (!blobName || !matchBlobPath(w.pattern, blobName)) continue;
-      let etag = typeof e?.data?.eTag === 'string' ? e.data.eTag : undefined;
+      try {
+        if (await this.enqueueEvent(w, e, blobName)) queued++;
+      } catch (err) {
+        // One event that fails does not drop the rest of the batch; the batch is answered 503 so that
+        // Event Grid delivers it again (the function runs at least once per blob, as with the scan).
+        failed++;
+        firstError ??= errorSummary(err, 'HOST_BLOB_ENQUEUE_FAILED');
+        this.log.line('error', 'Host.Blobs', `Event for ${w.pattern.container}/${printableBlobName(blobName)} (${w.fn.name}) could not be queued: ${firstError.code}: ${firstError.message}`);
+      }
+    }
+    this.wake?.();
+    if (failed > 0) return reply(503, { queued, failed, error: { code: 'HOST_EVENT_NOT_QUEUED', message: `${failed} event(s) could not be queued (first: ${firstError!.code}); deliver the batch again.` } });
+    reply(202, { queued });
+  }
+
+  /** Queues one BlobCreated event; false when the blob is gone already. */
+  private async enqueueEvent(w: Watched, e: any, blobName: string): Promise<boolean> {
+    let etag = typeof e?.data?.eTag === 'string' ? e.data.eTag : undefined;
+    const size = typeof e?.data?.contentLength === 'number' ? e.data.contentLength : undefined;
+    // A name that cannot be addressed is passed on from the event alone (never looked up by name).
+    if (!blobNameProblem(blobName)) {
       try {
         const p = await w.container.getBlobClient(blobName).getProperties();
         etag = p.etag ? quoteEtag(p.etag) : etag;
       } catch (err) {
-        if (statusOf(err) === 404) continue; // deleted since: nothing to do
+        if (statusOf(err) === 404) return false; // deleted since: nothing to do
         throw err;
       }
-      const msg: BlobTriggerMessage = { Type: 'BlobTrigger', FunctionId: w.functionId, BlobType: 'BlockBlob', ContainerName: w.pattern.container, BlobName: blobName, ETag: etag ?? '' };
-      await this.queue.sendMessage(encodeMessage(msg));
-      queued++;
     }
-    this.wake?.();
-    reply(202, { queued });
+    const msg: BlobTriggerMessage = { Type: 'BlobTrigger', FunctionId: w.functionId, BlobType: 'BlockBlob', ContainerName: w.pattern.container, BlobName: blobName, ETag: etag ?? '', ...(size !== undefined ? { ContentLength: size } : {}) };
+    await this.queue.sendMessage(encodeMessage(msg));
+    return true;
   }
 
   private blobNameFromEvent(e: any, container: string): string | undefined {
@@ -448,7 +559,10 @@ export class BlobTriggerProvider implements Provider {
     const u = e?.data?.url;
     if (typeof u === 'string') {
       try {
-        const parts = new URL(u).pathname.split('/').filter(Boolean).map(decodeURIComponent);
+        // Split the raw path: a URL parser would collapse `..` segments and hide what the name really is.
+        const raw = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*\/([^?#]*)/i.exec(u)?.[1];
+        if (raw === undefined) return undefined;
+        const parts = raw.split('/').map(decodeURIComponent);
         // Azurite URLs carry the account name first: /devstoreaccount1/container/blob
         const i = parts.indexOf(container);
         if (i >= 0 && i < parts.length - 1) return parts.slice(i + 1).join('/');
@@ -458,6 +572,46 @@ export class BlobTriggerProvider implements Provider {
     }
     return undefined;
   }
+}
+
+/**
+ * The receipt's blob path: the extension's layout for addressable names; for a name that is not
+ * (dot segments, backslashes...), its sha256 stands in, so the receipt can only ever land in the
+ * host's own container.
+ */
+export function receiptPathFor(hostId: string, functionId: string, etag: string, container: string, blobName: string): string {
+  const prefix = `blobreceipts/${hostId}/${functionId}/${etag.replace(/"/g, '')}/${container}/`;
+  if (!blobNameProblem(blobName)) return prefix + blobName;
+  return `${prefix}$unaddressable/${createHash('sha256').update(blobName, 'utf8').digest('hex')}`;
+}
+
+/** The trigger binding asks for a reference instead of the content (the library's `sdkBinding: true`). */
+export function supportsDeferredBinding(fn: RegisteredFunction): boolean {
+  const props = fn.trigger.properties as Record<string, unknown> | undefined;
+  return String(props?.supportsDeferredBinding ?? '').toLowerCase() === 'true';
+}
+
+/**
+ * The Storage extension's reference to a blob for SDK-type bindings: source AzureStorageBlobs, JSON
+ * content naming the connection setting (not its value), the container and the blob.
+ */
+export function blobModelBindingData(connection: string, container: string, blobName: string): RpcTypedData {
+  const content = Buffer.from(JSON.stringify({ Connection: connection, ContainerName: container, BlobName: blobName }), 'utf8');
+  return { modelBindingData: { version: '1.0', source: 'AzureStorageBlobs', contentType: 'application/json', content } };
+}
+
+/** The listed container is missing (404 ContainerNotFound), as opposed to a 404 for something inside it. */
+function isContainerNotFound(err: unknown): boolean {
+  const e = err as { code?: string; details?: { errorCode?: string } };
+  const code = e.code ?? e.details?.errorCode;
+  return code === undefined || code === 'ContainerNotFound';
+}
+
+function errorSummary(err: unknown, fallback: string): { code: string; message: string } {
+  const e = err as { code?: string; message?: string };
+  const status = statusOf(err);
+  const code = typeof e.code === 'string' && e.code ? e.code : status ? `HTTP_${status}` : fallback;
+  return { code, message: String(e.message ?? err).split('\n')[0].slice(0, 300) };
 }
 
 export function createBlobTriggerProvider(log: ConsoleLog, config: HostConfig, hostId: string, settings: NodeJS.ProcessEnv = process.env): Provider {

@@ -4,7 +4,7 @@
  * and keep every registration (function metadata + callback, hooks, programming model).
  */
 import Module = require('node:module');
-import type { RpcBindingInfo } from './provider';
+import type { RpcBindingInfo, TriggerHealth } from './provider';
 
 export type CoreLogLevel = 'trace' | 'debug' | 'information' | 'warning' | 'error' | 'critical' | 'none';
 export type CoreLogCategory = 'user' | 'system' | 'customMetric';
@@ -77,6 +77,8 @@ export class CoreRegistry {
   systemLog: (level: CoreLogLevel, category: CoreLogCategory, message: string) => void = () => {};
   /** A function's default key, once the host's secrets are loaded (see `embeddedHost` below). */
   functionKey: (functionName: string) => string | undefined = () => undefined;
+  /** Trigger listeners' state (blob scans ...); set by the host once its providers exist. */
+  triggerHealth: () => TriggerHealth[] = () => [];
 }
 
 /** A host-side error with a stable code. */
@@ -145,6 +147,14 @@ export function createCoreApi(registry: CoreRegistry, hostVersion: string) {
      * Not in the real worker: lets host-aware code (the health function) list what was registered.
      * Code must treat it as optional (it is absent in Azure).
      */
+    /** Not in the real worker either (optional for callers): how the host's trigger listeners are doing. */
+    getTriggerHealth(): TriggerHealth[] {
+      try {
+        return registry.triggerHealth();
+      } catch {
+        return [];
+      }
+    },
     getRegisteredFunctions(): { name: string; trigger: string }[] {
       return [...registry.functions.values()].map((f) => {
         const trigger = Object.values(f.metadata.bindings).find((b) => /trigger$/i.test(String(b.type)));

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
+import type { TriggerHealth } from './provider';
 import { resolveConnectionString, statusOf } from './storage';
 import { hasStorageSetting } from '../storage/account';
 import { appStorageConnection, storageAccount } from '../storage/clients';
@@ -14,6 +15,12 @@ export interface HealthReport {
   storage: { reachable: boolean; latencyMs: number; error?: { code: string; message: string } };
   versions: { node: string; azureFunctions: string | null; app: string | null; host: string | null };
   functions: { name: string; trigger: string }[] | null;
+  /**
+   * The host's trigger listeners (blob container scans ...) where the host reports them (the embedded
+   * host; null in Azure, whose host has its own health). A listener that fails makes the report Unhealthy:
+   * uploads would silently wait otherwise.
+   */
+  triggers: TriggerHealth[] | null;
 }
 
 function readVersion(file: string): string | null {
@@ -24,7 +31,7 @@ function readVersion(file: string): string | null {
   }
 }
 
-function coreApi(): { hostVersion?: string; getRegisteredFunctions?: () => { name: string; trigger: string }[] } | undefined {
+function coreApi(): { hostVersion?: string; getRegisteredFunctions?: () => { name: string; trigger: string }[]; getTriggerHealth?: () => TriggerHealth[] } | undefined {
   try {
     // Provided by the host at run time (the embedded host and Azure's Node worker), not by npm.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -66,8 +73,10 @@ export async function checkHealth(env: NodeJS.ProcessEnv = process.env, appDir =
   }
   const core = coreApi();
   const functions = typeof core?.getRegisteredFunctions === 'function' ? core.getRegisteredFunctions() : null;
+  const triggers = typeof core?.getTriggerHealth === 'function' ? core.getTriggerHealth() : null;
+  const triggersOk = (triggers ?? []).every((t) => t.state !== 'failing' && t.state !== 'partial');
   return {
-    status: storage.reachable ? 'Healthy' : 'Unhealthy',
+    status: storage.reachable && triggersOk ? 'Healthy' : 'Unhealthy',
     storage,
     versions: {
       node: process.version,
@@ -76,5 +85,6 @@ export async function checkHealth(env: NodeJS.ProcessEnv = process.env, appDir =
       host: core?.hostVersion ?? null,
     },
     functions,
+    triggers,
   };
 }

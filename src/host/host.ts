@@ -93,6 +93,7 @@ export class FunctionsHost {
     this.http = new HttpHost({
       routePrefix: this.config.routePrefix,
       maxRequestBodyBytes: numberSetting(settings.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, 104857600, 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT'),
+      smallRequestBodyBytes: numberSetting(settings.MLOPS_HTTP_SMALL_BODY_BYTES, 8192, 'MLOPS_HTTP_SMALL_BODY_BYTES'),
       authEnabled: this.authEnabled,
       secrets: () => this.secrets,
       invoker: () => this.invoker,
@@ -138,6 +139,7 @@ export class FunctionsHost {
     }
     this.invoker = new Invoker(this.registry, this.byName, () => this.providers, this.log, this.config.functionTimeoutMs);
     this.providers = this.opts.providers?.({ log: this.log, config: this.config, hostId: this.hostId }) ?? [];
+    this.registry.triggerHealth = () => this.providers.flatMap((p) => p.health?.() ?? []);
     this.warnUnhandledTriggers();
     const services = this.services();
     for (const p of this.providers) {

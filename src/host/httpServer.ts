@@ -4,6 +4,7 @@
  * Protocol only: invocation goes through the Invoker, keys through the SecretStore.
  */
 import * as http from 'node:http';
+import { BodyLimit, bodyLimitFor, bodyLimitMessage, declaredBodyLimit } from './bodyLimit';
 import { HostError } from './coreApi';
 import { FunctionTimeoutError, Invoker } from './invoker';
 import { ConsoleLog } from './logger';
@@ -18,6 +19,8 @@ export interface HttpRoute {
   route: CompiledRoute;
   methods: Set<string> | undefined;
   authLevel: HttpAuthLevel;
+  /** The route's own body limit (trigger option maxRequestBodyBytes), when it declares one. */
+  declaredBodyBytes?: number;
 }
 
 interface RuntimeRoute {
@@ -29,6 +32,8 @@ interface RuntimeRoute {
 export interface HttpHostOptions {
   routePrefix: string;
   maxRequestBodyBytes: number;
+  /** Body limit of anonymous routes and body-less methods (see bodyLimit.ts). */
+  smallRequestBodyBytes: number;
   authEnabled: boolean;
   secrets: () => SecretStore | undefined;
   invoker: () => Invoker | undefined;
@@ -50,6 +55,43 @@ export function sendError(res: http.ServerResponse, status: number, code: string
   res.end(body);
 }
 
+/** What a rejected body may still send, discarded, before its connection is cut. */
+const LINGER_BYTES = 16 * 1024 * 1024;
+const LINGER_MS = 5000;
+
+/**
+ * 413 for a body over its limit, with a lingering close: the answer is written whole at once, but the
+ * response ends (and the connection closes) only when the client has stopped sending, the rest of the
+ * body being read and discarded. Closing while the client still sends makes its kernel drop our answer
+ * (EPIPE/ECONNRESET, no status at all). Nothing is buffered; past LINGER_BYTES or LINGER_MS the
+ * connection is cut anyway.
+ */
+function rejectBody(req: http.IncomingMessage, res: http.ServerResponse, message: string): void {
+  if (res.headersSent) return void res.destroy();
+  const body = JSON.stringify({ error: { code: 'HOST_BODY_TOO_LARGE', message } });
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.write(body);
+  let discarded = 0;
+  let done = false;
+  const finish = (cutIt: boolean) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    if (cutIt) req.socket.destroy();
+    else res.end();
+  };
+  const timer = setTimeout(() => finish(true), LINGER_MS);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    discarded += c.length;
+    if (discarded > LINGER_BYTES) finish(true);
+  });
+  req.on('end', () => finish(false));
+  req.on('close', () => finish(false));
+  if (req.complete) finish(false);
+  else req.resume();
+}
+
 export function compileHttpRoutes(functions: readonly RegisteredFunction[]): HttpRoute[] {
   const routes: HttpRoute[] = [];
   for (const fn of functions) {
@@ -59,11 +101,13 @@ export function compileHttpRoutes(functions: readonly RegisteredFunction[]): Htt
     if (!['anonymous', 'function', 'admin'].includes(level)) {
       throw new HostError('HOST_BAD_AUTH_LEVEL', `Function "${fn.name}": authLevel "${t.authLevel}" is not anonymous, function or admin.`);
     }
+    const declaredBodyBytes = declaredBodyLimit(fn.trigger);
     routes.push({
       fn,
       route: compileRoute(t.route ?? fn.name),
       methods: t.methods && t.methods.length ? new Set(t.methods.map((m) => String(m).toUpperCase())) : undefined,
       authLevel: level as HttpAuthLevel,
+      ...(declaredBodyBytes !== undefined ? { declaredBodyBytes } : {}),
     });
   }
   // Stable sort: more specific templates first, then registration order.
@@ -317,22 +361,20 @@ export class HttpHost {
     const { route, params } = chosen;
     if (!(await this.authorized(req, url, route.authLevel, route.fn.name))) return this.unauthorized(res);
 
+    const limit = bodyLimitFor(route, method, { maxBytes: this.opts.maxRequestBodyBytes, smallBytes: this.opts.smallRequestBodyBytes });
+    const tooLarge = () => rejectBody(req, res, bodyLimitMessage(limit, method));
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > this.opts.maxRequestBodyBytes) {
-      return sendError(res, 413, 'HOST_BODY_TOO_LARGE', `The request body exceeds ${this.opts.maxRequestBodyBytes} bytes.`, { connection: 'close' });
-    }
+    if (Number.isFinite(declared) && declared > limit.bytes) return tooLarge();
     const invoker = this.opts.invoker();
     if (!invoker) return sendError(res, 503, 'HOST_STARTING', 'The host is starting; retry shortly.', { 'retry-after': '1' });
     const streamUri = this.opts.streamProxyUri();
-    if (streamUri) return this.invokeStreaming(req, res, url, route, params, invoker, streamUri);
+    if (streamUri) return this.invokeStreaming(req, res, url, route, params, invoker, streamUri, limit);
 
     let body: Buffer;
     try {
-      body = await readBody(req, this.opts.maxRequestBodyBytes);
+      body = await readBody(req, limit.bytes);
     } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        return sendError(res, 413, 'HOST_BODY_TOO_LARGE', `The request body exceeds ${this.opts.maxRequestBodyBytes} bytes.`, { connection: 'close' });
-      }
+      if (err instanceof BodyTooLarge) return tooLarge();
       throw err;
     }
     const headers = headerRecord(req);
@@ -416,6 +458,7 @@ export class HttpHost {
     params: Record<string, string>,
     invoker: Invoker,
     streamUri: string,
+    limit: BodyLimit,
   ): Promise<void> {
     const { randomUUID } = await import('node:crypto');
     const invocationId = randomUUID();
@@ -449,11 +492,11 @@ export class HttpHost {
     });
     req.on('data', (c: Buffer) => {
       received += c.length;
-      if (received > this.opts.maxRequestBodyBytes && !tooLarge) {
+      if (received > limit.bytes && !tooLarge) {
         tooLarge = true;
         req.unpipe(proxyReq);
         proxyReq.destroy();
-        sendError(res, 413, 'HOST_BODY_TOO_LARGE', `The request body exceeds ${this.opts.maxRequestBodyBytes} bytes.`, { connection: 'close' });
+        rejectBody(req, res, bodyLimitMessage(limit, req.method ?? 'POST'));
       }
     });
     req.pipe(proxyReq);

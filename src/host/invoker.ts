@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CoreLogCategory, CoreLogLevel, CoreRegistry, HostError } from './coreApi';
+import { describeInvocationError } from './invocationError';
 import { ConsoleLog } from './logger';
 import type { InvokeRequest, InvokeResult, Provider, RegisteredFunction, RpcTypedData } from './provider';
 
@@ -104,8 +105,7 @@ export class Invoker {
       };
     } catch (err) {
       this.log.line('error', category, `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${Date.now() - started}ms)`);
-      const e = err as Error;
-      this.log.line('error', category, `Result: Failure Exception: ${e?.stack ?? e?.message ?? String(err)}`, invocationId);
+      this.log.line('error', category, `Result: Failure Exception: ${describeInvocationError(err)}`, invocationId);
       throw err;
     } finally {
       this.inFlight--;

@@ -16,7 +16,11 @@ export type RpcTypedData =
   | { bytes: Uint8Array }
   | { http: unknown }
   | { int: number }
-  | { double: number };
+  | { double: number }
+  /** A reference instead of the value (deferred binding: SDK-type bindings), as the extensions send it. */
+  | { modelBindingData: { version: string; source: string; contentType: string; content: Uint8Array } }
+  /** An empty TypedData: the argument is undefined (a blob the host does not read, ...). */
+  | Record<string, never>;
 
 export interface RpcBindingInfo {
   type: string;
@@ -95,6 +99,15 @@ export interface HostServices {
   logger: HostLogger;
 }
 
+/** How one trigger listener is doing (a blob container scan, ...), as GET /api/health shows it. */
+export interface TriggerHealth {
+  function: string;
+  /** ok: working; partial: some items failed and are retried; failing: the listener itself fails; pending: not run yet. */
+  state: 'pending' | 'ok' | 'partial' | 'failing';
+  lastError: { code: string; message: string } | null;
+  [detail: string]: unknown;
+}
+
 export interface Provider {
   readonly name: string;
   /** Trigger binding types this provider drives (e.g. 'orchestrationTrigger', 'activityTrigger'). */
@@ -108,6 +121,8 @@ export interface Provider {
   start(host: HostServices): Promise<void>;
   /** Graceful stop: finish or abandon in-flight work so that a restart resumes it. */
   stop(): Promise<void>;
+  /** Optional: the state of this provider's trigger listeners, for health reports. */
+  health?(): TriggerHealth[];
   /** Data for an input binding of one of `inputBindingTypes`, for one invocation. */
   bindInput?(fn: RegisteredFunction, bindingName: string, binding: RpcBindingInfo): Promise<RpcTypedData>;
 }

@@ -171,6 +171,32 @@ describe('embedded host: blob triggers (fixture blob-app)', () => {
       expect(res.triggerMetadata).toMatchObject({ name: 'announced.txt', blobTrigger: 'eg-uploads/announced.txt' });
     });
 
+    test('a BlobCreated event for a traversal name runs the function with the name only, never reading what it points at', async () => {
+      const name = 'z/../../results/upload/planted.json';
+      // The URL carries the same name; a URL parser would collapse it onto results/upload/planted.json.
+      const url = `${blobs.url.replace(/\/$/, '')}/eg-uploads/${name}`;
+      const r = await post(
+        [
+          { id: '3', eventType: 'Microsoft.Storage.BlobCreated', subject: `/blobServices/default/containers/eg-uploads/blobs/${name}`, data: { url, eTag: '0x1', contentLength: 7 }, eventTime: new Date().toISOString() },
+          { id: '4', eventType: 'Microsoft.Storage.BlobCreated', subject: '', data: { url: `${url}.2` }, eventTime: new Date().toISOString() },
+        ],
+        { 'aeg-event-type': 'Notification' },
+      );
+      expect(r.status).toBe(202);
+      expect(await r.json()).toEqual({ queued: 2 });
+      const got = await waitFor('two by-reference invocations', async () => {
+        const rs = (await results('eventgrid')).filter((x) => String(x.triggerMetadata.name).startsWith('z/../'));
+        return rs.length >= 2 ? rs : undefined;
+      });
+      for (const x of got) {
+        expect(x).toMatchObject({ content: 'undefined', isBuffer: false });
+        expect(x.triggerMetadata.blobNameProblem).toMatchObject({ code: 'BLOB_NAME_DOT_SEGMENT' });
+        expect(x.triggerMetadata.uri).toBeUndefined();
+      }
+      expect(got.map((x) => x.triggerMetadata.name).sort()).toEqual([name, `${name}.2`]);
+      expect(got.find((x) => x.triggerMetadata.name === name)!.triggerMetadata.properties).toMatchObject({ eTag: '"0x1"', contentLength: 7 });
+    });
+
     test('unknown function names and malformed bodies are client errors, not crashes', async () => {
       expect((await post([], {}, 'functionName=Host.Functions.nope')).status).toBe(404);
       expect((await post([], {}, 'functionName=Host.Functions.onUpload')).status).toBe(404); // not an EventGrid source
@@ -178,6 +204,27 @@ describe('embedded host: blob triggers (fixture blob-app)', () => {
       expect(bad.status).toBe(400);
       expect((await bad.json()).error.code).toBe('HOST_BAD_EVENT');
     });
+  });
+
+  test('a blob whose name cannot be addressed does not stop the scan: it runs by name only, and the blobs after it trigger', async () => {
+    // Azurite stores `\` as `/`: the listed name is 0/../../../../../../../results/upload/x.json, which
+    // once made the receipt land in another container (here: a fake result).
+    const planted = `0\\${'..\\'.repeat(7)}results\\upload\\planted.json`;
+    await upload('uploads', planted, 'planted');
+    await upload('uploads', 'after-bad.txt', 'after the bad one');
+    const rs = await waitFor('both', async () => {
+      const all = await results('upload');
+      const bad = all.filter((x) => String(x.triggerMetadata.name).startsWith('0/../'));
+      const good = all.filter((x) => x.triggerMetadata.name === 'after-bad.txt');
+      return bad.length && good.length ? { bad, good } : undefined;
+    });
+    expect(rs.good[0]).toMatchObject({ content: 'after the bad one', isBuffer: true });
+    expect(rs.bad[0]).toMatchObject({ content: 'undefined', isBuffer: false });
+    expect(rs.bad[0].triggerMetadata.blobNameProblem.code).toBe('BLOB_NAME_DOT_SEGMENT');
+    const c = blobs.getContainerClient('results');
+    expect(await c.getBlobClient('upload/planted.json').exists()).toBe(false);
+    await settle();
+    expect((await results('upload')).filter((x) => String(x.triggerMetadata.name).startsWith('0/../'))).toHaveLength(1);
   });
 
   test('after a restart (even a kill -9) blobs already triggered do not trigger again; blobs added meanwhile do, once', async () => {

@@ -1,5 +1,6 @@
 import { matchBlobPath, parseBlobPath } from '../../src/host/blobPath';
-import { decodeMessage, quoteEtag } from '../../src/host/blobTrigger';
+import { blobNameProblem } from '../../src/host/blobName';
+import { decodeMessage, quoteEtag, receiptPathFor } from '../../src/host/blobTrigger';
 import { CoreRegistry, createCoreApi } from '../../src/host/coreApi';
 
 describe('blob trigger paths and messages', () => {
@@ -50,5 +51,41 @@ describe('core API registration', () => {
     d.dispose();
     expect(reg.hooks.preInvocation).toHaveLength(0);
     expect(() => api.registerHook('nope', () => {})).toThrow(RangeError);
+  });
+});
+
+describe('blob names that cannot be put into a storage path', () => {
+  test.each([
+    ['a/../../registry/x.csv', 'BLOB_NAME_DOT_SEGMENT'],
+    ['../x.csv', 'BLOB_NAME_DOT_SEGMENT'],
+    ['./x.csv', 'BLOB_NAME_DOT_SEGMENT'],
+    ['x/..', 'BLOB_NAME_DOT_SEGMENT'],
+    ['a\\..\\x.csv', 'BLOB_NAME_BACKSLASH'],
+    ['x\n.csv', 'BLOB_NAME_CONTROL_CHAR'],
+    ['x\u0000.csv', 'BLOB_NAME_CONTROL_CHAR'],
+    ['%2E%2E/x.csv', 'BLOB_NAME_ENCODED_SEPARATOR'],
+    ['a%2fb.csv', 'BLOB_NAME_ENCODED_SEPARATOR'],
+    ['a%5Cb.csv', 'BLOB_NAME_ENCODED_SEPARATOR'],
+    ['/x.csv', 'BLOB_NAME_EMPTY_SEGMENT'],
+    ['a//x.csv', 'BLOB_NAME_EMPTY_SEGMENT'],
+    ['', 'BLOB_NAME_EMPTY'],
+    ['x'.repeat(1025), 'BLOB_NAME_TOO_LONG'],
+  ])('%j is refused as %s', (name, code) => {
+    expect(blobNameProblem(name)?.code).toBe(code);
+  });
+
+  test.each(['bank.csv', 'folder/bank.csv', '..csv', 'a..b/c.d', '100%.csv', 'é.csv'])('%j is addressable', (name) => {
+    expect(blobNameProblem(name)).toBeUndefined();
+  });
+
+  test('receipts keep the extension layout for addressable names and a hash for the others', () => {
+    expect(receiptPathFor('h', 'Host.Functions.f', '"0x1"', 'datasets', 'a/b.csv')).toBe('blobreceipts/h/Host.Functions.f/0x1/datasets/a/b.csv');
+    const bad = receiptPathFor('h', 'Host.Functions.f', '"0x1"', 'datasets', 'a/../../../../../../registry/x');
+    expect(bad).toMatch(/^blobreceipts\/h\/Host\.Functions\.f\/0x1\/datasets\/\$unaddressable\/[0-9a-f]{64}$/);
+    expect(receiptPathFor('h', 'F', '"0x1"', 'datasets', 'a\\..\\x')).not.toBe(bad);
+  });
+
+  test('a {name} parameter matches names with newlines too (so they trigger and get recorded)', () => {
+    expect(matchBlobPath(parseBlobPath('datasets/{name}'), 'x\ny.csv')).toEqual({ name: 'x\ny.csv' });
   });
 });
