@@ -31,6 +31,14 @@ param resourceGroupName string = ''
 @description('Node.js major version of the function app. 22 is the Flex Consumption default; 24 is supported. Node 20 left Azure Functions support on 2026-04-30.')
 param functionNodeVersion string = '22'
 
+@allowed(['azureml', 'local'])
+@description('AUTOML_PROVIDER of the app: azureml (AutoML jobs in the workspace below) or local (the TypeScript engine inside the function app; a stopgap while the Azure ML provider is not available).')
+param automlProvider string = 'azureml'
+
+@allowed(['azureml', 'local'])
+@description('DEPLOY_TARGET of the app: azureml (managed online endpoints) or local (endpoint processes inside the function app instance; not a serving path).')
+param deployTarget string = 'azureml'
+
 @allowed([512, 2048, 4096])
 @description('Flex Consumption instance memory (MB). AutoML runs in Azure ML, so the app itself stays light.')
 param functionInstanceMemoryMB int = 2048
@@ -183,6 +191,8 @@ module api 'app/api.bicep' = {
     amlInstanceType: amlInstanceType
     amlInstanceCount: amlInstanceCount
     nodeVersion: functionNodeVersion
+    automlProvider: automlProvider
+    deployTarget: deployTarget
     instanceMemoryMB: functionInstanceMemoryMB
     maximumInstanceCount: functionMaximumInstanceCount
   }

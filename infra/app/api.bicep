@@ -20,6 +20,10 @@ param amlComputeName string
 param amlInstanceType string = 'Standard_DS3_v2'
 @minValue(1)
 param amlInstanceCount int = 1
+@allowed(['azureml', 'local'])
+param automlProvider string = 'azureml'
+@allowed(['azureml', 'local'])
+param deployTarget string = 'azureml'
 @allowed(['22', '24'])
 @description('Node.js major version (Flex Consumption supports 22 and 24; 20 left support on 2026-04-30).')
 param nodeVersion string = '22'
@@ -55,8 +59,8 @@ var identitySettings = {
 
 var appSettingsForAzure = {
   // Providers: the functions and orchestration are the same code as locally; these pick Azure.
-  AUTOML_PROVIDER: 'azureml'
-  DEPLOY_TARGET: 'azureml'
+  AUTOML_PROVIDER: automlProvider
+  DEPLOY_TARGET: deployTarget
   AZUREML_SUBSCRIPTION_ID: subscription().subscriptionId
   AZUREML_RESOURCE_GROUP: resourceGroup().name
   AZUREML_WORKSPACE: amlWorkspaceName

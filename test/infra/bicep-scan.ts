@@ -462,7 +462,9 @@ export function checkFunctionApp(root: string): string[] {
     DEPLOY_TARGET: "'azureml'",
     DATASETS_BLOB_SOURCE: "'EventGrid'",
   };
-  for (const [k, v] of Object.entries(expect)) if (k in settings && settings[k] !== v) problems.push(`app/api.bicep: ${k} is ${settings[k]}, expected ${v}`);
+  // A value may be a param of api.bicep: then its default is what Azure gets unless azd overrides it.
+  const resolved = (k: string) => api.params.find((p) => p.name === settings[k])?.defaultText ?? settings[k];
+  for (const [k, v] of Object.entries(expect)) if (k in settings && resolved(k) !== v) problems.push(`app/api.bicep: ${k} is ${resolved(k)}, expected ${v}`);
   if (settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING && !/Authorization=AAD/.test(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)) {
     problems.push('app/api.bicep: APPLICATIONINSIGHTS_AUTHENTICATION_STRING must use Authorization=AAD');
   }

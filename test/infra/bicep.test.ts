@@ -180,14 +180,15 @@ describe('function app', () => {
   });
 
   test('fails on FUNCTIONS_WORKER_RUNTIME (rejected by Flex Consumption)', () => {
-    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', "AUTOML_PROVIDER: 'azureml'", "AUTOML_PROVIDER: 'azureml'\n  FUNCTIONS_WORKER_RUNTIME: 'node'")).toEqual([
+    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', 'AUTOML_PROVIDER: automlProvider', "AUTOML_PROVIDER: automlProvider\n  FUNCTIONS_WORKER_RUNTIME: 'node'")).toEqual([
       expect.stringMatching(/rejects FUNCTIONS_WORKER_RUNTIME/),
     ]);
   });
 
   test('fails when a setting the app reads is missing or points at the local provider', () => {
     expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', /^\s*EVENTGRID_TOPIC_ENDPOINT: .*$/m, '')).toEqual([expect.stringMatching(/EVENTGRID_TOPIC_ENDPOINT is missing/)]);
-    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', "DEPLOY_TARGET: 'azureml'", "DEPLOY_TARGET: 'local'")).toEqual([expect.stringMatching(/DEPLOY_TARGET/)]);
+    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', "param deployTarget string = 'azureml'", "param deployTarget string = 'local'")).toEqual([expect.stringMatching(/DEPLOY_TARGET is 'local'/)]);
+    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', 'DEPLOY_TARGET: deployTarget', "DEPLOY_TARGET: 'local'")).toEqual([expect.stringMatching(/DEPLOY_TARGET/)]);
   });
 
   test('fails on always-ready instances or another Node version', () => {

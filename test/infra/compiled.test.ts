@@ -39,9 +39,19 @@ function settingProblems(main: Record<string, any>): string[] {
   }
   const auth = settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING');
   if (!auth || !/Authorization=AAD/.test(render(auth)) || !/ClientId=/.test(render(auth))) problems.push(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING is ${auth && render(auth)}, expected ClientId=...;Authorization=AAD`);
-  const literal = (k: string) => {
+  // A setting from a parameter of the api module gets what main passes, down to main's own default.
+  const api = moduleDeployment(main, 'api');
+  const literal = (k: string): string | undefined => {
     const v = settings.get(k);
-    return v?.kind === 'string' ? v.value : v && render(v);
+    if (v?.kind === 'string') return v.value;
+    if (v && isCall(v, 'parameters') && v.args[0].kind === 'string') {
+      const passed = api.properties.parameters?.[v.args[0].value]?.value;
+      const e = typeof passed === 'string' ? parseValue(passed) : undefined;
+      if (e?.kind === 'string') return e.value;
+      if (e && isCall(e, 'parameters') && e.args[0].kind === 'string') return main.parameters?.[e.args[0].value]?.defaultValue;
+      return api.properties.template.parameters?.[v.args[0].value]?.defaultValue;
+    }
+    return v && render(v);
   };
   for (const [k, v] of Object.entries({ AUTOML_PROVIDER: 'azureml', DEPLOY_TARGET: 'azureml', AzureWebJobsStorage__credential: 'managedidentity', DATASETS_BLOB_SOURCE: 'EventGrid' })) {
     if (settings.has(k) && literal(k) !== v) problems.push(`${k} is ${literal(k)}, expected ${v}`);
@@ -74,6 +84,13 @@ maybe('compiled ARM template (real Bicep compiler)', () => {
     expect(settingProblems(mainOf(dir))).toEqual(
       expect.arrayContaining([expect.stringMatching(/^AzureWebJobsStorage is computed by a list\*\(\) call/), expect.stringMatching(/^AzureWebJobsStorage is named like a secret/)]),
     );
+  });
+
+  test('the providers default to Azure ML and can be set to local through azd', () => {
+    const main = mainOf();
+    for (const p of ['automlProvider', 'deployTarget']) expect(main.parameters[p]).toMatchObject({ defaultValue: 'azureml', allowedValues: ['azureml', 'local'] });
+    expect(render(appSettings(main).get('AUTOML_PROVIDER')!)).toBe("parameters('automlProvider')");
+    expect(moduleParam(main, 'api', 'automlProvider')).toBe("parameters('automlProvider')");
   });
 
   test('Node 22 by default, 24 allowed, passed through to the site runtime', () => {
