@@ -19,7 +19,7 @@ if [ ! -x "$bin" ]; then
     exit 0
   fi
   echo "bicep: restoring Azure.Bicep.CommandLine.linux-x64 $version from NuGet"
-  if ! DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet restore tools/bicep/bicep.csproj --packages "$packages" --nologo -v quiet; then
+  if ! DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet restore tools/bicep/bicep.csproj --packages "$packages" -p:MSBuildProjectExtensionsPath="$root/.local/bicep-restore/" --nologo -v quiet; then
     echo "bicep: FAILED to restore the Bicep CLI from NuGet"
     exit 1
   fi
