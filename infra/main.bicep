@@ -27,6 +27,18 @@ param principalType string = 'User'
 
 param resourceGroupName string = ''
 
+@allowed(['22', '24'])
+@description('Node.js major version of the function app. 22 is the Flex Consumption default; 24 is supported. Node 20 left Azure Functions support on 2026-04-30.')
+param functionNodeVersion string = '22'
+
+@allowed(['azureml', 'local'])
+@description('AUTOML_PROVIDER of the app: azureml (AutoML jobs in the workspace below) or local (the TypeScript engine inside the function app; a stopgap while the Azure ML provider is not available).')
+param automlProvider string = 'azureml'
+
+@allowed(['azureml', 'local'])
+@description('DEPLOY_TARGET of the app: azureml (managed online endpoints) or local (endpoint processes inside the function app instance; not a serving path).')
+param deployTarget string = 'azureml'
+
 @allowed([512, 2048, 4096])
 @description('Flex Consumption instance memory (MB). AutoML runs in Azure ML, so the app itself stays light.')
 param functionInstanceMemoryMB int = 2048
@@ -46,6 +58,14 @@ param amlComputeMaxNodes int = 4
 @allowed(['Dedicated', 'LowPriority'])
 param amlComputeVmPriority string = 'Dedicated'
 
+@description('VM size of the managed online deployments the app creates (AZUREML_INSTANCE_TYPE).')
+param amlInstanceType string = 'Standard_DS3_v2'
+
+@minValue(1)
+@maxValue(20)
+@description('Instances of each managed online deployment (AZUREML_INSTANCE_COUNT).')
+param amlInstanceCount int = 1
+
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -55,11 +75,21 @@ var datasetsContainerName = 'datasets'
 var registryContainerName = 'registry'
 var appTables = ['datasets', 'models', 'deployments', 'runs']
 
+// Every resource name is computed here, from deployment-time values only, and passed to the modules
+// that need it: names that came from module outputs would be runtime values, which defeat What-If
+// (linter rule what-if-short-circuiting). Modules that reference a resource by name depend on the
+// module that creates it explicitly (dependsOn).
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
+var identityName = '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
+var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
+var eventsTopicName = '${abbrs.eventGridDomainsTopics}mlops-${resourceToken}'
+var amlWorkspaceName = '${abbrs.machineLearningServicesWorkspaces}${resourceToken}'
+var amlStorageAccountName = '${abbrs.storageStorageAccounts}ml${resourceToken}'
 var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 var amlComputeName = '${abbrs.machineLearningServicesComputeCPU}automl'
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
   location: location
   tags: tags
@@ -69,7 +99,7 @@ module apiIdentity 'core/identity/user-assigned-identity.bicep' = {
   name: 'apiIdentity'
   scope: rg
   params: {
-    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    name: identityName
     location: location
     tags: tags
   }
@@ -79,7 +109,7 @@ module storage 'core/storage/storage-account.bicep' = {
   name: 'storage'
   scope: rg
   params: {
-    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    name: storageAccountName
     location: location
     tags: tags
     containers: [deploymentStorageContainerName, datasetsContainerName, registryContainerName]
@@ -92,7 +122,7 @@ module monitoring 'core/monitor/monitoring.bicep' = {
   scope: rg
   params: {
     logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
-    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
   }
@@ -102,7 +132,7 @@ module eventsTopic 'core/eventgrid/custom-topic.bicep' = {
   name: 'eventsTopic'
   scope: rg
   params: {
-    name: '${abbrs.eventGridDomainsTopics}mlops-${resourceToken}'
+    name: eventsTopicName
     location: location
     tags: tags
   }
@@ -123,9 +153,9 @@ module ml 'core/ml/workspace.bicep' = {
   name: 'ml'
   scope: rg
   params: {
-    workspaceName: '${abbrs.machineLearningServicesWorkspaces}${resourceToken}'
+    workspaceName: amlWorkspaceName
     keyVaultName: '${abbrs.keyVaultVaults}${resourceToken}'
-    storageAccountName: '${abbrs.storageStorageAccounts}ml${resourceToken}'
+    storageAccountName: amlStorageAccountName
     containerRegistryName: '${abbrs.containerRegistryRegistries}${resourceToken}'
     applicationInsightsName: '${abbrs.insightsComponents}ml-${resourceToken}'
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
@@ -141,6 +171,7 @@ module ml 'core/ml/workspace.bicep' = {
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
+  dependsOn: [storage] // monitoring comes through ml
   params: {
     name: functionAppName
     planName: '${abbrs.webServerFarms}${resourceToken}'
@@ -149,14 +180,19 @@ module api 'app/api.bicep' = {
     serviceName: 'api'
     identityId: apiIdentity.outputs.resourceId
     identityClientId: apiIdentity.outputs.clientId
-    storageAccountName: storage.outputs.name
+    storageAccountName: storageAccountName
     deploymentStorageContainerName: deploymentStorageContainerName
     datasetsContainerName: datasetsContainerName
     registryContainerName: registryContainerName
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    applicationInsightsName: applicationInsightsName
     eventGridTopicEndpoint: eventsTopic.outputs.endpoint
     amlWorkspaceName: ml.outputs.workspaceName
     amlComputeName: ml.outputs.computeName
+    amlInstanceType: amlInstanceType
+    amlInstanceCount: amlInstanceCount
+    nodeVersion: functionNodeVersion
+    automlProvider: automlProvider
+    deployTarget: deployTarget
     instanceMemoryMB: functionInstanceMemoryMB
     maximumInstanceCount: functionMaximumInstanceCount
   }
@@ -165,13 +201,14 @@ module api 'app/api.bicep' = {
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
+  dependsOn: [apiIdentity, storage, monitoring, eventsTopic, ml]
   params: {
-    storageAccountName: storage.outputs.name
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
-    eventGridTopicName: eventsTopic.outputs.name
-    amlWorkspaceName: ml.outputs.workspaceName
-    amlStorageAccountName: ml.outputs.storageAccountName
-    managedIdentityPrincipalId: apiIdentity.outputs.principalId
+    storageAccountName: storageAccountName
+    applicationInsightsName: applicationInsightsName
+    eventGridTopicName: eventsTopicName
+    amlWorkspaceName: amlWorkspaceName
+    amlStorageAccountName: amlStorageAccountName
+    identityName: identityName
     userPrincipalId: principalId
     userPrincipalType: principalType
   }
@@ -193,3 +230,8 @@ output AZUREML_SUBSCRIPTION_ID string = subscription().subscriptionId
 output AZUREML_RESOURCE_GROUP string = rg.name
 output AZUREML_WORKSPACE string = ml.outputs.workspaceName
 output AZUREML_COMPUTE string = ml.outputs.computeName
+output AZUREML_COMPUTE_VM_SIZE string = amlComputeVmSize
+output AZUREML_COMPUTE_MAX_NODES int = amlComputeMaxNodes
+output AZUREML_INSTANCE_TYPE string = amlInstanceType
+output AZUREML_INSTANCE_COUNT int = amlInstanceCount
+output FUNCTION_NODE_VERSION string = functionNodeVersion

@@ -1,4 +1,4 @@
-// The MLOps function app: Flex Consumption, Node 20, user-assigned identity, and the app settings
+// The MLOps function app: Flex Consumption, Node 22 (or 24), user-assigned identity, and the app settings
 // that switch the providers from local to Azure (AUTOML_PROVIDER, DEPLOY_TARGET) and wire the
 // identity-based connections. Nothing here is a secret.
 param name string
@@ -16,6 +16,17 @@ param applicationInsightsName string
 param eventGridTopicEndpoint string
 param amlWorkspaceName string
 param amlComputeName string
+@description('VM size of the managed online deployments the app creates.')
+param amlInstanceType string = 'Standard_DS3_v2'
+@minValue(1)
+param amlInstanceCount int = 1
+@allowed(['azureml', 'local'])
+param automlProvider string = 'azureml'
+@allowed(['azureml', 'local'])
+param deployTarget string = 'azureml'
+@allowed(['22', '24'])
+@description('Node.js major version (Flex Consumption supports 22 and 24; 20 left support on 2026-04-30).')
+param nodeVersion string = '22'
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 @minValue(1)
@@ -24,7 +35,7 @@ param maximumInstanceCount int = 40
 @description('Extra app settings merged last (they win).')
 param extraAppSettings object = {}
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
 }
 
@@ -39,19 +50,23 @@ var identitySettings = {
   AzureWebJobsStorage__clientId: identityClientId
   // DefaultAzureCredential in the app's own SDK clients picks this user-assigned identity.
   AZURE_CLIENT_ID: identityClientId
-  // Entra-authenticated telemetry: App Insights has local auth disabled.
+  // Entra-authenticated telemetry: App Insights has local auth disabled, so the connection string
+  // (endpoints and the component's id) grants nothing without a token of an identity holding
+  // Monitoring Metrics Publisher. The host and src/telemetry both read the authentication string.
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
 
 var appSettingsForAzure = {
   // Providers: the functions and orchestration are the same code as locally; these pick Azure.
-  AUTOML_PROVIDER: 'azureml'
-  DEPLOY_TARGET: 'azureml'
+  AUTOML_PROVIDER: automlProvider
+  DEPLOY_TARGET: deployTarget
   AZUREML_SUBSCRIPTION_ID: subscription().subscriptionId
   AZUREML_RESOURCE_GROUP: resourceGroup().name
   AZUREML_WORKSPACE: amlWorkspaceName
   AZUREML_COMPUTE: amlComputeName
+  AZUREML_INSTANCE_TYPE: amlInstanceType
+  AZUREML_INSTANCE_COUNT: string(amlInstanceCount)
   // Domain events (CloudEvents) go to the custom topic, authenticated with the identity.
   EVENTGRID_TOPIC_ENDPOINT: eventGridTopicEndpoint
   EVENTGRID_EVENT_SOURCE: '/mlops/${name}'
@@ -70,7 +85,7 @@ module functionApp '../core/host/functions-flex.bicep' = {
     tags: tags
     serviceName: serviceName
     runtimeName: 'node'
-    runtimeVersion: '20'
+    runtimeVersion: nodeVersion
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     identityId: identityId

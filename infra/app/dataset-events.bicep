@@ -13,23 +13,22 @@ param datasetsContainerName string = 'datasets'
 param functionName string = 'registerDataset'
 param subscriptionName string = 'datasets-blob-created'
 
-resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
+resource functionApp 'Microsoft.Web/sites@2025-03-01' existing = {
   name: functionAppName
 }
 
-resource functionHost 'Microsoft.Web/sites/host@2024-04-01' existing = {
-  parent: functionApp
-  name: 'default'
-}
-
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
   name: systemTopicName
 }
 
-// The key is read at deployment time and never written to outputs or logs.
-var webhookUrl = 'https://${functionApp.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${functionName}&code=${functionHost.listKeys().systemKeys.blobs_extension}'
+// The key is read at deployment time and never written to outputs or logs. `host/default` is no
+// typed resource (Bicep has no schema for Microsoft.Web/sites/host), so listKeys takes its id:
+// POST {site}/host/default/listkeys, the call `az functionapp keys list` makes.
+var hostKeysApiVersion = '2024-04-01'
+var blobsExtensionKey = listKeys('${functionApp.id}/host/default', hostKeysApiVersion).systemKeys.blobs_extension
+var webhookUrl = 'https://${functionApp.properties.defaultHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${functionName}&code=${blobsExtensionKey}'
 
-resource blobCreated 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+resource blobCreated 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: systemTopic
   name: subscriptionName
   properties: {

@@ -1,12 +1,15 @@
 // Role assignments for the function app's managed identity (and, optionally, the developer who ran
-// `azd up`, so they can upload datasets and open the Azure ML studio). Data-plane roles only where
-// possible; each is scoped to the one resource it is needed on.
+// `azd up`, so they can upload datasets and open the Azure ML studio). Each role is scoped to the one
+// resource it is needed on. infra/app-calls.json lists every call the app makes to Azure and the
+// role here that grants it; test/infra checks the two agree on the compiled template.
 param storageAccountName string
 param applicationInsightsName string
 param eventGridTopicName string
 param amlWorkspaceName string
+@description('Storage account of the Azure ML workspace (its default datastore, workspaceblobstore).')
 param amlStorageAccountName string
-param managedIdentityPrincipalId string
+@description('Name of the function app\'s user-assigned identity (created in core/identity).')
+param identityName string
 @description('Object id of the developer running azd (AZURE_PRINCIPAL_ID); empty to skip.')
 param userPrincipalId string = ''
 @allowed(['User', 'ServicePrincipal', 'Group'])
@@ -25,7 +28,11 @@ var roles = {
 
 var withUser = !empty(userPrincipalId)
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
+  name: identityName
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
 }
 
@@ -33,91 +40,94 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource eventGridTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = {
+resource eventGridTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
   name: eventGridTopicName
 }
 
-resource amlWorkspace 'Microsoft.MachineLearningServices/workspaces@2024-04-01' existing = {
+resource amlWorkspace 'Microsoft.MachineLearningServices/workspaces@2025-06-01' existing = {
   name: amlWorkspaceName
 }
 
-resource amlStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource amlStorage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: amlStorageAccountName
 }
 
-// Host storage, the drop zone, the registry, the deployment package: blobs (Owner: the blob
-// trigger's receipts and leases, the Flex deployment container).
+// App storage blobs: host storage, the drop zone, the registry, the Flex deployment package (Owner:
+// the blob trigger's receipts and leases, as the Functions identity-connection docs require).
 resource identityBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, managedIdentityPrincipalId, roles.storageBlobDataOwner)
+  name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
-    principalId: managedIdentityPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 // Blob-trigger queue and the Durable task hub's control and work-item queues.
 resource identityQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, managedIdentityPrincipalId, roles.storageQueueDataContributor)
+  name: guid(storage.id, identity.id, roles.storageQueueDataContributor)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
-    principalId: managedIdentityPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 // The app's tables (datasets, models, deployments, runs) and the task hub's history/instances.
 resource identityTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, managedIdentityPrincipalId, roles.storageTableDataContributor)
+  name: guid(storage.id, identity.id, roles.storageTableDataContributor)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
-    principalId: managedIdentityPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
+// Entra-authenticated telemetry ingestion (local auth is off on the component).
 resource identityMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(applicationInsights.id, managedIdentityPrincipalId, roles.monitoringMetricsPublisher)
+  name: guid(applicationInsights.id, identity.id, roles.monitoringMetricsPublisher)
   scope: applicationInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
-    principalId: managedIdentityPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
+// Publish the app's CloudEvents to the custom topic (its access keys are off).
 resource identityEventGridSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(eventGridTopic.id, managedIdentityPrincipalId, roles.eventGridDataSender)
+  name: guid(eventGridTopic.id, identity.id, roles.eventGridDataSender)
   scope: eventGridTopic
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.eventGridDataSender)
-    principalId: managedIdentityPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
-// Submit AutoML jobs, register models, create/update online endpoints and read their keys. The role
-// excludes creating compute, which Bicep provisions.
+// Azure ML control plane: workspace and datastores read, data and model versions, jobs, MLflow
+// runs, online endpoints and deployments (logs, keys, tokens). It excludes creating compute and
+// changing the workspace, which Bicep does.
 resource identityAmlDataScientist 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(amlWorkspace.id, managedIdentityPrincipalId, roles.azureMLDataScientist)
+  name: guid(amlWorkspace.id, identity.id, roles.azureMLDataScientist)
   scope: amlWorkspace
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.azureMLDataScientist)
-    principalId: managedIdentityPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
-// Upload training data to the workspace's default datastore with the identity.
-resource identityAmlStorageContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(amlStorage.id, managedIdentityPrincipalId, roles.storageBlobDataContributor)
+// Upload training data into the workspace's default datastore container with the identity.
+resource identityAmlBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(amlStorage.id, identity.id, roles.storageBlobDataContributor)
   scope: amlStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
-    principalId: managedIdentityPrincipalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }

@@ -124,6 +124,7 @@ export const SETTINGS: readonly SettingDef[] = [
 
   // telemetry and events
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', group: 'telemetry', kind: { type: 'string' }, default: '', sample: true, description: 'Application Insights (off when empty). In Azure, infra/ sets it with Entra ID authentication (no key).' },
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', group: 'telemetry', kind: { type: 'string', pattern: /Authorization=AAD/i, hint: 'Authorization=AAD[;ClientId=<identity client id>]' }, default: '', description: 'Entra ID authentication of telemetry (the managed identity; infra/ sets it and turns local auth off on App Insights).' },
   { name: 'EVENTGRID_TOPIC_ENDPOINT', group: 'telemetry', kind: { type: 'url' }, default: '', sample: true, description: 'Event Grid topic for the app\'s CloudEvents (off when empty).' },
   { name: 'EVENTGRID_TOPIC_KEY', group: 'telemetry', kind: { type: 'secret' }, default: '', sample: true, description: 'The topic\'s access key; empty = Entra ID (the managed identity), as infra/ deploys.' },
   { name: 'EVENTGRID_EVENT_SOURCE', group: 'telemetry', kind: { type: 'string' }, default: '', description: 'CloudEvents `source` (empty: /mlops/{WEBSITE_SITE_NAME or local}).' },

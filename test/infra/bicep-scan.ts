@@ -1,9 +1,10 @@
 /**
- * A small structural reader for this repo's Bicep (the Bicep compiler downloads a binary and cannot
- * run here). It understands just enough of the language to check what a compile or a first deploy
- * would catch: module paths, module params and outputs, parameter files, API versions, secrets,
- * the function app's settings and the dataset Event Grid webhook. Each check takes the repo root
- * and returns a list of problems (empty = fine), so tests can also run it on broken copies.
+ * A small structural reader for this repo's Bicep text, for what the Bicep compiler does not check
+ * (the compiler itself runs in tools/bicep/check.sh): the azd parameter file and hooks, GA API
+ * versions, secrets, the function app's settings and the dataset Event Grid webhook. Each check
+ * takes the repo root and returns a list of problems (empty = fine), so tests can also run it on
+ * broken copies. Where the compiled template says the same more reliably, compiled.test.ts and
+ * app-calls.test.ts read that instead.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -211,61 +212,11 @@ export function bicepFiles(dir: string): string[] {
   return out.sort();
 }
 
-function isLocalModule(p: string): boolean {
-  return !/^(br[:/]|ts[:/])/.test(p);
-}
-
 const rel = (root: string, f: string) => path.relative(root, f).split(path.sep).join('/');
 
 // ---------------------------------------------------------------------------------------------
 // Checks. Each returns human-readable problems; [] means the check passed.
 // ---------------------------------------------------------------------------------------------
-
-/** Every local module path exists; params passed are declared; required params are passed; referenced outputs exist. */
-export function checkModules(root: string): string[] {
-  const problems: string[] = [];
-  for (const file of bicepFiles(path.join(root, 'infra'))) {
-    const bicep = parseBicep(file);
-    const moduleSymbols = new Set(bicep.modules.map((m) => m.symbol));
-    for (const m of bicep.code.matchAll(/\b([A-Za-z_]\w*)\.outputs\./g)) {
-      if (!moduleSymbols.has(m[1])) problems.push(`${rel(root, file)}: '${m[1]}.outputs' refers to no module declared in this file`);
-    }
-    // loadJsonContent('./abbreviations.json') is typed: an unknown key does not compile.
-    const abbrFile = /var\s+(\w+)\s*=\s*loadJsonContent\('([^']+)'\)/.exec(bicep.code);
-    if (abbrFile) {
-      const jsonPath = path.resolve(path.dirname(file), abbrFile[2]);
-      const keys = fs.existsSync(jsonPath) ? Object.keys(JSON.parse(fs.readFileSync(jsonPath, 'utf8'))) : [];
-      if (!fs.existsSync(jsonPath)) problems.push(`${rel(root, file)}: loadJsonContent('${abbrFile[2]}') does not exist`);
-      for (const m of bicep.code.matchAll(new RegExp(`\\b${abbrFile[1]}\\.(\\w+)`, 'g'))) {
-        if (!keys.includes(m[1])) problems.push(`${rel(root, file)}: ${abbrFile[1]}.${m[1]} is not a key of ${abbrFile[2]}`);
-      }
-    }
-    for (const mod of bicep.modules) {
-      const where = `${rel(root, file)}: module ${mod.symbol}`;
-      if (!isLocalModule(mod.path)) {
-        problems.push(`${where}: registry module '${mod.path}' cannot be checked offline; use a local module`);
-        continue;
-      }
-      const target = path.resolve(path.dirname(file), mod.path);
-      if (!fs.existsSync(target)) {
-        problems.push(`${where}: '${mod.path}' does not exist`);
-        continue;
-      }
-      const callee = parseBicep(target);
-      const declared = new Set(callee.params.map((p) => p.name));
-      for (const p of mod.params) if (!declared.has(p)) problems.push(`${where}: passes '${p}', which ${mod.path} does not declare`);
-      for (const p of callee.params) {
-        if (!p.optional && !mod.params.includes(p.name)) problems.push(`${where}: does not pass required param '${p.name}' of ${mod.path}`);
-      }
-      const outRe = new RegExp(`\\b${mod.symbol}\\.outputs\\.([A-Za-z_]\\w*)`, 'g');
-      let o: RegExpExecArray | null;
-      while ((o = outRe.exec(bicep.code))) {
-        if (!callee.outputs.includes(o[1])) problems.push(`${where}: reads output '${o[1]}', which ${mod.path} does not declare`);
-      }
-    }
-  }
-  return problems;
-}
 
 const AZD_SUBSTITUTION = /^\$\{[A-Z_][A-Z0-9_]*(=[^}]*)?\}$/;
 
@@ -300,12 +251,14 @@ export function checkParametersFile(root: string): string[] {
 }
 
 /** Minimal reader for the azure.yaml fields azd needs (no YAML dependency in package.json). */
-export function readAzureYaml(root: string): { name?: string; services: Record<string, Record<string, string>>; hookRuns: string[]; text: string } {
+export function readAzureYaml(root: string): { name?: string; services: Record<string, Record<string, string>>; hookRuns: string[]; hookOf: Record<string, string>; text: string } {
   const text = fs.readFileSync(path.join(root, 'azure.yaml'), 'utf8');
   const services: Record<string, Record<string, string>> = {};
   const hookRuns: string[] = [];
+  const hookOf: Record<string, string> = {};
   let section = '';
   let service = '';
+  let hook = '';
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\s+#.*$/, '').replace(/^#.*$/, '');
     if (!line.trim()) continue;
@@ -321,19 +274,33 @@ export function readAzureYaml(root: string): { name?: string; services: Record<s
     } else if (section === 'services' && indent === 4 && service) {
       services[service][kv[1]] = kv[2].trim();
     }
+    if (section === 'hooks' && indent === 2) hook = kv[1];
     if (section === 'hooks' && kv[1] === 'run') hookRuns.push(kv[2].trim());
+    if (section === 'hooks' && kv[1] === 'run') hookOf[kv[2].trim()] = hook;
   }
   const name = /^name:\s*(\S+)/m.exec(text)?.[1];
-  return { name, services, hookRuns, text };
+  return { name, services, hookRuns, hookOf, text };
+}
+
+/** The azd environment variables main.parameters.json substitutes (${VAR} or ${VAR=default}). */
+export function parameterFileVariables(root: string): Set<string> {
+  const text = fs.readFileSync(path.join(root, 'infra', 'main.parameters.json'), 'utf8');
+  return new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]));
 }
 
 /** Variables azd provides itself (not from main.bicep outputs). */
 const AZD_BUILTINS = new Set(['AZURE_ENV_NAME', 'AZURE_LOCATION', 'AZURE_SUBSCRIPTION_ID', 'AZURE_PRINCIPAL_ID', 'AZURE_TENANT_ID']);
 /** Shell variables that are not azd values. */
 const SHELL_BUILTINS = new Set(['LASTEXITCODE', 'HOME', 'PATH', 'PWD']);
+/** Variables the hooks define for themselves (documented in each hook's header). */
+const HOOK_OWN = new Set(['MLOPS_SKIP_PREFLIGHT']);
 
-/** azure.yaml: services map to tagged resources, hook scripts exist, every variable hooks read is a main.bicep output. */
-export function checkAzd(root: string): string[] {
+/**
+ * azure.yaml: services map to tagged resources, hook scripts exist; every variable a post-provision
+ * hook reads is a main.bicep output (or a parameter-file variable), and every variable a
+ * preprovision hook reads is a parameter-file variable (outputs do not exist yet then).
+ */
+export function checkAzd(root: string, compiledOutputs?: string[]): string[] {
   const problems: string[] = [];
   const yaml = readAzureYaml(root);
   const main = parseBicep(path.join(root, 'infra', 'main.bicep'));
@@ -353,7 +320,8 @@ export function checkAzd(root: string): string[] {
     const viaParam = tagsWithParam && new RegExp(`serviceName:\\s*'${svc}'`).test(main.code);
     if (!literal && !viaParam) problems.push(`azure.yaml: service '${svc}' has no resource tagged azd-service-name '${svc}'`);
   }
-  const outputs = new Set(main.outputs);
+  const outputs = new Set(compiledOutputs ?? main.outputs);
+  const paramVars = parameterFileVariables(root);
   for (const run of yaml.hookRuns) {
     const script = path.join(root, run);
     if (!fs.existsSync(script)) {
@@ -366,8 +334,11 @@ export function checkAzd(root: string): string[] {
       let m: RegExpExecArray | null;
       while ((m = re.exec(src))) used.add(m[1]);
     }
+    const pre = (yaml.hookOf[run] ?? '').startsWith('pre');
     for (const v of used) {
-      if (!outputs.has(v) && !AZD_BUILTINS.has(v) && !SHELL_BUILTINS.has(v)) problems.push(`${run}: reads ${v}, which main.bicep does not output`);
+      if (AZD_BUILTINS.has(v) || SHELL_BUILTINS.has(v) || HOOK_OWN.has(v) || paramVars.has(v)) continue;
+      if (pre) problems.push(`${run}: reads ${v}, which is neither an azd value nor a main.parameters.json variable (a preprovision hook runs before any output exists)`);
+      else if (!outputs.has(v)) problems.push(`${run}: reads ${v}, which main.bicep does not output`);
     }
     for (const line of src.split('\n').filter((l) => /--template-file|Join-Path/.test(l))) {
       // Paths relative to the script's folder ($here / $PSScriptRoot): ./x.bicep or ../x.bicep.
@@ -431,16 +402,16 @@ export function checkNoSecrets(root: string): string[] {
     for (const [re, what] of patterns) if (re.test(body)) problems.push(`${rel(root, file)}: ${what}`);
     if (!file.endsWith('.bicep')) continue;
     const bicep = parseBicep(file);
-    // The only key read anywhere is the Functions host's blobs_extension system key, for the webhook.
-    for (const m of bicep.code.matchAll(/([\w.]+)\.(list\w*)\(/g)) {
-      const target = bicep.resources.find((r) => r.symbol === m[1]);
-      if (!target || target.type !== 'Microsoft.Web/sites/host' || m[2] !== 'listKeys') {
-        problems.push(`${rel(root, file)}: ${m[0]}) reads keys of something other than the Functions host`);
-      }
+    // The only key read anywhere is the Functions host's blobs_extension system key, for the webhook:
+    // listKeys('${site.id}/host/default', version) on a Microsoft.Web/sites resource.
+    for (const m of bicep.code.matchAll(/([\w.]+)\.(list\w*)\(/g)) problems.push(`${rel(root, file)}: ${m[0]}) reads keys`);
+    for (const m of bicep.code.matchAll(/(?<![.\w])(list\w*)\(\s*([^,)]*)/g)) {
+      const host = /^'\$\{(\w+)\.id\}\/host\/default'$/.exec(m[2].trim());
+      const site = host && bicep.resources.find((r) => r.symbol === host[1]);
+      if (m[1] !== 'listKeys' || !site || site.type !== 'Microsoft.Web/sites') problems.push(`${rel(root, file)}: ${m[1]}(${m[2]}) reads keys of something other than the Functions host`);
     }
-    if (/[^.\w]list(Keys|Secrets|ConnectionStrings)\(/.test(bicep.code)) problems.push(`${rel(root, file)}: bare list*() function reads keys`);
     for (const m of bicep.code.matchAll(/^output\s+\w+\s+\S+\s*=\s*(.*)$/gm)) {
-      if (/list\w*\(|blobs_extension|webhookUrl|endpointUrl/.test(m[1])) problems.push(`${rel(root, file)}: output exposes a key: ${m[0]}`);
+      if (/list\w*\(|blobs_extension|blobsExtensionKey|webhookUrl|endpointUrl/.test(m[1])) problems.push(`${rel(root, file)}: output exposes a key: ${m[0]}`);
     }
     // @secure() params must not carry a default value.
     for (const m of bicep.code.matchAll(/@secure\(\)\s*\n\s*param\s+(\w+)\s+\w+\s*=/g)) problems.push(`${rel(root, file)}: secure param ${m[1]} has a default`);
@@ -469,13 +440,17 @@ export const REQUIRED_APP_SETTINGS = [
   'AZUREML_SUBSCRIPTION_ID',
   'AZUREML_RESOURCE_GROUP',
   'AZUREML_WORKSPACE',
+  'AZUREML_COMPUTE',
+  'AZUREML_INSTANCE_TYPE',
+  'AZUREML_INSTANCE_COUNT',
+  'AZURE_CLIENT_ID',
   'EVENTGRID_TOPIC_ENDPOINT',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'DATASETS_BLOB_SOURCE',
 ];
 
-/** The function app: Flex Consumption, Node 20, no always-ready, identity-based settings the app reads. */
+/** The function app: Flex Consumption, Node 22 (24 allowed), no always-ready, identity-based settings the app reads. */
 export function checkFunctionApp(root: string): string[] {
   const problems: string[] = [];
   const api = parseBicep(path.join(root, 'infra', 'app', 'api.bicep'));
@@ -487,7 +462,9 @@ export function checkFunctionApp(root: string): string[] {
     DEPLOY_TARGET: "'azureml'",
     DATASETS_BLOB_SOURCE: "'EventGrid'",
   };
-  for (const [k, v] of Object.entries(expect)) if (k in settings && settings[k] !== v) problems.push(`app/api.bicep: ${k} is ${settings[k]}, expected ${v}`);
+  // A value may be a param of api.bicep: then its default is what Azure gets unless azd overrides it.
+  const resolved = (k: string) => api.params.find((p) => p.name === settings[k])?.defaultText ?? settings[k];
+  for (const [k, v] of Object.entries(expect)) if (k in settings && resolved(k) !== v) problems.push(`app/api.bicep: ${k} is ${resolved(k)}, expected ${v}`);
   if (settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING && !/Authorization=AAD/.test(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)) {
     problems.push('app/api.bicep: APPLICATIONINSIGHTS_AUTHENTICATION_STRING must use Authorization=AAD');
   }
@@ -510,8 +487,16 @@ export function checkFunctionApp(root: string): string[] {
     if (!/type:\s*'UserAssigned'/.test(site.body)) problems.push('functions-flex.bicep: identity is not UserAssigned');
     if (!/type:\s*'UserAssignedIdentity'/.test(site.body)) problems.push('functions-flex.bicep: deployment storage does not authenticate with the identity');
   }
-  const call = /runtimeName:\s*'(\w+)'[\s\S]*?runtimeVersion:\s*'([\d.]+)'/.exec(api.code);
-  if (!call || call[1] !== 'node' || call[2] !== '20') problems.push(`app/api.bicep: runtime is ${call ? `${call[1]} ${call[2]}` : 'unset'}, expected node 20`);
+  const call = /runtimeName:\s*'(\w+)'[\s\S]*?runtimeVersion:\s*(\w+)/.exec(api.code);
+  const version = api.params.find((p) => p.name === call?.[2]);
+  if (!call || call[1] !== 'node' || version?.defaultText !== "'22'") {
+    problems.push(`app/api.bicep: runtime is ${call ? `${call[1]} ${version?.defaultText ?? call[2]}` : 'unset'}, expected node '22' by default`);
+  }
+  const main = parseBicep(path.join(root, 'infra', 'main.bicep'));
+  const passed = objectProperty(objectProperty(main.modules.find((m) => m.symbol === 'api')?.body ?? '{}', 'params') ?? '{}', call?.[2] ?? 'nodeVersion');
+  const mainParam = main.params.find((p) => p.name === passed);
+  if (!mainParam || mainParam.defaultText !== "'22'") problems.push(`main.bicep: the api module's Node version comes from ${passed}, whose default is ${mainParam?.defaultText}, expected '22'`);
+  if (!/@allowed\(\['22', '24'\]\)\s*\n(@description\([^\n]*\)\s*\n)?param functionNodeVersion\b/.test(main.code)) problems.push("main.bicep: functionNodeVersion must allow exactly '22' and '24'");
   return problems;
 }
 
@@ -525,39 +510,6 @@ export const BUILTIN_ROLES: Record<string, string> = {
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7',
   azureMLDataScientist: 'f6c7c914-8db3-469d-8ca1-694a8f32e121',
 };
-
-/** The identity holds each role the app needs, on the right resource type, with the right built-in id. */
-export function checkRoles(root: string): string[] {
-  const problems: string[] = [];
-  const rbac = parseBicep(path.join(root, 'infra', 'app', 'rbac.bicep'));
-  const roles = varObject(rbac, 'roles');
-  for (const [name, id] of Object.entries(roles)) {
-    const value = id.replace(/'/g, '');
-    if (!(name in BUILTIN_ROLES)) problems.push(`rbac.bicep: unknown role '${name}'`);
-    else if (BUILTIN_ROLES[name] !== value) problems.push(`rbac.bicep: role ${name} has id ${value}, the built-in is ${BUILTIN_ROLES[name]}`);
-  }
-  const needed: Array<[string, string]> = [
-    ['storageBlobDataOwner', 'Microsoft.Storage/storageAccounts'],
-    ['storageQueueDataContributor', 'Microsoft.Storage/storageAccounts'],
-    ['storageTableDataContributor', 'Microsoft.Storage/storageAccounts'],
-    ['monitoringMetricsPublisher', 'Microsoft.Insights/components'],
-    ['eventGridDataSender', 'Microsoft.EventGrid/topics'],
-    ['azureMLDataScientist', 'Microsoft.MachineLearningServices/workspaces'],
-  ];
-  const assignments = rbac.resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments');
-  for (const [role, scopeType] of needed) {
-    const a = assignments.find((r) => new RegExp(`roles\\.${role}\\)`).test(r.body) && /principalId:\s*managedIdentityPrincipalId/.test(r.body));
-    if (!a) {
-      problems.push(`rbac.bicep: the managed identity has no ${role} assignment`);
-      continue;
-    }
-    const scope = /scope:\s*(\w+)/.exec(a.body)?.[1];
-    const scoped = rbac.resources.find((r) => r.symbol === scope);
-    if (!scoped || scoped.type !== scopeType) problems.push(`rbac.bicep: ${role} is scoped to ${scoped?.type ?? scope}, expected ${scopeType}`);
-    if (!/principalType:\s*'ServicePrincipal'/.test(a.body)) problems.push(`rbac.bicep: ${role} for the identity needs principalType 'ServicePrincipal'`);
-  }
-  return problems;
-}
 
 /** The function name the Event Grid webhook targets, as deployed by the hook. */
 export function webhookFunctionName(root: string): string | undefined {
@@ -574,11 +526,15 @@ export function checkDatasetWebhook(root: string, functionName = 'registerDatase
   const name = webhookFunctionName(root);
   if (name !== functionName) problems.push(`dataset-events.bicep: webhook targets '${name}', the app registers '${functionName}'`);
   const url = /var\s+webhookUrl\s*=\s*'([^']*)'/.exec(events.code)?.[1] ?? '';
-  if (!/^https:\/\/\$\{functionApp\.properties\.defaultHostName\}\/runtime\/webhooks\/blobs\?functionName=Host\.Functions\.\$\{functionName\}&code=\$\{functionHost\.listKeys\(\)\.systemKeys\.blobs_extension\}$/.test(url)) {
-    problems.push(`dataset-events.bicep: webhook URL '${url}' is not https://{app}/runtime/webhooks/blobs?functionName=Host.Functions.{name}&code={blobs_extension key}`);
+  if (!/^https:\/\/\$\{functionApp\.properties\.defaultHostName\}\/runtime\/webhooks\/blobs\?functionName=Host\.Functions\.\$\{functionName\}&code=\$\{blobsExtensionKey\}$/.test(url)) {
+    problems.push(`dataset-events.bicep: webhook URL '${url}' is not https://{app}/runtime/webhooks/blobs?functionName=Host.Functions.{name}&code={blobsExtensionKey}`);
   }
-  const host = events.resources.find((r) => r.symbol === 'functionHost');
-  if (!host || host.type !== 'Microsoft.Web/sites/host' || !host.existing) problems.push('dataset-events.bicep: functionHost is not an existing Microsoft.Web/sites/host');
+  const key = /var\s+blobsExtensionKey\s*=\s*(.*)$/m.exec(events.code)?.[1] ?? '';
+  if (!/^listKeys\('\$\{functionApp\.id\}\/host\/default', \w+\)\.systemKeys\.blobs_extension$/.test(key.trim())) {
+    problems.push(`dataset-events.bicep: blobsExtensionKey is '${key}', expected listKeys('\${functionApp.id}/host/default', ...).systemKeys.blobs_extension`);
+  }
+  const site = events.resources.find((r) => r.symbol === 'functionApp');
+  if (!site || site.type !== 'Microsoft.Web/sites' || !site.existing) problems.push('dataset-events.bicep: functionApp is not an existing Microsoft.Web/sites');
   const sub = events.resources.find((r) => r.type === 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
   if (!sub) problems.push('dataset-events.bicep: no system topic event subscription');
   else {
@@ -614,11 +570,19 @@ export function checkDatasetWebhook(root: string, functionName = 'registerDatase
   return problems;
 }
 
-/** The app setting functions/datasets.ts reads to choose the blob trigger source (e.g. DATASETS_BLOB_SOURCE). */
+/**
+ * The app setting that chooses the blob trigger source (e.g. DATASETS_BLOB_SOURCE): read in
+ * functions/datasets.ts itself, or (the app's way) the setting of src/app/settings.ts whose values
+ * include EventGrid, which functions/datasets.ts passes as `source`.
+ */
 export function appBlobSourceSetting(root: string): string | undefined {
   const file = path.join(root, 'functions', 'datasets.ts');
   if (!fs.existsSync(file)) return undefined;
-  return /process\.env\.(\w+)[^;\n]*['"]eventgrid['"]/i.exec(fs.readFileSync(file, 'utf8'))?.[1];
+  const direct = /process\.env\.(\w+)[^;\n]*['"]eventgrid['"]/i.exec(fs.readFileSync(file, 'utf8'))?.[1];
+  if (direct) return direct;
+  const settings = path.join(root, 'src', 'app', 'settings.ts');
+  if (!fs.existsSync(settings) || !/source:\s*cfg\.datasets\.blobSource/.test(fs.readFileSync(file, 'utf8'))) return undefined;
+  return /name: '(\w+)'[^\n]*values: \[[^\]]*'EventGrid'/.exec(fs.readFileSync(settings, 'utf8'))?.[1];
 }
 
 /** The value infra/app/api.bicep gives an app setting, as Bicep source text (e.g. "'EventGrid'"). */

@@ -4,7 +4,7 @@ param name string
 param location string = resourceGroup().location
 param tags object = {}
 
-resource topic 'Microsoft.EventGrid/topics@2022-06-15' = {
+resource topic 'Microsoft.EventGrid/topics@2025-02-15' = {
   name: name
   location: location
   tags: tags

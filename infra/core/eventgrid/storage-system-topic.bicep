@@ -6,7 +6,7 @@ param location string = resourceGroup().location
 param tags object = {}
 param storageAccountId string
 
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: name
   location: location
   tags: tags

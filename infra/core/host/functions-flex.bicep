@@ -7,7 +7,8 @@ param tags object = {}
 @description('Tag value azd uses to find the app for `azd deploy` (azure.yaml services.<name>).')
 param serviceName string
 param runtimeName string = 'node'
-param runtimeVersion string = '20'
+@description('Runtime version; for node the major version (22 or 24 on Flex Consumption).')
+param runtimeVersion string = '22'
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 @minValue(1)
@@ -20,7 +21,7 @@ param deploymentStorageContainerName string
 @description('App settings as name/value pairs (no secrets: identity-based connections only).')
 param appSettings object = {}
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -34,7 +35,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': serviceName })

@@ -17,7 +17,7 @@ param computeMaxNodes int = 4
 @allowed(['Dedicated', 'LowPriority'])
 param computeVmPriority string = 'Dedicated'
 
-resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource keyVault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: keyVaultName
   location: location
   tags: tags
@@ -39,7 +39,7 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
 
 // The workspace's default datastores authenticate with the account's keys, as Azure ML sets them
 // up by default; the app's own storage account keeps shared keys disabled.
-resource mlStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource mlStorage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: storageAccountName
   location: location
   tags: tags
@@ -54,7 +54,7 @@ resource mlStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource containerRegistry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+resource containerRegistry 'Microsoft.ContainerRegistry/registries@2025-04-01' = {
   name: containerRegistryName
   location: location
   tags: tags
@@ -79,7 +79,7 @@ resource mlInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
-resource workspace 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
+resource workspace 'Microsoft.MachineLearningServices/workspaces@2025-06-01' = {
   name: workspaceName
   location: location
   tags: tags
@@ -100,7 +100,7 @@ resource workspace 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
   }
 }
 
-resource compute 'Microsoft.MachineLearningServices/workspaces/computes@2024-04-01' = {
+resource compute 'Microsoft.MachineLearningServices/workspaces/computes@2025-06-01' = {
   parent: workspace
   name: computeName
   location: location

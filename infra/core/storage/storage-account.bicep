@@ -9,7 +9,7 @@ param containers string[] = []
 @description('Tables to create up front; the app also creates them on first use.')
 param tables string[] = []
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
   tags: tags
@@ -34,7 +34,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
   parent: storage
   name: 'default'
   properties: {
@@ -45,7 +45,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
-resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
+resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [
   for container in containers: {
     parent: blobService
     name: container
@@ -55,12 +55,12 @@ resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
   }
 ]
 
-resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-06-01' = {
   parent: storage
   name: 'default'
 }
 
-resource appTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [
+resource appTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-06-01' = [
   for table in tables: {
     parent: tableService
     name: table
@@ -68,7 +68,7 @@ resource appTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-
 ]
 
 // The queue service always exists; the blob-trigger and Durable queues are created by the host.
-resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-06-01' = {
   parent: storage
   name: 'default'
 }
