@@ -4,6 +4,7 @@ import { computesPlugin } from './handlers/computes';
 import { datastoresPlugin } from './handlers/datastores';
 import { operationsPlugin } from './handlers/operations';
 import { workspacesPlugin } from './handlers/workspaces';
+import { onlinePlugin } from './online';
 
 /**
  * The route modules the emulator loads, in order. A new module (for example online/) is one import
@@ -15,4 +16,5 @@ export const PLUGINS: readonly EmulatorPlugin[] = [
   workspacesPlugin,
   datastoresPlugin,
   computesPlugin,
+  onlinePlugin,
 ];

@@ -14,7 +14,7 @@ import { createHttpHeaders, createPipelineRequest, HttpClient } from '@azure/cor
 import { DeployError } from '../target';
 import type { AzureMLTargetSettings } from './settings';
 
-export const API_VERSION = '2024-04-01';
+export const API_VERSION = '2025-12-01';
 
 /** One poll of a long-running operation, for progress reports. */
 export interface LroProgress {
