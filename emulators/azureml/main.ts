@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const conn = a.storage ?? process.env.AZUREML_EMULATOR_STORAGE;
   if (!conn) throw new Error('--storage <connection string> (or AZUREML_EMULATOR_STORAGE) is required: the default datastore lives there');
   const emu = await startAzureMLEmulator({
-    storage: { connectionString: conn, container: a.container ?? 'azureml' },
+    storage: { connectionString: conn, container: a.container ?? 'azureml-blobstore', artifactsContainer: a['artifacts-container'] ?? 'azureml' },
     port: int(a.port, 'port', 0),
     host: a.host ?? '127.0.0.1',
     stateDir: a['state-dir'],

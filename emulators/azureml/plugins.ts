@@ -1,7 +1,10 @@
 import type { EmulatorPlugin } from './core/plugin';
 import { adminPlugin } from './handlers/admin';
+import { assetsPlugin } from './handlers/assets';
 import { computesPlugin } from './handlers/computes';
 import { datastoresPlugin } from './handlers/datastores';
+import { jobsPlugin } from './handlers/jobs';
+import { mlflowPlugin } from './handlers/mlflow';
 import { operationsPlugin } from './handlers/operations';
 import { workspacesPlugin } from './handlers/workspaces';
 import { onlinePlugin } from './online';
@@ -16,5 +19,8 @@ export const PLUGINS: readonly EmulatorPlugin[] = [
   workspacesPlugin,
   datastoresPlugin,
   computesPlugin,
+  assetsPlugin,
+  jobsPlugin,
+  mlflowPlugin,
   onlinePlugin,
 ];

@@ -7,8 +7,12 @@ export interface EmulatorSettings {
   /** Interface to listen on (default 127.0.0.1) and port (0 picks a free one). */
   host: string;
   port: number;
-  /** The storage account behind the default datastore (Azurite): a connection string and a container. */
-  storage: { connectionString: string; container: string };
+  /**
+   * The workspace's storage account (Azurite): `container` backs the default datastore
+   * (workspaceblobstore), `artifactsContainer` (default `azureml`) the run artifacts
+   * (workspaceartifactstore, `ExperimentRun/dcid.<run id>/...`).
+   */
+  storage: { connectionString: string; container: string; artifactsContainer?: string };
   /** api-versions the emulator answers; others get ARM's NoRegisteredProviderFound. */
   apiVersions: readonly string[];
   /** How long an ARM long-running operation stays InProgress. */

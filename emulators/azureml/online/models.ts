@@ -39,7 +39,7 @@ function containers(ctx: EmulatorContext): { data: ContainerClient; artifacts: C
   const cred = new StorageSharedKeyCredential(acc.accountName, acc.accountKey);
   return {
     data: new ContainerClient(`${acc.blobEndpoint}/${ctx.settings.storage.container}`, cred),
-    artifacts: new ContainerClient(`${acc.blobEndpoint}/${(ctx.settings.storage as { artifactsContainer?: string }).artifactsContainer ?? 'azureml'}`, cred),
+    artifacts: new ContainerClient(`${acc.blobEndpoint}/${ctx.settings.storage.artifactsContainer ?? 'azureml'}`, cred),
   };
 }
 

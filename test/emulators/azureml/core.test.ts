@@ -35,10 +35,10 @@ describe('Azure ML emulator core, through @azure/arm-machinelearning', () => {
   it('serves the default datastore on the storage container, and its key through listSecrets', async () => {
     const c = stack.client();
     const ds = await c.datastores.get(s().resourceGroup, s().workspace, 'workspaceblobstore');
-    expect(ds.properties).toMatchObject({ datastoreType: 'AzureBlob', containerName: 'azureml', accountName: 'devstoreaccount1', isDefault: true });
+    expect(ds.properties).toMatchObject({ datastoreType: 'AzureBlob', containerName: 'azureml-blobstore', accountName: 'devstoreaccount1', isDefault: true });
     const all = [];
     for await (const d of c.datastores.list(s().resourceGroup, s().workspace)) all.push(d.name);
-    expect(all).toEqual(['workspaceblobstore']);
+    expect(all).toEqual(['workspaceblobstore', 'workspaceartifactstore']);
     const secrets = await c.datastores.listSecrets(s().resourceGroup, s().workspace, 'workspaceblobstore');
     expect(secrets).toMatchObject({ secretsType: 'AccountKey' });
     expect((secrets as { key?: string }).key).toBeTruthy();

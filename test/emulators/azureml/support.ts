@@ -34,7 +34,7 @@ export async function startEmulatorStack(
   const azurite = await startTestAzurite();
   let emulator: RunningEmulator;
   try {
-    emulator = await startAzureMLEmulator({ storage: { connectionString: azurite.connectionString, container: 'azureml' }, lroDelayMs: 100, ...settings }, plugins);
+    emulator = await startAzureMLEmulator({ storage: { connectionString: azurite.connectionString, container: 'azureml-blobstore' }, lroDelayMs: 100, ...settings }, plugins);
   } catch (err) {
     await azurite.stop();
     throw err;
