@@ -2,7 +2,7 @@
  * From a deployment's `model` to the ONNX bytes its endpoint process serves. The model version is read
  * through the emulator's own ARM route (the assets plugin's public surface, not its state), then its
  * modelUri is resolved on the workspace's storage:
- *  - azureml://datastores/{ds}/paths/{folder}/          -> the default datastore's container
+ *  - azureml://datastores/{workspaceblobstore|workspaceartifactstore}/paths/{folder}/ -> that datastore's container
  *  - azureml://jobs/{job}/outputs/artifacts/{folder}/   -> the artifact store, ExperimentRun/dcid.{job}/{folder}
  * In the folder, the MLmodel onnx flavor's `data` file, else model.onnx, else the only *.onnx file.
  */
@@ -60,7 +60,8 @@ export async function readModelVersion(ctx: EmulatorContext, req: EmuRequest, re
 function locate(ctx: EmulatorContext, modelUri: string): { container: ContainerClient; prefix: string } | undefined {
   const c = containers(ctx);
   const ds = /^azureml:\/\/datastores\/([^/]+)\/paths\/(.*)$/i.exec(modelUri);
-  if (ds) return { container: c.data, prefix: ds[2] };
+  if (ds && ds[1].toLowerCase() === 'workspaceblobstore') return { container: c.data, prefix: ds[2] };
+  if (ds && ds[1].toLowerCase() === 'workspaceartifactstore') return { container: c.artifacts, prefix: ds[2] };
   const job = /^azureml:\/\/jobs\/([^/]+)\/outputs\/artifacts\/(.*)$/i.exec(modelUri);
   if (job) return { container: c.artifacts, prefix: `ExperimentRun/dcid.${job[1]}/${job[2]}` };
   return undefined;

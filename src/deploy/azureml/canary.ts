@@ -4,9 +4,13 @@
  */
 import type { CanaryOptions, DeploymentFigures, Observation } from './routing';
 
-/** An answer that counts against a deployment: server errors, timeouts, throttling, no answer (status 0). */
+/**
+ * An answer that counts against a deployment: no answer (status 0) or any non-2xx but 401/403 (those
+ * are the caller's key, refreshed by the route). Both deployments get the same requests, so a 4xx the
+ * champion does not give (an input the new model no longer accepts) is the challenger's fault.
+ */
 export function isFailure(status: number): boolean {
-  return status === 0 || status >= 500 || status === 408 || status === 429;
+  return status === 0 || ((status < 200 || status >= 300) && status !== 401 && status !== 403);
 }
 
 function percentile(sorted: number[], p: number): number {

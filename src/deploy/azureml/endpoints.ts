@@ -44,8 +44,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The service refuses changes while a previous one runs: "... because it is in Updating provisioning state". */
 export function isBusyConflict(err: unknown): boolean {
-  if (!(err instanceof ArmError)) return false;
-  return (err.status === 409 || err.status === 400) && /(Updating|Creating|Deleting|Scaling)( provisioning)? state|another operation is in progress/i.test(err.message);
+  // ArmError from raw requests, RestError (statusCode) from SDK operations.
+  const e = err as { status?: number; statusCode?: number; message?: string };
+  const status = err instanceof ArmError ? err.status : e.statusCode;
+  return (status === 409 || status === 400) && /(Updating|Creating|Deleting|Scaling)( provisioning)? state|another operation is in progress/i.test(e.message ?? '');
 }
 
 /** Runs `fn`, again after a pause while the service answers a busy conflict (at most `attempts` times). */

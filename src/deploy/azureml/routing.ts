@@ -36,7 +36,7 @@ export interface Observation {
 export interface DeploymentFigures {
   deployment: string;
   requests: number;
-  /** Answers >= 500, 408, 429 and transport failures: what a better model must not add. */
+  /** Non-2xx answers (but 401/403) and transport failures: what a better model must not add. */
   errors: number;
   errorRate: number;
   meanMs: number;
