@@ -9,6 +9,7 @@ import { azureDeploymentName, endpointNameFor } from '../../src/deploy/azureml/n
 import { DeployError } from '../../src/deploy/target';
 import { BINARY_SPEC, buildTestModel, TestModelSpec } from './fixtures/model';
 import { requireBuiltServer } from './support';
+import { specErrors } from '../emulators/azureml/online-spec';
 import { loadLoop, renameInput, SCORE_BODY, startTargetStack, TargetStack } from './azureml-support';
 
 jest.setTimeout(180_000);
@@ -71,6 +72,7 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
 
     // What the service received: an endpoint with key auth, a model version from the datastore, then the deployment.
     const epPut = received('PUT', endpointPath())[0].body as { location: string; properties: Record<string, unknown> };
+    expect(specErrors('OnlineEndpointRequest', epPut)).toEqual([]);
     expect(epPut.properties).toMatchObject({ authMode: 'Key', traffic: {} });
     expect(epPut.location).toBe(ts.stack.emulator.settings.region);
     const modelPut = received('PUT', /\/models\/bank_marketing\/versions\/1$/)[0].body as { properties: Record<string, string> };
@@ -79,6 +81,7 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
     const mlmodel = (await blobs.getBlobClient('mlops-models/bank_marketing/1/MLmodel').downloadToBuffer()).toString();
     expect(mlmodel).toMatch(/onnx:[\s\S]*data: model\.onnx/);
     const depPut = received('PUT', /\/deployments\/bank-marketing-v1$/)[0];
+    expect(specErrors('OnlineDeploymentRequest', depPut.body)).toEqual([]);
     expect(depPut.query['api-version']).toBe('2025-12-01');
     expect(depPut.body).toMatchObject({
       sku: { name: 'Default', capacity: 2 },
@@ -103,6 +106,7 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
     expect(ep.traffic).toEqual({ 'bank-marketing-v1': 100 });
     const puts = received('PUT', endpointPath());
     expect(puts.length).toBe(putsBefore + 1);
+    expect(specErrors('OnlineEndpointRequest', puts[puts.length - 1].body)).toEqual([]);
     expect(puts[puts.length - 1].body).toMatchObject({ location: expect.any(String), properties: { authMode: 'Key', traffic: { 'bank-marketing-v1': 100 }, mirrorTraffic: {} } });
     expect(received('PATCH', endpointPath())).toHaveLength(0);
     expect((await target.get('bank-marketing-v1'))!.champion).toBe(true);
