@@ -47,7 +47,7 @@ function postOnce(route: ScoringRoute, body: Buffer, agent: https.Agent, timeout
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     req.on('error', (err) => {
       clearTimeout(timer);
-      reject(err);
+      reject(Object.assign(err, { reused: req.reusedSocket }));
     });
     req.end(body);
   });
@@ -60,9 +60,19 @@ export async function scoreThrough(routes: RouteSource, lineage: string, body: s
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const route = await routes(lineage, opts.deployment, {});
   if (!route) throw Object.assign(new Error(`lineage '${lineage}' has no endpoint`), { code: 'NO_ENDPOINT' });
-  const first = await postOnce(route, raw, agent, timeoutMs);
+  const send = async (r: ScoringRoute) => {
+    try {
+      return await postOnce(r, raw, agent, timeoutMs);
+    } catch (err) {
+      // A pooled socket the server closed just as it was reused: scoring is idempotent, send once more.
+      const e = err as NodeJS.ErrnoException & { reused?: boolean };
+      if (e.reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) return postOnce(r, raw, agent, timeoutMs);
+      throw err;
+    }
+  };
+  const first = await send(route);
   if (first.status !== 401) return first;
   const fresh = await routes(lineage, opts.deployment, { refreshKey: true });
   if (!fresh) return first;
-  return postOnce(fresh, raw, agent, timeoutMs);
+  return send(fresh);
 }

@@ -92,6 +92,7 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
   private readonly routes = new Map<string, { url: string; at: number }>();
   private readonly collectors = new Map<string, Set<(o: Observation) => void>>();
   private readonly aborts = new Set<AbortController>();
+  private readonly background = new Set<Promise<void>>();
   private readonly agent: Agent | undefined;
 
   constructor(
@@ -308,25 +309,40 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     return (await this.list()).filter((d) => d.status === 'running');
   }
 
-  /** A create the host did not see finish: wait for Azure's verdict, or record that it never happened. */
+  /**
+   * A create the host did not see finish: Azure's verdict when it has one, 'failed' when the create
+   * never reached Azure; one still provisioning is followed in the background (close() waits for it).
+   */
   private async settleStarting(rec: DeploymentRecord, c: AzureCoordinates): Promise<void> {
-    for (;;) {
+    const step = async (): Promise<boolean> => {
       const d = await this.deployments.get(c.endpoint, c.deployment);
       if (!d) {
         await this.deps.store.update(rec.name, { status: 'failed', error: 'the host stopped before the deployment was created' });
-        return;
+        return true;
       }
       if (d.provisioningState === 'Succeeded') {
         const ep = await this.endpoints.get(c.lineage);
         await this.deps.store.update(rec.name, { status: 'running', url: ep?.scoringUri ?? '', error: '' });
-        return;
+        return true;
       }
       if (d.provisioningState === 'Failed' || d.provisioningState === 'Canceled') {
         await this.failDeployment(rec.name, c, new Error(`provisioning ended ${d.provisioningState}`));
-        return;
+        return true;
       }
-      await sleep(this.settings.lroPollMs);
-    }
+      return false;
+    };
+    if (await step()) return;
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const follow = (async () => {
+      while (!abort.signal.aborted && !(await step())) await sleep(this.settings.lroPollMs, abort.signal);
+    })()
+      .catch((err) => this.log('error', `deployment ${rec.name}: following its creation failed: ${(err as Error).message}`))
+      .finally(() => {
+        this.aborts.delete(abort);
+        this.background.delete(follow);
+      });
+    this.background.add(follow);
   }
 
   async keys(name: string): Promise<DeploymentKeys> {
@@ -353,6 +369,7 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
 
   async close(): Promise<void> {
     for (const a of this.aborts) a.abort();
+    await Promise.all([...this.background]);
     this.agent?.destroy();
   }
 
