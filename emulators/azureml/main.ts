@@ -3,7 +3,8 @@
  *
  *   node dist/emulators/azureml/main.js --port 0 --storage "<connection string>" [--state-dir DIR]
  *     [--container azureml] [--lro-delay-ms 200] [--retry-after 1] [--subscription S]
- *     [--resource-group RG] [--workspace W] [--region R]
+ *     [--resource-group RG] [--workspace W] [--region R] [--job-phase-ms 300] [--trainer-workers 1]
+ *     [--computes cpu-cluster,gpu-cluster]
  *
  * Prints one JSON line when listening: {url, port, caFile, subscriptionId, resourceGroup, workspace}.
  * Stops on SIGTERM/SIGINT. The storage connection string may also come from AZUREML_EMULATOR_STORAGE.
@@ -42,6 +43,10 @@ async function main(): Promise<void> {
     ...(a['resource-group'] ? { resourceGroup: a['resource-group'] } : {}),
     ...(a.workspace ? { workspace: a.workspace } : {}),
     ...(a.region ? { region: a.region } : {}),
+    plugins: {
+      jobs: { phaseMs: int(a['job-phase-ms'], 'job-phase-ms', 300), workers: int(a['trainer-workers'], 'trainer-workers', 1) },
+      ...(a.computes ? { computes: { clusters: a.computes.split(',').map((c) => c.trim()).filter(Boolean) } } : {}),
+    },
   });
   const s = emu.settings;
   console.log(JSON.stringify({ url: emu.url, port: emu.port, caFile: emu.caFile, subscriptionId: s.subscriptionId, resourceGroup: s.resourceGroup, workspace: s.workspace }));

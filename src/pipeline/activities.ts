@@ -130,6 +130,7 @@ export async function submitAutoML(
     trainBlob: args.prep.trainBlob,
     target: args.prep.target,
     options: args.input.automl,
+    dataset: { name: args.input.dataset, version: args.input.datasetVersion, sha256: args.prep.datasetSha256 },
   });
 }
 
@@ -159,6 +160,8 @@ export async function registerModel(
   const prefix = deps.automl.outputPrefix(args.jobId);
   const result = await readJson<AutoMLJobResult>(deps, prefix + 'result.json');
   const text = async (f: string) => (await deps.registry.getBlobClient(prefix + f).downloadToBuffer()).toString('utf8');
+  // A provider may leave its own lineage beside the outputs (Azure ML: job, data asset, model version).
+  const providerLineage = await text('azureml.json').then(JSON.parse, () => undefined);
   const artifacts: ModelArtifacts = {
     'model.onnx': await deps.registry.getBlobClient(prefix + 'model.onnx').downloadToBuffer(),
     'pipeline.json': await text('pipeline.json'),
@@ -176,6 +179,7 @@ export async function registerModel(
         heldOutRows: args.prep.test,
         automlJob: args.jobId,
         provider: deps.automl.name,
+        ...(providerLineage ? { azureml: providerLineage } : {}),
       },
       null,
       2,

@@ -19,6 +19,7 @@ import { ModelRegistry } from '../models/registry';
 import type { SchemaHints } from '../scoring/schema';
 import { appStorageConnection, containerClient } from '../storage/clients';
 import { telemetry } from '../telemetry';
+import { createAzureMLAutoMLProvider, readAzureMLSettings } from '../training/azureml';
 import { LocalAutoMLProvider } from '../training/local';
 import type { AutoMLProvider } from '../training/provider';
 import type { PipelineDeps } from './activities';
@@ -200,15 +201,15 @@ export function proxyRoute(conn: string, env: NodeJS.ProcessEnv): () => Promise<
   };
 }
 
-let shared: { deps: PipelineDeps; catalog: ReturnType<typeof datasetCatalog>; target: LocalDeploymentTarget; automl: LocalAutoMLProvider } | undefined;
+let shared: { deps: PipelineDeps; catalog: ReturnType<typeof datasetCatalog>; target: LocalDeploymentTarget; automl: AutoMLProvider & { stopAll(): Promise<void> } } | undefined;
 
 /** The process-wide dependencies of the pipeline (created on first use from settings). */
 export function pipelineRuntime(env: NodeJS.ProcessEnv = process.env): { deps: PipelineDeps; catalog: ReturnType<typeof datasetCatalog>; target: LocalDeploymentTarget; automl: AutoMLProvider & { stopAll(): Promise<void> } } {
   if (shared) return shared;
   for (const [setting, value] of [['AUTOML_PROVIDER', env.AUTOML_PROVIDER], ['DEPLOY_TARGET', env.DEPLOY_TARGET]] as const) {
     const v = (value ?? 'local').trim().toLowerCase() || 'local';
-    // The Azure ML providers are a later issue: say so plainly rather than run something else.
-    if (v !== 'local') throw new Error(`PROVIDER_NOT_AVAILABLE: ${setting}=${value} is not available in this version; use ${setting}=local`);
+    // AUTOML_PROVIDER=azureml is wired below; the Azure ML deployment target is a later issue.
+    if (v !== 'local' && !(setting === 'AUTOML_PROVIDER' && v === 'azureml')) throw new Error(`PROVIDER_NOT_AVAILABLE: ${setting}=${value} is not available in this version; use ${setting}=local`);
   }
   const conn = appStorageConnection(env);
   const ds = readDatasetSettings(env);
@@ -218,10 +219,16 @@ export function pipelineRuntime(env: NodeJS.ProcessEnv = process.env): { deps: P
     connectionString: conn,
     log: (level, message) => (level === 'error' ? console.error : console.log)(`[deploy] ${message}`),
   });
-  const automl = new LocalAutoMLProvider(conn, {
-    staleSeconds: num(env, 'AUTOML_WORKER_STALE_SECONDS', 120, 1),
-    logDir: env.MLOPS_LOG_DIR || undefined,
-  });
+  const automl =
+    (env.AUTOML_PROVIDER ?? '').trim().toLowerCase() === 'azureml'
+      ? createAzureMLAutoMLProvider(readAzureMLSettings(env), {
+          registry: containerClient(conn, 'registry'),
+          log: (level, message) => (level === 'error' ? console.error : console.log)(`[azureml] ${message}`),
+        })
+      : new LocalAutoMLProvider(conn, {
+          staleSeconds: num(env, 'AUTOML_WORKER_STALE_SECONDS', 120, 1),
+          logDir: env.MLOPS_LOG_DIR || undefined,
+        });
   const publisher = eventPublisherFromEnv(env);
   const events: EventSink = {
     publish: (type, subject, data) => publisher.publish([{ type, subject, data, id: `${type}:${subject}:${String(data.runId ?? '')}` }]),

@@ -9,6 +9,8 @@ export interface AutoMLJobSpec {
   trainBlob: string;
   target: string;
   options: AutoMLOverrides;
+  /** The dataset version the split comes from (lineage: Azure ML tags its data asset with it). */
+  dataset?: { name: string; version: number; sha256: string };
 }
 
 /** The files a finished job leaves in its output folder (registry container). */

@@ -21,12 +21,13 @@ export class ArmError extends Error {
     super(message);
   }
 
-  toBody(): { error: Required<Pick<ArmErrorDetail, 'code' | 'message' | 'details' | 'additionalInfo'>> & { target: string | null } } {
+  /** The body; `target` only when there is one (the spec types it as a non-nullable string). */
+  toBody(): { error: Required<Pick<ArmErrorDetail, 'code' | 'message' | 'details' | 'additionalInfo'>> & { target?: string } } {
     return {
       error: {
         code: this.code,
         message: this.message,
-        target: this.extra.target ?? null,
+        ...(this.extra.target !== undefined ? { target: this.extra.target } : {}),
         details: this.extra.details ?? [],
         additionalInfo: this.extra.additionalInfo ?? [],
       },

@@ -120,7 +120,8 @@ function register(ctx: EmulatorContext, kind: AssetKind): void {
       name: version,
       type: `${PROVIDER}/workspaces/${kind.segment}/versions`,
       systemData: systemData(prev?.resource.systemData as SystemData | undefined),
-      properties: { ...props, provisioningState: 'Succeeded' },
+      // The spec gives model versions a provisioningState, data versions none.
+      properties: kind.segment === 'models' ? { ...props, provisioningState: 'Succeeded' } : props,
     };
     ctx.state.put(coll, key(req, version), { resource, immutable });
     return json(prev ? 200 : 201, resource);
