@@ -10,7 +10,7 @@
  */
 import Ajv, { ValidateFunction } from 'ajv';
 
-const duration = { type: 'string', pattern: '^P' };
+const duration = { type: 'string', pattern: '^P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+(\\.\\d+)?S)?)?$' };
 const nullable = (s: object) => ({ anyOf: [s, { type: 'null' }] });
 const strDict = { type: 'object', additionalProperties: { type: ['string', 'null'] } };
 const intDict = { type: 'object', additionalProperties: { type: 'integer' } };
@@ -20,10 +20,10 @@ const systemData = {
   properties: {
     createdBy: { type: 'string' },
     createdByType: { enum: ['User', 'Application', 'ManagedIdentity', 'Key'] },
-    createdAt: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
     lastModifiedBy: { type: 'string' },
     lastModifiedByType: { enum: ['User', 'Application', 'ManagedIdentity', 'Key'] },
-    lastModifiedAt: { type: 'string' },
+    lastModifiedAt: { type: 'string', format: 'date-time' },
   },
   additionalProperties: false,
 };
@@ -153,12 +153,16 @@ export const SCHEMAS = {
   ErrorResponse: {
     type: 'object',
     required: ['error'],
-    properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, target: { type: ['string', 'null'] }, details: { type: 'array' }, additionalInfo: { type: 'array' } }, additionalProperties: false } },
+    properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, target: { type: 'string' }, details: { type: 'array' }, additionalInfo: { type: 'array' } }, additionalProperties: false } },
     additionalProperties: false,
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: false, formats: { uuid: /^[0-9a-f-]{36}$/i, uri: /^https:\/\// } });
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  formats: { uuid: /^[0-9a-f-]{36}$/i, uri: /^https:\/\//, 'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/ },
+});
 const compiled = new Map<string, ValidateFunction>();
 
 /** Errors of `body` against the named schema ([] when it conforms). */

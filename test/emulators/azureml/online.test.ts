@@ -105,6 +105,9 @@ describe('online endpoints', () => {
     expect(got.body.properties).toMatchObject({ provisioningState: 'Succeeded', authMode: 'Key', traffic: {}, mirrorTraffic: {} });
     expect(specErrors('OnlineEndpointList', (await arm('GET', '/onlineEndpoints')).body)).toEqual([]);
     expect(specErrors('EndpointAuthKeys', (await arm('POST', '/onlineEndpoints/ep-one/listKeys')).body)).toEqual([]);
+    // The schemas have teeth: a field the spec lacks, or a value outside an enum, fails.
+    expect(specErrors('OnlineEndpoint', { ...got.body, properties: { ...got.body.properties, trafficSplit: {} } }).length).toBeGreaterThan(0);
+    expect(specErrors('OnlineEndpoint', { ...got.body, properties: { ...got.body.properties, authMode: 'Password' } }).length).toBeGreaterThan(0);
   });
 
   test('the SDK waits the Retry-After between polls', async () => {
