@@ -6,7 +6,7 @@ import { KeyCache } from '../../src/deploy/azureml/key-cache';
 import { AZUREML_ENDPOINT_NAME, azureDeploymentName, endpointNameFor } from '../../src/deploy/azureml/names';
 import { championOf, statusFrom } from '../../src/deploy/azureml/records';
 import { azureMLTargetSettingsFromEnv } from '../../src/deploy/azureml/settings';
-import { rebalance } from '../../src/deploy/azureml/target';
+import { rebalance } from '../../src/deploy/azureml/traffic';
 import type { Observation } from '../../src/deploy/azureml/routing';
 
 const ws = { subscriptionId: 'sub', resourceGroup: 'rg', workspace: 'ws' };

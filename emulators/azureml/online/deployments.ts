@@ -144,7 +144,9 @@ export function registerDeployments(ctx: EmulatorContext, runtime: Runtime): voi
     const mirrored = Object.entries(ep.mirrorTraffic).find(([k, v]) => k.toLowerCase() === d.name.toLowerCase() && v > 0);
     if (live || mirrored) throw ctx.errors.conflict(`Deployment ${d.name} receives ${live ? `${live[1]} % of the live` : `${mirrored![1]} % mirrored`} traffic; set it to 0 before deleting the deployment.`, d.name);
     if (endpointState(ep) === 'Updating' && ep.busy.length === 0) throw busyConflict(ctx, `Cannot delete deployment ${d.name}`, ep);
-    if (d.properties.provisioningState === 'Deleting') throw ctx.errors.conflict(`Deployment ${d.name} is already being deleted.`, d.name);
+    if (['Creating', 'Updating', 'Scaling', 'Deleting'].includes(d.properties.provisioningState)) {
+      throw ctx.errors.conflict(`Cannot delete deployment ${d.name} because it is in ${d.properties.provisioningState} provisioning state.`, d.name);
+    }
     setState(ctx, key, 'Deleting');
     const op = ctx.lro.begin('online.deployment.delete', { key, endpoint: ep.name });
     setBusy(ctx, ep.name, op.id, true);

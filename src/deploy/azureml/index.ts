@@ -7,6 +7,7 @@ import { AzureMLTargetSettings, checkAzureMLTargetSettings } from './settings';
 
 export type { AzureMLTargetDeps, AzureMLDeploymentSpec } from './target';
 export type { AzureMLTargetSettings } from './settings';
+export type { LroProgress, ProgressSink } from './arm';
 export type { TrafficRouting, LineageEndpoint, ScoringRoute, Observation, CanaryOptions, CanaryReport, DeploymentFigures } from './routing';
 export { AzureMLDeploymentTarget } from './target';
 export { azureMLTargetSettingsFromEnv, AZUREML_DEFAULTS } from './settings';

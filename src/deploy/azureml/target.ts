@@ -24,7 +24,7 @@ import {
   RetireOptions,
 } from '../target';
 import { Arm, LroProgress, ProgressSink } from './arm';
-import { canaryVerdict, figuresOf } from './canary';
+import { runCanary } from './canary-run';
 import { Deployments, MODEL_TAG, NAME_TAG } from './deployments';
 import { Endpoints, EndpointView } from './endpoints';
 import { KeyCache } from './key-cache';
@@ -33,6 +33,7 @@ import { azureDeploymentName } from './names';
 import { AzureCoordinates, championOf, coordinatesOf, instanceIdOf, statusFrom } from './records';
 import type { CanaryOptions, CanaryReport, LineageEndpoint, Observation, ScoringRoute, TrafficRouting } from './routing';
 import { scoreThrough } from './score';
+import { checkPercentMap, rebalance, sleep } from './traffic';
 import type { AzureMLTargetSettings } from './settings';
 
 export interface AzureMLTargetDeps {
@@ -59,28 +60,6 @@ export interface AzureMLDeploymentSpec extends DeploymentSpec {
   /** Model version ARM id when the model is registered in Azure ML already (AutoML provider). */
   azureModelId?: string;
   onProgress?: ProgressSink;
-}
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
-
-function checkPercentMap(map: Record<string, number>, what: string, max: number, exact?: number): void {
-  if (!map || typeof map !== 'object') throw new DeployError(400, 'INVALID_TRAFFIC', `${what} must be an object of deployment -> percent`);
-  let sum = 0;
-  for (const [name, pct] of Object.entries(map)) {
-    if (!DEPLOYMENT_NAME.test(name)) throw new DeployError(400, 'INVALID_TRAFFIC', `${what}: '${name.slice(0, 80)}' is not a deployment name`);
-    if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new DeployError(400, 'INVALID_TRAFFIC', `${what}: ${name} must get an integer percent from 0 to 100`);
-    sum += pct;
-  }
-  if (exact !== undefined && sum !== exact && sum !== 0) throw new DeployError(400, 'INVALID_TRAFFIC', `${what} must sum to ${exact} (got ${sum})`);
-  if (sum > max) throw new DeployError(400, 'INVALID_TRAFFIC', `${what} must sum to at most ${max} (got ${sum})`);
 }
 
 export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting {
@@ -456,66 +435,36 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     for (const c of this.collectors.get(lineage) ?? []) c(o);
   }
 
+  /** See TrafficRouting.canary; the run itself is canary-run.ts. */
   async canary(lineage: string, challenger: string, share: number, durationMs: number, opts: CanaryOptions = {}): Promise<CanaryReport> {
-    const mode = opts.mirror ? 'mirror' : 'traffic';
-    if (!Number.isInteger(share) || share < 1 || share > (opts.mirror ? 50 : 99)) {
-      throw new DeployError(400, 'INVALID_TRAFFIC', `the canary share must be an integer from 1 to ${opts.mirror ? 50 : 99}`);
-    }
     const rec = await this.deps.store.get(challenger);
     if (!rec || rec.status !== 'running' || coordinatesOf(rec)?.lineage !== lineage) {
       throw new DeployError(404, 'DEPLOYMENT_NOT_FOUND', `no running deployment '${challenger}' in lineage '${lineage}'`);
     }
-    const before = await this.endpointFor(lineage);
-    const champion = before.champion;
-    if (!champion || champion === challenger) throw new DeployError(409, 'NO_CHAMPION', `lineage '${lineage}' has no champion other than '${challenger}' to compare with`);
-    const names = await this.namesOf(lineage);
-    const seen: Observation[] = [];
-    const collect = (o: Observation) => {
-      const name = names.get(o.deployment) ?? o.deployment;
-      if (name === champion || name === challenger) seen.push({ ...o, deployment: name });
-    };
-    if (!this.collectors.has(lineage)) this.collectors.set(lineage, new Set());
-    this.collectors.get(lineage)!.add(collect);
     const abort = new AbortController();
     this.aborts.add(abort);
     const onOuterAbort = () => abort.abort();
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      if (mode === 'traffic') await this.setTraffic(lineage, { [champion]: 100 - share, [challenger]: share });
-      else await this.setMirror(lineage, { [challenger]: share });
-      const probes = opts.probeBody ? [champion, challenger].map((d) => this.probe(lineage, d, opts.probeBody!, opts.probeRate ?? 5, abort.signal, collect)) : [];
-      await sleep(durationMs, abort.signal);
-      const aborted = abort.signal.aborted;
-      abort.abort();
-      await Promise.all(probes);
-      const figures = { champion: figuresOf(champion, seen), challenger: figuresOf(challenger, seen) };
-      const v = aborted ? { pass: false, reasons: ['the canary was stopped before its end'] } : canaryVerdict(figures.champion, figures.challenger, opts);
-      const verdict = aborted ? 'aborted' : v.pass ? 'pass' : 'fail';
-      let traffic = (await this.endpointFor(lineage)).traffic;
-      if (verdict !== 'pass' && opts.rollbackOnFail !== false) {
-        traffic = (mode === 'traffic' ? await this.setTraffic(lineage, { [champion]: 100 }) : await this.setMirror(lineage, {})).traffic;
-      }
-      this.log('info', `canary of ${challenger} against ${champion} (${share} % ${mode}, ${durationMs} ms): ${verdict}${v.reasons.length ? ` - ${v.reasons.join('; ')}` : ''}`);
-      return { lineage, champion, challenger, mode, sharePercent: share, durationMs, verdict, reasons: v.reasons, figures, traffic };
+      return await runCanary(
+        {
+          endpointFor: (l) => this.endpointFor(l),
+          namesOf: (l) => this.namesOf(l),
+          setTraffic: (l, t) => this.setTraffic(l, t),
+          setMirror: (l, m) => this.setMirror(l, m),
+          score: (l, body, d) => this.score(l, body, d),
+          listen: (l, fn) => {
+            if (!this.collectors.has(l)) this.collectors.set(l, new Set());
+            this.collectors.get(l)!.add(fn);
+            return () => this.collectors.get(l)?.delete(fn);
+          },
+          log: (m) => this.log('info', m),
+        },
+        { lineage, challenger, share, durationMs, opts: { ...opts, signal: abort.signal } },
+      );
     } finally {
-      this.collectors.get(lineage)?.delete(collect);
       opts.signal?.removeEventListener('abort', onOuterAbort);
       this.aborts.delete(abort);
-    }
-  }
-
-  /** Direct requests to one deployment (azureml-model-deployment) at `rate` per second until aborted. */
-  private async probe(lineage: string, deployment: string, body: string, rate: number, signal: AbortSignal, collect: (o: Observation) => void): Promise<void> {
-    const gap = 1000 / Math.max(0.1, rate);
-    while (!signal.aborted) {
-      const started = performance.now();
-      try {
-        const a = await this.score(lineage, body, deployment);
-        collect({ deployment, status: a.status, latencyMs: a.latencyMs });
-      } catch {
-        collect({ deployment, status: 0, latencyMs: performance.now() - started });
-      }
-      await sleep(Math.max(0, gap - (performance.now() - started)), signal);
     }
   }
 
@@ -525,19 +474,4 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     const c = this.coords(rec);
     return this.deployments.logs(c.endpoint, c.deployment, tail);
   }
-}
-
-/** After removing a deployment from the live map, the rest keeps its proportions and sums to 100 again. */
-export function rebalance(traffic: Record<string, number>): Record<string, number> {
-  const entries = Object.entries(traffic).filter(([, v]) => v > 0);
-  const sum = entries.reduce((s, [, v]) => s + v, 0);
-  if (!entries.length || sum === 100) return Object.fromEntries(entries);
-  const out: Record<string, number> = {};
-  let given = 0;
-  entries.forEach(([k, v], i) => {
-    const share = i === entries.length - 1 ? 100 - given : Math.round((v * 100) / sum);
-    out[k] = share;
-    given += share;
-  });
-  return out;
 }
