@@ -3,9 +3,12 @@
 // scores with the project's endpoint process.
 import * as fs from 'node:fs';
 import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { buildTestModel, BINARY_SPEC, SAMPLE_ROWS } from '../../deploy/fixtures/model';
 import { requireBuiltServer } from '../../deploy/support';
+import { startAzureMLEmulator } from '../../../emulators/azureml';
 import { EmulatorStack, FAKE_TOKEN, startEmulatorStack } from './support';
 import { specErrors } from './online-spec';
 
@@ -22,10 +25,10 @@ interface Answer {
   body: any;
 }
 
-function call(method: string, url: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${FAKE_TOKEN}` }): Promise<Answer> {
+function call(method: string, url: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${FAKE_TOKEN}` }, trust: Buffer = ca): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const req = https.request(url, { method, ca, headers: { 'content-type': 'application/json', ...(data ? { 'content-length': data.length } : {}), ...headers } }, (res) => {
+    const req = https.request(url, { method, ca: trust, headers: { 'content-type': 'application/json', ...(data ? { 'content-length': data.length } : {}), ...headers } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => {
@@ -269,5 +272,53 @@ describe('online deployments and the data plane', () => {
     await untilDone(epDel);
     expect((await arm('GET', '/onlineEndpoints/ep-one')).status).toBe(404);
     expect((await score('ep-one', {})).status).toBe(404);
+  });
+});
+
+describe('an emulator restarted on its state folder', () => {
+  test('serves the deployments that were serving, with the same keys', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-online-state-'));
+    const storage = { connectionString: stack.azurite.connectionString, container: stack.emulator.settings.storage.container };
+    let emu = await startAzureMLEmulator({ storage, stateDir: dir, lroDelayMs: 50, retryAfterSeconds: 0 });
+    try {
+      const s = emu.settings;
+      const base = `${emu.url}/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${s.workspace}`;
+      const caHere = fs.readFileSync(emu.caFile);
+      const req = (method: string, url: string, body?: unknown, headers?: Record<string, string>) => call(method, url, body, headers, caHere);
+      const v = `?api-version=${V}`;
+      await req('PUT', `${base}/models/m/versions/1${v}`, { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/models/m/1/' } });
+      const ep = await req('PUT', `${base}/onlineEndpoints/ep-keep${v}`, endpointBody());
+      const wait = async (a: Answer) => {
+        for (;;) {
+          const p = await req('GET', a.headers['azure-asyncoperation'] as string);
+          if (p.body.status !== 'InProgress') return p;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await wait(ep);
+      expect((await wait(await req('PUT', `${base}/onlineEndpoints/ep-keep/deployments/blue${v}`, deploymentBody(`${base.slice(emu.url.length)}/models/m/versions/1`)))).body.status).toBe('Succeeded');
+      await wait(await req('PUT', `${base}/onlineEndpoints/ep-keep${v}`, endpointBody({ blue: 100 })));
+      const keys = (await req('POST', `${base}/onlineEndpoints/ep-keep/listKeys${v}`)).body;
+      const scoreHere = () => req('POST', `${emu.url}/online/ep-keep/score`, SCORE, { authorization: `Bearer ${keys.primaryKey}` });
+      const before = (await req('GET', `${base}/onlineEndpoints/ep-keep${v}`)).body;
+      expect((await scoreHere()).status).toBe(200);
+
+      await emu.stop();
+      emu = await startAzureMLEmulator({ storage, stateDir: dir, lroDelayMs: 50, retryAfterSeconds: 0 });
+      // Same endpoint, same keys; the scoring URI follows the new port.
+      const after = (await req('GET', `${emu.url}${base.slice(base.indexOf('/subscriptions'))}/onlineEndpoints/ep-keep${v}`)).body;
+      expect(after.properties.traffic).toEqual(before.properties.traffic);
+      expect(after.properties.scoringUri).toBe(`${emu.url}/online/ep-keep/score`);
+      let r: Answer | undefined;
+      for (let i = 0; i < 100 && r?.status !== 200; i++) {
+        r = await scoreHere().catch(() => undefined);
+        if (r?.status !== 200) await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(r?.status).toBe(200);
+      expect(r?.headers['azureml-model-deployment']).toBe('blue');
+    } finally {
+      await emu.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
