@@ -123,13 +123,16 @@ export class Endpoints {
     return next;
   }
 
-  /** The lineage's endpoint, created (key auth, no traffic) when missing; waits out a Creating one. */
+  /** The lineage's endpoint, created (key auth, no traffic) when missing or failed; waits out a Creating one. */
   async ensure(lineage: string, progress?: ProgressSink): Promise<EndpointView> {
     const name = this.nameFor(lineage);
     return this.serial(name, async () => {
       const existing = await this.resource(lineage);
-      if (existing && existing.properties.provisioningState !== 'Failed' && existing.properties.provisioningState !== 'Deleting') {
-        if (existing.properties.provisioningState === 'Succeeded') return view(existing, lineage);
+      const state = existing?.properties.provisioningState;
+      if (existing && state !== 'Failed' && state !== 'Deleting') {
+        // An Updating endpoint serves and takes new deployments once idle (those retry the busy
+        // conflict); only one still being created is waited for.
+        if (state !== 'Creating') return view(existing, lineage);
         return this.waitSettled(lineage, progress);
       }
       const body: EndpointResource = {
@@ -148,12 +151,12 @@ export class Endpoints {
     });
   }
 
-  /** Polls until the endpoint is no longer Creating/Updating (another writer may be finishing). */
+  /** Polls until the endpoint is no longer Creating (another host may be creating it). */
   private async waitSettled(lineage: string, progress?: ProgressSink): Promise<EndpointView> {
     for (;;) {
       const v = await this.get(lineage);
       if (!v) throw new ArmError(404, 'NotFound', `endpoint of lineage '${lineage}' disappeared`);
-      if (!/^(Creating|Updating)$/.test(v.provisioningState)) return v;
+      if (v.provisioningState !== 'Creating') return v;
       progress?.({ operation: `wait for endpoint ${v.name}`, resource: v.name, status: v.provisioningState });
       await sleep(this.pauseMs);
     }
