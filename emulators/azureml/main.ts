@@ -6,9 +6,11 @@
  *     [--resource-group RG] [--workspace W] [--region R] [--job-phase-ms 300] [--trainer-workers 1]
  *     [--computes cpu-cluster,gpu-cluster]
  *
- * Prints one JSON line when listening: {url, port, caFile, subscriptionId, resourceGroup, workspace}.
+ * Prints one JSON line when listening: {url, port, caFile, subscriptionId, resourceGroup, workspace,
+ * hostEnv}; hostEnv holds the app settings that point a host at this emulator (AUTOML_PROVIDER=azureml, ...).
  * Stops on SIGTERM/SIGINT. The storage connection string may also come from AZUREML_EMULATOR_STORAGE.
  */
+import { hostEnvFor } from './hostEnv';
 import { startAzureMLEmulator } from './index';
 
 function args(argv: string[]): Record<string, string> {
@@ -49,7 +51,8 @@ async function main(): Promise<void> {
     },
   });
   const s = emu.settings;
-  console.log(JSON.stringify({ url: emu.url, port: emu.port, caFile: emu.caFile, subscriptionId: s.subscriptionId, resourceGroup: s.resourceGroup, workspace: s.workspace }));
+  const info = { url: emu.url, port: emu.port, caFile: emu.caFile, subscriptionId: s.subscriptionId, resourceGroup: s.resourceGroup, workspace: s.workspace };
+  console.log(JSON.stringify({ ...info, hostEnv: hostEnvFor({ ...info, storageConnectionString: conn }) }));
   const stop = () => void emu.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -49,17 +49,11 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml (Azure ML emulator)',
   beforeAll(async () => {
     az = await startTestAzurite();
     emu = await startEmulatorProcess(az.connectionString, ['--job-phase-ms', '200', '--lro-delay-ms', '100']);
+    // The settings main.js prints for a host beside it (what `npm start` would merge in).
+    expect(emu.hostEnv).toMatchObject({ AUTOML_PROVIDER: 'azureml', AZUREML_ARM_ENDPOINT: emu.url, NODE_EXTRA_CA_CERTS: emu.caFile });
     env = {
-      AUTOML_PROVIDER: 'azureml',
-      AZUREML_SUBSCRIPTION_ID: emu.subscriptionId,
-      AZUREML_RESOURCE_GROUP: emu.resourceGroup,
-      AZUREML_WORKSPACE: emu.workspace,
-      AZUREML_COMPUTE: 'cpu-cluster',
-      AZUREML_ARM_ENDPOINT: emu.url,
+      ...emu.hostEnv,
       AZUREML_EMULATOR_TOKEN: TOKEN,
-      AZUREML_DATASTORE_AUTH: 'key',
-      AZUREML_DATASTORE_BLOB_ENDPOINT: /BlobEndpoint=([^;]+)/.exec(az.connectionString)![1],
-      NODE_EXTRA_CA_CERTS: emu.caFile,
       AUTOML_BUDGET_SECONDS: '5',
       AUTOML_POLL_SECONDS: '0.5',
       BENCHMARK_REQUESTS: '50',

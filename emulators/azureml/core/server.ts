@@ -29,6 +29,7 @@ export interface RunningEmulator {
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
+const MAX_RECEIVED = 10_000;
 
 function readBody(req: import('node:http').IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -105,6 +106,8 @@ export async function startServer(settings: EmulatorSettings, plugins: readonly 
     }
     const method = (req.method ?? 'GET').toUpperCase();
     received.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), body, at: new Date().toISOString() });
+    // A long-lived emulator (npm start) keeps the most recent requests only.
+    if (received.length > MAX_RECEIVED) received.splice(0, received.length - MAX_RECEIVED);
     const fault = faults.take(method, url.pathname);
     if (fault) throw fault;
     const { route, params } = router.match(method, url.pathname);

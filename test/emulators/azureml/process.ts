@@ -14,6 +14,8 @@ export interface EmulatorProcess {
   workspace: string;
   pid: number;
   stateDir: string;
+  /** App settings pointing a host at this emulator (printed by main.js). */
+  hostEnv: Record<string, string>;
   /** A control or ARM call with the emulator's CA (control routes need no token). */
   request(method: string, p: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -24,7 +26,7 @@ export async function startEmulatorProcess(storage: string, args: string[] = [])
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-emu-state-'));
   const child: ChildProcess = spawn(process.execPath, [MAIN, '--port', '0', '--storage', storage, '--state-dir', stateDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  const info = await new Promise<Record<string, string>>((resolve, reject) => {
+  const info = await new Promise<Record<string, any>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 30_000);
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
@@ -59,6 +61,7 @@ export async function startEmulatorProcess(storage: string, args: string[] = [])
     workspace: info.workspace,
     pid: child.pid!,
     stateDir,
+    hostEnv: info.hostEnv,
     request,
     stop: async () => {
       if (child.exitCode === null) {
