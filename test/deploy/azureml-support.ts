@@ -51,6 +51,9 @@ export async function startTargetStack(emulator: Parameters<typeof startEmulator
     armEndpoint: stack.emulator.url,
     armScope: 'https://management.azure.com/.default',
     datastore: 'workspaceblobstore',
+    // The emulated datastore is key-based on Azurite, as the AutoML provider reaches it too.
+    datastoreAuth: 'key',
+    datastoreBlobEndpoint: /BlobEndpoint=([^;]+)/.exec(conn)![1].replace(/\/+$/, ''),
     credential: fakeCredential(),
   };
   const loadModel = async (src: ModelSource) => {
@@ -68,8 +71,6 @@ export async function startTargetStack(emulator: Parameters<typeof startEmulator
         {
           store,
           loadModel,
-          // The emulated datastore lives on Azurite: reach it with the account key, as a key-based datastore.
-          datastoreContainer: (ds) => blobs.getContainerClient(ds.containerName),
           progress: (p) => progress.push(p),
           tlsCa: ca,
         },

@@ -44,6 +44,9 @@ describe('settings', () => {
       { ...env, AZUREML_INSTANCE_COUNT: '3', AZUREML_CANARY_PERCENT: '25', AZUREML_CANARY_SECONDS: '60', AZUREML_MIRROR_PERCENT: '20', AZUREML_DRAIN_SECONDS: '5', AZUREML_LRO_POLL_MS: '100', AZUREML_ARM_ENDPOINT: 'https://127.0.0.1:8443/' },
       cred,
     );
+    expect(azureMLTargetSettingsFromEnv({ ...env, AZUREML_INSTANCE_TYPE: 'Standard_E4s_v3', AZUREML_ENDPOINT_INSTANCE_TYPE: 'Standard_F2s_v2' }, cred).instanceType).toBe('Standard_F2s_v2');
+    expect(azureMLTargetSettingsFromEnv({ ...env, AZUREML_DATASTORE_AUTH: 'key' }, cred).datastoreAuth).toBe('key');
+    expect(() => azureMLTargetSettingsFromEnv({ ...env, AZUREML_DATASTORE_AUTH: 'sas' }, cred)).toThrow(/datastoreAuth/);
     expect(t).toMatchObject({ instanceCount: 3, canarySharePercent: 25, canaryDurationMs: 60_000, mirrorSharePercent: 20, drainMs: 5000, lroPollMs: 100, armEndpoint: 'https://127.0.0.1:8443' });
   });
 

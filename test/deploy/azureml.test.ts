@@ -78,6 +78,7 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
     const modelPut = received('PUT', /\/models\/bank_marketing\/versions\/1$/)[0].body as { properties: Record<string, string> };
     expect(modelPut.properties).toMatchObject({ modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/mlops-models/bank_marketing/1/' });
     const blobs = BlobServiceClient.fromConnectionString(ts.stack.azurite.connectionString).getContainerClient(ts.stack.emulator.settings.storage.container);
+    expect(received('POST', /\/datastores\/workspaceblobstore\/listSecrets$/)).toHaveLength(1);
     const mlmodel = (await blobs.getBlobClient('mlops-models/bank_marketing/1/MLmodel').downloadToBuffer()).toString();
     expect(mlmodel).toMatch(/onnx:[\s\S]*data: model\.onnx/);
     const depPut = received('PUT', /\/deployments\/bank-marketing-v1$/)[0];

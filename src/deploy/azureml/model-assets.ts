@@ -7,7 +7,7 @@
  */
 import type { AzureBlobDatastore } from '@azure/arm-machinelearning';
 import type { TokenCredential } from '@azure/core-auth';
-import { ContainerClient } from '@azure/storage-blob';
+import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { DeployError } from '../target';
 import { Arm, toDeployError } from './arm';
 
@@ -21,11 +21,22 @@ export interface DatastoreInfo {
   protocol: string;
 }
 
-export type DatastoreContainerFactory = (ds: DatastoreInfo) => ContainerClient;
+export type DatastoreContainerFactory = (ds: DatastoreInfo) => ContainerClient | Promise<ContainerClient>;
 
-/** Default: the account's blob endpoint, authenticated with the target's credential (identity). */
-export function credentialContainer(credential: TokenCredential): DatastoreContainerFactory {
-  return (ds) => new ContainerClient(`${ds.protocol || 'https'}://${ds.accountName}.blob.${ds.endpoint || 'core.windows.net'}/${ds.containerName}`, credential);
+const blobUrl = (ds: DatastoreInfo, endpoint?: string) => `${endpoint ?? `${ds.protocol || 'https'}://${ds.accountName}.blob.${ds.endpoint || 'core.windows.net'}`}/${ds.containerName}`;
+
+/** The account's blob endpoint (or `endpoint`), authenticated with the target's credential (identity). */
+export function credentialContainer(credential: TokenCredential, endpoint?: string): DatastoreContainerFactory {
+  return (ds) => new ContainerClient(blobUrl(ds, endpoint), credential);
+}
+
+/** A key-based datastore (the emulator's): the account key from datastores.listSecrets. */
+export function keyContainer(arm: Arm, endpoint?: string): DatastoreContainerFactory {
+  return async (ds) => {
+    const secrets = (await arm.sdk.datastores.listSecrets(arm.rg, arm.ws, ds.name)) as { key?: string };
+    if (!secrets.key) throw new DeployError(502, 'DATASTORE_UNSUPPORTED', `datastore '${ds.name}' returned no account key`);
+    return new ContainerClient(blobUrl(ds, endpoint), new StorageSharedKeyCredential(ds.accountName, secrets.key));
+  };
 }
 
 export const ASSET_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
@@ -98,8 +109,8 @@ export class ModelAssets {
     }
     const ds = await this.info();
     const folder = `mlops-models/${name}/${version}`;
-    const container = this.containerFor(ds);
     try {
+      const container = await this.containerFor(ds);
       await container.getBlockBlobClient(`${folder}/model.onnx`).uploadData(Buffer.from(onnx), { blobHTTPHeaders: { blobContentType: 'application/octet-stream' } });
       await container.getBlockBlobClient(`${folder}/MLmodel`).uploadData(Buffer.from(mlmodelFile(modelName, version)), { blobHTTPHeaders: { blobContentType: 'text/yaml' } });
       await container.getBlockBlobClient(`${folder}/conda.yaml`).uploadData(Buffer.from(CONDA), { blobHTTPHeaders: { blobContentType: 'text/yaml' } });

@@ -29,6 +29,10 @@ export interface AzureMLTargetSettings {
   armScope: string;
   /** Datastore that receives model files registered from the project's registry. */
   datastore: string;
+  /** How to write to it: the credential (identity, the default) or the key from listSecrets (the emulator, key-based datastores). */
+  datastoreAuth: 'identity' | 'key';
+  /** Blob endpoint override (the emulator's storage); default from the datastore's account and suffix. */
+  datastoreBlobEndpoint?: string;
   /** Token source for Resource Manager (and the datastore upload). */
   credential: TokenCredential;
 }
@@ -44,6 +48,7 @@ export const AZUREML_DEFAULTS = {
   armEndpoint: 'https://management.azure.com',
   armScope: 'https://management.azure.com/.default',
   datastore: 'workspaceblobstore',
+  datastoreAuth: 'identity',
 } as const;
 
 const bad = (setting: string, why: string) => new DeployError(400, 'INVALID_SETTING', `${setting} ${why}`);
@@ -74,20 +79,23 @@ export function checkAzureMLTargetSettings(s: AzureMLTargetSettings): AzureMLTar
   // The SDK's bearer-token policy refuses plain http, so say it here rather than on the first call.
   if (!/^https:\/\//i.test(s.armEndpoint)) throw bad('armEndpoint', 'must be an https URL');
   if (!s.credential || typeof s.credential.getToken !== 'function') throw bad('credential', 'must be a TokenCredential');
+  if (s.datastoreAuth !== 'identity' && s.datastoreAuth !== 'key') throw bad('datastoreAuth', "must be 'identity' or 'key'");
   return s;
 }
 
 /**
- * Reads AZUREML_SUBSCRIPTION_ID, AZUREML_RESOURCE_GROUP, AZUREML_WORKSPACE, AZUREML_INSTANCE_TYPE,
+ * Reads AZUREML_SUBSCRIPTION_ID, AZUREML_RESOURCE_GROUP, AZUREML_WORKSPACE, AZUREML_INSTANCE_TYPE
+ * (AZUREML_ENDPOINT_INSTANCE_TYPE wins: the AutoML provider reads AZUREML_INSTANCE_TYPE for its jobs),
  * AZUREML_INSTANCE_COUNT, AZUREML_CANARY_PERCENT, AZUREML_CANARY_SECONDS, AZUREML_MIRROR_PERCENT,
- * AZUREML_DRAIN_SECONDS, AZUREML_LRO_POLL_MS, AZUREML_ARM_ENDPOINT, AZUREML_ARM_SCOPE, AZUREML_DATASTORE.
+ * AZUREML_DRAIN_SECONDS, AZUREML_LRO_POLL_MS, AZUREML_ARM_ENDPOINT, AZUREML_ARM_SCOPE, AZUREML_DATASTORE,
+ * AZUREML_DATASTORE_AUTH and AZUREML_DATASTORE_BLOB_ENDPOINT (the same two the AutoML provider reads).
  */
 export function azureMLTargetSettingsFromEnv(env: Record<string, string | undefined>, credential: TokenCredential): AzureMLTargetSettings {
   return checkAzureMLTargetSettings({
     subscriptionId: required(env, 'AZUREML_SUBSCRIPTION_ID'),
     resourceGroup: required(env, 'AZUREML_RESOURCE_GROUP'),
     workspace: required(env, 'AZUREML_WORKSPACE'),
-    instanceType: env.AZUREML_INSTANCE_TYPE?.trim() || AZUREML_DEFAULTS.instanceType,
+    instanceType: env.AZUREML_ENDPOINT_INSTANCE_TYPE?.trim() || env.AZUREML_INSTANCE_TYPE?.trim() || AZUREML_DEFAULTS.instanceType,
     instanceCount: int(env, 'AZUREML_INSTANCE_COUNT', AZUREML_DEFAULTS.instanceCount, 1, 100),
     canarySharePercent: int(env, 'AZUREML_CANARY_PERCENT', AZUREML_DEFAULTS.canarySharePercent, 0, 99),
     canaryDurationMs: int(env, 'AZUREML_CANARY_SECONDS', AZUREML_DEFAULTS.canaryDurationMs / 1000, 0, 86_400) * 1000,
@@ -97,6 +105,8 @@ export function azureMLTargetSettingsFromEnv(env: Record<string, string | undefi
     armEndpoint: (env.AZUREML_ARM_ENDPOINT?.trim() || AZUREML_DEFAULTS.armEndpoint).replace(/\/+$/, ''),
     armScope: env.AZUREML_ARM_SCOPE?.trim() || AZUREML_DEFAULTS.armScope,
     datastore: env.AZUREML_DATASTORE?.trim() || AZUREML_DEFAULTS.datastore,
+    datastoreAuth: (env.AZUREML_DATASTORE_AUTH?.trim().toLowerCase() || AZUREML_DEFAULTS.datastoreAuth) as AzureMLTargetSettings['datastoreAuth'],
+    datastoreBlobEndpoint: env.AZUREML_DATASTORE_BLOB_ENDPOINT?.trim().replace(/\/+$/, '') || undefined,
     credential,
   });
 }

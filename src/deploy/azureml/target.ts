@@ -28,7 +28,7 @@ import { runCanary } from './canary-run';
 import { Deployments, MODEL_TAG, NAME_TAG } from './deployments';
 import { Endpoints, EndpointView } from './endpoints';
 import { KeyCache } from './key-cache';
-import { credentialContainer, DatastoreContainerFactory, ModelAssets } from './model-assets';
+import { credentialContainer, DatastoreContainerFactory, keyContainer, ModelAssets } from './model-assets';
 import { azureDeploymentName } from './names';
 import { AzureCoordinates, championOf, coordinatesOf, instanceIdOf, statusFrom } from './records';
 import type { CanaryOptions, CanaryReport, LineageEndpoint, Observation, ScoringRoute, TrafficRouting } from './routing';
@@ -41,7 +41,7 @@ export interface AzureMLTargetDeps {
   store: DeploymentStore;
   /** ONNX bytes of a model in the project's registry (for the input schema, and to register it in Azure ML). */
   loadModel(source: ModelSource): Promise<Uint8Array>;
-  /** How to write to the workspace datastore (default: its blob endpoint with the settings' credential). */
+  /** How to write to the workspace datastore (default: from settings.datastoreAuth / datastoreBlobEndpoint). */
   datastoreContainer?: DatastoreContainerFactory;
   /** Each poll of every long-running operation (for the run's status). */
   progress?: (p: LroProgress & { deployment?: string }) => void;
@@ -81,7 +81,10 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     this.arm = new Arm(settings, { httpClient: deps.httpClient, tlsCa: deps.tlsCa });
     this.endpoints = new Endpoints(this.arm, settings, settings.lroPollMs);
     this.deployments = new Deployments(this.arm, settings.lroPollMs);
-    this.assets = new ModelAssets(this.arm, settings.datastore, deps.datastoreContainer ?? credentialContainer(settings.credential));
+    const datastore =
+      deps.datastoreContainer ??
+      (settings.datastoreAuth === 'key' ? keyContainer(this.arm, settings.datastoreBlobEndpoint) : credentialContainer(settings.credential, settings.datastoreBlobEndpoint));
+    this.assets = new ModelAssets(this.arm, settings.datastore, datastore);
     this.keyCache = new KeyCache((lineage) => this.endpoints.listKeys(lineage));
     this.agent = deps.scoringAgent ?? (deps.tlsCa ? new Agent({ keepAlive: true, maxSockets: 128, ca: deps.tlsCa }) : undefined);
   }
