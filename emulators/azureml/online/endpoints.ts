@@ -36,7 +36,8 @@ export function requireEndpoint(ctx: EmulatorContext, req: EmuRequest): Endpoint
 export function registerEndpoints(ctx: EmulatorContext, runtime: Runtime): void {
   ctx.lro.define('online.endpoint.put', (op) => {
     const { name, input } = op.payload as { name: string; input: EndpointInput };
-    ctx.state.update<EndpointRecord>(ENDPOINTS, name, (ep) => ({ ...ep!, ...input, provisioningState: 'Succeeded', systemData: systemData(ep!.systemData) }));
+    // The identity keeps its principal: only its type comes from the request.
+    ctx.state.update<EndpointRecord>(ENDPOINTS, name, (ep) => ({ ...ep!, ...input, identity: { ...ep!.identity, type: input.identity.type }, provisioningState: 'Succeeded', systemData: systemData(ep!.systemData) }));
     ctx.log(`endpoint ${name}: traffic ${JSON.stringify(input.traffic)} mirror ${JSON.stringify(input.mirrorTraffic)}`);
   });
   ctx.lro.define('online.endpoint.patch', (op) => {

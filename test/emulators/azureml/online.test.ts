@@ -185,9 +185,14 @@ describe('online deployments and the data plane', () => {
     expect((await arm('PUT', '/onlineEndpoints/ep-one', endpointBody({ blue: 100 }, { green: 60 }))).status).toBe(400);
     expect((await arm('PUT', '/onlineEndpoints/ep-one', endpointBody({ blue: 50, green: 50 }, { green: 10 }))).status).toBe(400);
 
+    const principal = (await arm('GET', '/onlineEndpoints/ep-one')).body.identity.principalId;
     const split = await arm('PUT', '/onlineEndpoints/ep-one', endpointBody({ blue: 50, green: 50 }));
     expect(split.status).toBe(200);
     await untilDone(split);
+    const updated = (await arm('GET', '/onlineEndpoints/ep-one')).body;
+    expect(specErrors('OnlineEndpoint', updated)).toEqual([]);
+    expect(updated.identity.principalId).toBe(principal);
+    expect(updated.properties.traffic).toEqual({ blue: 50, green: 50 });
     const served: Record<string, number> = {};
     for (let i = 0; i < 40; i++) {
       const r = await score('ep-one', auth);
