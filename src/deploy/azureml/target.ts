@@ -68,6 +68,7 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
   private readonly deployments: Deployments;
   private readonly assets: ModelAssets;
   private readonly keyCache: KeyCache;
+  /** Scoring URI per lineage ('' = no endpoint: asked again after 5 s, not on every request). */
   private readonly routes = new Map<string, { url: string; at: number }>();
   private readonly collectors = new Map<string, Set<(o: Observation) => void>>();
   private readonly aborts = new Set<AbortController>();
@@ -155,6 +156,7 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     const progress = this.progressFor(spec.name, spec.onProgress);
     try {
       const ep = await this.endpoints.ensure(lineage, progress);
+      this.routes.set(lineage, { url: ep.scoringUri, at: Date.now() });
       const modelId = spec.azureModelId ?? (await this.assets.ensure(spec.modelName, String(spec.modelVersion), bytes, `${spec.modelName} v${spec.modelVersion}`));
       coords.modelId = modelId;
       await this.deps.store.update(spec.name, { instanceId: instanceIdOf(coords) });
@@ -376,7 +378,9 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
 
   async endpointFor(lineage: string): Promise<LineageEndpoint> {
     if (typeof lineage !== 'string' || !lineage) throw new DeployError(400, 'INVALID_LINEAGE', 'a lineage (dataset name) is required');
-    return this.toLineageEndpoint(lineage, await this.endpoints.ensure(lineage, this.progressFor(lineage)));
+    const ep = await this.endpoints.ensure(lineage, this.progressFor(lineage));
+    this.routes.set(lineage, { url: ep.scoringUri, at: Date.now() });
+    return this.toLineageEndpoint(lineage, ep);
   }
 
   async setTraffic(lineage: string, traffic: Record<string, number>): Promise<LineageEndpoint> {
@@ -413,15 +417,12 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
 
   async scoringRoute(lineage: string, deployment?: string, opts: { refreshKey?: boolean } = {}): Promise<ScoringRoute | undefined> {
     let route = this.routes.get(lineage);
-    if (!route || Date.now() - route.at > 60_000) {
+    if (!route || Date.now() - route.at > (route.url ? 60_000 : 5_000)) {
       const ep = await this.endpoints.get(lineage);
-      if (!ep || !ep.scoringUri) {
-        this.routes.delete(lineage);
-        return undefined;
-      }
-      route = { url: ep.scoringUri, at: Date.now() };
+      route = { url: ep?.scoringUri ?? '', at: Date.now() };
       this.routes.set(lineage, route);
     }
+    if (!route.url) return undefined;
     let keys = await this.keyCache.get(lineage);
     if (opts.refreshKey) keys = await this.keyCache.get(lineage, keys.primary);
     const headers: Record<string, string> = { authorization: `Bearer ${keys.primary}` };
