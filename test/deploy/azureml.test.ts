@@ -262,6 +262,18 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
     await target.retire('bank-marketing-v7');
   });
 
+  test('a canary stopped early (host shutdown) is aborted and gives the traffic back', async () => {
+    await deployVersion(11, buildTestModel(BINARY_SPEC));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 500);
+    const started = Date.now();
+    const report = await target.canary(LINEAGE, 'bank-marketing-v11', 10, 60_000, { probeBody: SCORE_BODY, signal: stop.signal });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(report.verdict).toBe('aborted');
+    expect(report.traffic).toEqual({ 'bank-marketing-v8': 100 });
+    await target.retire('bank-marketing-v11');
+  });
+
   test('restore after a crash: a draining deployment is deleted, a create that never reached Azure is recorded failed', async () => {
     await deployVersion(9, buildTestModel(BINARY_SPEC));
     await ts.store.update('bank-marketing-v9', { status: 'draining' });
