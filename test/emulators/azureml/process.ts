@@ -19,11 +19,13 @@ export interface EmulatorProcess {
   /** A control or ARM call with the emulator's CA (control routes need no token). */
   request(method: string, p: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
+  /** SIGKILL (crash simulation); the state folder stays. */
+  kill(): Promise<void>;
 }
 
 /** The emulator as its own process (`node dist/emulators/azureml/main.js`), as scripts/start.js users run it. */
-export async function startEmulatorProcess(storage: string, args: string[] = []): Promise<EmulatorProcess> {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-emu-state-'));
+export async function startEmulatorProcess(storage: string, args: string[] = [], opts: { stateDir?: string; keepState?: boolean } = {}): Promise<EmulatorProcess> {
+  const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-emu-state-'));
   const child: ChildProcess = spawn(process.execPath, [MAIN, '--port', '0', '--storage', storage, '--state-dir', stateDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const info = await new Promise<Record<string, any>>((resolve, reject) => {
@@ -69,7 +71,13 @@ export async function startEmulatorProcess(storage: string, args: string[] = [])
         child.kill('SIGTERM');
         await exited;
       }
-      fs.rmSync(stateDir, { recursive: true, force: true });
+      if (!opts.keepState) fs.rmSync(stateDir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
