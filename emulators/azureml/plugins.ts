@@ -7,6 +7,7 @@ import { jobsPlugin } from './handlers/jobs';
 import { mlflowPlugin } from './handlers/mlflow';
 import { operationsPlugin } from './handlers/operations';
 import { workspacesPlugin } from './handlers/workspaces';
+import { onlinePlugin } from './online';
 
 /**
  * The route modules the emulator loads, in order. A new module (for example online/) is one import
@@ -21,4 +22,5 @@ export const PLUGINS: readonly EmulatorPlugin[] = [
   assetsPlugin,
   jobsPlugin,
   mlflowPlugin,
+  onlinePlugin,
 ];
