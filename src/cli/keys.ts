@@ -42,6 +42,7 @@ export const main = defineCommand(
       { name: 'system', kind: 'boolean', help: 'the system keys (durabletask_extension opens the Durable management API)' },
       { name: 'master', kind: 'boolean', aliases: ['show-master'], help: 'also the master key (admin level)' },
       { name: 'all', kind: 'boolean', help: 'every kind: host, master, system, and the score and scoreModel function keys' },
+      { name: 'value', kind: 'boolean', help: 'print only one key: the `default` key of the kind asked (master with --master, durabletask_extension with --system), for $(...)' },
     ],
     remote: true,
     json: true,
@@ -78,6 +79,15 @@ export const main = defineCommand(
       // The master key is the --key given: not echoed back.
       if (all || opts.system) for (const k of await adminKeys(api, '/admin/host/systemkeys')) rows.push({ kind: 'system', name: k.name, value: k.value });
       for (const fn of functions) for (const k of await adminKeys(api, `/admin/functions/${encodeURIComponent(fn)}/keys`)) rows.push({ kind: 'function', function: fn, name: k.name, value: k.value });
+    }
+    if (opts.value) {
+      const kind: Kind = opts.function ? 'function' : opts.master ? 'master' : opts.system ? 'system' : 'host';
+      const want = kind === 'system' ? 'durabletask_extension' : kind === 'master' ? 'master' : 'default';
+      const of = rows.filter((r) => r.kind === kind);
+      const k = of.find((r) => r.name === want) ?? of[0];
+      if (!k) throw new CommandFailed('NOT_FOUND', `no ${kind} key found`);
+      process.stdout.write(k.value + '\n');
+      return EXIT.OK;
     }
     const kinds = [...new Set(rows.map((r) => r.kind))];
     print({ ...(hostId ? { hostId } : {}), url, keys: rows }, () =>

@@ -60,6 +60,7 @@ export const main = defineCommand(
     }
     if (!opts.json) process.stdout.write(`uploaded ${bytes.length} bytes to ${containerName}/${blobName}; waiting for the registration...\n`);
     const api = await client(opts);
+    let registeredAt: number | undefined;
     for (let i = 0; i < 240; i++) {
       const r = await api.request('GET', `/api/datasets/${encodeURIComponent(name)}`);
       if (r.status === 401) throw new CommandFailed('UNAUTHORIZED', 'the key is missing or wrong (set MLOPS_KEY or pass --key)');
@@ -68,8 +69,10 @@ export const main = defineCommand(
         print({ ...uploaded, registration: v }, () => `rejected: ${v.reason?.code}: ${v.reason?.message}`);
         return EXIT.FAILED;
       }
-      // The training run is named once the version is registered (TRAIN_ON_UPLOAD); not waited for past ~10 s.
-      if (v?.status === 'registered' && (v.runId || i > 20)) {
+      // The same invocation names the training run right after the registration (TRAIN_ON_UPLOAD);
+      // with training on upload turned off there is none: not waited for past 5 s.
+      if (v?.status === 'registered') registeredAt ??= Date.now();
+      if (v?.status === 'registered' && (v.runId || Date.now() - registeredAt! > 5000)) {
         print(
           { ...uploaded, registration: v },
           () =>
