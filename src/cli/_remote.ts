@@ -6,14 +6,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BlobServiceClient } from '@azure/storage-blob';
 import { connectionStringFor } from '../host/azurite';
 import { computeHostId } from '../host/hostId';
 import { MlopsClient } from '../client/api';
-import { resolveConnectionString } from '../storage/clients';
 import { CommandFailed, OptionValues } from './_command';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The app's folder: the nearest package.json above this file (src/cli/ or dist/src/cli/). */
+export function repoRoot(from = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
+  }
+}
+
+const ROOT = repoRoot();
 const SECRETS = 'azure-webjobs-secrets';
 
 /** Settings as `npm start` sees them: the environment wins over local.settings.json Values. */
@@ -39,7 +45,8 @@ export function baseUrl(opts: OptionValues): string {
 export function localStorageConnection(): string {
   const s = settings();
   const conn = s.AzureWebJobsStorage;
-  if (conn && !/UseDevelopmentStorage=true/i.test(conn)) return resolveConnectionString(conn);
+  // Loaded here, not at the top: the storage SDKs take a while to load, and --help needs none of them.
+  if (conn && !/UseDevelopmentStorage=true/i.test(conn)) return (require('../storage/clients') as typeof import('../storage/clients')).resolveConnectionString(conn);
   const port = (n: string, d: number) => Number(s[n] || d);
   return connectionStringFor(port('AZURITE_BLOB_PORT', 10000), port('AZURITE_QUEUE_PORT', 10001), port('AZURITE_TABLE_PORT', 10002));
 }
@@ -61,6 +68,7 @@ export function localHostId(): string {
 
 async function readSecret<T>(blob: string): Promise<T | undefined> {
   try {
+    const { BlobServiceClient } = await import('@azure/storage-blob');
     const client = BlobServiceClient.fromConnectionString(localStorageConnection()).getContainerClient(SECRETS).getBlobClient(blob);
     return JSON.parse((await client.downloadToBuffer()).toString('utf8')) as T;
   } catch (err) {

@@ -5,7 +5,7 @@
  * names any account; otherwise the local stack's storage, and only when the target stack is local:
  * a remote --url never falls back to local storage.
  */
-import { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { OptionSpec, OptionValues, UsageError } from './_command';
 import { baseUrl, isLocalUrl, localStorageConnection } from './_remote';
 
@@ -25,6 +25,7 @@ export interface StorageTarget {
 }
 
 export async function storageFor(opts: OptionValues): Promise<StorageTarget> {
+  const { BlobServiceClient } = await import('@azure/storage-blob');
   const accountUrl = opts['account-url'] as string | undefined;
   const conn = (opts['connection-string'] as string | undefined) ?? process.env.AZURE_STORAGE_CONNECTION_STRING;
   if (accountUrl) {

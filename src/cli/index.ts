@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from './_command';
+import { repoRoot } from './_remote';
 
 interface Entry {
   name: string;
@@ -43,7 +44,7 @@ const GROUPS: Record<Entry['group'], string> = {
 };
 
 export function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { name: string; version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { name: string; version: string };
   return `${pkg.name} ${pkg.version}`;
 }
 
