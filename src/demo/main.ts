@@ -97,14 +97,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`demo: no such file ${opts.file}\n`);
     return 2;
   }
-  const logFile = path.join(ROOT, '.local', 'demo-host.log');
+  // The stack's own local folder (MLOPS_LOCAL_DIR, as npm start decides it) holds the log too.
+  const logFile = path.resolve(ROOT, process.env.MLOPS_LOCAL_DIR ?? localValues().MLOPS_LOCAL_DIR ?? '.local', 'demo-host.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   // Host logs can name URLs with keys: readable by this user only.
   const log = fs.createWriteStream(logFile, { flags: 'a', mode: 0o600 });
   const env = { ...process.env };
   if (opts.budget) env.AUTOML_BUDGET_SECONDS = opts.budget;
 
-  say('Starting the local stack (Azurite + embedded Functions host); host logs go to .local/demo-host.log ...');
+  say(`Starting the local stack (Azurite + embedded Functions host); host logs go to ${path.relative(ROOT, logFile) || logFile} ...`);
   const stack: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stopping = false;
   const stop = async () => {
@@ -133,8 +134,8 @@ export async function main(argv: string[]): Promise<number> {
     };
     stack.stdout!.on('data', onData);
     stack.stderr!.on('data', (d: Buffer) => log.write(d));
-    stack.once('exit', (code) => reject(new Error(`the stack exited (code ${code}) before it was ready; see .local/demo-host.log`)));
-    setTimeout(() => reject(new Error('the stack was not ready within 180 s; see .local/demo-host.log')), 180000).unref();
+    stack.once('exit', (code) => reject(new Error(`the stack exited (code ${code}) before it was ready; see ${logFile}`)));
+    setTimeout(() => reject(new Error(`the stack was not ready within 180 s; see ${logFile}`)), 180000).unref();
   }).catch((err: Error) => err);
   if (info instanceof Error) {
     process.stderr.write(`demo: ${info.message}\n`);
@@ -218,7 +219,7 @@ export async function main(argv: string[]): Promise<number> {
     say(`Scoring call: POST ${info.baseUrl}/api/score -> ${scored.status} ${JSON.stringify(scored.body)}${served}`);
     say("The same call with curl, with the score function's own key (it opens /api/score only):");
     say(`  export SCORE_KEY=${clientKey}`);
-    say(`  curl -s -X POST '${info.baseUrl}/api/score' -H "x-functions-key: $SCORE_KEY" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`);
+    say(`  curl -s -w '\\n' -X POST '${info.baseUrl}/api/score' -H "x-functions-key: $SCORE_KEY" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`);
     say();
     say(`Swagger UI:  ${info.baseUrl}/api/docs   (spec: ${info.baseUrl}/api/swagger.json)`);
     say(`Dashboard:   ${info.baseUrl}/api/dashboard   (enter the host function key: npx mlops keys)`);
