@@ -40,7 +40,7 @@ export const main = defineCommand(
     positionals: [{ name: 'DATASET', help: 'a registered dataset (see mlops datasets)', required: true }],
     options: [
       { name: 'version', kind: 'integer', min: VERSION.minimum, help: 'dataset version (default: the latest registered)' },
-      { name: 'run-id', kind: 'string', value: 'ID', help: 'the run id (default train-{dataset}-v{version}[-N])' },
+      { name: 'run-id', kind: 'string', value: 'ID', help: 'the run id (default train-{dataset}-v{version}, with a time suffix when that run exists)' },
       ...FIELDS.map(optionFor),
       { name: 'follow', kind: 'boolean', help: 'then stream the run\'s progress until it ends (exit 1 if it fails)' },
     ],
