@@ -29,6 +29,7 @@ import { ScoringService } from '../scoring/service';
 import { containerClient } from '../storage/clients';
 import { resolveConnectionString } from '../storage/account';
 import { telemetry, type Telemetry } from '../telemetry';
+import { createAzureMLAutoMLProvider, readAzureMLSettings } from '../training/azureml';
 import { LocalAutoMLProvider } from '../training/local';
 import type { AutoMLProvider } from '../training/provider';
 import { ConfigError, type AppConfig } from './config';
@@ -100,8 +101,17 @@ export class AppRoot {
   /** The AutoML provider AUTOML_PROVIDER names. */
   automl(): AutoMLProvider & { stopAll(): Promise<void> } {
     return this.once('automl', () => {
-      if (this.config.automl.provider !== 'local') {
-        throw new ConfigError('AUTOML_PROVIDER', 'PROVIDER_NOT_AVAILABLE: AUTOML_PROVIDER=azureml is not available in this version; use AUTOML_PROVIDER=local');
+      if (this.config.automl.provider === 'azureml') {
+        let settings;
+        try {
+          settings = readAzureMLSettings(this.config.env as NodeJS.ProcessEnv);
+        } catch (err) {
+          throw new ConfigError('AZUREML', (err as Error).message);
+        }
+        return createAzureMLAutoMLProvider(settings, {
+          registry: containerClient(this.appConnection, this.config.registryContainer),
+          log: (level, message) => (level === 'error' ? console.error : console.log)(`[azureml] ${message}`),
+        });
       }
       return new LocalAutoMLProvider(this.appConnection, {
         staleSeconds: this.config.automl.workerStaleSeconds,

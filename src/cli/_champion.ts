@@ -5,6 +5,7 @@
  */
 import type { MlopsClient } from '../client/api';
 import { toError } from '../client/api';
+import { UsageError } from './_command';
 
 export interface ChampionChange {
   model: string;
@@ -23,3 +24,10 @@ export async function makeChampion(api: MlopsClient, model: string, version: num
 export const changeText = (c: ChampionChange) =>
   `${c.model} v${c.version} is the champion (deployment ${c.deployment}${c.previous && c.previous !== c.deployment ? `; was ${c.previous}` : ''})\n` +
   `scoring route: POST /api/models/${c.model}/score`;
+
+/** A VERSION argument: an integer >= 1 (usage error otherwise). */
+export function versionArg(v: string | undefined): number {
+  const n = Number(v);
+  if (!v || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`VERSION must be an integer >= 1, got "${v ?? ''}"`);
+  return n;
+}

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { connectionStringFor } from '../host/azurite';
+import { connectionStringFor } from '../storage/devStorage';
 import { computeHostId } from '../host/hostId';
 import { MlopsClient } from '../client/api';
 import { CommandFailed, OptionValues } from './_command';
@@ -42,11 +42,11 @@ export function baseUrl(opts: OptionValues): string {
 }
 
 /** The storage the local stack uses (the same rule as `npm start`). */
-export function localStorageConnection(): string {
+export async function localStorageConnection(): Promise<string> {
   const s = settings();
   const conn = s.AzureWebJobsStorage;
   // Loaded here, not at the top: the storage SDKs take a while to load, and --help needs none of them.
-  if (conn && !/UseDevelopmentStorage=true/i.test(conn)) return (require('../storage/clients') as typeof import('../storage/clients')).resolveConnectionString(conn);
+  if (conn && !/UseDevelopmentStorage=true/i.test(conn)) return (await import('../storage/clients')).resolveConnectionString(conn);
   const port = (n: string, d: number) => Number(s[n] || d);
   return connectionStringFor(port('AZURITE_BLOB_PORT', 10000), port('AZURITE_QUEUE_PORT', 10001), port('AZURITE_TABLE_PORT', 10002));
 }
@@ -69,7 +69,7 @@ export function localHostId(): string {
 async function readSecret<T>(blob: string): Promise<T | undefined> {
   try {
     const { BlobServiceClient } = await import('@azure/storage-blob');
-    const client = BlobServiceClient.fromConnectionString(localStorageConnection()).getContainerClient(SECRETS).getBlobClient(blob);
+    const client = BlobServiceClient.fromConnectionString(await localStorageConnection()).getContainerClient(SECRETS).getBlobClient(blob);
     return JSON.parse((await client.downloadToBuffer()).toString('utf8')) as T;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;

@@ -54,7 +54,7 @@ export async function storageFor(opts: OptionValues): Promise<StorageTarget> {
         '(az login first) or --connection-string',
     );
   }
-  return { service: BlobServiceClient.fromConnectionString(localStorageConnection()), description: 'the local stack\'s storage' };
+  return { service: BlobServiceClient.fromConnectionString(await localStorageConnection()), description: 'the local stack\'s storage' };
 }
 
 /** Turns the SDK's sign-in and authorization failures into one clear line. */

@@ -8,10 +8,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CommandFailed, defineCommand, EXIT } from './_command';
-import { versionArg } from './promote';
+import { versionArg } from './_champion';
 import { client, settings } from './_remote';
 import { STORAGE_OPTIONS, storageErrorMessage, storageFor } from './_storage';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export const main = defineCommand(
   {

@@ -11,7 +11,7 @@ import { leaderboardTable, writeArtifacts } from '../automl/report';
 import { CLASSIFICATION_METRICS, REGRESSION_METRICS } from '../automl/metrics';
 import { LEARNERS } from '../automl/learners';
 import { defineCommand, EXIT, OptionSpec } from './_command';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 const DEFAULT_SEED = Number(settingDef('AUTOML_SEED').default);
 

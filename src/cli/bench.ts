@@ -6,7 +6,7 @@ import { abReport } from '../benchmark/report';
 import { runBenchmark } from '../benchmark/runner';
 import { defineCommand, UsageError } from './_command';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export const main = defineCommand(
   {

@@ -8,7 +8,7 @@ import { CommandFailed, defineCommand, EXIT } from './_command';
 import { durableOperation, SYSTEM_KEY_OPTION } from './_durable';
 import { ENDED } from './logs';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export const main = defineCommand(
   {

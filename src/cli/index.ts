@@ -1,47 +1,37 @@
 /**
- * `mlops <command> [arguments] [options]`: the command table (name, one-line description, module) and
- * the top-level dispatch. bin/mlops.js calls `runCli`; each command module exports `main(argv)`.
+ * `mlops <command> [arguments] [options]`: the top-level help and the dispatch to the command modules
+ * (their names and descriptions are in _catalog.ts). bin/mlops.js calls `runCli`; each command module exports `main(argv)`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from './_command';
+import { CATALOG, GROUPS, Group } from './_catalog';
 import { repoRoot } from './_remote';
 
-interface Entry {
-  name: string;
-  summary: string;
-  group: 'data' | 'runs' | 'models' | 'scoring' | 'access' | 'local';
-  load: () => { main(argv: string[]): Promise<number> };
-}
+type Main = { main(argv: string[]): Promise<number> };
 
-export const COMMANDS: Entry[] = [
-  { name: 'upload', group: 'data', summary: 'upload a CSV to the datasets container (registers a version, starts training)', load: () => require('./upload') },
-  { name: 'datasets', group: 'data', summary: 'datasets and their versions (status, rows, rejection reason)', load: () => require('./datasets') },
-  { name: 'train', group: 'runs', summary: 'start a training run on a registered dataset (budget, metric, learners, folds, seed)', load: () => require('./train') },
-  { name: 'runs', group: 'runs', summary: 'recent training runs with their progress and decision', load: () => require('./runs') },
-  { name: 'run', group: 'runs', summary: "one run's phases, leaderboard, benchmark and decision", load: () => require('./run') },
-  { name: 'logs', group: 'runs', summary: "a run's phases and AutoML progress; --follow streams them until it ends", load: () => require('./logs') },
-  { name: 'cancel', group: 'runs', summary: 'stop a run that has not reached its decision yet, and wait until it stopped', load: () => require('./cancel') },
-  { name: 'terminate', group: 'runs', summary: 'terminate a run at once through the Durable management API (system key)', load: () => require('./terminate') },
-  { name: 'models', group: 'models', summary: 'registered model versions, the champion of each model, deployments', load: () => require('./models') },
-  { name: 'promote', group: 'models', summary: 'make a registered model version the champion (serve it)', load: () => require('./promote') },
-  { name: 'rollback', group: 'models', summary: 'serve an earlier version again (default: the previous champion)', load: () => require('./rollback') },
-  { name: 'retire', group: 'models', summary: "stop serving a model (its champion is retired; history stays)", load: () => require('./retire') },
-  { name: 'artifacts', group: 'models', summary: "download a model version's artifacts (model.onnx, model card, metrics...)", load: () => require('./artifacts') },
-  { name: 'score', group: 'scoring', summary: 'score rows through the proxy (/api/score or /api/models/NAME/score)', load: () => require('./score') },
-  { name: 'bench', group: 'scoring', summary: 'load-test the scoring route (ab-style report)', load: () => require('./bench') },
-  { name: 'keys', group: 'access', summary: 'keys: host, master, a function\'s own (score, scoreModel), system (Durable API)', load: () => require('./keys') },
-  { name: 'automl', group: 'local', summary: 'train a model on a CSV file here, without the stack (local AutoML engine)', load: () => require('./automl') },
-];
-
-const GROUPS: Record<Entry['group'], string> = {
-  data: 'data',
-  runs: 'training runs',
-  models: 'models',
-  scoring: 'scoring',
-  access: 'access',
-  local: 'local',
+/** The command modules, loaded only when run (a command's help loads nothing else). */
+const LOADERS: Record<string, () => Promise<Main>> = {
+  upload: () => import('./upload'),
+  datasets: () => import('./datasets'),
+  train: () => import('./train'),
+  runs: () => import('./runs'),
+  run: () => import('./run'),
+  logs: () => import('./logs'),
+  cancel: () => import('./cancel'),
+  terminate: () => import('./terminate'),
+  models: () => import('./models'),
+  promote: () => import('./promote'),
+  rollback: () => import('./rollback'),
+  retire: () => import('./retire'),
+  artifacts: () => import('./artifacts'),
+  score: () => import('./score'),
+  bench: () => import('./bench'),
+  keys: () => import('./keys'),
+  automl: () => import('./automl'),
 };
+
+export const COMMANDS = CATALOG.map((c) => ({ ...c, load: LOADERS[c.name] }));
 
 export function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { name: string; version: string };
@@ -51,7 +41,7 @@ export function version(): string {
 export function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   const lines = ['usage: mlops <command> [arguments] [options]', '', 'The operators\' CLI of the MLOps app: data, runs, models, scoring and keys.', ''];
-  for (const g of Object.keys(GROUPS) as Entry['group'][]) {
+  for (const g of Object.keys(GROUPS) as Group[]) {
     lines.push(`${GROUPS[g]}:`);
     for (const c of COMMANDS.filter((x) => x.group === g)) lines.push(`  ${c.name.padEnd(w)}${c.summary}`);
   }
@@ -71,7 +61,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     const sub = cmd === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    if (sub) return sub.load().main(['--help']);
+    if (sub) return (await sub.load()).main(['--help']);
     process.stdout.write(topHelp());
     return EXIT.OK;
   }
@@ -88,10 +78,5 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stderr.write(`mlops: unknown command "${cmd.slice(0, 60)}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}; mlops --help)\n`);
     return EXIT.USAGE;
   }
-  return entry.load().main(rest);
-}
-
-export function summaryOf(name: string): string {
-  const s = COMMANDS.find((c) => c.name === name)?.summary ?? '';
-  return s.charAt(0).toUpperCase() + s.slice(1) + '.';
+  return (await entry.load()).main(rest);
 }

@@ -8,7 +8,7 @@ import { MlopsClient } from '../client/api';
 import { table } from '../client/format';
 import { CommandFailed, defineCommand, EXIT } from './_command';
 import { baseUrl, isLocalUrl, KeyDoc, localHostId, readLocalFunctionKeys, readLocalHostSecrets } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 type Kind = 'host' | 'master' | 'function' | 'system';
 interface KeyRow {

@@ -7,7 +7,7 @@ import type { MlopsClient } from '../client/api';
 import { decisionText, fmt } from '../client/format';
 import { defineCommand, EXIT } from './_command';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export const ENDED = ['Completed', 'Failed', 'Terminated', 'Canceled'];
 

@@ -5,7 +5,7 @@
 import { fmt, table } from '../client/format';
 import { defineCommand, EXIT } from './_command';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 const versionsTable = (models: any[]) =>
   table(

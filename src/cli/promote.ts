@@ -1,14 +1,8 @@
 /** `mlops promote MODEL VERSION`: make a registered model version the champion of its model. */
-import { defineCommand, EXIT, UsageError } from './_command';
-import { changeText, makeChampion } from './_champion';
+import { defineCommand, EXIT } from './_command';
+import { changeText, makeChampion, versionArg } from './_champion';
 import { client } from './_remote';
-import { summaryOf } from './index';
-
-export function versionArg(v: string | undefined): number {
-  const n = Number(v);
-  if (!v || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`VERSION must be an integer >= 1, got "${v ?? ''}"`);
-  return n;
-}
+import { summaryOf } from './_catalog';
 
 export const main = defineCommand(
   {

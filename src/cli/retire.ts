@@ -2,7 +2,7 @@
 import { toError } from '../client/api';
 import { defineCommand, EXIT } from './_command';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export const main = defineCommand(
   {

@@ -3,10 +3,9 @@
  * older than the champion that was retired (a former champion).
  */
 import { CommandFailed, defineCommand, EXIT } from './_command';
-import { changeText, makeChampion } from './_champion';
-import { versionArg } from './promote';
+import { changeText, makeChampion, versionArg } from './_champion';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export const main = defineCommand(
   {

@@ -3,7 +3,7 @@ import { benchmarkTable, decisionText, fmt, leaderboard, progressLine } from '..
 import { defineCommand, EXIT } from './_command';
 import { ENDED } from './logs';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export function describe(run: any): string {
   const out: string[] = [];

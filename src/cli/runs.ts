@@ -2,7 +2,7 @@
 import { fmt, progressLine, table } from '../client/format';
 import { defineCommand, EXIT } from './_command';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export function runsTable(runs: any[]): string {
   return table(

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { CommandFailed, defineCommand, EXIT, UsageError } from './_command';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export const main = defineCommand(
   {

@@ -7,7 +7,7 @@
 import { defineCommand, EXIT } from './_command';
 import { durableOperation, SYSTEM_KEY_OPTION } from './_durable';
 import { client } from './_remote';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 export const main = defineCommand(
   {

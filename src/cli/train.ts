@@ -8,7 +8,7 @@ import { startRunSchema } from '../pipeline/api';
 import { CommandFailed, defineCommand, EXIT, OptionSpec } from './_command';
 import { client } from './_remote';
 import { followRun } from './logs';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 type Prop = { type: string; minimum?: number; maximum?: number; enum?: string[]; items?: { enum?: string[] } };
 const AUTOML = startRunSchema.properties.automl.properties as Record<string, Prop>;

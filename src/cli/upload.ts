@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { CommandFailed, defineCommand, EXIT, UsageError } from './_command';
 import { client, settings } from './_remote';
 import { STORAGE_OPTIONS, storageErrorMessage, storageFor } from './_storage';
-import { summaryOf } from './index';
+import { summaryOf } from './_catalog';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
