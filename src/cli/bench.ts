@@ -1,22 +1,32 @@
 /**
- * `mlops bench [--requests 1000] [--concurrency 10] [--row JSON]`: load-tests POST /api/score like the
+ * `mlops bench [--model NAME] [--requests 1000] [--concurrency 10] [--row JSON]`: load-tests the scoring route like the
  * classic `ab -n 1000 -c 10`, printing an ab-style report with exact latency percentiles.
  */
 import { abReport } from '../benchmark/report';
 import { runBenchmark } from '../benchmark/runner';
-import { UsageError } from './_args';
-import { remoteCommand } from './_simple';
+import { defineCommand, UsageError } from './_command';
+import { client } from './_remote';
+import { summaryOf } from './_catalog';
 
-export const main = remoteCommand(
-  'bench',
-  'Load-test the scoring route (ab-style report).',
-  [
-    { name: 'requests', kind: 'number', help: 'total requests (default 1000)' },
-    { name: 'concurrency', kind: 'number', help: 'concurrent connections (default 10)' },
-    { name: 'row', kind: 'string', help: 'the row to score, as JSON (default: the example row of the swagger)' },
-    { name: 'deployment', kind: 'string', help: 'benchmark this deployment through the proxy instead of the champion' },
-  ],
-  async (api, opts) => {
+export const main = defineCommand(
+  {
+    name: 'bench',
+    summary: summaryOf('bench'),
+    options: [
+      { name: 'model', kind: 'string', short: 'm', value: 'NAME', help: 'benchmark this model\'s route /api/models/NAME/score (default /api/score)' },
+      { name: 'requests', kind: 'integer', min: 1, max: 1000000, help: 'total requests, like ab -n (default 1000)' },
+      { name: 'concurrency', kind: 'integer', min: 1, max: 1000, help: 'concurrent connections, like ab -c (default 10)' },
+      { name: 'row', kind: 'string', value: 'JSON', help: 'the row to score (default: the example row of the model\'s swagger.json)' },
+      { name: 'deployment', kind: 'string', value: 'NAME', help: 'benchmark this deployment through the proxy instead of the champion' },
+    ],
+    remote: true,
+    json: true,
+    details: 'Exit 1 when any request failed or answered non-2xx.',
+  },
+  async ({ opts }) => {
+    const model = opts.model as string | undefined;
+    const api = await client(opts, { kind: 'function', name: model ? 'scoreModel' : 'score' });
+    const route = model ? `/api/models/${encodeURIComponent(model)}` : '/api';
     let row: unknown;
     if (opts.row) {
       try {
@@ -25,7 +35,7 @@ export const main = remoteCommand(
         throw new UsageError('--row is not valid JSON');
       }
     } else {
-      const spec = await api.get('/api/swagger.json');
+      const spec = await api.get(`${route}/swagger.json`);
       row = findExampleRow(spec);
       if (!row) throw new UsageError('the swagger has no example row; pass --row');
     }
@@ -34,7 +44,7 @@ export const main = remoteCommand(
     if (key) headers['x-functions-key'] = key;
     if (opts.deployment) headers['azureml-model-deployment'] = String(opts.deployment);
     const result = await runBenchmark({
-      url: `${api.baseUrl.replace(/\/$/, '')}/api/score`,
+      url: `${api.baseUrl}${route}/score`,
       method: 'POST',
       headers,
       body: JSON.stringify({ data: [row] }),

@@ -1,16 +1,9 @@
-/** `mlops run ID [--watch]`: one run's phases, leaderboard, benchmark and decision; --watch follows it live. */
-import { ApiError } from '../client/api';
+/** `mlops run RUN [--watch]`: one run's phases, leaderboard, benchmark and decision; --watch follows it live. */
 import { benchmarkTable, decisionText, fmt, leaderboard, progressLine } from '../client/format';
-import { OptionSpec, parseArgs, usage, UsageError } from './_args';
-import { client, REMOTE_SPECS } from './_remote';
-
-const SPECS: OptionSpec[] = [
-  { name: 'watch', kind: 'boolean', help: 'show live progress until the run ends' },
-  { name: 'json', kind: 'boolean', help: 'print the run as JSON' },
-  { name: 'help', kind: 'boolean', help: 'show this help' },
-  ...REMOTE_SPECS,
-];
-const SUMMARY = "One run's phases, leaderboard, benchmark and decision.";
+import { defineCommand, EXIT } from './_command';
+import { ENDED } from './logs';
+import { client } from './_remote';
+import { summaryOf } from './_catalog';
 
 export function describe(run: any): string {
   const out: string[] = [];
@@ -29,42 +22,31 @@ export function describe(run: any): string {
   return out.join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const id = argv[0] && !argv[0].startsWith('--') ? argv[0] : undefined;
-  let opts;
-  try {
-    opts = parseArgs(id ? argv.slice(1) : argv, SPECS);
-    if (!id && !opts.help) throw new UsageError('a run id is required (see `mlops runs`)');
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`mlops run: ${err.message}\n${usage('run ID', SUMMARY, SPECS)}\n`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(usage('run ID', SUMMARY, SPECS) + '\n');
-    return 0;
-  }
-  const api = await client(opts);
-  try {
-    let run = await api.get(`/api/runs/${encodeURIComponent(id!)}`);
+export const main = defineCommand(
+  {
+    name: 'run',
+    summary: summaryOf('run'),
+    positionals: [{ name: 'RUN', help: 'the run id (see mlops runs)', required: true }],
+    options: [{ name: 'watch', kind: 'boolean', short: 'w', help: 'show live progress until the run ends' }],
+    remote: true,
+    json: true,
+  },
+  async ({ opts, args, json, print }) => {
+    const api = await client(opts);
+    const path = `/api/runs/${encodeURIComponent(args.RUN!)}`;
+    let run = await api.get(path);
     if (opts.watch) {
       let last = '';
-      while (!['Completed', 'Failed', 'Terminated'].includes(run.runtimeStatus)) {
+      while (!ENDED.includes(run.runtimeStatus)) {
         const line = progressLine(run);
-        if (line !== last) process.stdout.write((process.stdout.isTTY ? '\r\x1b[2K' : '') + line + (process.stdout.isTTY ? '' : '\n'));
+        if (line !== last && !json) process.stderr.write((process.stderr.isTTY ? '\r\x1b[2K' : '') + line + (process.stderr.isTTY ? '' : '\n'));
         last = line;
         await new Promise((r) => setTimeout(r, 1000));
-        run = await api.get(`/api/runs/${encodeURIComponent(id!)}`);
+        run = await api.get(path);
       }
-      process.stdout.write('\n');
+      if (!json && process.stderr.isTTY) process.stderr.write('\n');
     }
-    process.stdout.write((opts.json ? JSON.stringify(run, null, 2) : describe(run)) + '\n');
-    return run.runtimeStatus === 'Failed' ? 1 : 0;
-  } catch (err) {
-    if (err instanceof ApiError) {
-      process.stderr.write(`mlops run: ${err.code}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
-}
+    print(run, () => describe(run));
+    return ['Failed', 'Terminated', 'Canceled'].includes(run.runtimeStatus) ? EXIT.FAILED : EXIT.OK;
+  },
+);

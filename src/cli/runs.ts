@@ -1,15 +1,8 @@
 /** `mlops runs [--watch] [--limit N]`: recent training runs; --watch redraws them live. */
-import { ApiError } from '../client/api';
 import { fmt, progressLine, table } from '../client/format';
-import { OptionSpec, parseArgs, usage, UsageError } from './_args';
-import { client, REMOTE_SPECS } from './_remote';
-
-const SPECS: OptionSpec[] = [
-  { name: 'watch', kind: 'boolean', help: 'refresh every 2 s until Ctrl-C' },
-  { name: 'limit', kind: 'number', help: 'how many runs (default 20)' },
-  { name: 'help', kind: 'boolean', help: 'show this help' },
-  ...REMOTE_SPECS,
-];
+import { defineCommand, EXIT } from './_command';
+import { client } from './_remote';
+import { summaryOf } from './_catalog';
 
 export function runsTable(runs: any[]): string {
   return table(
@@ -25,39 +18,26 @@ export function runsTable(runs: any[]): string {
   );
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let opts;
-  try {
-    opts = parseArgs(argv, SPECS);
-  } catch (err) {
-    if (err instanceof UsageError) return usageError(err.message);
-    throw err;
-  }
-  if (opts.help) {
-    process.stdout.write(usage('runs', 'Recent training runs with their progress and decision.', SPECS) + '\n');
-    return 0;
-  }
-  const api = await client(opts);
-  const limit = (opts.limit as number) ?? 20;
-  try {
+export const main = defineCommand(
+  {
+    name: 'runs',
+    summary: summaryOf('runs'),
+    options: [
+      { name: 'watch', kind: 'boolean', short: 'w', help: 'refresh every 2 s until Ctrl-C' },
+      { name: 'limit', kind: 'integer', min: 1, max: 500, help: 'how many runs (default 20)' },
+    ],
+    remote: true,
+    json: true,
+  },
+  async ({ opts, json, print }) => {
+    const api = await client(opts);
+    const limit = (opts.limit as number | undefined) ?? 20;
     for (;;) {
       const body = await api.get(`/api/runs?limit=${limit}`);
-      const text = runsTable(body.runs);
-      if (opts.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-      process.stdout.write(text + '\n');
-      if (!opts.watch) return 0;
+      if (opts.watch && process.stdout.isTTY && !json) process.stdout.write('\x1b[2J\x1b[H');
+      print(body, () => runsTable(body.runs));
+      if (!opts.watch) return EXIT.OK;
       await new Promise((r) => setTimeout(r, 2000));
     }
-  } catch (err) {
-    if (err instanceof ApiError) {
-      process.stderr.write(`mlops runs: ${err.code}: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`mlops runs: ${message}\n${usage('runs', 'Recent training runs with their progress and decision.', SPECS)}\n`);
-  return 2;
-}
+  },
+);

@@ -24,8 +24,10 @@ export class MlopsClient {
   ) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {
-    const h: Record<string, string> = { ...headers };
+    // A header the caller names (another key, for another API) wins over the client's key.
+    const h: Record<string, string> = {};
     if (this.key) h['x-functions-key'] = this.key;
+    Object.assign(h, headers);
     if (body !== undefined) h['content-type'] = 'application/json';
     let res: Response;
     try {

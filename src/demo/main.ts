@@ -1,5 +1,5 @@
 /**
- * `npm run demo [-- --exit] [--file CSV] [--name NAME] [--budget S]`: starts the local stack (as
+ * `npm run demo [-- --exit] [--file CSV] [--target COLUMN] [--name NAME] [--budget S]`: starts the local stack (as
  * `npm start` does), drops the sample bank marketing file into the `datasets` container, follows the
  * training run live, then prints the leaderboard, the decision, the benchmark, a scoring call (with its
  * curl equivalent) and the Swagger UI URL. Keeps running until Ctrl-C, or stops the stack with --exit.
@@ -52,32 +52,60 @@ const say = (s = '') => process.stdout.write(s + '\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function main(argv: string[]): Promise<number> {
-  const { values: opts } = parseArgs({
-    args: argv,
-    options: {
-      exit: { type: 'boolean', default: false },
-      file: { type: 'string', default: path.join(ROOT, 'samples', 'bankmarketing_train.csv') },
-      name: { type: 'string', default: 'bank' },
-      budget: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  const usage =
+    'usage: npm run demo -- [--exit] [--file CSV] [--target COLUMN] [--name DATASET] [--budget SECONDS]\n' +
+    '  --file    a CSV with a header row (default samples/bankmarketing_train.csv)\n' +
+    '  --target  the column to predict, sent as blob metadata `target` (default: DEFAULT_TARGET_COLUMN, y)\n' +
+    '  --name    the dataset name (default: bank for the sample, else the file name)\n' +
+    '  --budget  AutoML time budget in seconds (default AUTOML_BUDGET_SECONDS, 60)\n' +
+    '  --exit    stop the stack at the end (exit 0 when a model serves predictions)';
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        exit: { type: 'boolean', default: false },
+        file: { type: 'string' },
+        target: { type: 'string' },
+        name: { type: 'string' },
+        budget: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`demo: ${(err as Error).message.split('. ')[0]}\n${usage}\n`);
+    return 2;
+  }
+  const opts = {
+    ...parsed.values,
+    file: parsed.values.file ?? path.join(ROOT, 'samples', 'bankmarketing_train.csv'),
+    name: parsed.values.name ?? (parsed.values.file ? path.basename(parsed.values.file).replace(/\.[^.]*$/, '') : 'bank'),
+  };
   if (opts.help) {
-    say('usage: npm run demo -- [--exit] [--file CSV] [--name DATASET] [--budget SECONDS]');
+    say(usage);
     return 0;
+  }
+  if (opts.budget !== undefined && !(Number(opts.budget) >= 1)) {
+    process.stderr.write(`demo: --budget must be a number of seconds >= 1\n`);
+    return 2;
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(opts.name)) {
+    process.stderr.write(`demo: "${opts.name}" is not a valid dataset name (letters, digits, . _ -): pass --name\n`);
+    return 2;
   }
   if (!fs.existsSync(opts.file!)) {
     process.stderr.write(`demo: no such file ${opts.file}\n`);
     return 2;
   }
-  const logFile = path.join(ROOT, '.local', 'demo-host.log');
+  // The stack's own local folder (MLOPS_LOCAL_DIR, as npm start decides it) holds the log too.
+  const logFile = path.resolve(ROOT, process.env.MLOPS_LOCAL_DIR ?? localValues().MLOPS_LOCAL_DIR ?? '.local', 'demo-host.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   // Host logs can name URLs with keys: readable by this user only.
   const log = fs.createWriteStream(logFile, { flags: 'a', mode: 0o600 });
   const env = { ...process.env };
   if (opts.budget) env.AUTOML_BUDGET_SECONDS = opts.budget;
 
-  say('Starting the local stack (Azurite + embedded Functions host); host logs go to .local/demo-host.log ...');
+  say(`Starting the local stack (Azurite + embedded Functions host); host logs go to ${path.relative(ROOT, logFile) || logFile} ...`);
   const stack: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stopping = false;
   const stop = async () => {
@@ -106,8 +134,8 @@ export async function main(argv: string[]): Promise<number> {
     };
     stack.stdout!.on('data', onData);
     stack.stderr!.on('data', (d: Buffer) => log.write(d));
-    stack.once('exit', (code) => reject(new Error(`the stack exited (code ${code}) before it was ready; see .local/demo-host.log`)));
-    setTimeout(() => reject(new Error('the stack was not ready within 180 s; see .local/demo-host.log')), 180000).unref();
+    stack.once('exit', (code) => reject(new Error(`the stack exited (code ${code}) before it was ready; see ${logFile}`)));
+    setTimeout(() => reject(new Error(`the stack was not ready within 180 s; see ${logFile}`)), 180000).unref();
   }).catch((err: Error) => err);
   if (info instanceof Error) {
     process.stderr.write(`demo: ${info.message}\n`);
@@ -126,7 +154,10 @@ export async function main(argv: string[]): Promise<number> {
     const blobName = `${opts.name}.csv`;
     const datasets = BlobServiceClient.fromConnectionString(conn).getContainerClient('datasets');
     await datasets.createIfNotExists();
-    await datasets.getBlockBlobClient(blobName).uploadData(bytes, { blobHTTPHeaders: { blobContentType: 'text/csv' } });
+    await datasets.getBlockBlobClient(blobName).uploadData(bytes, {
+      blobHTTPHeaders: { blobContentType: 'text/csv' },
+      metadata: opts.target ? { target: opts.target } : undefined,
+    });
     say(`Uploaded ${path.basename(opts.file!)} (${bytes.length} bytes) to datasets/${blobName}; waiting for registration ...`);
 
     let version: any;
@@ -135,6 +166,7 @@ export async function main(argv: string[]): Promise<number> {
       if (r.status === 200) version = r.body.versions?.find((v: any) => v.sha256 === sha);
       if (version?.status === 'rejected') {
         say(`Dataset rejected: ${version.reason?.code}: ${version.reason?.message}`);
+        if (version.reason?.code === 'TARGET_MISSING') say('Name the column to predict: npm run demo -- --file FILE --target COLUMN');
         return 1;
       }
       if (!version?.runId) await sleep(500);
@@ -169,12 +201,14 @@ export async function main(argv: string[]): Promise<number> {
     say(benchmarkTable(run));
     say();
 
+    // One data row of the file as the example (the first line the schema accepts is the simplest pick).
     const sample = fs.readFileSync(opts.file!, 'utf8').split(/\r?\n/, 3);
-    const header = sample[0].split(',');
-    const cells = sample[1].split(',');
+    const delimiter = [',', ';', '\t', '|'].sort((a, b) => sample[0].split(b).length - sample[0].split(a).length)[0];
+    const header = sample[0].split(delimiter);
+    const cells = sample[1].split(delimiter);
     const row: Record<string, string | number> = {};
     header.forEach((h, i) => {
-      if (h === (version.target ?? 'y')) return;
+      if (h === (version.target ?? opts.target ?? 'y')) return;
       const n = Number(cells[i]);
       row[h] = cells[i] !== '' && Number.isFinite(n) ? n : cells[i];
     });
@@ -185,10 +219,11 @@ export async function main(argv: string[]): Promise<number> {
     say(`Scoring call: POST ${info.baseUrl}/api/score -> ${scored.status} ${JSON.stringify(scored.body)}${served}`);
     say("The same call with curl, with the score function's own key (it opens /api/score only):");
     say(`  export SCORE_KEY=${clientKey}`);
-    say(`  curl -s -X POST '${info.baseUrl}/api/score' -H "x-functions-key: $SCORE_KEY" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`);
+    say(`  curl -s -w '\\n' -X POST '${info.baseUrl}/api/score' -H "x-functions-key: $SCORE_KEY" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`);
     say();
     say(`Swagger UI:  ${info.baseUrl}/api/docs   (spec: ${info.baseUrl}/api/swagger.json)`);
     say(`Dashboard:   ${info.baseUrl}/api/dashboard   (enter the host function key: npx mlops keys)`);
+    say(`This model's own route: POST ${info.baseUrl}/api/models/${opts.name}/score (key: npx mlops keys --function scoreModel)`);
     ok = scored.status === 200;
     if (!opts.exit) {
       say('\nThe stack keeps running; Ctrl-C stops it.');
