@@ -20,6 +20,7 @@ export function dashboardHtml(opts: { apiBase: string; refreshMs?: number }): st
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>MLOps dashboard</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${asset('dashboard.css')}">
 </head>
 <body data-api-base="${attr(base)}" data-refresh-ms="${Number(opts.refreshMs ?? 2000)}">

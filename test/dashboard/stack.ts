@@ -15,7 +15,7 @@ const header = lines[0];
 const yIndex = header.split(',').indexOf('y');
 
 export const ENV = {
-  AUTOML_BUDGET_SECONDS: '4',
+  AUTOML_BUDGET_SECONDS: '8',
   AUTOML_POLL_SECONDS: '0.5',
   BENCHMARK_REQUESTS: '100',
   BENCHMARK_CONCURRENCY: '4',

@@ -20,8 +20,16 @@ function chart(label, config, cls) {
 function axis(title, extra) {
   var a = { title: { display: !!title, text: title }, grid: { color: '#d8dee4' } };
   Object.keys(extra || {}).forEach(function (k) { a[k] = extra[k]; });
+  if (a.type === 'logarithmic' && !a.ticks) a.ticks = { callback: logTick };
   return a;
 }
+/** Log axes label 1 and 5 times powers of ten only, without trailing decimals. */
+function logTick(v) {
+  var m = v / Math.pow(10, Math.floor(Math.log10(v)));
+  return Math.abs(m - 1) < 1e-6 || Math.abs(m - 5) < 1e-6 ? String(Number(v.toPrecision(3))) : '';
+}
+/** Segments drawn as several datasets carry an empty label: keep them out of the legend. */
+var LEGEND = { labels: { filter: function (item) { return item.text !== ''; } } };
 function xy(xs, ys) { return xs.map(function (x, i) { return { x: x, y: ys[i] }; }); }
 function lineSet(label, data, color, extra) {
   var d = { label: label, data: data, borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 2, showLine: true };
@@ -36,13 +44,17 @@ function curveChart(label, datasets, xTitle, yTitle, opts) {
     data: { datasets: datasets },
     options: {
       scales: { x: axis(xTitle, opts.x), y: axis(yTitle, opts.y) },
-      plugins: { tooltip: { intersect: false }, legend: { display: datasets.length > 1 } },
+      plugins: { tooltip: { intersect: false }, legend: { display: datasets.length > 1, labels: LEGEND.labels } },
     },
   }, opts.cls);
 }
 function barChart(label, labels, datasets, opts) {
   opts = opts || {};
-  return chart(label, {
+  if (opts.cls === 'mini') {
+    opts.y = { ticks: { autoSkip: false, font: { size: 11 } } };
+    opts.x = opts.x || { ticks: { font: { size: 10 }, maxTicksLimit: 4 } };
+  }
+  var box = chart(label, {
     type: 'bar',
     data: { labels: labels, datasets: datasets },
     options: {
@@ -51,6 +63,14 @@ function barChart(label, labels, datasets, opts) {
       plugins: { legend: { display: datasets.length > 1 } },
     },
   }, opts.cls);
+  if (opts.height) box.classList.add('h' + opts.height);
+  return box;
+}
+/** The power of ten below the smallest positive value: where a log axis should start so every bar shows. */
+function decadeBelow(values) {
+  var min = Infinity;
+  values.forEach(function (v) { if (typeof v === 'number' && v > 0) min = Math.min(min, v); });
+  return isFinite(min) ? Math.pow(10, Math.floor(Math.log10(min)) - 1) : undefined;
 }
 var DIAGONAL = function (label) { return lineSet(label || 'chance', [{ x: 0, y: 0 }, { x: 1, y: 1 }], MUTED, { borderDash: [4, 4], borderWidth: 1 }); };
 `;

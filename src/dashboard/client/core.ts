@@ -69,6 +69,7 @@ function note(text) { return h('p', { class: 'muted note' }, text); }
 function currentKey() { return sessionStorage.getItem(KEY_ITEM) || ''; }
 function ApiError(status, message) { this.status = status; this.message = message; }
 function get(path) {
+  if (!currentKey()) return Promise.reject(new ApiError(401, 'No function key: enter one above (the data APIs answer 401 without it).'));
   return fetch(API + path, { headers: { 'x-functions-key': currentKey() }, cache: 'no-store' }).then(function (r) {
     if (r.status === 401) throw new ApiError(401, '401: enter a valid function key above');
     return r.json().catch(function () { return {}; }).then(function (body) {

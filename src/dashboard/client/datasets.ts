@@ -28,7 +28,7 @@ function miniPlot(c) {
   if (c.kind === 'categorical' && c.top && c.top.length) {
     var top = c.top.slice(0, 6);
     return barChart(c.name + ' top values: ' + top.map(function (t) { return t.value + ' ' + t.count; }).join(', '), top.map(function (t) { return t.value; }),
-      [{ label: 'rows', data: top.map(function (t) { return t.count; }), backgroundColor: PALETTE[0] }], { horizontal: true, cls: 'mini' });
+      [{ label: 'rows', data: top.map(function (t) { return t.count; }), backgroundColor: PALETTE[0] }], { horizontal: true, cls: 'mini', height: top.length });
   }
   if (typeof c.min === 'number' && typeof c.max === 'number') {
     // Only moments are profiled (no bins): the range, and mean +/- one standard deviation inside it.
@@ -43,12 +43,15 @@ function profileView(p) {
   var out = [];
   out.push(h('p', null, p.rows + ' rows, ' + p.columns + ' columns, target ' + p.target.name + ' (' + p.target.task + ')'));
   if (p.target.classes) {
+    out.push(h('h3', null, 'Class balance of ' + p.target.name + ' (% of rows)'));
     out.push(barChart('Class balance of ' + p.target.name, p.target.classes.map(function (c) { return c.value; }),
-      [{ label: 'share of rows (%)', data: p.target.classes.map(function (c) { return 100 * c.fraction; }), backgroundColor: PALETTE[2] }], { horizontal: true, cls: 'mini', xTitle: '% of rows' }));
+      [{ label: 'share of rows (%)', data: p.target.classes.map(function (c) { return 100 * c.fraction; }), backgroundColor: PALETTE[2] }], { horizontal: true, cls: 'mini', height: Math.min(6, p.target.classes.length) }));
   }
+  var missing = cols.filter(function (c) { return c.missing > 0; }).length;
+  out.push(h('h3', null, 'Missing share by column' + (missing ? ' (' + missing + ' columns with missing values)' : ': no column has missing values')));
   out.push(barChart('Missing share by column', cols.map(function (c) { return c.name; }),
     [{ label: 'missing (%)', data: cols.map(function (c) { var n = c.count + c.missing; return n ? 100 * c.missing / n : 0; }), backgroundColor: PALETTE[1] }],
-    { horizontal: true, xTitle: '% missing', x: { min: 0, suggestedMax: 5 }, cls: 'tall' }));
+    { horizontal: true, xTitle: '% missing', x: { min: 0, suggestedMax: 5 }, y: { ticks: { autoSkip: false, font: { size: 11 } } }, cls: 'tall' }));
   out.push(table(['column', 'type', 'kind', 'missing', 'distinct', 'distribution'], cols.map(function (c) {
     var n = c.count + c.missing;
     return h('tr', null, h('td', null, c.name), h('td', null, c.type), h('td', null, c.kind), h('td', null, (n ? (100 * c.missing / n).toFixed(1) : '0.0') + '%'),

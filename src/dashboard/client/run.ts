@@ -24,7 +24,7 @@ function trialsChart(t, title) {
   });
   sets.push(lineSet('best so far', t.bestSoFar.map(function (b) { return { x: b.trial, y: b.score }; }), PALETTE[0], { stepped: 'before' }));
   return curveChart(title || ('AutoML trials: ' + t.points.length + ' scored, best ' + fmt(t.bestSoFar.length ? t.bestSoFar[t.bestSoFar.length - 1].score : NaN)),
-    sets, 'trial (in start order)', t.primaryMetric + (t.lowerIsBetter ? ' (lower is better)' : ''));
+    sets, 'trial (in start order)', t.primaryMetric + (t.lowerIsBetter ? ' (lower is better)' : ''), { x: { ticks: { stepSize: 1, precision: 0 }, suggestedMin: -0.5, suggestedMax: t.points.length ? t.points[t.points.length - 1].trial + 0.5 : 1 } });
 }
 function liveChart(runId) {
   var s = liveBest[runId] || [];
@@ -48,7 +48,7 @@ function decisionView(d) {
   var scores = barChart('Held-out ' + d.metric + ': ' + labels.map(function (l, i) { return l + ' ' + fmt(vals[i]); }).join(', '), labels,
     [{ label: d.metric, data: vals, backgroundColor: [d.promoted ? OK : BAD, PALETTE[0]] }], { yTitle: 'held-out ' + d.metric, cls: 'short' });
   var latency = barChart('p95 latency ' + fmt(d.p95Ms, 2) + ' ms against the SLO ' + fmt(d.sloP95Ms, 3) + ' ms', ['p95', 'SLO'],
-    [{ label: 'ms', data: [d.p95Ms, d.sloP95Ms], backgroundColor: [PALETTE[0], MUTED] }], { yTitle: 'ms (log)', y: { type: 'logarithmic' }, cls: 'short' });
+    [{ label: 'ms', data: [d.p95Ms, d.sloP95Ms], backgroundColor: [PALETTE[0], MUTED] }], { yTitle: 'ms (log scale)', y: { type: 'logarithmic', min: decadeBelow([d.p95Ms, d.sloP95Ms]) }, cls: 'short' });
   return h('div', null, h('p', { class: 'decision ' + (d.promoted ? 'ok' : 'bad') }, d.promoted ? 'Promoted' : 'Kept the champion'),
     h('div', { class: 'row' }, scores, latency), h('table', { class: 'kv', id: 'decision-figures' }, h('tbody', null, rows)));
 }

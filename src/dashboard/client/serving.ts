@@ -4,11 +4,12 @@
  */
 export const SERVING_JS = String.raw`
 function histSet(label, hist, color) {
-  // Stepped outline over the bin edges: both series share one linear millisecond axis.
+  // Stepped outline over the bin edges ('before' in Chart.js holds each count up to the next edge):
+  // both series share one linear millisecond axis.
   var pts = [];
   hist.counts.forEach(function (c, i) { pts.push({ x: hist.edgesMs[i], y: c }); });
   pts.push({ x: hist.edgesMs[hist.edgesMs.length - 1], y: hist.counts[hist.counts.length - 1] || 0 });
-  return lineSet(label, pts, color, { stepped: 'after', fill: 'origin', backgroundColor: color + '33' });
+  return lineSet(label, pts, color, { stepped: 'before', fill: 'origin', backgroundColor: color + '33' });
 }
 function histogramChart(b) {
   var sets = [];
@@ -35,7 +36,7 @@ function percentileChart(b) {
   if (b.direct) sets.push({ label: 'endpoint', data: ps.map(function (p) { return b.direct[p]; }), backgroundColor: PALETTE[0] });
   if (b.proxy) sets.push({ label: 'proxy', data: ps.map(function (p) { return b.proxy[p]; }), backgroundColor: PALETTE[1] });
   if (typeof b.sloP95Ms === 'number') sets.push({ type: 'line', label: 'p95 SLO', data: ps.map(function () { return b.sloP95Ms; }), borderColor: BAD, backgroundColor: BAD, borderDash: [6, 4], pointRadius: 0 });
-  return barChart('Latency percentiles (ms, log scale) of ' + (b.deployment || b.runId), ['p50', 'p90', 'p95', 'p99'], sets, { yTitle: 'ms (log scale)', y: { type: 'logarithmic' } });
+  return barChart('Latency percentiles (ms, log scale) of ' + (b.deployment || b.runId), ['p50', 'p90', 'p95', 'p99'], sets, { yTitle: 'ms (log scale)', y: { type: 'logarithmic', min: decadeBelow([].concat.apply([], sets.map(function (s) { return s.data; }))) } });
 }
 function historyChart(hist) {
   var sets = [];

@@ -42,6 +42,8 @@ table.kv { width: auto; }
 .chart.short { height: 220px; }
 .chart.tall { height: 420px; }
 .chart.mini { height: 90px; min-width: 180px; width: 260px; }
+.chart.mini.h1 { height: 50px; } .chart.mini.h2 { height: 70px; } .chart.mini.h3 { height: 85px; }
+.chart.mini.h4 { height: 100px; } .chart.mini.h5 { height: 115px; } .chart.mini.h6 { height: 130px; }
 td.plotcell { width: 280px; }
 .confusion { width: auto; margin-top: 4px; }
 .confusion td.cm { text-align: center; min-width: 90px; font-weight: 600; color: #1f2328; }

@@ -72,7 +72,7 @@ export async function modelView(stores: DashboardStores, name: string, version: 
   if (Object.keys(heldOut).length) notStored.push('held-out figures other than the primary metric (the decision scores only the primary metric)');
 
   let classification: ModelView['classification'];
-  if (m.task === 'classification') {
+  if (m.task !== 'regression') {
     const c = metrics?.cv ?? {};
     const confusion = c.confusion_matrix;
     const classes = metrics?.classes ?? confusion?.classes ?? [];
@@ -83,7 +83,7 @@ export async function modelView(stores: DashboardStores, name: string, version: 
       const positives = confusion.matrix[1].reduce((a, b) => a + b, 0);
       calibration = calibrationFromRoc(c.roc_curve, negatives, positives);
     }
-    if (!c.roc_curve) notStored.push('ROC, precision-recall and calibration curves (stored for binary tasks only)');
+    if (!c.roc_curve) notStored.push('ROC, precision-recall and calibration curves (metrics.json has them for binary tasks only)');
     classification = {
       classes,
       confusion,
