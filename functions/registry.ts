@@ -46,7 +46,7 @@ app.http('getModel', {
   handler: async (req: HttpRequest) => {
     const name = req.params.name ?? '';
     const versions = MODEL_NAME.test(name) ? await root.models().list(name) : [];
-    if (!versions.length) return json(404, { error: { code: 'model_not_found', message: `no model '${name.slice(0, 100)}'` } });
+    if (!versions.length) return json(404, { error: { code: 'MODEL_NOT_FOUND', message: `no model '${name.slice(0, 100)}'` } });
     const champion = (await champions()).find((c) => c.model === name);
     return json(200, { name, versions, champion });
   },
@@ -62,11 +62,11 @@ app.http('rollbackModel', {
     try {
       body = JSON.parse((await req.text()) || '{}');
     } catch {
-      return json(400, { error: { code: 'invalid_json', message: 'the request body is not valid JSON' } });
+      return json(400, { error: { code: 'INVALID_JSON', message: 'the request body is not valid JSON' } });
     }
     const version = Number(body?.version);
-    if (!MODEL_NAME.test(name)) return json(404, { error: { code: 'model_not_found', message: `no model '${name.slice(0, 100)}'` } });
-    if (!Number.isSafeInteger(version) || version < 1) return json(400, { error: { code: 'invalid_request', message: 'body must be {"version": n} with n >= 1' } });
+    if (!MODEL_NAME.test(name)) return json(404, { error: { code: 'MODEL_NOT_FOUND', message: `no model '${name.slice(0, 100)}'` } });
+    if (!Number.isSafeInteger(version) || version < 1) return json(400, { error: { code: 'INVALID_REQUEST', message: 'body must be {"version": n} with n >= 1' } });
     return action(context, () => root.rollback(name, version));
   },
 });
@@ -77,7 +77,7 @@ app.http('retireModel', {
   authLevel: 'function',
   handler: async (req: HttpRequest, context: InvocationContext) => {
     const name = req.params.name ?? '';
-    if (!MODEL_NAME.test(name)) return json(404, { error: { code: 'model_not_found', message: `no model '${name.slice(0, 100)}'` } });
+    if (!MODEL_NAME.test(name)) return json(404, { error: { code: 'MODEL_NOT_FOUND', message: `no model '${name.slice(0, 100)}'` } });
     return action(context, () => root.retireLineage(name));
   },
 });

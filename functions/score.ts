@@ -16,7 +16,7 @@ async function forward(req: HttpRequest, context: InvocationContext, model: stri
   if (Number.isFinite(declared) && declared > service.settings.maxBodyBytes) {
     return {
       status: 413,
-      jsonBody: { error: { code: 'body_too_large', message: `the request body is larger than ${service.settings.maxBodyBytes} bytes` } },
+      jsonBody: { error: { code: 'BODY_TOO_LARGE', message: `the request body is larger than ${service.settings.maxBodyBytes} bytes` } },
     };
   }
   const body = Buffer.from(await req.arrayBuffer());

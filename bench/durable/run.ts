@@ -5,11 +5,12 @@
  *   - episodes per second (committed orchestration episodes / wall time) for both.
  * Beside them, references measured in the same run: the HTTP round trip of a no-op function through
  * the host, and the storage floor of one episode (the queue and table calls an episode needs, made
- * directly against the same Azurite).
+ * directly against the same Azurite). Wall times swing with the machine's load; the host's CPU time
+ * (Linux /proc) per activity, beside its CPU time per no-op HTTP call, much less so.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/durable/run.js [fanOut=1000] [sequence=100]
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +22,29 @@ const APP = path.join(REPO, 'bench', 'durable', 'app');
 const CLI = path.join(REPO, 'dist', 'src', 'host', 'cli.js');
 const FAN_OUT = Number(process.argv[2] ?? 1000);
 const SEQUENCE = Number(process.argv[3] ?? 100);
+
+/** CPU time (user + system) the process used so far, in ms; undefined where /proc is not available. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const perSec = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    return (ticks * 1000) / perSec;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms the host used during `run`, or undefined. */
+async function hostCpu<T>(pid: number | undefined, run: () => Promise<T>): Promise<{ value: T; cpu?: number }> {
+  const before = cpuMs(pid);
+  const value = await run();
+  const after = cpuMs(pid);
+  return { value, cpu: before === undefined || after === undefined ? undefined : after - before };
+}
+
+const fmtCpu = (ms: number | undefined, n: number) => (ms === undefined ? 'n/a' : (ms / n).toFixed(2));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -121,11 +145,14 @@ async function main(): Promise<void> {
     host = started.child;
     const { baseUrl } = started;
     const pings: number[] = [];
-    for (let i = 0; i < 60; i++) {
-      const t0 = performance.now();
-      await (await fetch(`${baseUrl}/api/ping`)).text();
-      if (i >= 10) pings.push(performance.now() - t0);
-    }
+    for (let i = 0; i < 10; i++) await (await fetch(`${baseUrl}/api/ping`)).text();
+    const pingCpu = await hostCpu(host.pid, async () => {
+      for (let i = 0; i < 200; i++) {
+        const t0 = performance.now();
+        await (await fetch(`${baseUrl}/api/ping`)).text();
+        pings.push(performance.now() - t0);
+      }
+    });
     const pingMs = median(pings);
 
     // Warm-up (module caches, tables, queues).
@@ -133,9 +160,9 @@ async function main(): Promise<void> {
     await runOrchestration(baseUrl, 'fanOut', 10);
 
     const benchStore = new DurableStore(az.connectionString, 'BenchHub');
-    const seq = await runOrchestration(baseUrl, 'sequence', SEQUENCE);
+    const { value: seq, cpu: seqCpu } = await hostCpu(host.pid, () => runOrchestration(baseUrl, 'sequence', SEQUENCE));
     const seqEpisodes = (await benchStore.readSentinel(seq.id))!.episodes;
-    const fan = await runOrchestration(baseUrl, 'fanOut', FAN_OUT);
+    const { value: fan, cpu: fanCpu } = await hostCpu(host.pid, () => runOrchestration(baseUrl, 'fanOut', FAN_OUT));
     const fanEpisodes = (await benchStore.readSentinel(fan.id))!.episodes;
 
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -144,19 +171,27 @@ async function main(): Promise<void> {
     console.log('reference (same run)                                      ');
     console.log(`  no-op HTTP function through the host (median)         ${pingMs.toFixed(2).padStart(9)} ms`);
     console.log(`  storage floor of one episode (direct Azurite calls)   ${floorMs.toFixed(2).padStart(9)} ms`);
+    console.log(`  host CPU per no-op HTTP function call                 ${fmtCpu(pingCpu.cpu, 200).padStart(9)} ms`);
     console.log('');
-    console.log('orchestration                     total      per activity   episodes   episodes/s   activities/s');
-    const row = (label: string, r: { ms: number }, n: number, episodes: number) =>
+    console.log('orchestration                     total      per activity   episodes   episodes/s   activities/s   host CPU/activity');
+    const row = (label: string, r: { ms: number }, n: number, episodes: number, cpu: number | undefined) =>
       console.log(
-        `  ${label.padEnd(28)} ${(r.ms / 1000).toFixed(2).padStart(7)} s ${(r.ms / n).toFixed(2).padStart(10)} ms ${String(episodes).padStart(10)} ${(episodes / (r.ms / 1000)).toFixed(1).padStart(12)} ${(n / (r.ms / 1000)).toFixed(1).padStart(14)}`,
+        `  ${label.padEnd(28)} ${(r.ms / 1000).toFixed(2).padStart(7)} s ${(r.ms / n).toFixed(2).padStart(10)} ms ${String(episodes).padStart(10)} ${(episodes / (r.ms / 1000)).toFixed(1).padStart(12)} ${(n / (r.ms / 1000)).toFixed(1).padStart(14)} ${fmtCpu(cpu, n).padStart(16)} ms`,
       );
-    row(`${SEQUENCE} sequential no-op`, seq, SEQUENCE, seqEpisodes);
-    row(`fan-out/fan-in ${FAN_OUT} no-op`, fan, FAN_OUT, fanEpisodes);
+    row(`${SEQUENCE} sequential no-op`, seq, SEQUENCE, seqEpisodes, seqCpu);
+    row(`fan-out/fan-in ${FAN_OUT} no-op`, fan, FAN_OUT, fanEpisodes, fanCpu);
     console.log('');
     console.log(
       `  sequential: ${(seq.ms / SEQUENCE / floorMs).toFixed(1)}x the storage floor per activity round trip ` +
         `(an activity round trip = 1 episode + 1 activity: ~2 queue hops, 2 table commits).`,
     );
+    if (pingCpu.cpu !== undefined && seqCpu !== undefined && fanCpu !== undefined) {
+      const perPing = pingCpu.cpu / 200;
+      console.log(
+        `  host CPU per activity: sequential ${(seqCpu / SEQUENCE / perPing).toFixed(1)}x, fan-out ${(fanCpu / FAN_OUT / perPing).toFixed(1)}x ` +
+          `a no-op HTTP function call.`,
+      );
+    }
   } finally {
     if (host && host.exitCode === null) {
       host.kill('SIGTERM');

@@ -29,6 +29,7 @@ import { ScoringService } from '../scoring/service';
 import { containerClient } from '../storage/clients';
 import { resolveConnectionString } from '../storage/account';
 import { telemetry, type Telemetry } from '../telemetry';
+import { createAzureMLAutoMLProvider, readAzureMLSettings } from '../training/azureml';
 import { LocalAutoMLProvider } from '../training/local';
 import type { AutoMLProvider } from '../training/provider';
 import { ConfigError, type AppConfig } from './config';
@@ -100,8 +101,17 @@ export class AppRoot {
   /** The AutoML provider AUTOML_PROVIDER names. */
   automl(): AutoMLProvider & { stopAll(): Promise<void> } {
     return this.once('automl', () => {
-      if (this.config.automl.provider !== 'local') {
-        throw new ConfigError('AUTOML_PROVIDER', 'PROVIDER_NOT_AVAILABLE: AUTOML_PROVIDER=azureml is not available in this version; use AUTOML_PROVIDER=local');
+      if (this.config.automl.provider === 'azureml') {
+        let settings;
+        try {
+          settings = readAzureMLSettings(this.config.env as NodeJS.ProcessEnv);
+        } catch (err) {
+          throw new ConfigError('AZUREML', (err as Error).message);
+        }
+        return createAzureMLAutoMLProvider(settings, {
+          registry: containerClient(this.appConnection, this.config.registryContainer),
+          log: (level, message) => (level === 'error' ? console.error : console.log)(`[azureml] ${message}`),
+        });
       }
       return new LocalAutoMLProvider(this.appConnection, {
         staleSeconds: this.config.automl.workerStaleSeconds,
@@ -301,7 +311,7 @@ export class AppRoot {
   /** Rolls a lineage back to one of its earlier model versions: deploys it again and makes it champion. */
   async rollback(lineage: string, version: number): Promise<{ deployment: string; previous?: string }> {
     const m = await this.models().get(lineage, version);
-    if (!m || m.status === 'registering') throw new DeployError(404, 'model_not_found', `model '${lineage}' has no version ${version}`);
+    if (!m || m.status === 'registering') throw new DeployError(404, 'MODEL_NOT_FOUND', `model '${lineage}' has no version ${version}`);
     const name = deploymentName(lineage, version);
     const champions = this.champions();
     return champions.withLock(lineage, async () => {

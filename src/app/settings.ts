@@ -108,6 +108,15 @@ export const SETTINGS: readonly SettingDef[] = [
   { name: 'AZUREML_COMPUTE', group: 'azureml', kind: { type: 'string' }, default: '', description: 'Compute cluster of AutoML jobs (empty: serverless compute).' },
   { name: 'AZUREML_ARM_ENDPOINT', group: 'azureml', kind: { type: 'url' }, default: 'https://management.azure.com', description: 'Azure Resource Manager base URL (override for the local Azure ML emulator or a sovereign cloud).' },
   { name: 'AZUREML_INSTANCE_TYPE', group: 'azureml', kind: { type: 'string' }, default: 'Standard_DS3_v2', description: 'VM size of managed online deployments.' },
+  { name: 'AZUREML_EXPERIMENT', group: 'azureml', kind: { type: 'string' }, default: 'mlops-automl', description: 'Experiment the AutoML jobs are grouped under.' },
+  { name: 'AZUREML_DATASTORE_AUTH', group: 'azureml', kind: { type: 'enum', values: ['identity', 'key'], caseInsensitive: true }, default: 'identity', description: 'How the training split is uploaded to the workspace\'s default datastore: the app\'s identity, or the datastore\'s key (listSecrets).' },
+  { name: 'AZUREML_DATASTORE_BLOB_ENDPOINT', group: 'azureml', kind: { type: 'url' }, default: '', description: 'Blob service URL of the workspace storage when it is not https://{account}.blob.core.windows.net (the emulator\'s Azurite).' },
+  { name: 'AZUREML_MAX_CONCURRENT_TRIALS', group: 'azureml', kind: { type: 'int', min: 1, max: 256 }, default: '4', description: 'AutoML limitSettings.maxConcurrentTrials.' },
+  { name: 'AZUREML_TRIAL_TIMEOUT_SECONDS', group: 'azureml', kind: { type: 'int', min: 60, max: 604800 }, default: '', description: 'AutoML limitSettings.trialTimeout (empty: the run\'s whole budget).' },
+  { name: 'AZUREML_VOTE_ENSEMBLE', group: 'azureml', kind: BOOL, default: 'true', description: 'Let Azure ML AutoML build a voting ensemble.' },
+  { name: 'AZUREML_STACK_ENSEMBLE', group: 'azureml', kind: BOOL, default: 'true', description: 'Let Azure ML AutoML build a stack ensemble.' },
+  { name: 'AZUREML_TIMEOUT_GRACE_SECONDS', group: 'azureml', kind: { type: 'int', min: 0, max: 86400 }, default: '900', description: 'A job still running this long past its own timeout is canceled and the run fails with TIMEOUT.' },
+  { name: 'AZUREML_EMULATOR_TOKEN', group: 'azureml', kind: { type: 'secret' }, default: '', description: 'A fixed bearer token for the local Azure ML emulator only (refused unless AZUREML_ARM_ENDPOINT is a loopback address); empty: DefaultAzureCredential (the managed identity in Azure).' },
   { name: 'AZUREML_INSTANCE_COUNT', group: 'azureml', kind: { type: 'int', min: 1, max: 100 }, default: '1', description: 'Instances per managed online deployment.' },
 
   // telemetry and events

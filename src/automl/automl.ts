@@ -276,8 +276,12 @@ export async function runAutoML(
       // the workers), plus the artifacts.
       // With a search sample the refit falls back to the sample when all rows would not fit (below),
       // so the sample-sized estimate is the one to reserve.
+      // Until a first trial has finished the search may run past the budget (by 2x or at least 60 s,
+      // within the pipeline's own AutoML deadline of 1.5x + 120 s): on a slow or loaded machine a short
+      // budget then still yields a model instead of failing.
       deadline: (best) => {
-        const refit = best ? (2 * best.seconds) / folds.length : 0;
+        if (!best) return t0 + budgetMs + Math.min(Math.max(2 * budgetMs, 60_000), 0.4 * budgetMs + 100_000);
+        const refit = (2 * best.seconds) / folds.length;
         return t0 + budgetMs - Math.max(budgetMs * 0.1, 1000 * (refit + 2));
       },
       // A trial starting now must end early enough to refit its own model: a refit costs about
@@ -285,7 +289,7 @@ export async function runAutoML(
       trialDeadline: (searchDeadline, now) => {
         const rowsRatio = validation.searchSampleRows ? 1 : n / Math.max(1, n - folds[0].length);
         const k = (1.25 * rowsRatio) / folds.length;
-        const end = t0 + budgetMs - 2000;
+        const end = Math.max(t0 + budgetMs - 2000, searchDeadline);
         return Math.min(searchDeadline, (end + k * now) / (1 + k));
       },
       maxTrials: options.maxTrials ?? 10_000,

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { connectionStringFor } from '../host/azurite';
+import { connectionStringFor } from '../storage/devStorage';
 import { computeHostId } from '../host/hostId';
 import { MlopsClient } from '../client/api';
 import { resolveConnectionString } from '../storage/clients';

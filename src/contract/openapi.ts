@@ -218,15 +218,15 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
     '401': errorResponse('Missing or wrong key.', 'unauthorized', 'a valid key is required'),
     '413': errorResponse(
       `The body is larger than ${opts.maxBodyBytes ? `${opts.maxBodyBytes} bytes` : 'the limit'} or has more than ${maxRows} rows.`,
-      'body_too_large',
+      'BODY_TOO_LARGE',
       'the request body is too large',
     ),
   };
   if (opts.proxy) {
-    responses['404'] = errorResponse('The deployment named in azureml-model-deployment is not running.', 'deployment_not_found', "no running deployment 'name'");
-    responses['502'] = errorResponse('The model deployment could not be reached or failed.', 'upstream_unavailable', 'the model deployment is unreachable');
-    responses['503'] = errorResponse('No model is deployed yet.', 'no_model', 'no model is deployed');
-    responses['504'] = errorResponse('The model deployment did not answer in time.', 'upstream_timeout', 'the model deployment did not answer in time');
+    responses['404'] = errorResponse('The deployment named in azureml-model-deployment is not running.', 'DEPLOYMENT_NOT_FOUND', "no running deployment 'name'");
+    responses['502'] = errorResponse('The model deployment could not be reached or failed.', 'UPSTREAM_UNAVAILABLE', 'the model deployment is unreachable');
+    responses['503'] = errorResponse('No model is deployed yet.', 'NO_MODEL', 'no model is deployed');
+    responses['504'] = errorResponse('The model deployment did not answer in time.', 'UPSTREAM_TIMEOUT', 'the model deployment did not answer in time');
   }
 
   const securitySchemes: Json =

@@ -41,12 +41,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Parses a raw body (JSON text) and validates it; throws ScoringError (400/413) on bad input. */
 export function parseScoreBody(raw: string | Buffer, schema: InputSchema, opts: ValidateOptions = {}): ScoreBatch {
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-  if (!text.trim()) throw new ScoringError(400, 'empty_body', 'the request body is empty; send a JSON object');
+  if (!text.trim()) throw new ScoringError(400, 'EMPTY_BODY', 'the request body is empty; send a JSON object');
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw new ScoringError(400, 'invalid_json', `the request body is not valid JSON: ${(err as Error).message}`);
+    throw new ScoringError(400, 'INVALID_JSON', `the request body is not valid JSON: ${(err as Error).message}`);
   }
   return validateScoreRequest(body, schema, opts);
 }
@@ -54,7 +54,7 @@ export function parseScoreBody(raw: string | Buffer, schema: InputSchema, opts: 
 /** Validates a parsed body against the schema and converts it to a columnar batch. */
 export function validateScoreRequest(body: unknown, schema: InputSchema, opts: ValidateOptions = {}): ScoreBatch {
   if (!isPlainObject(body)) {
-    throw new ScoringError(400, 'invalid_body', `the request body must be a JSON object, got ${describe(body)}`);
+    throw new ScoringError(400, 'INVALID_BODY', `the request body must be a JSON object, got ${describe(body)}`);
   }
   const maxRows = opts.maxRows ?? DEFAULT_MAX_ROWS;
   let shape: RequestShape;
@@ -64,39 +64,39 @@ export function validateScoreRequest(body: unknown, schema: InputSchema, opts: V
   if ('input_data' in body) {
     shape = 'input_data';
     const input = body.input_data;
-    if (!isPlainObject(input)) throw new ScoringError(400, 'invalid_body', "'input_data' must be an object {columns, index?, data}");
+    if (!isPlainObject(input)) throw new ScoringError(400, 'INVALID_BODY', "'input_data' must be an object {columns, index?, data}");
     if (!Array.isArray(input.columns) || !input.columns.every((c) => typeof c === 'string')) {
-      throw new ScoringError(400, 'invalid_body', "'input_data.columns' must be an array of column names");
+      throw new ScoringError(400, 'INVALID_BODY', "'input_data.columns' must be an array of column names");
     }
-    if (!Array.isArray(input.data)) throw new ScoringError(400, 'invalid_body', "'input_data.data' must be an array of rows");
+    if (!Array.isArray(input.data)) throw new ScoringError(400, 'INVALID_BODY', "'input_data.data' must be an array of rows");
     if (input.index !== undefined && (!Array.isArray(input.index) || input.index.length !== input.data.length)) {
-      throw new ScoringError(400, 'invalid_body', "'input_data.index' must be an array with one entry per row");
+      throw new ScoringError(400, 'INVALID_BODY', "'input_data.index' must be an array with one entry per row");
     }
     const cols = input.columns as string[];
     const dup = cols.find((c, i) => cols.indexOf(c) !== i);
-    if (dup !== undefined) throw new ScoringError(400, 'invalid_body', `column '${dup}' appears twice in 'input_data.columns'`);
+    if (dup !== undefined) throw new ScoringError(400, 'INVALID_BODY', `column '${dup}' appears twice in 'input_data.columns'`);
     columns = cols;
     records = input.data;
   } else if ('Inputs' in body) {
     shape = 'inputs';
     const inputs = body.Inputs;
     if (!isPlainObject(inputs) || !Array.isArray(inputs.data)) {
-      throw new ScoringError(400, 'invalid_body', "'Inputs' must be an object {\"data\": [rows]}");
+      throw new ScoringError(400, 'INVALID_BODY', "'Inputs' must be an object {\"data\": [rows]}");
     }
     records = inputs.data;
     const gp = body.GlobalParameters;
     if (gp !== undefined && gp !== null) {
-      if (!isPlainObject(gp)) throw new ScoringError(400, 'invalid_body', "'GlobalParameters' must be an object");
+      if (!isPlainObject(gp)) throw new ScoringError(400, 'INVALID_BODY', "'GlobalParameters' must be an object");
       if (gp.method !== undefined) {
         if (gp.method !== 'predict' && gp.method !== 'predict_proba') {
-          throw new ScoringError(400, 'invalid_method', "'GlobalParameters.method' must be 'predict' or 'predict_proba'");
+          throw new ScoringError(400, 'INVALID_METHOD', "'GlobalParameters.method' must be 'predict' or 'predict_proba'");
         }
         method = gp.method;
       }
     }
   } else if ('data' in body) {
     shape = 'data';
-    if (!Array.isArray(body.data)) throw new ScoringError(400, 'invalid_body', "'data' must be an array of rows");
+    if (!Array.isArray(body.data)) throw new ScoringError(400, 'INVALID_BODY', "'data' must be an array of rows");
     records = body.data;
   } else {
     throw new ScoringError(
@@ -106,11 +106,11 @@ export function validateScoreRequest(body: unknown, schema: InputSchema, opts: V
     );
   }
   if (method === 'predict_proba' && !schema.hasProbabilities) {
-    throw new ScoringError(400, 'method_unsupported', 'this model has no class probabilities (predict_proba)');
+    throw new ScoringError(400, 'METHOD_UNSUPPORTED', 'this model has no class probabilities (predict_proba)');
   }
-  if (records.length === 0) throw new ScoringError(400, 'empty_batch', 'the request has no rows');
+  if (records.length === 0) throw new ScoringError(400, 'EMPTY_BATCH', 'the request has no rows');
   if (records.length > maxRows) {
-    throw new ScoringError(413, 'too_many_rows', `a request may carry at most ${maxRows} rows, got ${records.length}`);
+    throw new ScoringError(413, 'TOO_MANY_ROWS', `a request may carry at most ${maxRows} rows, got ${records.length}`);
   }
 
   const n = records.length;
@@ -139,14 +139,14 @@ export function validateScoreRequest(body: unknown, schema: InputSchema, opts: V
       if (!Array.isArray(rec) || rec.length !== columns.length) {
         throw new ScoringError(
           400,
-          'invalid_row',
+          'INVALID_ROW',
           `row ${i} of 'input_data.data' must be an array of ${columns.length} values (one per column)`,
         );
       }
       get = (j) => (colIndex[j] < 0 ? { present: false, value: undefined } : { present: true, value: rec[colIndex[j]] });
     } else {
       if (!isPlainObject(rec)) {
-        throw new ScoringError(400, 'invalid_row', `row ${i} must be an object of field values, got ${describe(rec)}`);
+        throw new ScoringError(400, 'INVALID_ROW', `row ${i} must be an object of field values, got ${describe(rec)}`);
       }
       for (const k of Object.keys(rec)) if (!known.has(k) && k !== schema.target) note({ row: i, field: k, problem: 'unknown' });
       get = (j) => {

@@ -69,10 +69,10 @@ export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new ScoringError(422, 'invalid_model', `the model is not a readable ONNX file: ${(err as Error).message}`);
+    throw new ScoringError(422, 'INVALID_MODEL', `the model is not a readable ONNX file: ${(err as Error).message}`);
   }
   const graph = model.graph;
-  if (!graph) throw new ScoringError(422, 'invalid_model', 'the ONNX model has no graph');
+  if (!graph) throw new ScoringError(422, 'INVALID_MODEL', 'the ONNX model has no graph');
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const tensorOf = (v: onnx.IValueInfoProto) => {
     const tt = v.type?.tensorType;
@@ -94,7 +94,7 @@ export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
 
 /** Builds the input schema from the model's inputs/outputs/metadata and the profile hints. */
 export function inputSchemaFromModel(info: OnnxModelInfo, hints: SchemaHints = {}): InputSchema {
-  if (!info.inputs.length) throw new ScoringError(422, 'invalid_model', 'the ONNX model has no inputs');
+  if (!info.inputs.length) throw new ScoringError(422, 'INVALID_MODEL', 'the ONNX model has no inputs');
   const fields: InputField[] = info.inputs.map((input) => {
     let kind: FieldKind;
     let tensorType: InputField['tensorType'];
@@ -119,14 +119,14 @@ export function inputSchemaFromModel(info: OnnxModelInfo, hints: SchemaHints = {
     return field;
   });
   const outputNames = new Set(info.outputs.map((o) => o.name));
-  if (!outputNames.has('label')) throw new ScoringError(422, 'invalid_model', "the ONNX model has no 'label' output");
+  if (!outputNames.has('label')) throw new ScoringError(422, 'INVALID_MODEL', "the ONNX model has no 'label' output");
   let classes: string[] = [];
   if (info.metadata.classes) {
     try {
       const parsed = JSON.parse(info.metadata.classes);
       if (Array.isArray(parsed)) classes = parsed.map(String);
     } catch {
-      throw new ScoringError(422, 'invalid_model', "metadata_props 'classes' is not a JSON array");
+      throw new ScoringError(422, 'INVALID_MODEL', "metadata_props 'classes' is not a JSON array");
     }
   }
   const hasProbabilities = outputNames.has('probabilities');
@@ -157,7 +157,7 @@ export function exampleRow(schema: InputSchema): Record<string, number | string>
 
 /** Reads back a schema stored as JSON (e.g. in a deployment record), checking its shape. */
 export function parseInputSchema(json: unknown): InputSchema {
-  const bad = (why: string) => new ScoringError(500, 'invalid_schema', `stored input schema is invalid: ${why}`);
+  const bad = (why: string) => new ScoringError(500, 'INVALID_SCHEMA', `stored input schema is invalid: ${why}`);
   const s = typeof json === 'string' ? JSON.parse(json) : json;
   if (!s || typeof s !== 'object' || !Array.isArray(s.fields)) throw bad('no fields');
   for (const f of s.fields) {

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { connectionStringFor } from '../host/azurite';
+import { connectionStringFor } from '../storage/devStorage';
 import { MlopsClient } from '../client/api';
 import { benchmarkTable, decisionText, leaderboard, progressLine } from '../client/format';
 

@@ -63,7 +63,7 @@ export class ChampionService {
   /** Stops serving a lineage: its champion loses the flag and is retired; models and runs stay as history. */
   async retireLineage(lineage: string): Promise<{ retired?: string }> {
     const current = await this.store.champion(lineage);
-    if (!current) throw new DeployError(404, 'not_served', `model '${lineage}' has no champion`);
+    if (!current) throw new DeployError(404, 'NOT_SERVED', `model '${lineage}' has no champion`);
     await this.store.clearChampion(current.name);
     notifyDeploymentsChanged();
     await this.target.retire(current.name, { force: true });

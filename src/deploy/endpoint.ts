@@ -89,7 +89,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
-      return reject(new ScoringError(413, 'body_too_large', `the request body is larger than ${limit} bytes`));
+      return reject(new ScoringError(413, 'BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`));
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -100,7 +100,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         over = true;
         chunks.length = 0;
-        return reject(new ScoringError(413, 'body_too_large', `the request body is larger than ${limit} bytes`));
+        return reject(new ScoringError(413, 'BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`));
       }
       chunks.push(c);
     });
@@ -173,7 +173,7 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
       work = score(req, res);
     } else {
       req.resume();
-      return send(res, 404, errorBody('not_found', `no route ${req.method} ${url.pathname}`));
+      return send(res, 404, errorBody('NOT_FOUND', `no route ${req.method} ${url.pathname}`));
     }
     Promise.resolve(work).catch((err) => {
       if (err instanceof ScoringError) {

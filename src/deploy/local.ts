@@ -94,14 +94,14 @@ export class LocalDeploymentTarget implements DeploymentTarget {
 
   async deploy(spec: DeploymentSpec): Promise<Deployment> {
     if (typeof spec.name !== 'string' || !DEPLOYMENT_NAME.test(spec.name)) {
-      throw new DeployError(400, 'invalid_name', 'a deployment name has 1-63 letters, digits or dashes and starts with a letter or digit');
+      throw new DeployError(400, 'INVALID_NAME', 'a deployment name has 1-63 letters, digits or dashes and starts with a letter or digit');
     }
     if (!spec.modelName || spec.modelVersion === undefined || spec.modelVersion === '') {
-      throw new DeployError(400, 'invalid_spec', 'modelName and modelVersion are required');
+      throw new DeployError(400, 'INVALID_SPEC', 'modelName and modelVersion are required');
     }
     const existing = await this.store.get(spec.name);
     if (existing && existing.status !== 'retired' && existing.status !== 'failed') {
-      throw new DeployError(409, 'deployment_exists', `deployment '${spec.name}' exists and is ${existing.status}`);
+      throw new DeployError(409, 'DEPLOYMENT_EXISTS', `deployment '${spec.name}' exists and is ${existing.status}`);
     }
     const source = spec.model ?? defaultModelSource(spec.modelName, spec.modelVersion);
     const bytes = await this.loadModel(source);
@@ -140,7 +140,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     } catch (err) {
       await this.stopProcess(record.name).catch(() => undefined);
       await this.store.update(record.name, { status: 'failed', pid: 0, url: '', error: (err as Error).message }).catch(() => undefined);
-      throw err instanceof DeployError ? err : new DeployError(500, 'deploy_failed', `deployment '${record.name}' did not start: ${(err as Error).message}`);
+      throw err instanceof DeployError ? err : new DeployError(500, 'DEPLOY_FAILED', `deployment '${record.name}' did not start: ${(err as Error).message}`);
     }
     this.log('info', `deployment ${record.name} (${record.modelName} v${record.modelVersion}) running on ${this.urlOf(this.running.get(record.name)!.port)}`);
     return (await this.get(record.name))!;
@@ -148,10 +148,10 @@ export class LocalDeploymentTarget implements DeploymentTarget {
 
   async retire(name: string, opts: RetireOptions = {}): Promise<void> {
     const rec = await this.store.get(name);
-    if (!rec) throw new DeployError(404, 'deployment_not_found', `no deployment '${name}'`);
+    if (!rec) throw new DeployError(404, 'DEPLOYMENT_NOT_FOUND', `no deployment '${name}'`);
     if (rec.status === 'retired') return;
     if (rec.champion) {
-      if (!opts.force) throw new DeployError(409, 'is_champion', `deployment '${name}' is the champion; promote another one first`);
+      if (!opts.force) throw new DeployError(409, 'IS_CHAMPION', `deployment '${name}' is the champion; promote another one first`);
       await this.store.clearChampion(name);
       notifyDeploymentsChanged();
     }
@@ -174,7 +174,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
 
   async keys(name: string): Promise<DeploymentKeys> {
     const r = await this.store.get(name);
-    if (!r || r.status === 'retired') throw new DeployError(404, 'deployment_not_found', `no active deployment '${name}'`);
+    if (!r || r.status === 'retired') throw new DeployError(404, 'DEPLOYMENT_NOT_FOUND', `no active deployment '${name}'`);
     return { ...r.keys };
   }
 
@@ -185,9 +185,9 @@ export class LocalDeploymentTarget implements DeploymentTarget {
    * process (other processes within their champion cache time).
    */
   async regenerateKey(name: string, which: 'primary' | 'secondary'): Promise<DeploymentKeys> {
-    if (which !== 'primary' && which !== 'secondary') throw new DeployError(400, 'invalid_key_name', "the key to regenerate is 'primary' or 'secondary'");
+    if (which !== 'primary' && which !== 'secondary') throw new DeployError(400, 'INVALID_KEY_NAME', "the key to regenerate is 'primary' or 'secondary'");
     const rec = await this.store.get(name);
-    if (!rec || rec.status !== 'running') throw new DeployError(404, 'deployment_not_found', `no running deployment '${name}'`);
+    if (!rec || rec.status !== 'running') throw new DeployError(404, 'DEPLOYMENT_NOT_FOUND', `no running deployment '${name}'`);
     const keys: DeploymentKeys = { ...rec.keys, [which]: generateKey() };
     const r = this.running.get(name);
     if (r?.child && r.child.stdin?.writable) {
@@ -201,7 +201,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
         r.child!.stdin!.write(JSON.stringify({ command: 'setKeys', id, keys }) + '\n');
       });
       r.acks.delete(id);
-      if (!ok) throw new DeployError(500, 'key_rotation_failed', `deployment '${name}' did not take the new keys`);
+      if (!ok) throw new DeployError(500, 'KEY_ROTATION_FAILED', `deployment '${name}' did not take the new keys`);
       await this.store.update(name, { keys });
     } else {
       // Not 'running' while it restarts, so no other owner takes the exit for a crash.
@@ -268,7 +268,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     } catch (err) {
       const e = err as { statusCode?: number; code?: string };
       if (e.statusCode === 404 || e.code === 'ENOENT') {
-        throw new DeployError(404, 'model_not_found', `model not found: ${'file' in source ? path.basename(source.file) : `${source.container ?? 'registry'}/${source.blob}`}`);
+        throw new DeployError(404, 'MODEL_NOT_FOUND', `model not found: ${'file' in source ? path.basename(source.file) : `${source.container ?? 'registry'}/${source.blob}`}`);
       }
       throw err;
     }
@@ -305,7 +305,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   private startProcess(rec: DeploymentRecord, bytes: Uint8Array, port: number): Promise<Running> {
     const script = this.opts.serverScript ?? endpointServerScript();
     if (!fs.existsSync(script)) {
-      return Promise.reject(new DeployError(500, 'server_not_built', 'the endpoint server is not compiled: run `npm run build`'));
+      return Promise.reject(new DeployError(500, 'SERVER_NOT_BUILT', 'the endpoint server is not compiled: run `npm run build`'));
     }
     const model: ModelLocation = { base64: Buffer.from(bytes).toString('base64') };
     const config: EndpointConfig = {
@@ -333,7 +333,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
         settled = true;
         clearTimeout(timer);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        reject(new DeployError(500, 'deploy_failed', `${why}${stderrTail.trim() ? `: ${stderrTail.trim().slice(-500)}` : ''}`));
+        reject(new DeployError(500, 'DEPLOY_FAILED', `${why}${stderrTail.trim() ? `: ${stderrTail.trim().slice(-500)}` : ''}`));
       };
       const timer = setTimeout(() => fail(`endpoint did not become ready within ${this.opts.readyTimeoutMs} ms`), this.opts.readyTimeoutMs);
       child.stdin!.on('error', () => undefined);

@@ -75,7 +75,7 @@ function putJson(target: Record<string, unknown>, name: string, value: unknown):
   const text = JSON.stringify(value);
   const parts = Math.max(1, Math.ceil(text.length / CHUNK));
   if (parts > MAX_CHUNKS) {
-    throw new DeployError(422, 'record_too_large', `the deployment's ${name} (${text.length} characters) is too large to record`);
+    throw new DeployError(422, 'RECORD_TOO_LARGE', `the deployment's ${name} (${text.length} characters) is too large to record`);
   }
   for (let i = 0; i < parts; i++) target[i === 0 ? name : `${name}_${i}`] = text.slice(i * CHUNK, (i + 1) * CHUNK);
   target[`${name}_parts`] = parts;
@@ -187,7 +187,7 @@ export class DeploymentStore {
       else await t.createEntity(toEntity(r));
     } catch (err) {
       const code = (err as { statusCode?: number }).statusCode;
-      if (code === 409 || code === 412) throw new DeployError(409, 'deployment_exists', `deployment '${r.name}' already exists`);
+      if (code === 409 || code === 412) throw new DeployError(409, 'DEPLOYMENT_EXISTS', `deployment '${r.name}' already exists`);
       throw err;
     }
   }
@@ -213,7 +213,7 @@ export class DeploymentStore {
     try {
       await t.updateEntity(patch, 'Merge', { etag: '*' });
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) throw new DeployError(404, 'deployment_not_found', `no deployment '${name}'`);
+      if ((err as { statusCode?: number }).statusCode === 404) throw new DeployError(404, 'DEPLOYMENT_NOT_FOUND', `no deployment '${name}'`);
       throw err;
     }
   }
@@ -249,8 +249,8 @@ export class DeploymentStore {
     for (let attempt = 0; ; attempt++) {
       const all = await this.listWithEtags();
       const next = all.find((r) => r.name === name);
-      if (!next) throw new DeployError(404, 'deployment_not_found', `no deployment '${name}'`);
-      if (next.status !== 'running') throw new DeployError(409, 'not_running', `deployment '${name}' is ${next.status}, not running`);
+      if (!next) throw new DeployError(404, 'DEPLOYMENT_NOT_FOUND', `no deployment '${name}'`);
+      if (next.status !== 'running') throw new DeployError(409, 'NOT_RUNNING', `deployment '${name}' is ${next.status}, not running`);
       const previous = all.filter((r) => r.champion && r.name !== name && r.modelName === next.modelName);
       if (next.champion && !previous.length) return { champion: name };
       const now = new Date().toISOString();

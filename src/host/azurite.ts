@@ -3,10 +3,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
-/** The well-known Azurite development account (public, documented by Microsoft; not a secret). */
-export const DEV_ACCOUNT = 'devstoreaccount1';
-export const DEV_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+import { connectionStringFor, DEV_ACCOUNT, DEV_KEY } from '../storage/devStorage';
+
+export { connectionStringFor, DEV_ACCOUNT, DEV_KEY };
 
 export interface AzuriteOptions {
   /** Folder for Azurite's data; created if missing. */
@@ -26,15 +25,6 @@ export interface AzuriteProcess {
   tablePort: number;
   connectionString: string;
   stop(): Promise<void>;
-}
-
-export function connectionStringFor(blobPort: number, queuePort: number, tablePort: number, host = '127.0.0.1'): string {
-  return (
-    `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
-    `BlobEndpoint=http://${host}:${blobPort}/${DEV_ACCOUNT};` +
-    `QueueEndpoint=http://${host}:${queuePort}/${DEV_ACCOUNT};` +
-    `TableEndpoint=http://${host}:${tablePort}/${DEV_ACCOUNT};`
-  );
 }
 
 /** A port that was free a moment ago (the OS picks it). */

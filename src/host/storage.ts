@@ -1,20 +1,18 @@
 /** The host's storage account (AzureWebJobsStorage): connection string handling and clients. */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { connectionStringFor } from './azurite';
+import { resolveConnectionString as resolveStorageConnection } from '../storage/account';
+import { isDevelopmentStorage } from '../storage/devStorage';
 import { HostError } from './coreApi';
 
-/** Expands `UseDevelopmentStorage=true` to the explicit Azurite default endpoints. */
+export { isDevelopmentStorage };
+
+/** The host's storage connection string: required; `UseDevelopmentStorage=true` expanded (one rule, src/storage). */
 export function resolveConnectionString(conn: string | undefined): string {
   if (!conn || !conn.trim()) {
     throw new HostError('HOST_NO_STORAGE', 'AzureWebJobsStorage is not set (local.settings.json Values or environment).');
   }
-  if (/^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(conn)) return connectionStringFor(10000, 10001, 10002);
-  return conn.trim();
-}
-
-export function isDevelopmentStorage(conn: string | undefined): boolean {
-  return !!conn && /^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(conn);
+  return resolveStorageConnection(conn);
 }
 
 export interface StorageClients {

@@ -87,6 +87,7 @@ export async function submitAutoML(
     trainBlob: args.prep.trainBlob,
     target: args.prep.target,
     options: args.input.automl,
+    dataset: { name: args.input.dataset, version: args.input.datasetVersion, sha256: args.prep.datasetSha256 },
   });
 }
 

@@ -121,16 +121,16 @@ export async function forwardScore(
   body: string | Buffer | undefined | null,
   opts: ForwardOptions = {},
 ): Promise<ProxyResponse> {
-  if (!champion) return errorResponse(503, 'no_model', 'no model is deployed yet', { 'retry-after': '30' });
+  if (!champion) return errorResponse(503, 'NO_MODEL', 'no model is deployed yet', { 'retry-after': '30' });
   const headers = modelHeaders(champion);
   const raw = body == null ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const maxBody = opts.maxBodyBytes ?? DEFAULT_PROXY_MAX_BODY;
-  if (raw.length > maxBody) return errorResponse(413, 'body_too_large', `the request body is larger than ${maxBody} bytes`, headers);
+  if (raw.length > maxBody) return errorResponse(413, 'BODY_TOO_LARGE', `the request body is larger than ${maxBody} bytes`, headers);
   try {
     parseScoreBody(raw, champion.schema, { maxRows: opts.maxRows });
   } catch (err) {
     if (err instanceof ScoringError) return json(err.status, err.toBody(), headers);
-    return errorResponse(400, 'invalid_body', (err as Error).message, headers);
+    return errorResponse(400, 'INVALID_BODY', (err as Error).message, headers);
   }
 
   const url = new URL('/score', champion.url);
@@ -153,20 +153,20 @@ export async function forwardScore(
   } catch (err) {
     if (err instanceof UpstreamTimeout) {
       report(504, false, 'timeout');
-      return errorResponse(504, 'upstream_timeout', `the model deployment did not answer within ${timeoutMs} ms`, headers);
+      return errorResponse(504, 'UPSTREAM_TIMEOUT', `the model deployment did not answer within ${timeoutMs} ms`, headers);
     }
     report(502, false, (err as NodeJS.ErrnoException).code ?? 'error');
-    return errorResponse(502, 'upstream_unavailable', 'the model deployment could not be reached', headers);
+    return errorResponse(502, 'UPSTREAM_UNAVAILABLE', 'the model deployment could not be reached', headers);
   }
 
   report(result.status, result.status < 400);
   if (result.status === 200) return { status: 200, headers: { 'content-type': result.contentType ?? JSON_TYPE, ...headers }, body: result.body };
   if (result.status === 401 || result.status === 403) {
     // The proxy's own key was refused: the caller is not at fault, and must not see auth details.
-    return errorResponse(502, 'upstream_auth', 'the model deployment refused the proxy', headers);
+    return errorResponse(502, 'UPSTREAM_AUTH', 'the model deployment refused the proxy', headers);
   }
   if (result.status >= 400 && result.status < 500) {
     return { status: result.status, headers: { 'content-type': result.contentType ?? JSON_TYPE, ...headers }, body: result.body };
   }
-  return errorResponse(502, 'upstream_error', `the model deployment failed (HTTP ${result.status})`, headers);
+  return errorResponse(502, 'UPSTREAM_ERROR', `the model deployment failed (HTTP ${result.status})`, headers);
 }

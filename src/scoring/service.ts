@@ -31,7 +31,7 @@ function errorResponse(status: number, code: string, message: string, extra: Rec
 }
 
 const unavailable = (): ProxyResponse =>
-  errorResponse(503, 'registry_unavailable', 'the deployment registry cannot be read right now', {}, { 'retry-after': '5' });
+  errorResponse(503, 'REGISTRY_UNAVAILABLE', 'the deployment registry cannot be read right now', {}, { 'retry-after': '5' });
 
 /** A route was answered from the last known champion while storage was slow or down. */
 function withStale(r: ProxyResponse, staleMs: number): ProxyResponse {
@@ -67,11 +67,11 @@ export class ScoringService {
     const names = all.value.map((c) => c.modelName);
     if (names.length === 1) return { ok: true, model: names[0], staleMs: all.staleMs };
     if (names.length === 0) {
-      return { ok: false, response: errorResponse(503, 'no_model', 'no model is deployed yet', {}, { 'retry-after': '30' }) };
+      return { ok: false, response: errorResponse(503, 'NO_MODEL', 'no model is deployed yet', {}, { 'retry-after': '30' }) };
     }
     return {
       ok: false,
-      response: errorResponse(400, 'model_required', `${names.length} models are served: score one with POST /api/models/{name}/score, or set SCORING_DEFAULT_MODEL`, {
+      response: errorResponse(400, 'MODEL_REQUIRED', `${names.length} models are served: score one with POST /api/models/{name}/score, or set SCORING_DEFAULT_MODEL`, {
         models: names,
       }),
     };
@@ -81,10 +81,10 @@ export class ScoringService {
   private async resolve(model: string | undefined, deployment: string | undefined): Promise<Resolved> {
     try {
       if (deployment !== undefined && !DEPLOYMENT_NAME.test(deployment)) {
-        return { ok: false, response: errorResponse(400, 'invalid_deployment_name', 'azureml-model-deployment must name a deployment: 1-63 letters, digits or dashes') };
+        return { ok: false, response: errorResponse(400, 'INVALID_DEPLOYMENT_NAME', 'azureml-model-deployment must name a deployment: 1-63 letters, digits or dashes') };
       }
       if (model !== undefined && !MODEL_NAME.test(model)) {
-        return { ok: false, response: errorResponse(404, 'model_not_found', `no served model '${model.slice(0, 100)}'`) };
+        return { ok: false, response: errorResponse(404, 'MODEL_NOT_FOUND', `no served model '${model.slice(0, 100)}'`) };
       }
       let staleMs = 0;
       if (model === undefined && deployment === undefined) {
@@ -97,15 +97,15 @@ export class ScoringService {
         const r = await this.routes.deployment(deployment);
         if (!r.value || (model !== undefined && r.value.modelName !== model)) {
           const of = model !== undefined ? ` of model '${model}'` : '';
-          return { ok: false, response: errorResponse(404, 'deployment_not_found', `no running deployment '${deployment}'${of}`) };
+          return { ok: false, response: errorResponse(404, 'DEPLOYMENT_NOT_FOUND', `no running deployment '${deployment}'${of}`) };
         }
         return { ok: true, champion: r.value, staleMs: Math.max(staleMs, r.staleMs) };
       }
       const r = await this.routes.champion(model!);
       if (!r.value) {
         const all = await this.routes.champions().catch(() => ({ value: [] as Champion[] }));
-        if (!all.value.length) return { ok: false, response: errorResponse(503, 'no_model', 'no model is deployed yet', {}, { 'retry-after': '30' }) };
-        return { ok: false, response: errorResponse(404, 'model_not_found', `no served model '${model}'`, { models: all.value.map((c) => c.modelName) }) };
+        if (!all.value.length) return { ok: false, response: errorResponse(503, 'NO_MODEL', 'no model is deployed yet', {}, { 'retry-after': '30' }) };
+        return { ok: false, response: errorResponse(404, 'MODEL_NOT_FOUND', `no served model '${model}'`, { models: all.value.map((c) => c.modelName) }) };
       }
       return { ok: true, champion: r.value, staleMs: Math.max(staleMs, r.staleMs) };
     } catch (err) {
@@ -150,8 +150,8 @@ export class ScoringService {
   async swagger(model: string | undefined, apiBase = '/api'): Promise<ProxyResponse> {
     const r = await this.resolve(model, undefined);
     if (!r.ok) {
-      if (r.response.status === 503 && r.response.body.includes('no_model')) {
-        return errorResponse(503, 'no_model', 'no model is deployed yet: the API is documented once a champion exists', {}, { 'retry-after': '30' });
+      if (r.response.status === 503 && r.response.body.includes('NO_MODEL')) {
+        return errorResponse(503, 'NO_MODEL', 'no model is deployed yet: the API is documented once a champion exists', {}, { 'retry-after': '30' });
       }
       return r.response;
     }
@@ -198,7 +198,7 @@ export class ScoringService {
       };
     }
     const asset = swaggerUiAsset(file);
-    if (!asset) return { status: 404, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ error: { code: 'not_found', message: `no asset '${file.slice(0, 100)}'` } }) };
+    if (!asset) return { status: 404, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ error: { code: 'NOT_FOUND', message: `no asset '${file.slice(0, 100)}'` } }) };
     return { status: 200, headers: { 'content-type': asset.contentType, 'cache-control': 'public, max-age=86400' }, body: asset.body };
   }
 }

@@ -9,7 +9,7 @@
 import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { connectionStringFor } from '../host/azurite';
+import { connectionStringFor, isDevelopmentStorage } from './devStorage';
 
 export interface StorageAccount {
   blobService: BlobServiceClient;
@@ -32,10 +32,8 @@ export class StorageSettingsError extends Error {
 
 /** Expands `UseDevelopmentStorage=true` to Azurite's default endpoints, as the Azure SDKs do for blobs. */
 export function resolveConnectionString(conn: string): string {
-  if (/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(conn)) {
-    return connectionStringFor(10000, 10001, 10002);
-  }
-  return conn;
+  if (isDevelopmentStorage(conn)) return connectionStringFor(10000, 10001, 10002);
+  return conn.trim();
 }
 
 export function tableClientFromConnectionString(conn: string, table: string): TableClient {

@@ -9,6 +9,8 @@ export interface AutoMLJobSpec {
   trainBlob: string;
   target: string;
   options: AutoMLOverrides;
+  /** The dataset version the split comes from (lineage: Azure ML tags its data asset with it). */
+  dataset?: { name: string; version: number; sha256: string };
 }
 
 /** The files a finished job leaves in its output folder (registry container). */
@@ -40,8 +42,8 @@ export interface AutoMLJobOutput {
   result: AutoMLJobResult;
   /** model.onnx (bytes), pipeline.json, leaderboard.json, metrics.json, guardrails.json, model-card.md. */
   artifacts: Record<(typeof JOB_OUTPUT_FILES)[number], Uint8Array | string>;
-  /** Where the job ran, for the model's lineage (e.g. the Azure ML job and data asset). */
-  lineage?: Record<string, string>;
+  /** Where the job ran, for the model's lineage (e.g. `azureml`: the Azure ML job, data asset and model version). */
+  lineage?: Record<string, unknown>;
 }
 
 /**

@@ -36,11 +36,11 @@ describe('input schema from the ONNX model', () => {
     expect(s).toMatchObject({ task: 'regression', classes: [], hasProbabilities: false });
     expect(s.fields.map((f) => f.name)).toEqual(pipeline.inputs.map((c) => c.name));
     const e = problemOf(() => validateScoreRequest({ Inputs: { data: [{}] }, GlobalParameters: { method: 'predict_proba' } }, s));
-    expect([e.status, e.code]).toEqual([400, 'method_unsupported']);
+    expect([e.status, e.code]).toEqual([400, 'METHOD_UNSUPPORTED']);
   });
 
   test('unreadable models and unsupported input types are refused with codes', () => {
-    expect(problemOf(() => inputSchemaFromOnnx(Buffer.from('not a model at all')))).toMatchObject({ code: 'invalid_model' });
+    expect(problemOf(() => inputSchemaFromOnnx(Buffer.from('not a model at all')))).toMatchObject({ code: 'INVALID_MODEL' });
     const m = onnx.ModelProto.decode(buildTestModel(BINARY_SPEC));
     m.graph!.input![0].type!.tensorType!.elemType = onnx.TensorProto.DataType.INT64;
     expect(problemOf(() => inputSchemaFromOnnx(onnx.ModelProto.encode(m).finish()))).toMatchObject({ code: 'unsupported_model_input' });
@@ -51,7 +51,7 @@ describe('input schema from the ONNX model', () => {
 
   test('a stored schema reads back; a corrupt one is refused', () => {
     expect(parseInputSchema(JSON.stringify(schema))).toEqual(schema);
-    expect(problemOf(() => parseInputSchema({ fields: [{ name: 'a', kind: 'weird' }], classes: [] }))).toMatchObject({ code: 'invalid_schema' });
+    expect(problemOf(() => parseInputSchema({ fields: [{ name: 'a', kind: 'weird' }], classes: [] }))).toMatchObject({ code: 'INVALID_SCHEMA' });
   });
 });
 
@@ -120,16 +120,16 @@ describe('validateScoreRequest', () => {
 
   test('row limits: too many rows -> 413; none -> 400', () => {
     const row = { age: 1, job: 'a', duration: 2 };
-    expect(problemOf(() => validateScoreRequest({ data: Array(11).fill(row) }, schema, { maxRows: 10 }))).toMatchObject({ status: 413, code: 'too_many_rows' });
+    expect(problemOf(() => validateScoreRequest({ data: Array(11).fill(row) }, schema, { maxRows: 10 }))).toMatchObject({ status: 413, code: 'TOO_MANY_ROWS' });
     expect(validateScoreRequest({ data: Array(10).fill(row) }, schema, { maxRows: 10 }).rowCount).toBe(10);
-    expect(problemOf(() => validateScoreRequest({ Inputs: { data: [] } }, schema))).toMatchObject({ status: 400, code: 'empty_batch' });
+    expect(problemOf(() => validateScoreRequest({ Inputs: { data: [] } }, schema))).toMatchObject({ status: 400, code: 'EMPTY_BATCH' });
   });
 
   test('parseScoreBody turns bad JSON and non-objects into 400s with codes', () => {
-    expect(problemOf(() => parseScoreBody('{', schema)).code).toBe('invalid_json');
-    expect(problemOf(() => parseScoreBody('   ', schema)).code).toBe('empty_body');
-    expect(problemOf(() => parseScoreBody('null', schema)).code).toBe('invalid_body');
-    expect(problemOf(() => parseScoreBody('{"input_data": {"columns": ["age","age"], "data": []}}', schema)).code).toBe('invalid_body');
-    expect(problemOf(() => parseScoreBody('{"input_data": {"columns": ["age"], "index": [1,2], "data": [[1]]}}', schema)).code).toBe('invalid_body');
+    expect(problemOf(() => parseScoreBody('{', schema)).code).toBe('INVALID_JSON');
+    expect(problemOf(() => parseScoreBody('   ', schema)).code).toBe('EMPTY_BODY');
+    expect(problemOf(() => parseScoreBody('null', schema)).code).toBe('INVALID_BODY');
+    expect(problemOf(() => parseScoreBody('{"input_data": {"columns": ["age","age"], "data": []}}', schema)).code).toBe('INVALID_BODY');
+    expect(problemOf(() => parseScoreBody('{"input_data": {"columns": ["age"], "index": [1,2], "data": [[1]]}}', schema)).code).toBe('INVALID_BODY');
   });
 });

@@ -91,7 +91,7 @@ describe('health and docs', () => {
   test('unknown routes are 404 and GET /score is 405, both JSON with a code', async () => {
     const a = await fetch(`${binary.url}/nope`);
     expect(a.status).toBe(404);
-    expect((await a.json()).error.code).toBe('not_found');
+    expect((await a.json()).error.code).toBe('NOT_FOUND');
     const b = await fetch(`${binary.url}/score`);
     expect(b.status).toBe(405);
     expect((await b.json()).error.code).toBe('method_not_allowed');
@@ -185,7 +185,7 @@ describe('regression models', () => {
     });
     const p = await post(regression, { Inputs: { data: rows }, GlobalParameters: { method: 'predict_proba' } });
     expect(p.status).toBe(400);
-    expect(p.json.error.code).toBe('method_unsupported');
+    expect(p.json.error.code).toBe('METHOD_UNSUPPORTED');
     const doc = await (await fetch(`${regression.url}/swagger.json`)).json();
     expect(doc.components.schemas.Label.type).toBe('number');
   });
@@ -239,16 +239,16 @@ describe('bad requests are 400 with a stable code and the fields at fault, never
   });
 
   test.each([
-    ['not JSON', '{"data": [', 'invalid_json'],
-    ['empty body', '', 'empty_body'],
-    ['a JSON array', '[1,2]', 'invalid_body'],
+    ['not JSON', '{"data": [', 'INVALID_JSON'],
+    ['empty body', '', 'EMPTY_BODY'],
+    ['a JSON array', '[1,2]', 'INVALID_BODY'],
     ['no known shape', '{"rows": []}', 'unknown_shape'],
-    ['empty batch', '{"data": []}', 'empty_batch'],
-    ['data not an array', '{"data": {"age": 1}}', 'invalid_body'],
-    ['a row that is not an object', '{"data": [42]}', 'invalid_row'],
-    ['a bad method', '{"Inputs": {"data": [{"age":1,"job":"a","duration":2}]}, "GlobalParameters": {"method": "explain"}}', 'invalid_method'],
-    ['MLflow row of the wrong width', '{"input_data": {"columns": ["age","job","duration"], "data": [[1, "a"]]}}', 'invalid_row'],
-    ['MLflow without columns', '{"input_data": {"data": [[1, "a", 2]]}}', 'invalid_body'],
+    ['empty batch', '{"data": []}', 'EMPTY_BATCH'],
+    ['data not an array', '{"data": {"age": 1}}', 'INVALID_BODY'],
+    ['a row that is not an object', '{"data": [42]}', 'INVALID_ROW'],
+    ['a bad method', '{"Inputs": {"data": [{"age":1,"job":"a","duration":2}]}, "GlobalParameters": {"method": "explain"}}', 'INVALID_METHOD'],
+    ['MLflow row of the wrong width', '{"input_data": {"columns": ["age","job","duration"], "data": [[1, "a"]]}}', 'INVALID_ROW'],
+    ['MLflow without columns', '{"input_data": {"data": [[1, "a", 2]]}}', 'INVALID_BODY'],
   ])('%s -> 400 %s', async (_why, body, code) => {
     const r = await post(binary, body, keys.primary, true);
     expect(r.status).toBe(400);
@@ -267,14 +267,14 @@ describe('limits', () => {
     const rows = Array.from({ length: 400 }, () => ({ age: 30, job: 'x'.repeat(200), duration: 1 }));
     const r = await post(binary, { data: rows });
     expect(r.status).toBe(413);
-    expect(r.json.error.code).toBe('body_too_large');
+    expect(r.json.error.code).toBe('BODY_TOO_LARGE');
   });
 
   test('more rows than allowed -> 413 too_many_rows; the limit itself is fine', async () => {
     const row = { age: 30, job: 'admin', duration: 1 };
     const over = await post(binary, { data: Array(501).fill(row) });
     expect(over.status).toBe(413);
-    expect(over.json.error.code).toBe('too_many_rows');
+    expect(over.json.error.code).toBe('TOO_MANY_ROWS');
     const at = await post(binary, { data: Array(500).fill(row) });
     expect(at.status).toBe(200);
     expect(at.json.result).toHaveLength(500);

@@ -129,12 +129,12 @@ describe('LocalDeploymentTarget', () => {
 
   test('deploying a taken name, a missing model, a broken model or a bad name fails with a code and leaves no process', async () => {
     const before = Object.keys(target.pids()).length;
-    await expectDeployError(target.deploy({ name: 'fixture-v1', modelName: 'fixture', modelVersion: 1 }), 'deployment_exists', 409);
-    await expectDeployError(target.deploy({ name: 'ghost', modelName: 'fixture', modelVersion: 9 }), 'model_not_found', 404);
+    await expectDeployError(target.deploy({ name: 'fixture-v1', modelName: 'fixture', modelVersion: 1 }), 'DEPLOYMENT_EXISTS', 409);
+    await expectDeployError(target.deploy({ name: 'ghost', modelName: 'fixture', modelVersion: 9 }), 'MODEL_NOT_FOUND', 404);
     const junk = path.join(modelDir, 'junk.onnx');
     fs.writeFileSync(junk, 'this is not a model');
-    await expectDeployError(target.deploy({ name: 'junk', modelName: 'junk', modelVersion: 1, model: { file: junk } }), 'invalid_model', 422);
-    await expectDeployError(target.deploy({ name: 'bad name!', modelName: 'x', modelVersion: 1 }), 'invalid_name', 400);
+    await expectDeployError(target.deploy({ name: 'junk', modelName: 'junk', modelVersion: 1, model: { file: junk } }), 'INVALID_MODEL', 422);
+    await expectDeployError(target.deploy({ name: 'bad name!', modelName: 'x', modelVersion: 1 }), 'INVALID_NAME', 400);
     expect(Object.keys(target.pids()).length).toBe(before);
     expect(await target.get('ghost')).toBeUndefined();
   });
@@ -187,7 +187,7 @@ describe('LocalDeploymentTarget', () => {
     expect(champ!.schema.classes).toEqual(['high', 'low', 'mid']);
     const champions = (await target.list()).filter((d) => d.champion).map((d) => d.name);
     expect(champions).toEqual(['fixture-v2']);
-    await expectDeployError(promote(store, 'nope'), 'deployment_not_found', 404);
+    await expectDeployError(promote(store, 'nope'), 'DEPLOYMENT_NOT_FOUND', 404);
     source.dispose();
   });
 
@@ -200,16 +200,16 @@ describe('LocalDeploymentTarget', () => {
   });
 
   test('the champion cannot be retired without force; a retired deployment stops its process and loses its keys', async () => {
-    await expectDeployError(target.retire('fixture-v2'), 'is_champion', 409);
+    await expectDeployError(target.retire('fixture-v2'), 'IS_CHAMPION', 409);
     const d = (await target.get('local-file'))!;
     expect(alive(d.pid)).toBe(true);
     await target.retire('local-file');
     expect(alive(d.pid)).toBe(false);
     expect(target.pids()['local-file']).toBeUndefined();
     expect(await target.get('local-file')).toMatchObject({ status: 'retired', pid: 0, url: '' });
-    await expectDeployError(target.keys('local-file'), 'deployment_not_found', 404);
+    await expectDeployError(target.keys('local-file'), 'DEPLOYMENT_NOT_FOUND', 404);
     const store = new DeploymentStore(az.connectionString);
-    await expectDeployError(promote(store, 'local-file'), 'not_running', 409);
+    await expectDeployError(promote(store, 'local-file'), 'NOT_RUNNING', 409);
     // Retiring twice is a no-op; a retired name can be deployed again.
     await target.retire('local-file');
     const again = await target.deploy({ name: 'local-file', modelName: 'fixture', modelVersion: 8, model: { file: modelFile } });
@@ -310,8 +310,8 @@ describe('LocalDeploymentTarget', () => {
     expect(alive(d.pid)).toBe(false);
     expect((await score(now.url, third.secondary)).status).toBe(200);
     expect((await score(now.url, afterSecondary.secondary)).status).toBe(401);
-    await expectDeployError(t.regenerateKey('rotate', 'tertiary' as never), 'invalid_key_name', 400);
-    await expectDeployError(t.regenerateKey('ghost', 'primary'), 'deployment_not_found', 404);
+    await expectDeployError(t.regenerateKey('rotate', 'tertiary' as never), 'INVALID_KEY_NAME', 400);
+    await expectDeployError(t.regenerateKey('ghost', 'primary'), 'DEPLOYMENT_NOT_FOUND', 404);
 
     if (previous) await promote(store, previous);
     await other.retire('rotate');

@@ -77,8 +77,8 @@ describe('forwardScore', () => {
     expect(body.error.fields.sort()).toEqual(['age', 'duration']);
     expect(calls).toHaveLength(0);
     for (const [raw, code] of [
-      ['nope', 'invalid_json'],
-      [undefined, 'empty_body'],
+      ['nope', 'INVALID_JSON'],
+      [undefined, 'EMPTY_BODY'],
       ['{"x":1}', 'unknown_shape'],
     ] as const) {
       const res = await forwardScore(champion, raw);
@@ -90,13 +90,13 @@ describe('forwardScore', () => {
   test('no champion -> 503 no_model', async () => {
     const r = await forwardScore(undefined, JSON.stringify({ data: SAMPLE_ROWS }));
     expect(r.status).toBe(503);
-    expect(JSON.parse(r.body).error.code).toBe('no_model');
+    expect(JSON.parse(r.body).error.code).toBe('NO_MODEL');
   });
 
   test('a body over the limit -> 413 before any parsing', async () => {
     const r = await forwardScore(champion, 'x'.repeat(2048), { maxBodyBytes: 1024 });
     expect(r.status).toBe(413);
-    expect(JSON.parse(r.body).error.code).toBe('body_too_large');
+    expect(JSON.parse(r.body).error.code).toBe('BODY_TOO_LARGE');
   });
 
   test('an upstream that does not answer in time -> 504 upstream_timeout', async () => {
@@ -109,7 +109,7 @@ describe('forwardScore', () => {
         onUpstream: (c) => calls.push(c),
       });
       expect(r.status).toBe(504);
-      expect(JSON.parse(r.body).error.code).toBe('upstream_timeout');
+      expect(JSON.parse(r.body).error.code).toBe('UPSTREAM_TIMEOUT');
       expect(calls[0]).toMatchObject({ success: false, status: 504 });
     } finally {
       await slow.close();
@@ -120,13 +120,13 @@ describe('forwardScore', () => {
     const port = await freePort();
     const r = await forwardScore({ ...champion, url: `http://127.0.0.1:${port}` }, JSON.stringify({ data: SAMPLE_ROWS }));
     expect(r.status).toBe(502);
-    expect(JSON.parse(r.body).error.code).toBe('upstream_unavailable');
+    expect(JSON.parse(r.body).error.code).toBe('UPSTREAM_UNAVAILABLE');
   });
 
   test('a key the deployment refuses -> 502 upstream_auth, and no key in the answer', async () => {
     const r = await forwardScore({ ...champion, key: 'wrong-key-wrong-key-wrong' }, JSON.stringify({ data: SAMPLE_ROWS }));
     expect(r.status).toBe(502);
-    expect(JSON.parse(r.body).error.code).toBe('upstream_auth');
+    expect(JSON.parse(r.body).error.code).toBe('UPSTREAM_AUTH');
     expect(r.body).not.toContain('wrong-key');
     expect(r.body).not.toContain(keys.primary);
   });
@@ -142,7 +142,7 @@ describe('forwardScore', () => {
     try {
       const r = await forwardScore({ ...champion, url: failing.url }, JSON.stringify({ data: SAMPLE_ROWS }), { agent: new http.Agent() });
       expect(r.status).toBe(502);
-      expect(JSON.parse(r.body).error.code).toBe('upstream_error');
+      expect(JSON.parse(r.body).error.code).toBe('UPSTREAM_ERROR');
       expect(seen).toEqual([`Bearer ${keys.primary}`]);
     } finally {
       await failing.close();

@@ -81,13 +81,13 @@ describe('before any model is deployed', () => {
     expect((await score({ data: [] }, { 'x-functions-key': 'not-a-key' })).status).toBe(401);
     const r = await score({ data: [bankRows[0]] });
     expect(r.status).toBe(503);
-    expect(r.json.error.code).toBe('no_model');
+    expect(r.json.error.code).toBe('NO_MODEL');
   });
 
   test('GET /api/swagger.json is anonymous and answers 503 no_model', async () => {
     const res = await fetch(`${host.baseUrl}/api/swagger.json`);
     expect(res.status).toBe(503);
-    expect((await res.json()).error.code).toBe('no_model');
+    expect((await res.json()).error.code).toBe('NO_MODEL');
   });
 });
 
@@ -129,7 +129,7 @@ describe('with a champion', () => {
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe('invalid_fields');
     expect(r.json.error.fields).toEqual(['age', 'job']);
-    expect((await score('{oops')).json.error.code).toBe('invalid_json');
+    expect((await score('{oops')).json.error.code).toBe('INVALID_JSON');
     const big = await score({ data: Array(400).fill({ ...bankRows[0], job: 'x'.repeat(300) }) });
     expect(big.status).toBe(413);
     const deploymentKeys = await target.keys('bank-v1');
@@ -207,7 +207,7 @@ describe('with a champion', () => {
     expect(champ.headers.get('x-model-name')).toBe('bank');
     const missing = await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key, 'azureml-model-deployment': 'nope' });
     expect(missing.status).toBe(404);
-    expect(missing.json.error.code).toBe('deployment_not_found');
+    expect(missing.json.error.code).toBe('DEPLOYMENT_NOT_FOUND');
   });
 
   test('a second model is served beside the first: its own route, its own schema; /api/score then needs a model', async () => {
@@ -228,7 +228,7 @@ describe('with a champion', () => {
       ambiguous = await score({ data: [bankRows[0]] });
     }
     expect(ambiguous.status).toBe(400);
-    expect(ambiguous.json.error.code).toBe('model_required');
+    expect(ambiguous.json.error.code).toBe('MODEL_REQUIRED');
     expect(ambiguous.json.error.models.sort()).toEqual(['bank', 'fixture']);
     // A deployment of another model cannot be targeted through a model's route; a malformed name is refused at once.
     const wrong = await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key, 'azureml-model-deployment': 'fixture-v2' }, '/api/models/bank/score');
@@ -236,7 +236,7 @@ describe('with a champion', () => {
     const started = Date.now();
     const bad = await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key, 'azureml-model-deployment': '../x' });
     expect(bad.status).toBe(400);
-    expect(bad.json.error.code).toBe('invalid_deployment_name');
+    expect(bad.json.error.code).toBe('INVALID_DEPLOYMENT_NAME');
     expect(Date.now() - started).toBeLessThan(2000);
     expect((await score({ data: SAMPLE_ROWS }, { 'x-functions-key': key }, '/api/models/nope/score')).status).toBe(404);
     // Per-model documents, and the default one 400s like the route.

@@ -5,3 +5,5 @@ export { DurableEngine } from './engine';
 export { DurableManagement, DurableApiError } from './management';
 export { DurableStore } from './store';
 export { replayActions } from './replayer';
+export { installEngineHooks } from './hooks';
+export type { EngineHooks, EnginePoint } from './hooks';

@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DurableEngine } from './engine';
-import { parseJson } from './engine';
+import { entityIdOf } from './entities/entityId';
+import { entityOperationEvent } from './entities/entityRequest';
+import { parseJson } from './json';
 import { event, EventType, eventTypeName, HistoryEvent, isTerminal, RuntimeStatus } from './history';
 import type { ControlMessage, InstanceStatus } from './messages';
 import type { InstanceQuery } from './store';
@@ -314,15 +316,15 @@ export class DurableManagement {
   /** Signals an entity operation (one-way). `inputJson`: JSON text or undefined. */
   async signalEntity(name: string, key: string, operation: string, inputJson: string | undefined): Promise<void> {
     if (!name || !key) throw new DurableApiError('DURABLE_BAD_ENTITY_ID', 400, 'An entity id needs a name and a key.');
-    const entityId = `@${name.toLowerCase()}@${key}`;
+    const entityId = entityIdOf(name, key);
     if (!validInstanceId(entityId)) throw new DurableApiError('DURABLE_BAD_ENTITY_ID', 400, 'The entity id is not valid.');
     const request = { id: randomUUID(), op: operation, signal: true, ...(inputJson !== undefined ? { input: inputJson } : {}) };
-    await this.send({ id: randomUUID(), instanceId: entityId, event: event(EventType.EventRaised, { Name: 'op', Input: JSON.stringify(request) }) });
+    await this.send({ id: randomUUID(), instanceId: entityId, event: entityOperationEvent(request) });
   }
 
   /** An entity's state (parsed JSON), or undefined when it does not exist. */
   async readEntityState(name: string, key: string): Promise<{ exists: boolean; state: unknown }> {
-    const entityId = `@${name.toLowerCase()}@${key}`;
+    const entityId = entityIdOf(name, key);
     if (!validInstanceId(entityId)) throw new DurableApiError('DURABLE_BAD_ENTITY_ID', 400, 'The entity id is not valid.');
     const rec = await this.store.readEntity(entityId);
     return { exists: rec.exists, state: parseJson(rec.state) };

@@ -1,11 +1,11 @@
 /**
  * Engine settings from host.json `extensions.durableTask` (as the extension reads them), overridable by
  * app settings `AzureFunctionsJobHost__extensions__durableTask__...` as in Azure, plus engine-only
- * settings: DURABLE_RPC_PORT (default 17071, 0 = a free port) and, for tests only,
- * DURABLE_TEST_CRASH_AT (a crash point, see DurableEngine.crashIfAt).
+ * setting DURABLE_RPC_PORT (default 17071, 0 = a free port). Test seams (crash points) are not
+ * settings: tests install them (see hooks.ts).
  */
 import { DurableStoreError, validateHubName } from './store';
-import { DEFAULT_ENGINE_OPTIONS, EngineOptions } from './engine';
+import { DEFAULT_ENGINE_OPTIONS, EngineOptions } from './engineOptions';
 
 export interface DurableSettings extends EngineOptions {
   rpcPort: number;
@@ -74,7 +74,6 @@ export function readDurableSettings(hostJson: Record<string, any>, settings: Set
     maxPollingIntervalMs:
       timeSpanSeconds(pick(hostJson, settings, ['storageProvider', 'maxQueuePollingInterval']), DEFAULT_ENGINE_OPTIONS.maxPollingIntervalMs / 1000) *
       1000,
-    crashAt: settings.DURABLE_TEST_CRASH_AT || undefined,
     ...overrides,
   };
 }

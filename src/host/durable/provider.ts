@@ -6,7 +6,10 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HostServices, Provider, RegisteredFunction, RpcBindingInfo, RpcTypedData } from '../provider';
-import { ActivityOutcome, DurableEngine, EntityBatchResult, failureFromError, FunctionRunner, OrchestratorOutcome, OrchestratorState } from './engine';
+import { DurableEngine } from './engine';
+import { failureFromError } from './failure';
+import { EngineHooks, installedEngineHooks } from './hooks';
+import type { ActivityOutcome, EntityBatchResult, EntityOutcome, FunctionRunner, OrchestratorOutcome, OrchestratorState } from './runner';
 import type { FailureDetails } from './history';
 import { handleDurableHttp, HttpApiOptions, INSTANCE_ID_PLACEHOLDER, managementUrls } from './httpApi';
 import { DurableManagement } from './management';
@@ -90,11 +93,7 @@ class HostRunner implements FunctionRunner {
     return this.entities.has(name.toLowerCase());
   }
 
-  async runEntity(
-    name: string,
-    binding: Record<string, unknown>,
-    entityId: string,
-  ): Promise<{ ok: true; result: EntityBatchResult } | { ok: false; error: string }> {
+  async runEntity(name: string, binding: Record<string, unknown>, entityId: string): Promise<EntityOutcome> {
     const fn = this.entities.get(name.toLowerCase());
     if (!fn) return { ok: false, error: `The function '${name}' doesn't exist, is disabled, or is not an entity function.` };
     this.host.logger.log('information', `Executing entity '${fn.name}' (${entityId}).`, { instanceId: entityId, functionName: fn.name });
@@ -162,6 +161,8 @@ export interface DurableProviderOptions {
   rpcPort?: number;
   /** Other engine settings (tests). */
   settings?: Partial<DurableSettings>;
+  /** Test seams; default: the hooks a test preload installed (installEngineHooks), else none. */
+  hooks?: EngineHooks;
 }
 
 export class DurableProvider implements Provider {
@@ -194,7 +195,8 @@ export class DurableProvider implements Provider {
 
     const store = new DurableStore(host.storageConnectionString, settings.hubName);
     const runner = new HostRunner(host);
-    this.engine = new DurableEngine(store, runner, settings, host.logger);
+    const hooks = this.opts.hooks ?? installedEngineHooks();
+    this.engine = new DurableEngine(store, runner, hooks ? { ...settings, hooks } : settings, host.logger);
     this.management = new DurableManagement(this.engine);
     const api: HttpApiOptions = {
       management: this.management,

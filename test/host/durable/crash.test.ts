@@ -1,6 +1,8 @@
 /**
- * Crash safety: the host process is killed with SIGKILL at precise points (DURABLE_TEST_CRASH_AT, a
- * test-only setting) or in the middle of an activity, then restarted. Each instance must complete
+ * Crash safety: the host process is killed with SIGKILL at precise points or in the middle of an
+ * activity, then restarted. The crash points are engine hooks installed by a test-only preload
+ * (test/fixtures/durable/crashPoints.js, through NODE_OPTIONS=--require) that reads
+ * DURABLE_TEST_CRASH_AT=point[@n]; the engine itself has no crash logic. Each instance must complete
  * exactly once with the right output, with every task result applied once (one completion event per
  * task id in history), even where an activity had to run again.
  */
@@ -12,17 +14,26 @@ import { startTestAzurite } from '../../support/azurite';
 import { startTestHost, TestHost } from '../../support/host';
 
 const appDir = path.join('test', 'fixtures', 'durable', 'app');
+const crashPoints = path.resolve(__dirname, '..', '..', 'fixtures', 'durable', 'crashPoints.js');
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let port: number;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-crash-'));
 let host: TestHost | undefined;
 
-function start(logFile: string, crashAt?: string): Promise<TestHost> {
+/** A host; with `crashAt`, the crash-point preload kills it there (`preload: false` leaves the preload out). */
+function start(logFile: string, crashAt?: string, { preload = crashAt !== undefined } = {}): Promise<TestHost> {
+  const nodeOptions = [process.env.NODE_OPTIONS, preload ? `--require ${JSON.stringify(crashPoints)}` : undefined].filter(Boolean).join(' ');
   return startTestHost({
     appDir,
     connectionString: azurite.connectionString,
     port,
-    env: { DURABLE_RPC_PORT: '0', WEBSITE_HOSTNAME: undefined, DURABLE_FIXTURE_LOG: logFile, DURABLE_TEST_CRASH_AT: crashAt },
+    env: {
+      DURABLE_RPC_PORT: '0',
+      WEBSITE_HOSTNAME: undefined,
+      DURABLE_FIXTURE_LOG: logFile,
+      DURABLE_TEST_CRASH_AT: crashAt,
+      NODE_OPTIONS: nodeOptions || undefined,
+    },
   });
 }
 
@@ -66,10 +77,12 @@ function completionsPerTask(history: any[]): Map<number, number> {
   return counts;
 }
 
-async function crashed(h: TestHost): Promise<void> {
+/** The host died by SIGKILL at crash point `point` (the preload says which point it reached). */
+async function crashed(h: TestHost, point: string): Promise<void> {
   const exit = await Promise.race([h.exited, new Promise<null>((r) => setTimeout(() => r(null), 30000))]);
   expect(exit).not.toBeNull();
   expect(exit!.signal).toBe('SIGKILL');
+  expect(h.logs()).toContain(`DURABLE_TEST_CRASH '${point}' reached`);
 }
 
 beforeAll(async () => {
@@ -105,7 +118,7 @@ test.each([
   const log = path.join(tmp, `${crashAt.replace(/[^a-z0-9]/gi, '_')}.log`);
   const first = await start(log, crashAt);
   const started = await startInstance(first, 'sequence');
-  await crashed(first);
+  await crashed(first, crashAt.split('@')[0]);
   host = await start(log);
   const done = await waitDone(started.statusQueryGetUri);
   expect(done.runtimeStatus).toBe('Completed');
@@ -143,7 +156,7 @@ test('SIGKILL during a fan-out: every activity result is applied once and the su
   const log = path.join(tmp, 'fanout.log');
   const first = await start(log, 'activity:double@15');
   const started = await startInstance(first, 'fanOut', 30);
-  await crashed(first);
+  await crashed(first, 'activity:double');
   host = await start(log);
   const done = await waitDone(started.statusQueryGetUri);
   expect(done).toMatchObject({ runtimeStatus: 'Completed', output: 30 * 31 });
@@ -152,6 +165,15 @@ test('SIGKILL during a fan-out: every activity result is applied once and the su
   expect([...counts.values()].every((n) => n === 1)).toBe(true);
   const ran = new Set(executions(log, 'double').map((r) => r.input));
   expect(ran.size).toBe(30);
+});
+
+test('without the test preload, the crash-point setting does nothing: the host runs the instance to the end', async () => {
+  const log = path.join(tmp, 'no-preload.log');
+  host = await start(log, 'afterCommit@1', { preload: false });
+  const started = await startInstance(host, 'sequence');
+  const done = await waitDone(started.statusQueryGetUri);
+  expect(done).toMatchObject({ runtimeStatus: 'Completed', output: SEQUENCE });
+  expect(host.logs()).not.toContain('DURABLE_TEST_CRASH');
 });
 
 test('a long activity is not redelivered while it runs past its queue visibility timeout', async () => {
