@@ -395,6 +395,7 @@ const loadRunner: LoadRunner = {
       p99Ms: r.latencyMs.p99,
       errors: r.errors,
       non2xx: r.non2xx,
+      histogram: r.histogram,
       report: abReport(r),
     };
   },

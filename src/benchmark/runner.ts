@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import autocannon from 'autocannon';
+import { latencyHistogram, LatencyHistogram } from './histogram';
 import { latencyStats, LatencyStats, percentile } from './stats';
 
 export interface BenchmarkOptions {
@@ -47,6 +48,8 @@ export interface BenchmarkResult {
   latencyMs: LatencyStats;
   /** ab's percentage table: 50, 66, 75, 80, 90, 95, 98, 99, 100 -> ms. */
   percentiles: { percent: number; ms: number }[];
+  /** Latency distribution in equal-width bins (what the dashboard draws). */
+  histogram: LatencyHistogram;
   bytesReceived: number;
   startedAt: string;
 }
@@ -142,6 +145,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchmarkRes
     requestsPerSec: completed / (durationMs / 1000),
     latencyMs: latencyStats(sorted),
     percentiles: AB_PERCENTS.map((p) => ({ percent: p, ms: percentile(sorted, p) })),
+    histogram: latencyHistogram(sorted),
     bytesReceived,
     startedAt,
   };

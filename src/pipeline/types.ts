@@ -59,6 +59,8 @@ export interface BenchmarkFigures {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** Latency distribution (equal-width bins, ms), for the dashboard; absent in runs recorded before it. */
+  histogram?: { edgesMs: number[]; counts: number[] };
 }
 
 export interface Decision {

@@ -333,7 +333,9 @@ describe('pipeline end to end', () => {
       // Without a key the page says so instead of showing data.
       await page.goto(`${host.baseUrl}/api/dashboard`);
       await page.waitForFunction(() => (document.getElementById('error')?.textContent ?? '').includes('401'), undefined, { timeout: 30000 });
-      await page.goto(`${host.baseUrl}/api/dashboard?code=${encodeURIComponent(host.hostKey)}`);
+      // The key is typed into the page (kept in sessionStorage), never put in the URL.
+      await page.fill('#key', host.hostKey);
+      await page.press('#key', 'Enter');
       await page.waitForSelector('#runs tr[data-run="train-bank-v2"]', { timeout: 30000 });
       const runs = await page.textContent('#runs');
       expect(runs).toContain('train-bank-v3');
