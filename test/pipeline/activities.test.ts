@@ -93,7 +93,7 @@ describe('AutoML steps', () => {
     const input = runInput();
     const prep = await A.prepareData(deps, input);
     const { jobId } = await A.submitAutoML(deps, { input, prep, attempt: 0 });
-    expect(f.jobs.get(jobId)!.spec).toEqual({ runId: input.runId, attempt: 0, trainBlob: prep.trainBlob, target: 'y', options: input.automl });
+    expect(f.jobs.get(jobId)!.spec).toEqual({ runId: input.runId, attempt: 0, trainBlob: prep.trainBlob, target: 'y', options: input.automl, dataset: { name: 'bank', version: 1, sha256: 'abc' } });
     const st = await A.pollAutoML(deps, { runId: input.runId, jobId });
     expect(st.state).toBe('running');
     expect(f.runs.get(input.runId)!.automl).toMatchObject({ trials: 1 });
