@@ -12,7 +12,12 @@ import { DatasetRegistry, type DatasetVersion } from '../datasets/registry';
 import { storageFromEnv, type DatasetStorage } from '../datasets/storage';
 import { onDeploymentsChanged } from '../deploy/changes';
 import { ChampionService } from '../deploy/champion';
+import * as fs from 'node:fs';
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import { azureMLTargetSettingsFromEnv, createAzureMLDeploymentTarget, type TrafficRouting } from '../deploy/azureml';
 import { LocalDeploymentTarget } from '../deploy/local';
+import { DeploymentStore } from '../deploy/store';
 import type { DeploymentRecord } from '../deploy/store';
 import { DeployError, type DeploymentTarget } from '../deploy/target';
 import type { SchemaHints } from '../contract/schema';
@@ -34,6 +39,9 @@ import { LocalAutoMLProvider } from '../training/local';
 import type { AutoMLProvider } from '../training/provider';
 import { ConfigError, type AppConfig } from './config';
 
+/** The deployment target the app runs: its records' store, and lineage traffic when the target has it (Azure ML). */
+export type AppTarget = DeploymentTarget & { store: DeploymentStore; routing?: TrafficRouting };
+
 /** A storage connection value the stores take: a connection string, or `identity:{SETTING}`. */
 function connectionValue(config: AppConfig, setting: string): string {
   const conn = config.env[setting]?.trim() || config.env[`ConnectionStrings:${setting}`]?.trim();
@@ -42,7 +50,8 @@ function connectionValue(config: AppConfig, setting: string): string {
 
 const view = (d: Pick<DeploymentRecord, 'name' | 'url' | 'modelName' | 'modelVersion' | 'champion'>): DeploymentInfo => ({
   name: d.name,
-  scoringUri: d.url ? `${d.url}/score` : '',
+  // A local endpoint's base URL, or an Azure ML endpoint's scoring URI (which ends in /score already).
+  scoringUri: d.url ? (/\/score$/.test(d.url) ? d.url : `${d.url}/score`) : '',
   model: { name: d.modelName, version: Number(d.modelVersion) },
   champion: d.champion,
 });
@@ -63,7 +72,7 @@ export class AppRoot {
    */
   constructor(
     readonly config: AppConfig,
-    parts: { automl?: AutoMLProvider & { stopAll(): Promise<void> }; target?: LocalDeploymentTarget } = {},
+    parts: { automl?: AutoMLProvider & { stopAll(): Promise<void> }; target?: AppTarget } = {},
   ) {
     this.appConnection = connectionValue(config, config.storage.appConnection);
     this.datasetsConnection = connectionValue(config, config.storage.datasetsConnection);
@@ -130,17 +139,40 @@ export class AppRoot {
     });
   }
 
-  /** The deployment target DEPLOY_TARGET names. */
-  target(): LocalDeploymentTarget {
+  /** The deployment target DEPLOY_TARGET names; both keep their records in the `deployments` table. */
+  target(): AppTarget {
     return this.once('target', () => {
-      if (this.config.deploy.target !== 'local') {
-        throw new ConfigError('DEPLOY_TARGET', 'PROVIDER_NOT_AVAILABLE: DEPLOY_TARGET=azureml is not available in this version; use DEPLOY_TARGET=local');
+      const log = (level: string, message: string) => (level === 'error' ? console.error : console.log)(`[deploy] ${message}`);
+      if (this.config.deploy.target === 'azureml') {
+        const env = this.config.env;
+        const token = env.AZUREML_EMULATOR_TOKEN?.trim();
+        // A fixed token is for the local emulator only (its settings check refuses it elsewhere).
+        const credential: TokenCredential = token ? { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) } : new DefaultAzureCredential();
+        let settings;
+        try {
+          settings = azureMLTargetSettingsFromEnv(env, credential);
+        } catch (err) {
+          throw new ConfigError('DEPLOY_TARGET', (err as Error).message);
+        }
+        const store = new DeploymentStore(this.appConnection);
+        const registry = containerClient(this.appConnection, this.config.registryContainer);
+        const target = createAzureMLDeploymentTarget(settings, {
+          store,
+          loadModel: async (source) => {
+            if ('file' in source) return fs.readFileSync(source.file);
+            const container = source.container ? containerClient(this.appConnection, source.container) : registry;
+            return container.getBlobClient(source.blob).downloadToBuffer();
+          },
+          log,
+          tlsCa: env.NODE_EXTRA_CA_CERTS ? fs.readFileSync(env.NODE_EXTRA_CA_CERTS) : undefined,
+        });
+        return Object.assign(target, { store, routing: target as TrafficRouting });
       }
       return new LocalDeploymentTarget({
         connectionString: this.appConnection,
         drainMs: this.config.deploy.drainMs,
         env: this.config.env,
-        log: (level, message) => (level === 'error' ? console.error : console.log)(`[deploy] ${message}`),
+        log,
       });
     });
   }
@@ -150,23 +182,28 @@ export class AppRoot {
       const target = this.target();
       return new ChampionService(target.store, target, containerClient(this.appConnection, this.config.registryContainer), {
         maxServedModels: this.config.deploy.maxServedModels,
+        routing: target.routing,
       });
     });
   }
 
   scoring(): ScoringService {
     return this.once('scoring', () => {
-      const store = this.target().store;
+      const target = this.target();
+      const store = target.store;
+      const routeOf = async (r: DeploymentRecord | undefined): Promise<Champion | undefined> => {
+        const c = r ? route(r) : undefined;
+        if (!c || !target.routing || r!.target !== 'azureml') return c;
+        // An Azure ML endpoint: its scoring URI with the endpoint's key, pinned to this deployment.
+        const lineage = r!.modelName;
+        const sr = await target.routing.scoringRoute(lineage, r!.name);
+        if (!sr) return undefined;
+        return { ...c, url: sr.url, headers: sr.headers, refreshHeaders: async () => (await target.routing!.scoringRoute(lineage, r!.name, { refreshKey: true }))?.headers };
+      };
       const directory: RouteDirectory = {
-        champion: async (lineage) => {
-          const r = await store.champion(lineage);
-          return r ? route(r) : undefined;
-        },
-        champions: async () => (await store.champions()).map(route).filter((c): c is Champion => Boolean(c)),
-        deployment: async (name) => {
-          const r = await store.get(name);
-          return r ? route(r) : undefined;
-        },
+        champion: async (lineage) => routeOf(await store.champion(lineage)),
+        champions: async () => (await Promise.all((await store.champions()).map(routeOf))).filter((c): c is Champion => Boolean(c)),
+        deployment: async (name) => routeOf(await store.get(name)),
       };
       const service = new ScoringService(directory, this.config.scoring, this.telemetry());
       onDeploymentsChanged(() => service.invalidate());
@@ -258,7 +295,14 @@ export class AppRoot {
         });
         return view(d);
       },
-      key: async (name) => (await target.keys(name)).primary,
+      route: async (name) => {
+        const d = await target.get(name);
+        if (target.routing && d?.target === 'azureml') {
+          const r = await target.routing.scoringRoute(d.modelName, name);
+          if (r) return r;
+        }
+        return { url: `${d?.url ?? ''}/score`, headers: { authorization: `Bearer ${(await target.keys(name)).primary}` } };
+      },
       retire: async (name) => {
         const d = await target.get(name);
         if (d && d.status !== 'retired' && !d.champion) await target.retire(name, { force: false });

@@ -14,6 +14,8 @@ import { DeployError, type DeploymentTarget } from './target';
 export interface ChampionOptions {
   /** At most this many lineages served at once (MAX_SERVED_MODELS). */
   maxServedModels: number;
+  /** Targets whose lineages share one endpoint (Azure ML): promotion moves its traffic first, in one update. */
+  routing?: { setTraffic(lineage: string, traffic: Record<string, number>): Promise<unknown> };
 }
 
 export class ChampionService {
@@ -54,6 +56,11 @@ export class ChampionService {
 
   /** Makes `deployment` its lineage's champion; the previous champion of that lineage is drained, then retired. */
   async promote(deployment: string): Promise<{ previous?: string }> {
+    if (this.opts.routing) {
+      const rec = await this.store.get(deployment);
+      // The endpoint's whole traffic to the challenger in one update; the records follow.
+      if (rec && !rec.champion) await this.opts.routing.setTraffic(rec.modelName, { [deployment]: 100 });
+    }
     const r = await this.store.promote(deployment);
     notifyDeploymentsChanged();
     if (r.previous && r.previous !== deployment) await this.target.retire(r.previous);

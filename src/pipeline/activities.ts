@@ -215,10 +215,10 @@ export async function benchmarkDeployment(
   const { input, deployment, model } = args;
   await deps.runs.update(input.runId, { phase: 'benchmark' });
   const body = await sampleBody(deps, input.runId, args.prep.target);
-  const key = await deps.deployer.key(deployment.name);
+  const direct0 = await deps.deployer.route(deployment.name);
   const { report: directReport, ...direct } = await deps.load.run({
-    url: deployment.scoringUri,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    url: direct0.url,
+    headers: { 'content-type': 'application/json', ...direct0.headers },
     body,
     requests: input.settings.benchRequests,
     concurrency: input.settings.benchConcurrency,

@@ -57,8 +57,12 @@ export interface DeploymentInfo {
 export interface Deployer {
   /** Idempotent by name: deploying a running name returns it. The model comes from the model registry. */
   deploy(spec: { name: string; model: { name: string; version: number } }): Promise<DeploymentInfo>;
-  /** Bearer key of a deployment (server-side use only; never logged or returned by the API). */
-  key(name: string): Promise<string>;
+  /**
+   * How to call one deployment directly: its scoring URL and the headers that authenticate and pin
+   * the request to it (a Bearer key, `azureml-model-deployment`). Server-side use only: never logged
+   * or returned by the API.
+   */
+  route(name: string): Promise<{ url: string; headers: Record<string, string> }>;
   /** Retires a deployment unless it is a champion; idempotent. */
   retire(name: string): Promise<void>;
 }

@@ -5,6 +5,7 @@
  * 502 unreachable/failed deployment.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { headerSafe, ScoringError } from '../contract/errors';
 import { parseScoreBody } from '../contract/request';
 import { InputSchema } from '../contract/schema';
@@ -13,9 +14,16 @@ export interface Champion {
   name: string;
   modelName: string;
   modelVersion: string;
-  /** Deployment base URL; the proxy posts to {url}/score. */
+  /** Deployment base URL (the proxy posts to {url}/score), or a scoring URL ending in /score. */
   url: string;
+  /** Bearer key (a local endpoint); or `headers` carry the authentication (an Azure ML endpoint). */
   key: string;
+  /** Headers sent upstream instead of `Authorization: Bearer key` (e.g. with `azureml-model-deployment`). */
+  headers?: Record<string, string>;
+  /** Fresh headers after the endpoint refused the proxy's key (a key rotation): retried once. */
+  refreshHeaders?: () => Promise<Record<string, string> | undefined>;
+  /** Agent for an https scoring URL (e.g. one trusting an emulator's certificate). */
+  httpsAgent?: https.Agent;
   schema: InputSchema;
 }
 
@@ -50,6 +58,13 @@ export const DEFAULT_PROXY_MAX_BODY = 4 * 1024 * 1024;
 
 let sharedAgent: http.Agent | undefined;
 
+let sharedHttpsAgent: https.Agent | undefined;
+
+/** The pooled keep-alive agent for https scoring URLs (Azure ML online endpoints). */
+export function httpsScoringAgent(): https.Agent {
+  return (sharedHttpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 30000 }));
+}
+
 /** One pooled keep-alive agent per process (idle sockets closed before the endpoint's 65 s keep-alive). */
 export function scoringAgent(): http.Agent {
   return (sharedAgent ??= new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 30000 }));
@@ -77,15 +92,15 @@ interface UpstreamResult {
 
 class UpstreamTimeout extends Error {}
 
-function postOnce(url: URL, key: string, body: Buffer, agent: http.Agent, timeoutMs: number): Promise<UpstreamResult & { reused: boolean }> {
+function postOnce(url: URL, auth: Record<string, string>, body: Buffer, agent: http.Agent, timeoutMs: number): Promise<UpstreamResult & { reused: boolean }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = (url.protocol === 'https:' ? https : http).request(
       url,
       {
         method: 'POST',
         agent,
         headers: {
-          authorization: `Bearer ${key}`,
+          ...auth,
           'content-type': 'application/json',
           'content-length': body.length,
         },
@@ -133,8 +148,9 @@ export async function forwardScore(
     return errorResponse(400, 'INVALID_BODY', (err as Error).message, headers);
   }
 
-  const url = new URL('/score', champion.url);
-  const agent = opts.agent ?? scoringAgent();
+  const url = /\/score$/.test(new URL(champion.url).pathname) ? new URL(champion.url) : new URL('/score', champion.url);
+  const agent = url.protocol === 'https:' ? (champion.httpsAgent ?? httpsScoringAgent()) : (opts.agent ?? scoringAgent());
+  let auth = champion.headers ?? { authorization: `Bearer ${champion.key}` };
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PROXY_TIMEOUT_MS;
   const started = performance.now();
   const report = (status: number, success: boolean, error?: string) =>
@@ -143,12 +159,20 @@ export async function forwardScore(
   let result: UpstreamResult;
   try {
     try {
-      result = await postOnce(url, champion.key, raw, agent, timeoutMs);
+      result = await postOnce(url, auth, raw, agent, timeoutMs);
     } catch (err) {
       // A pooled socket the server closed just as we reused it: safe to send once more (scoring is idempotent).
       const e = err as NodeJS.ErrnoException & { reused?: boolean };
-      if (e.reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) result = await postOnce(url, champion.key, raw, agent, timeoutMs);
+      if (e.reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) result = await postOnce(url, auth, raw, agent, timeoutMs);
       else throw err;
+    }
+    // The endpoint's key was rotated (regenerateKeys): read the keys again, once, and retry.
+    if ((result.status === 401 || result.status === 403) && champion.refreshHeaders) {
+      const fresh = await champion.refreshHeaders().catch(() => undefined);
+      if (fresh) {
+        auth = fresh;
+        result = await postOnce(url, auth, raw, agent, timeoutMs);
+      }
     }
   } catch (err) {
     if (err instanceof UpstreamTimeout) {

@@ -202,8 +202,8 @@ export class Fakes {
           f.deployments.set(spec.name, rec);
           return rec;
         },
-        async key(name) {
-          return `key-of-${name}`;
+        async route(name) {
+          return { url: `http://127.0.0.1:1/${name}/score`, headers: { authorization: `Bearer key-of-${name}` } };
         },
         async retire(name) {
           const d = f.deployments.get(name);
