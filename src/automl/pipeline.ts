@@ -33,6 +33,12 @@ export interface Tree {
   feature: number[];
   /** Go left when x[feature] <= threshold. Thresholds are float32 values (Math.fround) so ORT agrees. */
   threshold: number[];
+  /**
+   * Categorical splits (optional): where categories[i] is a non-empty list, node i goes left when
+   * x[feature] equals one of its values (category codes of an ordinal lookup), else right (unseen
+   * categories included); threshold[i] is then ignored. Absent or null entries are threshold splits.
+   */
+  categories?: (number[] | null)[];
   left: number[];
   right: number[];
   /** Leaf outputs: value[i] has one entry per output (1 for binary/regression, C for multiclass trees). */

@@ -2,8 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-/** The repository root (this file runs from dist/bench/automl/suite/). */
-export const root = path.resolve(__dirname, '..', '..', '..', '..');
+/**
+ * The repository root (this file runs from dist/bench/automl/suite/); AUTOML_SUITE_ROOT overrides it,
+ * so a copy of dist/ can run the suite while the sources are rebuilt.
+ */
+export const root = process.env.AUTOML_SUITE_ROOT ?? path.resolve(__dirname, '..', '..', '..', '..');
 /** Generated CSVs, splits and results: never committed (.local/ is ignored). */
 export const suiteDir = path.join(root, '.local', 'automl-suite');
 
