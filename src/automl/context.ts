@@ -24,7 +24,11 @@ export function buildContext(table: Table, plans: ColumnPlan[], target: TargetIn
     const w = st.kind === 'onehot' ? st.categories.length : 1;
     for (let k = 0; k < w; k++) categorical.push(st.kind === 'lookup' && st.encoding === 'ordinal');
   }
-  const ds = binDataset(treeFeatures.X, n, treeFeatures.nFeat, opts.maxBins ?? 255, true, categorical);
+  // Bins hold at least ~8 rows each on small data (32 to 255 bins): split scans and histogram
+  // subtraction cost per bin, which dominates trials on a few hundred rows (and wide tables), while
+  // thresholds finer than a few rows change little when leaves need 20 rows.
+  const maxBins = opts.maxBins ?? Math.min(255, Math.max(32, Math.round(n / 8)));
+  const ds = binDataset(treeFeatures.X, n, treeFeatures.nFeat, maxBins, true, categorical);
   // The float tree features are not needed once binned (thresholds live in ds).
   const linear = opts.linear === false ? { X: new Float32Array(0), nFeat: 0, names: [] as string[] } : computeFeatures(table, linearSteps, target.rows, true);
   const y = new Float64Array(new SharedArrayBuffer(n * 8));

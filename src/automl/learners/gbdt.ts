@@ -342,6 +342,9 @@ export class GbdtBooster {
     if (this.p.maxDepth > 0 && leaf.depth >= this.p.maxDepth) return NO_SPLIT;
     const parent = (G * G) / (H + l2);
     const cntFactor = Cn / H;
+    // lc = round(lh * cntFactor) >= minC, lh >= minH; rc = Cn - lc >= minC, H - lh >= minH.
+    const hLo = Math.max((minC - 0.5) / cntFactor, minH);
+    const hHi = Math.min((Cn - minC + 0.5) / cntFactor, H - minH + Number.EPSILON * H);
     let bestGain = -Infinity;
     let bestF = -1;
     let bestB = 0;
@@ -360,27 +363,32 @@ export class GbdtBooster {
       let lg = 0;
       let lh = 0;
       let hb = binOffset[f] * 2;
+      // Row counts are estimated from hessians (round(lh * cntFactor)); the count and hessian limits
+      // become bounds on the left hessian, which only grows along the scan: below hLo nothing is
+      // tried yet, from hHi on nothing more can be. Gains are compared without the parent's term.
+      let best = bestGain + parent;
+      let fb = -1;
       for (let b = 0; b < nb - 1; b++, hb += 2) {
         const bh = hist[hb + 1];
         if (bh === 0) continue; // an empty bin splits the rows as the bin before it did
         lg += hist[hb];
         lh += bh;
-        const lc = Math.round(lh * cntFactor);
-        if (lc < minC || lh < minH) continue;
-        const rc = Cn - lc;
-        const rh = H - lh;
-        if (rc < minC) break;
-        if (rh < minH) continue;
+        if (lh < hLo) continue;
+        if (lh >= hHi) break;
         const rg = G - lg;
-        const gain = (lg * lg) / (lh + l2) + (rg * rg) / (rh + l2) - parent;
-        if (gain > bestGain) {
-          bestGain = gain;
-          bestF = f;
-          bestB = b;
+        const gain = (lg * lg) / (lh + l2) + (rg * rg) / (H - lh + l2);
+        if (gain > best) {
+          best = gain;
+          fb = b;
           blg = lg;
           blh = lh;
-          bestCat = null;
         }
+      }
+      if (fb >= 0) {
+        bestGain = best - parent;
+        bestF = f;
+        bestB = fb;
+        bestCat = null;
       }
     }
     if (bestF < 0 || !(bestGain > Math.max(this.p.minSplitGain, 1e-12))) return NO_SPLIT;
