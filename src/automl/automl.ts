@@ -20,6 +20,7 @@ import {
   planColumns,
 } from './featurize';
 import { LEARNERS, learnerByName, learnersFor } from './learners';
+import { suitsLogTarget } from './learners/gbdt-log';
 import { complement, type FullOutput } from './learners/types';
 import {
   classificationMetrics,
@@ -226,6 +227,10 @@ export async function runAutoML(
     }
   }
   let learners = learnersFor(target.task, options.allowedLearners, options.blockedLearners);
+  // The log-target GBDT needs y >= 0; unless asked for, it is tried on long-tailed targets only.
+  if (target.task === 'regression' && !(options.allowedLearners?.includes('gbdt_log') ? target.y.every((v) => v >= 0) : suitsLogTarget(target.y))) {
+    learners = learners.filter((l) => l.name !== 'gbdt_log');
+  }
   if (learners.length === 0) throw new AutoMLError('BAD_OPTION', `no learner left for ${target.task} after allowed/blocked lists`);
   const skipped: string[] = [];
   if (!options.allowedLearners) {

@@ -67,10 +67,11 @@ export type Model =
 
 /**
  * How raw outputs become probabilities: binary 'logistic' (p1 = sigmoid(raw[0]), p0 = 1 - p1),
+ * regression 'expm1' (prediction = exp(raw) - 1: a model of log(1 + y), for skewed targets),
  * multiclass 'softmax', 'none' for regression or for forests whose leaves are already probabilities
  * (binary forests store p(positive) per leaf in one output).
  */
-export type PostTransform = 'logistic' | 'softmax' | 'none';
+export type PostTransform = 'logistic' | 'softmax' | 'none' | 'expm1';
 
 export interface SinglePipeline {
   kind: 'single';

@@ -200,7 +200,9 @@ function validateSingle(p: FittedPipeline, s: SinglePipeline, kinds: Map<string,
   const C = p.classes.length;
   if (p.task === 'regression') {
     if (K !== 1) invalid('regression models have one output');
-    if (s.post !== 'none') invalid(`regression with post transform ${s.post}`);
+    if (s.post !== 'none' && s.post !== 'expm1') invalid(`regression with post transform ${s.post}`);
+  } else if (s.post === 'expm1') {
+    invalid('the expm1 post transform is for regression');
   } else if (s.post === 'logistic') {
     if (K !== 1 || C !== 2) invalid('logistic post transform needs one output and two classes');
   } else if (s.post === 'softmax') {
@@ -528,7 +530,11 @@ function compileSingle(s: SinglePipeline): CompiledSingle {
 
 /** Raw outputs -> probabilities (n x C) or predictions (n). */
 function applyPost(raw: Float64Array, n: number, K: number, post: SinglePipeline['post'], C: number): Float64Array {
-  if (C === 0) return raw; // regression: K = 1
+  if (C === 0) {
+    // Regression: K = 1; a log-target model's raw score is log(1 + y).
+    if (post === 'expm1') for (let r = 0; r < n; r++) raw[r] = Math.expm1(raw[r]);
+    return raw;
+  }
   const P = new Float64Array(n * C);
   for (let r = 0; r < n; r++) {
     const o = r * C;

@@ -207,7 +207,7 @@ class PipelineGraph {
       }
       let out = g.node('Gemm', [f.X, g.constFloat('coef', W, [T, f.width]), g.constFloat('intercept', b, [T])], 'linear', { transB: 1 });
       if (softmax) out = g.node('Softmax', [out], 'softmax', { axis: 1 });
-      return out;
+      return s.post === 'expm1' ? this.expm1(out) : out;
     }
 
     const treeIds: number[] = [];
@@ -301,7 +301,14 @@ class PipelineGraph {
     const base = m.base.length > 0 ? m.base : new Array<number>(K).fill(0);
     if (twoFromOne) attrs.base_values = { floats: softmax ? [0, base[0]] : [1 - base[0], base[0]] };
     else if (base.some((b) => b !== 0)) attrs.base_values = { floats: base };
-    return g.node('TreeEnsembleRegressor', [f.X], 'trees', attrs, ML_DOMAIN);
+    const out = g.node('TreeEnsembleRegressor', [f.X], 'trees', attrs, ML_DOMAIN);
+    return s.post === 'expm1' ? this.expm1(out) : out;
+  }
+
+  /** exp(x) - 1 (regression on log(1 + y)). */
+  private expm1(x: string): string {
+    const e = this.g.node('Exp', [x], 'exp');
+    return this.g.node('Sub', [e, this.g.constFloat('one', [1], [])], 'expm1');
   }
 
   build(): string {
