@@ -117,7 +117,7 @@ def main():
     # Random forest, 300 trees.
     t = time.perf_counter()
     Xr = np.concatenate([Xn_imp, np.where(np.isnan(Xc), -1, Xc)], 1)
-    rf = (RandomForestRegressor if task == 'regression' else RandomForestClassifier)(n_estimators=300, random_state=0, n_jobs=-1)
+    rf = (RandomForestRegressor if task == 'regression' else RandomForestClassifier)(n_estimators=300, random_state=0, n_jobs=1)
     rf.fit(Xr[tr], y[tr])
     out['rf'] = score(rf, Xr)
     secs['rf'] = time.perf_counter() - t

@@ -74,9 +74,13 @@ function dataSets(py: string, dir: string): DataSet[] {
 }
 
 function references(py: string, d: DataSet, splitFile: string): Row['refs'] {
+  // One thread each: OpenMP / BLAS threads spin-wait, which on a shared, oversubscribed machine turns
+  // seconds into minutes (the scores do not depend on it).
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   const r = spawnSync(py, [path.join(root, 'bench', 'automl', 'suite', 'references.py'), d.file, d.target, d.task, splitFile], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
+    env,
   });
   if (r.status !== 0) {
     process.stdout.write(`  (references failed: ${r.stderr.trim().split('\n').pop()})\n`);
