@@ -406,49 +406,65 @@ export class GbdtBooster {
     const nb = this.ds.nBins[f];
     const hb = this.binOffset[f] * 2;
     const cntFactor = Cn / H;
+    // The same count / hessian bounds on the left side as in findSplit.
+    const hLo = Math.max((minC - 0.5) / cntFactor, minH);
+    const hHi = Math.min((Cn - minC + 0.5) / cntFactor, H - minH + Number.EPSILON * H);
+    const cand = this.catCand;
+    const ratio = this.catRatio;
     let used = 0;
-    for (let b = 0; b < nb; b++) if (hist[hb + 2 * b + 1] > 0) used++;
+    let nc = 0;
+    for (let b = 0; b < nb; b++) {
+      const h = hist[hb + 2 * b + 1];
+      if (h > 0) used++;
+      if (Math.round(h * cntFactor) >= catSmooth) cand[nc++] = b;
+    }
     if (used < 2) return null;
-    let best: { gain: number; lg: number; lh: number; bins: number[] } | null = null;
-    const consider = (lg: number, lh: number, reg: number, bins: () => number[]) => {
-      const lc = Math.round(lh * cntFactor);
-      const rc = Cn - lc;
-      const rh = H - lh;
-      if (lc < minC || rc < minC || lh < minH || rh < minH) return;
-      const rg = G - lg;
-      const gain = (lg * lg) / (lh + reg) + (rg * rg) / (rh + reg) - parent;
-      if (gain > Math.max(beat, best?.gain ?? -Infinity)) best = { gain, lg, lh, bins: bins() };
-    };
+    let best = beat + parent;
+    let bestLg = 0;
+    let bestLh = 0;
+    let bestFrom = -1; // one-vs-rest: the bin; sorted: the prefix length, signed by direction
     if (used <= maxCatToOnehot) {
       for (let b = 0; b < nb; b++) {
-        const h = hist[hb + 2 * b + 1];
-        if (h > 0) consider(hist[hb + 2 * b], h, l2, () => [b]);
+        const lh = hist[hb + 2 * b + 1];
+        if (lh === 0 || lh < hLo || lh >= hHi) continue;
+        const lg = hist[hb + 2 * b];
+        const rg = G - lg;
+        const gain = (lg * lg) / (lh + l2) + (rg * rg) / (H - lh + l2);
+        if (gain > best) (best = gain), (bestLg = lg), (bestLh = lh), (bestFrom = b);
       }
-    } else {
-      const cand: number[] = [];
-      for (let b = 0; b < nb; b++) if (Math.round(hist[hb + 2 * b + 1] * cntFactor) >= catSmooth) cand.push(b);
-      if (cand.length < 2) return null;
-      const ratio = (b: number) => hist[hb + 2 * b] / (hist[hb + 2 * b + 1] + catSmooth);
-      cand.sort((x, y) => ratio(x) - ratio(y) || x - y);
-      const reg = l2 + catL2;
-      const maxLeft = Math.min(maxCatThreshold, (cand.length + 1) >> 1);
-      for (const dir of [1, -1]) {
-        let lg = 0;
-        let lh = 0;
-        for (let q = 0; q < maxLeft; q++) {
-          const b = cand[dir === 1 ? q : cand.length - 1 - q];
-          lg += hist[hb + 2 * b];
-          lh += hist[hb + 2 * b + 1];
-          consider(lg, lh, reg, () => (dir === 1 ? cand.slice(0, q + 1) : cand.slice(cand.length - 1 - q)));
-        }
+      if (bestFrom < 0) return null;
+      const mask = new Uint8Array(nb);
+      mask[bestFrom] = 1;
+      return { gain: best - parent, lg: bestLg, lh: bestLh, mask };
+    }
+    if (nc < 2) return null;
+    for (let q = 0; q < nc; q++) ratio[cand[q]] = hist[hb + 2 * cand[q]] / (hist[hb + 2 * cand[q] + 1] + catSmooth);
+    const order = cand.subarray(0, nc).sort((x, y) => ratio[x] - ratio[y] || x - y);
+    const reg = l2 + catL2;
+    const maxLeft = Math.min(maxCatThreshold, (nc + 1) >> 1);
+    let bestDir = 0;
+    for (let dir = 1; dir >= -1; dir -= 2) {
+      let lg = 0;
+      let lh = 0;
+      for (let q = 0; q < maxLeft; q++) {
+        const b = order[dir === 1 ? q : nc - 1 - q];
+        lg += hist[hb + 2 * b];
+        lh += hist[hb + 2 * b + 1];
+        if (lh < hLo || lh >= hHi) continue;
+        const rg = G - lg;
+        const gain = (lg * lg) / (lh + reg) + (rg * rg) / (H - lh + reg);
+        if (gain > best) (best = gain), (bestLg = lg), (bestLh = lh), (bestFrom = q + 1), (bestDir = dir);
       }
     }
-    if (!best) return null;
-    const b = best as { gain: number; lg: number; lh: number; bins: number[] };
+    if (bestFrom < 0) return null;
     const mask = new Uint8Array(nb);
-    for (const x of b.bins) mask[x] = 1;
-    return { gain: b.gain, lg: b.lg, lh: b.lh, mask };
+    for (let q = 0; q < bestFrom; q++) mask[order[bestDir === 1 ? q : nc - 1 - q]] = 1;
+    return { gain: best - parent, lg: bestLg, lh: bestLh, mask };
   }
+
+  /** Scratch of findCategorical (bins are uint8: at most 256 per feature). */
+  private readonly catCand = new Int32Array(256);
+  private readonly catRatio = new Float64Array(256);
 
   /** Stable in-place partition of rows[start, end) by bin <= threshold; returns the first right index. */
   private partition(start: number, end: number, feature: number, bin: number, cat: Uint8Array | null): number {
