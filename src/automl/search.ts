@@ -258,9 +258,12 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       return;
     }
     s.spentCost += cost;
-    // Each worker's first trial also pays for thread start-up and JIT warm-up (see Speed).
-    s.speed.add(out.seconds, cost, req.id <= W);
-    speed.add(out.seconds, cost, req.id <= W);
+    // Each worker's first trial also pays for thread start-up, and each learner's first trial for
+    // compiling its code on each worker (see Speed): on a busy machine a cheap first trial can take seconds, and
+    // counting it would make every later trial look too slow to fit the budget.
+    const warmUp = req.id <= W || s.trials < W; // up to one cold start per worker
+    s.speed.add(out.seconds, cost, warmUp);
+    speed.add(out.seconds, cost, warmUp);
     let trial: Trial;
     if (out.error || !out.oof) {
       trial = { id: req.id, learner: req.learner, params: req.params, score: NaN, foldScores: [], utility: -Infinity, seconds: out.seconds, extra: {}, status: 'failed', error: out.error };
