@@ -13,12 +13,14 @@ import {
   classImbalanceGuardrail,
   ColumnPlan,
   featureColumns,
+  featureSteps,
   detectTarget,
   Guardrail,
   inputColumns,
   planColumns,
 } from './featurize';
 import { LEARNERS, learnerByName, learnersFor } from './learners';
+import { suitsLogTarget } from './learners/gbdt-log';
 import { complement, type FullOutput } from './learners/types';
 import {
   classificationMetrics,
@@ -45,7 +47,7 @@ export interface AutoMLOptions {
   scoreThreshold?: number;
   allowedLearners?: string[];
   blockedLearners?: string[];
-  /** k of stratified k-fold CV (default 5; small classes lower it). */
+  /** k of stratified k-fold CV (default 5, 10 up to 1,000 rows; small classes lower it). */
   cvFolds?: number;
   /** Use one stratified holdout split of this fraction instead of CV (default: CV up to 100k rows, else 0.1). */
   validationFraction?: number;
@@ -211,7 +213,9 @@ export async function runAutoML(
     folds = holdoutSplit(target.task, target.y, fraction, deriveSeed(seed, 7));
     validation = { kind: 'holdout', fraction };
   } else {
-    const k = Math.max(2, Math.min(options.cvFolds ?? 5, minClass, Math.floor(n / 2)));
+    // Small data: 10 folds (each model trains on 90% of the rows, closer to the final model, and the
+    // score averages more folds), which selects models that do better on new rows.
+    const k = Math.max(2, Math.min(options.cvFolds ?? (n <= SMALL_DATA_ROWS ? 10 : 5), minClass, Math.floor(n / 2)));
     folds = stratifiedFolds(target.task, target.y, k, deriveSeed(seed, 7));
     validation = { kind: 'cv', folds: k };
   }
@@ -223,12 +227,16 @@ export async function runAutoML(
     }
   }
   let learners = learnersFor(target.task, options.allowedLearners, options.blockedLearners);
+  // The log-target GBDT needs y >= 0; unless asked for, it is tried on long-tailed targets only.
+  if (target.task === 'regression' && !(options.allowedLearners?.includes('gbdt_log') ? target.y.every((v) => v >= 0) : suitsLogTarget(target.y))) {
+    learners = learners.filter((l) => l.name !== 'gbdt_log');
+  }
   if (learners.length === 0) throw new AutoMLError('BAD_OPTION', `no learner left for ${target.task} after allowed/blocked lists`);
   const skipped: string[] = [];
   if (!options.allowedLearners) {
     // A linear trial costs ~0.6 us per feature cell and fold on this class of machine; one that would
     // eat more than a third of the budget is skipped (and its feature matrix never built).
-    const linearCells = plans.reduce((a, p) => a + (p.kind === 'categorical' ? p.categories!.length : p.kind === 'dropped' ? 0 : 1), 0) * n;
+    const linearCells = featureSteps(plans, 'linear').reduce((a, s) => a + (s.kind === 'onehot' ? s.categories.length : 1), 0) * n;
     const nFolds = validation.kind === 'cv' ? validation.folds : 1;
     const linearSeconds = linearCells * 0.6e-6 * Math.max(1, nFolds - 1) * (validation.kind === 'cv' ? 1 : 1 - validation.fraction);
     if (linearSeconds > budgetSeconds / 3 && learners.some((l) => l.flavor === 'tree')) {
@@ -411,6 +419,9 @@ export async function runAutoML(
     await executor.close();
   }
 }
+
+/** At most this many rows: 10-fold CV by default instead of 5. */
+const SMALL_DATA_ROWS = 1000;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 

@@ -14,7 +14,15 @@ export interface BinnedDataset {
   nBins: Int32Array;
   /** Float32 upper bound of each bin but the last: thresholds[f][b]. */
   thresholds: Float32Array[];
+  /**
+   * Categorical features (category codes of an ordinal lookup): the value of each bin, one bin per
+   * distinct value (so a set of bins is a set of categories); null for numeric features. Absent = none.
+   */
+  catValues?: (Float32Array | null)[];
 }
+
+/** Most categories a feature may have to get native categorical splits (one bin each). */
+export const MAX_CATEGORY_BINS = 255;
 
 const SAMPLE = 200_000;
 
@@ -82,14 +90,33 @@ export function binOf(upper: Float32Array, v: number): number {
   return lo;
 }
 
-/** Bins a column-major float32 matrix. With `shared`, the bins live in a SharedArrayBuffer (worker threads). */
-export function binDataset(X: Float32Array, n: number, nFeat: number, maxBins = 255, shared = false): BinnedDataset {
+/** Every distinct value of a column (sorted), or null when there are more than `cap`. */
+function distinctValues(col: Float32Array, cap: number): Float32Array | null {
+  const seen = new Set<number>();
+  for (let i = 0; i < col.length; i++) {
+    seen.add(col[i]);
+    if (seen.size > cap) return null;
+  }
+  return Float32Array.from(seen).sort();
+}
+
+/**
+ * Bins a column-major float32 matrix. With `shared`, the bins live in a SharedArrayBuffer (worker
+ * threads). Features flagged in `categorical` with at most MAX_CATEGORY_BINS distinct values get one
+ * bin per value (every row counted, not a sample) and their values in catValues.
+ */
+export function binDataset(X: Float32Array, n: number, nFeat: number, maxBins = 255, shared = false, categorical?: boolean[]): BinnedDataset {
   const bins = new Uint8Array(shared ? new SharedArrayBuffer(n * nFeat) : new ArrayBuffer(n * nFeat));
   const nBins = new Int32Array(nFeat);
   const thresholds: Float32Array[] = [];
+  const catValues: (Float32Array | null)[] = [];
   for (let f = 0; f < nFeat; f++) {
     const col = X.subarray(f * n, (f + 1) * n);
-    const upper = findBinUpperBounds(col, Math.min(maxBins, 255));
+    const distinct = categorical?.[f] ? distinctValues(col, MAX_CATEGORY_BINS) : null;
+    catValues.push(distinct && distinct.length > 1 ? distinct : null);
+    const upper = distinct
+      ? Float32Array.from({ length: Math.max(0, distinct.length - 1) }, (_, d) => between(distinct[d], distinct[d + 1]))
+      : findBinUpperBounds(col, Math.min(maxBins, 255));
     thresholds.push(upper);
     nBins[f] = upper.length + 1;
     const out = bins.subarray(f * n, (f + 1) * n);
@@ -103,5 +130,5 @@ export function binDataset(X: Float32Array, n: number, nFeat: number, maxBins = 
       }
     } else for (let i = 0; i < n; i++) out[i] = binOf(upper, col[i]);
   }
-  return { n, nFeat, bins, nBins, thresholds };
+  return { n, nFeat, bins, nBins, thresholds, ...(catValues.some((c) => c) ? { catValues } : {}) };
 }

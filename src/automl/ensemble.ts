@@ -18,9 +18,17 @@ export interface EnsembleSelection {
 
 export function selectEnsemble(
   trials: Trial[],
-  o: { task: Task; metric: string; y: Float64Array; classes: string[]; folds: Int32Array[]; rounds?: number },
+  o: { task: Task; metric: string; y: Float64Array; classes: string[]; folds: Int32Array[]; rounds?: number; top?: number },
 ): EnsembleSelection | null {
-  const cands = trials.filter((t) => t.status === 'ok' && t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
+  // Candidates: the best trial of each learner (diversity) and the few best overall. Many near-copies
+  // of one learner add little but room to fit the folds' noise, which on small data costs new rows.
+  const ranked = trials.filter((t) => t.status === 'ok' && t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
+  const seen = new Set<string>();
+  const cands = ranked.filter((t, k) => {
+    const first = !seen.has(t.learner);
+    seen.add(t.learner);
+    return first || k < (o.top ?? 5);
+  });
   if (cands.length < 2) return null;
   const lower = isLowerBetter(o.metric);
   const util = (s: number) => (Number.isFinite(s) ? (lower ? -s : s) : -Infinity);

@@ -22,6 +22,8 @@ export interface ColumnPlan {
   categories?: string[];
   /** Per category frequency (share of rows), for high cardinality. */
   frequency?: Record<string, number>;
+  /** Rows the frequencies were counted on (high cardinality). */
+  rows?: number;
   median?: number;
   mean?: number;
   std?: number;
@@ -138,7 +140,12 @@ export function planColumns(table: Table, target: TargetInfo, targetName: string
         });
       }
       if (plan.kind === 'high_cardinality') {
-        highCardItems.push({ column: col.name, detail: `${plan.categories!.length} distinct values`, action: 'frequency encoding' });
+        const kept = frequentCategories(plan, n).length;
+        highCardItems.push({
+          column: col.name,
+          detail: `${plan.categories!.length} distinct values`,
+          action: kept >= 2 ? `frequency encoding; the ${kept} categories seen on ${MIN_CATEGORY_ROWS}+ rows also kept as categories` : 'frequency encoding',
+        });
       }
       if (plan.kind === 'numeric' && col.nonNumeric > 0) {
         textItems.push({
@@ -161,7 +168,7 @@ export function planColumns(table: Table, target: TargetInfo, targetName: string
     {
       check: 'high_cardinality_feature_detection',
       status: highCardItems.length ? 'done' : 'passed',
-      description: `Text columns with more than ${HIGH_CARD} distinct values are frequency-encoded instead of one-hot.`,
+      description: `Text columns with more than ${HIGH_CARD} distinct values are frequency-encoded; their frequent categories are kept, the rare ones pooled.`,
       items: highCardItems,
     },
     {
@@ -248,7 +255,7 @@ function planColumn(col: RawColumn, rows: Int32Array): ColumnPlan {
   if (categories.length > HIGH_CARD) {
     const frequency: Record<string, number> = {};
     for (const [c, cnt] of counts) frequency[c < 0 ? '' : col.dict[c]] = cnt / n;
-    return { ...base, kind: 'high_cardinality', categories, frequency };
+    return { ...base, kind: 'high_cardinality', categories, frequency, rows: n };
   }
   return { ...base, kind: 'categorical', categories };
 }
@@ -363,12 +370,39 @@ export function featureSteps(plans: ColumnPlan[], flavor: Flavor): FeatureStep[]
           steps.push({ kind: 'lookup', column: p.name, encoding: 'ordinal', map, fallback: -1 });
         }
         break;
-      case 'high_cardinality':
+      case 'high_cardinality': {
         steps.push({ kind: 'lookup', column: p.name, encoding: 'frequency', map: roundMap(p.frequency!), fallback: 0 });
+        // The frequent categories also keep their identity (one-hot / an ordinal code that the GBDT
+        // splits natively); the rare ones share "other" (all zeros / code -1) with unseen values.
+        const top = frequentCategories(p, p.rows ?? 0);
+        if (top.length >= 2) {
+          if (flavor === 'linear') steps.push({ kind: 'onehot', column: p.name, categories: top });
+          else {
+            const map: Record<string, number> = {};
+            top.forEach((c, k) => (map[c] = k));
+            steps.push({ kind: 'lookup', column: p.name, encoding: 'ordinal', map, fallback: -1 });
+          }
+        }
         break;
+      }
     }
   }
   return steps;
+}
+
+/** High-cardinality columns: at most this many categories keep their identity... */
+export const MAX_KEPT_CATEGORIES = 254;
+/** ...each seen on at least this many rows. */
+const MIN_CATEGORY_ROWS = 10;
+
+/** The frequent categories of a high-cardinality column, sorted by name. */
+export function frequentCategories(p: ColumnPlan, n: number): string[] {
+  const entries = Object.entries(p.frequency ?? {}).filter(([c, v]) => c !== '' && Math.round(v * n) >= MIN_CATEGORY_ROWS);
+  entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return entries
+    .slice(0, MAX_KEPT_CATEGORIES)
+    .map((e) => e[0])
+    .sort();
 }
 
 function roundMap(m: Record<string, number>): Record<string, number> {

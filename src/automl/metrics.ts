@@ -278,7 +278,10 @@ const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 function ranks(a: ArrayLike<number>): Float64Array {
   const n = a.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[x] - a[y]);
+  // An index sort on a typed array (several times faster than Array#sort with a comparator).
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((x, y) => a[x] - a[y] || x - y);
   const r = new Float64Array(n);
   let k = 0;
   while (k < n) {
@@ -310,7 +313,7 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }
 
-export function regressionMetrics(pred: ArrayLike<number>, y: ArrayLike<number>): RegressionMetrics {
+export function regressionMetrics(pred: ArrayLike<number>, y: ArrayLike<number>, spearman = true): RegressionMetrics {
   const n = y.length;
   let min = Infinity;
   let max = -Infinity;
@@ -338,7 +341,7 @@ export function regressionMetrics(pred: ArrayLike<number>, y: ArrayLike<number>)
     mean_absolute_error: sae / n,
     normalized_mean_absolute_error: sae / n / range,
     r2_score: sst > 0 ? 1 - sse / sst : 0,
-    spearman_correlation: pearson(ranks(pred), ranks(y)),
+    spearman_correlation: spearman ? pearson(ranks(pred), ranks(y)) : NaN,
   };
 }
 
@@ -359,7 +362,11 @@ export function primaryScore(
  * confusion-matrix metrics need no sorting, AUC / average precision sort once per class.
  */
 export function metricValue(task: Task, metric: string, pred: ArrayLike<number>, y: ArrayLike<number>, classes: string[]): number {
-  if (task === 'regression') return (regressionMetrics(pred, y) as unknown as Record<string, number>)[metric];
+  if (task === 'regression') {
+    // Spearman needs two sorts; the other regression metrics one pass (no sorting for them).
+    if (metric === 'spearman_correlation') return pearson(ranks(pred), ranks(y));
+    return (regressionMetrics(pred, y, false) as unknown as Record<string, number>)[metric];
+  }
   const C = classes.length;
   const n = y.length;
   if (metric === 'log_loss') return logLoss(pred, y, C);

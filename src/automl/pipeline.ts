@@ -33,6 +33,12 @@ export interface Tree {
   feature: number[];
   /** Go left when x[feature] <= threshold. Thresholds are float32 values (Math.fround) so ORT agrees. */
   threshold: number[];
+  /**
+   * Categorical splits (optional): where categories[i] is a non-empty list, node i goes left when
+   * x[feature] equals one of its values (category codes of an ordinal lookup), else right (unseen
+   * categories included); threshold[i] is then ignored. Absent or null entries are threshold splits.
+   */
+  categories?: (number[] | null)[];
   left: number[];
   right: number[];
   /** Leaf outputs: value[i] has one entry per output (1 for binary/regression, C for multiclass trees). */
@@ -61,10 +67,11 @@ export type Model =
 
 /**
  * How raw outputs become probabilities: binary 'logistic' (p1 = sigmoid(raw[0]), p0 = 1 - p1),
+ * regression 'expm1' (prediction = exp(raw) - 1: a model of log(1 + y), for skewed targets),
  * multiclass 'softmax', 'none' for regression or for forests whose leaves are already probabilities
  * (binary forests store p(positive) per leaf in one output).
  */
-export type PostTransform = 'logistic' | 'softmax' | 'none';
+export type PostTransform = 'logistic' | 'softmax' | 'none' | 'expm1';
 
 export interface SinglePipeline {
   kind: 'single';

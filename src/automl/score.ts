@@ -200,7 +200,9 @@ function validateSingle(p: FittedPipeline, s: SinglePipeline, kinds: Map<string,
   const C = p.classes.length;
   if (p.task === 'regression') {
     if (K !== 1) invalid('regression models have one output');
-    if (s.post !== 'none') invalid(`regression with post transform ${s.post}`);
+    if (s.post !== 'none' && s.post !== 'expm1') invalid(`regression with post transform ${s.post}`);
+  } else if (s.post === 'expm1') {
+    invalid('the expm1 post transform is for regression');
   } else if (s.post === 'logistic') {
     if (K !== 1 || C !== 2) invalid('logistic post transform needs one output and two classes');
   } else if (s.post === 'softmax') {
@@ -218,6 +220,7 @@ function validateTree(t: Tree, ti: number, F: number, width: number): void {
   if (t.right.length !== n || t.feature.length < n || t.threshold.length < n || t.value.length < n) {
     invalid(`tree ${ti}: node arrays differ in length`);
   }
+  if (t.categories !== undefined && (!Array.isArray(t.categories) || t.categories.length > n)) invalid(`tree ${ti}: categories longer than the nodes`);
   // Every node reachable from the root exactly once: no cycles, no shared children.
   const seen = new Uint8Array(n);
   const stack = [0];
@@ -233,6 +236,10 @@ function validateTree(t: Tree, ti: number, F: number, width: number): void {
       const f = t.feature[i];
       if (!(Number.isInteger(f) && f >= 0 && f < F)) invalid(`tree ${ti}: node ${i} tests feature ${f} of ${F}`);
       if (typeof t.threshold[i] !== 'number' || Number.isNaN(t.threshold[i])) invalid(`tree ${ti}: node ${i} threshold`);
+      const cats = t.categories?.[i];
+      if (cats !== undefined && cats !== null) {
+        if (!Array.isArray(cats) || cats.length === 0 || !cats.every(finite)) invalid(`tree ${ti}: node ${i} categories must be a non-empty list of finite numbers`);
+      }
       stack.push(t.left[i], t.right[i]);
     }
   }
@@ -304,6 +311,10 @@ interface CompiledTrees {
   leafAt: Int32Array; // leaves: offset into values
   values: Float64Array; // float32 values
   treeClass: Int32Array | null;
+  /** Categorical nodes: offset of the node's set in catValues (-1: threshold split); null when none. */
+  catStart: Int32Array | null;
+  catEnd: Int32Array | null;
+  catValues: Float32Array;
 }
 
 interface CompiledSingle {
@@ -365,11 +376,21 @@ function compileTrees(m: Extract<Model, { type: 'trees' }>, K: number): Compiled
   const right = new Int32Array(nodes);
   const leafAt = new Int32Array(nodes);
   const vals: number[] = [];
+  const hasCat = m.trees.some((t) => t.categories?.some((c) => c && c.length > 0));
+  const catStart = hasCat ? new Int32Array(nodes).fill(-1) : null;
+  const catEnd = hasCat ? new Int32Array(nodes).fill(-1) : null;
+  const catVals: number[] = [];
   let base = 0;
   m.trees.forEach((t, ti) => {
     root[ti] = base;
     for (let i = 0; i < t.left.length; i++) {
       const j = base + i;
+      const cats = t.left[i] === -1 ? null : t.categories?.[i];
+      if (cats && cats.length > 0) {
+        catStart![j] = catVals.length;
+        for (const v of cats) catVals.push(f32(v));
+        catEnd![j] = catVals.length;
+      }
       if (t.left[i] === -1) {
         left[j] = -1;
         right[j] = -1;
@@ -399,11 +420,33 @@ function compileTrees(m: Extract<Model, { type: 'trees' }>, K: number): Compiled
     leafAt,
     values: Float64Array.from(vals),
     treeClass: m.treeClass ? Int32Array.from(m.treeClass) : null,
+    catStart,
+    catEnd,
+    catValues: Float32Array.from(catVals),
   };
+}
+
+/** The leaf a row reaches, for trees with categorical nodes (left when the value is in the node's set). */
+function leafWithCategories(c: CompiledTrees, X: Float32Array, xo: number, i: number): number {
+  const { feature, threshold, left, right, catValues } = c;
+  const catStart = c.catStart!;
+  const catEnd = c.catEnd!;
+  while (left[i] !== -1) {
+    const x = X[xo + feature[i]];
+    const s = catStart[i];
+    if (s < 0) i = x <= threshold[i] ? left[i] : right[i];
+    else {
+      let hit = false;
+      for (let q = s, e = catEnd[i]; q < e; q++) if (catValues[q] === x) (hit = true), (q = e);
+      i = hit ? left[i] : right[i];
+    }
+  }
+  return i;
 }
 
 function treesRaw(c: CompiledTrees, X: Float32Array, n: number, F: number): Float64Array {
   const { K, root, feature, threshold, left, right, leafAt, values, treeClass, nTrees } = c;
+  const cat = c.catStart !== null;
   const out = new Float64Array(n * K);
   if (K === 1) {
     // The common case (binary, regression), with a scalar accumulator.
@@ -413,7 +456,8 @@ function treesRaw(c: CompiledTrees, X: Float32Array, n: number, F: number): Floa
       let s = 0;
       for (let t = 0; t < nTrees; t++) {
         let i = root[t];
-        while (left[i] !== -1) i = X[xo + feature[i]] <= threshold[i] ? left[i] : right[i];
+        if (cat) i = leafWithCategories(c, X, xo, i);
+        else while (left[i] !== -1) i = X[xo + feature[i]] <= threshold[i] ? left[i] : right[i];
         s = f32(s + values[leafAt[i]]);
       }
       out[r] = f32((c.average ? f32(s / nTrees) : s) + b);
@@ -426,7 +470,8 @@ function treesRaw(c: CompiledTrees, X: Float32Array, n: number, F: number): Floa
     acc.fill(0);
     for (let t = 0; t < nTrees; t++) {
       let i = root[t];
-      while (left[i] !== -1) i = X[xo + feature[i]] <= threshold[i] ? left[i] : right[i];
+      if (cat) i = leafWithCategories(c, X, xo, i);
+      else while (left[i] !== -1) i = X[xo + feature[i]] <= threshold[i] ? left[i] : right[i];
       const at = leafAt[i];
       if (treeClass) {
         const k = treeClass[t];
@@ -485,7 +530,11 @@ function compileSingle(s: SinglePipeline): CompiledSingle {
 
 /** Raw outputs -> probabilities (n x C) or predictions (n). */
 function applyPost(raw: Float64Array, n: number, K: number, post: SinglePipeline['post'], C: number): Float64Array {
-  if (C === 0) return raw; // regression: K = 1
+  if (C === 0) {
+    // Regression: K = 1; a log-target model's raw score is log(1 + y).
+    if (post === 'expm1') for (let r = 0; r < n; r++) raw[r] = Math.expm1(raw[r]);
+    return raw;
+  }
   const P = new Float64Array(n * C);
   for (let r = 0; r < n; r++) {
     const o = r * C;

@@ -221,6 +221,11 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
     const seeded = usable
       .filter((s) => s.hasQueued() && s.proposals > 0)
       .sort((a, b) => (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || order.indexOf(a.learner) - order.indexOf(b.learner));
+    // A linear start that costs no more than the cheapest pending seed goes first (small data, where a
+    // regularised linear model is often the one to beat).
+    const seedCost = Math.min(...seeded.map((s) => costOf(s, s.nextCostParams())));
+    const cheapLinear = fresh.find((s) => costOf(s, s.nextCostParams()) <= seedCost);
+    if (cheapLinear) return cheapLinear;
     if (seeded.length) return seeded[0];
     if (fresh.length) return fresh[0];
     let best: LocalSearch | null = null;
@@ -253,9 +258,12 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       return;
     }
     s.spentCost += cost;
-    // Each worker's first trial also pays for thread start-up and JIT warm-up (see Speed).
-    s.speed.add(out.seconds, cost, req.id <= W);
-    speed.add(out.seconds, cost, req.id <= W);
+    // Each worker's first trial also pays for thread start-up, and each learner's first trial for
+    // compiling its code on each worker (see Speed): on a busy machine a cheap first trial can take seconds, and
+    // counting it would make every later trial look too slow to fit the budget.
+    const warmUp = req.id <= W || s.trials < W; // up to one cold start per worker
+    s.speed.add(out.seconds, cost, warmUp);
+    speed.add(out.seconds, cost, warmUp);
     let trial: Trial;
     if (out.error || !out.oof) {
       trial = { id: req.id, learner: req.learner, params: req.params, score: NaN, foldScores: [], utility: -Infinity, seconds: out.seconds, extra: {}, status: 'failed', error: out.error };
@@ -278,9 +286,15 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       elapsedSeconds: (Date.now() - o.startedAt) / 1000,
       status: trial.status,
     });
-    // Keep out-of-fold predictions only for the best few (memory).
+    // Keep out-of-fold predictions only for the best few and the best of each learner (memory; the
+    // ensemble draws on both).
     const withOof = trials.filter((t) => t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
-    for (const t of withOof.slice(o.keepOof)) delete t.oof;
+    const bestOf = new Set<string>();
+    withOof.forEach((t, k) => {
+      const first = !bestOf.has(t.learner);
+      bestOf.add(t.learner);
+      if (k >= o.keepOof && !first) delete t.oof;
+    });
     if (o.scoreThreshold !== undefined && Number.isFinite(trial.score) && (lower ? trial.score <= o.scoreThreshold : trial.score >= o.scoreThreshold)) {
       stop = true;
     }

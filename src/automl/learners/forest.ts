@@ -128,8 +128,11 @@ class ForestGrower {
       let lc = 0;
       for (let b = 0; b < nb - 1; b++) {
         const o = hb + b * S;
+        const bc = hist[o + K];
+        // An empty bin splits the rows as the bin before it did (extra trees keep their random pick).
+        if (bc === 0 && pick < 0) continue;
         for (let k = 0; k < K; k++) left[k] += hist[o + k];
-        lc += hist[o + K];
+        lc += bc;
         if (pick >= 0 && b !== pick) continue;
         if (lc < minLeaf) continue;
         const rc = leaf.cnt - lc;

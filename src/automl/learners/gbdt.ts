@@ -23,6 +23,16 @@ export interface GbdtParams {
   baggingFraction: number;
   baggingFreq: number;
   earlyStoppingRounds: number;
+  /** Native categorical splits on features the dataset marks categorical (LightGBM's method). */
+  catSplits: boolean;
+  /** Smoothing of the gradient ratio that orders categories, and the least rows a category needs to be ordered. */
+  catSmooth: number;
+  /** Extra L2 on categorical splits' children. */
+  catL2: number;
+  /** Most categories on the left of a split. */
+  maxCatThreshold: number;
+  /** At most this many categories: one category against the rest. */
+  maxCatToOnehot: number;
 }
 
 export const GBDT_DEFAULTS: GbdtParams = {
@@ -38,14 +48,23 @@ export const GBDT_DEFAULTS: GbdtParams = {
   baggingFraction: 1,
   baggingFreq: 0,
   earlyStoppingRounds: 0,
+  catSplits: true,
+  catSmooth: 10,
+  catL2: 10,
+  maxCatThreshold: 32,
+  maxCatToOnehot: 4,
 };
 
 export type Objective = 'binary' | 'multiclass' | 'regression';
 
-/** A tree on bins: node i is a leaf when left[i] === -1; value is the (learning-rate scaled) leaf output. */
+/**
+ * A tree on bins: node i is a leaf when left[i] === -1; value is the (learning-rate scaled) leaf output.
+ * A categorical node has cats[i]: a mask over the feature's bins, 1 = left (else "bin <= bin[i]" goes left).
+ */
 export interface BinTree {
   feature: number[];
   bin: number[];
+  cats?: (Uint8Array | null)[];
   left: number[];
   right: number[];
   value: number[];
@@ -55,6 +74,8 @@ interface SplitInfo {
   gain: number;
   feature: number;
   bin: number;
+  /** Categorical split: 1 for the bins that go left. */
+  cat: Uint8Array | null;
   lg: number;
   lh: number;
   lc: number;
@@ -68,11 +89,11 @@ interface LeafState {
   g: number;
   h: number;
   c: number;
-  hist: Float64Array;
+  hist: Float64Array | null;
   split: SplitInfo | null;
 }
 
-const NO_SPLIT: SplitInfo = { gain: -Infinity, feature: -1, bin: 0, lg: 0, lh: 0, lc: 0 };
+const NO_SPLIT: SplitInfo = { gain: -Infinity, feature: -1, bin: 0, cat: null, lg: 0, lh: 0, lc: 0 };
 
 export class GbdtBooster {
   readonly K: number;
@@ -235,6 +256,17 @@ export class GbdtBooster {
       for (const f of chosen) this.activeFeat[k++] = f;
     }
     this.nActive = k;
+    let bins = 0;
+    for (let a = 0; a < k; a++) bins += this.ds.nBins[this.activeFeat[a]];
+    this.activeBins = bins;
+  }
+
+  private activeBins = 0;
+
+  /** Whether a leaf passes the size and depth limits a split needs (its gain is not known yet). */
+  private mayGrow(c: LeafState): boolean {
+    const p = this.p;
+    return c.c >= 2 * p.minChildSamples && c.h >= 2 * p.minChildWeight && !(p.maxDepth > 0 && c.depth >= p.maxDepth);
   }
 
   private getHist(): Float64Array {
@@ -302,7 +334,7 @@ export class GbdtBooster {
   private findSplit(leaf: LeafState): SplitInfo {
     const { binOffset, activeFeat } = this;
     const { lambdaL2: l2, minChildSamples: minC, minChildWeight: minH } = this.p;
-    const hist = leaf.hist;
+    const hist = leaf.hist!;
     const G = leaf.g;
     const H = leaf.h;
     const Cn = leaf.c;
@@ -310,48 +342,149 @@ export class GbdtBooster {
     if (this.p.maxDepth > 0 && leaf.depth >= this.p.maxDepth) return NO_SPLIT;
     const parent = (G * G) / (H + l2);
     const cntFactor = Cn / H;
+    // lc = round(lh * cntFactor) >= minC, lh >= minH; rc = Cn - lc >= minC, H - lh >= minH.
+    const hLo = Math.max((minC - 0.5) / cntFactor, minH);
+    const hHi = Math.min((Cn - minC + 0.5) / cntFactor, H - minH + Number.EPSILON * H);
     let bestGain = -Infinity;
     let bestF = -1;
     let bestB = 0;
     let blg = 0;
     let blh = 0;
+    let bestCat: Uint8Array | null = null;
+    const catValues = this.p.catSplits ? this.ds.catValues : undefined;
     for (let a = 0; a < this.nActive; a++) {
       const f = activeFeat[a];
       const nb = this.ds.nBins[f];
+      if (catValues?.[f]) {
+        const c = this.findCategorical(hist, f, G, H, Cn, parent, bestGain);
+        if (c) (bestGain = c.gain), (bestF = f), (bestB = 0), (blg = c.lg), (blh = c.lh), (bestCat = c.mask);
+        continue;
+      }
       let lg = 0;
       let lh = 0;
       let hb = binOffset[f] * 2;
+      // Row counts are estimated from hessians (round(lh * cntFactor)); the count and hessian limits
+      // become bounds on the left hessian, which only grows along the scan: below hLo nothing is
+      // tried yet, from hHi on nothing more can be. Gains are compared without the parent's term.
+      let best = bestGain + parent;
+      let fb = -1;
       for (let b = 0; b < nb - 1; b++, hb += 2) {
+        const bh = hist[hb + 1];
+        if (bh === 0) continue; // an empty bin splits the rows as the bin before it did
         lg += hist[hb];
-        lh += hist[hb + 1];
-        const lc = Math.round(lh * cntFactor);
-        if (lc < minC || lh < minH) continue;
-        const rc = Cn - lc;
-        const rh = H - lh;
-        if (rc < minC) break;
-        if (rh < minH) continue;
+        lh += bh;
+        if (lh < hLo) continue;
+        if (lh >= hHi) break;
         const rg = G - lg;
-        const gain = (lg * lg) / (lh + l2) + (rg * rg) / (rh + l2) - parent;
-        if (gain > bestGain) {
-          bestGain = gain;
-          bestF = f;
-          bestB = b;
+        const gain = (lg * lg) / (lh + l2) + (rg * rg) / (H - lh + l2);
+        if (gain > best) {
+          best = gain;
+          fb = b;
           blg = lg;
           blh = lh;
         }
       }
+      if (fb >= 0) {
+        bestGain = best - parent;
+        bestF = f;
+        bestB = fb;
+        bestCat = null;
+      }
     }
     if (bestF < 0 || !(bestGain > Math.max(this.p.minSplitGain, 1e-12))) return NO_SPLIT;
-    return { gain: bestGain, feature: bestF, bin: bestB, lg: blg, lh: blh, lc: 0 };
+    return { gain: bestGain, feature: bestF, bin: bestB, cat: bestCat, lg: blg, lh: blh, lc: 0 };
   }
 
+  /**
+   * Best categorical split of feature f that beats `beat` (LightGBM's method): with few categories,
+   * one category against the rest; otherwise categories with enough rows are sorted by smoothed
+   * gradient ratio g / (h + catSmooth) and every prefix (from either end, at most maxCatThreshold
+   * categories) is tried as the left set, children regularised by catL2. Rare and unseen categories go right.
+   */
+  private findCategorical(hist: Float64Array, f: number, G: number, H: number, Cn: number, parent: number, beat: number): { gain: number; lg: number; lh: number; mask: Uint8Array } | null {
+    const { lambdaL2: l2, minChildSamples: minC, minChildWeight: minH, catSmooth, catL2, maxCatThreshold, maxCatToOnehot } = this.p;
+    const nb = this.ds.nBins[f];
+    const hb = this.binOffset[f] * 2;
+    const cntFactor = Cn / H;
+    // The same count / hessian bounds on the left side as in findSplit.
+    const hLo = Math.max((minC - 0.5) / cntFactor, minH);
+    const hHi = Math.min((Cn - minC + 0.5) / cntFactor, H - minH + Number.EPSILON * H);
+    const cand = this.catCand;
+    const ratio = this.catRatio;
+    let used = 0;
+    let nc = 0;
+    for (let b = 0; b < nb; b++) {
+      const h = hist[hb + 2 * b + 1];
+      if (h > 0) used++;
+      if (Math.round(h * cntFactor) >= catSmooth) cand[nc++] = b;
+    }
+    if (used < 2) return null;
+    let best = beat + parent;
+    let bestLg = 0;
+    let bestLh = 0;
+    let bestFrom = -1; // one-vs-rest: the bin; sorted: the prefix length, signed by direction
+    if (used <= maxCatToOnehot) {
+      for (let b = 0; b < nb; b++) {
+        const lh = hist[hb + 2 * b + 1];
+        if (lh === 0 || lh < hLo || lh >= hHi) continue;
+        const lg = hist[hb + 2 * b];
+        const rg = G - lg;
+        const gain = (lg * lg) / (lh + l2) + (rg * rg) / (H - lh + l2);
+        if (gain > best) (best = gain), (bestLg = lg), (bestLh = lh), (bestFrom = b);
+      }
+      if (bestFrom < 0) return null;
+      const mask = new Uint8Array(nb);
+      mask[bestFrom] = 1;
+      return { gain: best - parent, lg: bestLg, lh: bestLh, mask };
+    }
+    if (nc < 2) return null;
+    for (let q = 0; q < nc; q++) ratio[cand[q]] = hist[hb + 2 * cand[q]] / (hist[hb + 2 * cand[q] + 1] + catSmooth);
+    const order = cand.subarray(0, nc).sort((x, y) => ratio[x] - ratio[y] || x - y);
+    const reg = l2 + catL2;
+    const maxLeft = Math.min(maxCatThreshold, (nc + 1) >> 1);
+    let bestDir = 0;
+    for (let dir = 1; dir >= -1; dir -= 2) {
+      let lg = 0;
+      let lh = 0;
+      for (let q = 0; q < maxLeft; q++) {
+        const b = order[dir === 1 ? q : nc - 1 - q];
+        lg += hist[hb + 2 * b];
+        lh += hist[hb + 2 * b + 1];
+        if (lh < hLo || lh >= hHi) continue;
+        const rg = G - lg;
+        const gain = (lg * lg) / (lh + reg) + (rg * rg) / (H - lh + reg);
+        if (gain > best) (best = gain), (bestLg = lg), (bestLh = lh), (bestFrom = q + 1), (bestDir = dir);
+      }
+    }
+    if (bestFrom < 0) return null;
+    const mask = new Uint8Array(nb);
+    for (let q = 0; q < bestFrom; q++) mask[order[bestDir === 1 ? q : nc - 1 - q]] = 1;
+    return { gain: best - parent, lg: bestLg, lh: bestLh, mask };
+  }
+
+  /** Scratch of findCategorical (bins are uint8: at most 256 per feature). */
+  private readonly catCand = new Int32Array(256);
+  private readonly catRatio = new Float64Array(256);
+
   /** Stable in-place partition of rows[start, end) by bin <= threshold; returns the first right index. */
-  private partition(start: number, end: number, feature: number, bin: number): number {
+  private partition(start: number, end: number, feature: number, bin: number, cat: Uint8Array | null): number {
     const { rows, tmp } = this;
     const bins = this.ds.bins;
     const off = feature * this.ds.n;
     let l = start;
     let r = 0;
+    if (cat) {
+      for (let j = start; j < end; j++) {
+        const i = rows[j];
+        const left = cat[bins[off + i]];
+        rows[l] = i;
+        tmp[r] = i;
+        l += left;
+        r += 1 - left;
+      }
+      for (let j = 0; j < r; j++) rows[l + j] = tmp[j];
+      return l;
+    }
     // Branch-free: both writes happen, the counters decide which one is kept (left/right is
     // unpredictable, and mispredicted branches used to cost as much as the histograms).
     for (let j = start; j < end; j++) {
@@ -372,7 +505,7 @@ export class GbdtBooster {
     const { lambdaL2: l2, learningRate: lr, numLeaves } = this.p;
     const tree: BinTree = { feature: [-1], bin: [0], left: [-1], right: [-1], value: [0] };
     const root: LeafState = { node: 0, start: 0, end: m, depth: 0, g: 0, h: 0, c: m, hist: this.getHist(), split: null };
-    this.buildHist(root.hist, gk, 0, m);
+    this.buildHist(root.hist!, gk, 0, m);
     {
       // Totals from the first active feature's histogram (or directly when none).
       let g = 0;
@@ -392,7 +525,7 @@ export class GbdtBooster {
       if (best < 0) break;
       const leaf = leaves[best];
       const s = leaf.split!;
-      const mid = this.partition(leaf.start, leaf.end, s.feature, s.bin);
+      const mid = this.partition(leaf.start, leaf.end, s.feature, s.bin, s.cat);
       const ln = tree.feature.length;
       const rn = ln + 1;
       tree.feature.push(-1, -1);
@@ -402,32 +535,59 @@ export class GbdtBooster {
       tree.value.push(0, 0);
       tree.feature[leaf.node] = s.feature;
       tree.bin[leaf.node] = s.bin;
+      if (s.cat) {
+        if (!tree.cats) tree.cats = [];
+        tree.cats[leaf.node] = s.cat;
+      }
       tree.left[leaf.node] = ln;
       tree.right[leaf.node] = rn;
       this.importanceGain[s.feature] += s.gain;
       const left: LeafState = {
         node: ln, start: leaf.start, end: mid, depth: leaf.depth + 1,
-        g: s.lg, h: s.lh, c: mid - leaf.start, hist: leaf.hist, split: null,
+        g: s.lg, h: s.lh, c: mid - leaf.start, hist: null, split: null,
       };
       const right: LeafState = {
         node: rn, start: mid, end: leaf.end, depth: leaf.depth + 1,
-        g: leaf.g - s.lg, h: leaf.h - s.lh, c: leaf.end - mid, hist: leaf.hist, split: null,
+        g: leaf.g - s.lg, h: leaf.h - s.lh, c: leaf.end - mid, hist: null, split: null,
       };
-      // Build the smaller child; the larger is parent minus smaller (in the parent's buffer).
+      // Histograms only for children that may split (the last split of a tree and small children need
+      // none). Per bin work (subtraction, split scans) dominates on small data, so a histogram is built
+      // from rows directly when that is cheaper than building the sibling and subtracting.
+      const canSplit = leaves.length + 1 < numLeaves;
+      const splittable = (c: LeafState) => canSplit && this.mayGrow(c);
+      const ls = splittable(left);
+      const rs = splittable(right);
+      const parentHist = leaf.hist!;
       const small = left.c <= right.c ? left : right;
       const large = small === left ? right : left;
-      const parentHist = leaf.hist;
-      small.hist = this.getHist();
-      this.buildHist(small.hist, gk, small.start, small.end);
-      const { binOffset, activeFeat } = this;
-      for (let a = 0; a < this.nActive; a++) {
-        const f = activeFeat[a];
-        for (let t = binOffset[f] * 2, e = binOffset[f + 1] * 2; t < e; t++) parentHist[t] -= small.hist[t];
+      const direct = (c: LeafState) => {
+        c.hist = this.getHist();
+        this.buildHist(c.hist, gk, c.start, c.end);
+      };
+      const rowCost = this.nActive;
+      const subtractCost = this.activeBins * 2;
+      const needLarge = large === left ? ls : rs;
+      const needSmall = small === left ? ls : rs;
+      // Subtraction costs the small child's rows plus a pass over the bins; building costs the rows.
+      const subtract = needLarge && large.c * rowCost > (needSmall ? 0 : small.c * rowCost) + subtractCost;
+      if (subtract) {
+        direct(small);
+        const { binOffset, activeFeat } = this;
+        const sh = small.hist!;
+        for (let a = 0; a < this.nActive; a++) {
+          const f = activeFeat[a];
+          for (let t = binOffset[f] * 2, e = binOffset[f + 1] * 2; t < e; t++) parentHist[t] -= sh[t];
+        }
+        large.hist = parentHist;
+      } else {
+        this.histPool.push(parentHist);
+        if (needSmall) direct(small);
+        if (needLarge) direct(large);
       }
-      large.hist = parentHist;
-      const canSplit = leaves.length + 1 < numLeaves;
-      left.split = canSplit ? this.findSplit(left) : NO_SPLIT;
-      right.split = canSplit ? this.findSplit(right) : NO_SPLIT;
+      left.split = ls ? this.findSplit(left) : NO_SPLIT;
+      right.split = rs ? this.findSplit(right) : NO_SPLIT;
+      if (!ls && left.hist) (this.histPool.push(left.hist), (left.hist = null));
+      if (!rs && right.hist) (this.histPool.push(right.hist), (right.hist = null));
       leaves[best] = left;
       leaves.push(right);
     }
@@ -437,7 +597,7 @@ export class GbdtBooster {
       const v = leaf.h + l2 > 0 ? Math.fround((-leaf.g / (leaf.h + l2)) * lr) : 0; // an empty bag gives an empty leaf
       tree.value[leaf.node] = v;
       if (!bagged) for (let j = leaf.start; j < leaf.end; j++) this.raw[this.rows[j] * K + k] += v;
-      this.histPool.push(leaf.hist);
+      if (leaf.hist) this.histPool.push(leaf.hist);
     }
     if (bagged) this.addTree(tree, k, this.trainRows);
     if (this.validRows) this.addTree(tree, k, this.validRows);
@@ -448,11 +608,17 @@ export class GbdtBooster {
     const bins = this.ds.bins;
     const n = this.ds.n;
     const K = this.K;
-    const { feature, bin, left, right, value } = tree;
+    const { feature, bin, left, right, value, cats } = tree;
     for (let j = 0; j < rows.length; j++) {
       const i = rows[j];
       let node = 0;
-      while (left[node] !== -1) node = bins[feature[node] * n + i] <= bin[node] ? left[node] : right[node];
+      if (cats) {
+        while (left[node] !== -1) {
+          const b = bins[feature[node] * n + i];
+          const m = cats[node];
+          node = (m ? m[b] === 1 : b <= bin[node]) ? left[node] : right[node];
+        }
+      } else while (left[node] !== -1) node = bins[feature[node] * n + i] <= bin[node] ? left[node] : right[node];
       this.raw[i * K + k] += value[node];
     }
   }
@@ -484,13 +650,26 @@ export class GbdtBooster {
 
 export function binTreeToTree(t: BinTree, ds: BinnedDataset): Tree {
   const leaf = (i: number) => t.left[i] === -1;
-  return {
+  const cat = (i: number) => (leaf(i) ? null : t.cats?.[i] ?? null);
+  const out: Tree = {
     feature: t.feature.map((f, i) => (leaf(i) ? 0 : f)),
-    threshold: t.bin.map((b, i) => (leaf(i) ? 0 : ds.thresholds[t.feature[i]][b])),
+    threshold: t.bin.map((b, i) => (leaf(i) || cat(i) ? 0 : ds.thresholds[t.feature[i]][b])),
     left: t.left.slice(),
     right: t.right.slice(),
     value: t.value.map((v) => [v]),
   };
+  if (t.cats?.some((m) => m)) {
+    // Bin masks -> the category codes (feature values) that go left.
+    out.categories = t.feature.map((f, i) => {
+      const m = cat(i);
+      if (!m) return null;
+      const values = ds.catValues![f]!;
+      const cs: number[] = [];
+      for (let b = 0; b < m.length; b++) if (m[b]) cs.push(values[b]);
+      return cs;
+    });
+  }
+  return out;
 }
 
 export function rowsLoss(objective: Objective, raw: Float64Array, y: Float64Array, rows: Int32Array, K: number): number {
@@ -643,6 +822,8 @@ export const gbdtLearner: Learner = {
   seeds: [
     // LightGBM's defaults with column subsampling; early stopping picks the number of trees.
     { n_estimators: 1000, num_leaves: 31, min_child_samples: 20, learning_rate: 0.1, reg_lambda: 1, colsample_bytree: 0.8, subsample: 1 },
+    // Smaller trees, a lower rate, row and column subsampling: steadier on small and noisy data.
+    { n_estimators: 2000, num_leaves: 12, min_child_samples: 10, learning_rate: 0.05, reg_lambda: 3, colsample_bytree: 0.6, subsample: 0.8 },
   ],
   cost(p, n, nFeat) {
     // Histogram work ~ rows x features x log(leaves) per tree; early stopping usually ends near 10 / lr trees.

@@ -1,11 +1,12 @@
 /** The learner registry: adding a learner is one file plus one line here. */
 import type { Task } from '../pipeline';
 import { gbdtLearner } from './gbdt';
+import { gbdtLogLearner } from './gbdt-log';
 import { extraTreesLearner, randomForestLearner } from './forest';
 import { logisticLearner, ridgeLearner } from './linear';
 import type { Learner } from './types';
 
-export const LEARNERS: Learner[] = [gbdtLearner, logisticLearner, ridgeLearner, randomForestLearner, extraTreesLearner];
+export const LEARNERS: Learner[] = [gbdtLearner, gbdtLogLearner, logisticLearner, ridgeLearner, randomForestLearner, extraTreesLearner];
 
 export function learnerByName(name: string): Learner {
   const l = LEARNERS.find((x) => x.name === name);

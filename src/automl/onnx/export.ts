@@ -207,7 +207,7 @@ class PipelineGraph {
       }
       let out = g.node('Gemm', [f.X, g.constFloat('coef', W, [T, f.width]), g.constFloat('intercept', b, [T])], 'linear', { transB: 1 });
       if (softmax) out = g.node('Softmax', [out], 'softmax', { axis: 1 });
-      return out;
+      return s.post === 'expm1' ? this.expm1(out) : out;
     }
 
     const treeIds: number[] = [];
@@ -228,9 +228,26 @@ class PipelineGraph {
       tWeights.push(w);
     };
     m.trees.forEach((t, ti) => {
+      // A categorical node i ("left when x is one of c1..cm") becomes a chain of BRANCH_EQ nodes that
+      // all send a match to the left child: node i tests c1, extra nodes (ids after the tree's own)
+      // test c2..cm, and the last one's miss goes right. ai.onnx.ml 3 has no set-membership mode;
+      // ORT evaluates such chains (a shared true child) as written.
+      let extraId = t.left.length;
+      const chains: { first: number; feature: number; values: number[]; left: number; right: number }[] = [];
       for (let i = 0; i < t.left.length; i++) {
         treeIds.push(ti);
         nodeIds.push(i);
+        const cats = t.left[i] === -1 ? null : t.categories?.[i];
+        if (cats && cats.length > 0) {
+          featureIds.push(f.perm[t.feature[i]]);
+          modes.push('BRANCH_EQ');
+          values.push(Math.fround(cats[0]));
+          trueIds.push(t.left[i]);
+          falseIds.push(cats.length > 1 ? extraId : t.right[i]);
+          if (cats.length > 1) chains.push({ first: extraId, feature: f.perm[t.feature[i]], values: cats.slice(1), left: t.left[i], right: t.right[i] });
+          extraId += cats.length - 1;
+          continue;
+        }
         if (t.left[i] === -1) {
           featureIds.push(0);
           modes.push('LEAF');
@@ -253,6 +270,17 @@ class PipelineGraph {
           falseIds.push(t.right[i]);
         }
       }
+      for (const ch of chains) {
+        ch.values.forEach((v, q) => {
+          treeIds.push(ti);
+          nodeIds.push(ch.first + q);
+          featureIds.push(ch.feature);
+          modes.push('BRANCH_EQ');
+          values.push(Math.fround(v));
+          trueIds.push(ch.left);
+          falseIds.push(q + 1 < ch.values.length ? ch.first + q + 1 : ch.right);
+        });
+      }
     });
     const attrs: Record<string, AttrValue | FloatAttr> = {
       n_targets: T,
@@ -273,7 +301,14 @@ class PipelineGraph {
     const base = m.base.length > 0 ? m.base : new Array<number>(K).fill(0);
     if (twoFromOne) attrs.base_values = { floats: softmax ? [0, base[0]] : [1 - base[0], base[0]] };
     else if (base.some((b) => b !== 0)) attrs.base_values = { floats: base };
-    return g.node('TreeEnsembleRegressor', [f.X], 'trees', attrs, ML_DOMAIN);
+    const out = g.node('TreeEnsembleRegressor', [f.X], 'trees', attrs, ML_DOMAIN);
+    return s.post === 'expm1' ? this.expm1(out) : out;
+  }
+
+  /** exp(x) - 1 (regression on log(1 + y)). */
+  private expm1(x: string): string {
+    const e = this.g.node('Exp', [x], 'exp');
+    return this.g.node('Sub', [e, this.g.constFloat('one', [1], [])], 'expm1');
   }
 
   build(): string {
