@@ -1,0 +1,168 @@
+/**
+ * Both Azure homes' providers end to end against the Azure ML emulator: AUTOML_PROVIDER=azureml and
+ * DEPLOY_TARGET=azureml. A CSV dropped in `datasets` is trained by an Azure ML job, deployed at 0 %
+ * traffic as a deployment of the lineage's managed online endpoint, benchmarked directly (pinned with
+ * `azureml-model-deployment`) and through the proxy, and promoted by moving the endpoint's traffic; a
+ * better v2 rolls out with a load generator on the scoring route counting 0 non-2xx; a worse v3 is
+ * rejected and its deployment deleted.
+ */
+import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startTestAzurite } from '../support/azurite';
+import { startTestHost, TestHost } from '../support/host';
+import { EmulatorProcess, startEmulatorProcess } from '../emulators/azureml/process';
+
+jest.setTimeout(900_000);
+
+const SAMPLE = path.resolve(__dirname, '../../samples/bankmarketing_train.csv');
+const lines = fs.readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
+const header = lines[0];
+const yIndex = header.split(',').indexOf('y');
+function csv(from: number, count: number, shuffle = false): string {
+  const cells = lines.slice(1 + from, 1 + from + count).map((r) => r.split(','));
+  if (shuffle) {
+    const ys = cells.map((c) => c[yIndex]);
+    let s = 99;
+    for (let i = ys.length - 1; i > 0; i--) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      const j = s % (i + 1);
+      [ys[i], ys[j]] = [ys[j], ys[i]];
+    }
+    cells.forEach((c, i) => (c[yIndex] = ys[i]));
+  }
+  return [header, ...cells.map((c) => c.join(','))].join('\n') + '\n';
+}
+const row = (i: number) => {
+  const names = header.split(',');
+  const cells = lines[1 + i].split(',');
+  const out: Record<string, string | number> = {};
+  names.forEach((n, j) => {
+    if (n === 'y') return;
+    const v = Number(cells[j]);
+    out[n] = Number.isFinite(v) && cells[j] !== '' ? v : cells[j];
+  });
+  return out;
+};
+const TOKEN = 'e2e-emulator-token';
+
+describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azureml (Azure ML emulator)', () => {
+  let az: Awaited<ReturnType<typeof startTestAzurite>>;
+  let emu: EmulatorProcess;
+  let host: TestHost;
+  let datasets: ContainerClient;
+
+  const api = async (p: string, init: RequestInit = {}) => {
+    const r = await fetch(`${host.baseUrl}${p}`, { ...init, headers: { 'content-type': 'application/json', 'x-functions-key': host.hostKey, ...(init.headers as object) } });
+    const text = await r.text();
+    let body: any = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: r.status, headers: r.headers, body };
+  };
+  async function waitForRun(runId: string, timeoutMs = 300_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let last: any;
+    while (Date.now() < deadline) {
+      const r = await api(`/api/runs/${runId}`).catch(() => ({ status: 0, body: undefined }));
+      last = r.body;
+      if (r.status === 200 && ['Completed', 'Failed', 'Terminated'].includes(r.body.runtimeStatus)) return r.body;
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    throw new Error(`run ${runId} did not finish: ${JSON.stringify(last)}\n${host.logs().split('\n').slice(-40).join('\n')}`);
+  }
+  const endpointTraffic = async () => {
+    const list = await emu.request('GET', `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/onlineEndpoints?api-version=2025-12-01`, undefined, TOKEN);
+    return (list.body.value as any[]).map((e) => ({ name: e.name, traffic: e.properties.traffic }));
+  };
+
+  beforeAll(async () => {
+    az = await startTestAzurite();
+    emu = await startEmulatorProcess(az.connectionString, ['--job-phase-ms', '200', '--lro-delay-ms', '100']);
+    const env = {
+      ...emu.hostEnv,
+      AUTOML_PROVIDER: 'azureml',
+      DEPLOY_TARGET: 'azureml',
+      AZUREML_EMULATOR_TOKEN: TOKEN,
+      AZUREML_LRO_POLL_MS: '100',
+      AZUREML_DRAIN_SECONDS: '1',
+      AUTOML_BUDGET_SECONDS: '5',
+      AUTOML_POLL_SECONDS: '0.5',
+      BENCHMARK_REQUESTS: '50',
+      BENCHMARK_CONCURRENCY: '2',
+      BENCHMARK_MAX_P95_MS: '10000',
+      MLOPS_BLOB_SCAN_INTERVAL_MS: '500',
+    };
+    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env });
+    datasets = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('datasets');
+    await datasets.createIfNotExists();
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    await emu?.stop();
+    await az?.stop();
+  });
+
+  it('upload -> Azure ML job -> online deployment at 0 % -> benchmarked -> promoted by traffic -> served by the proxy', async () => {
+    await datasets.getBlockBlobClient('bank.csv').upload(csv(0, 1500, true), Buffer.byteLength(csv(0, 1500, true)));
+    const run = await waitForRun('train-bank-v1');
+    expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
+    expect(run.decision).toMatchObject({ promoted: true });
+    expect(run.benchmark.direct).toMatchObject({ errors: 0, non2xx: 0 });
+    expect(run.benchmark.proxy).toMatchObject({ errors: 0, non2xx: 0 });
+    expect(run.deployment.scoringUri).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/online\/.+\/score$/);
+    const deps = (await api('/api/deployments')).body.deployments;
+    expect(deps).toEqual([expect.objectContaining({ name: 'bank-v1', champion: true, status: 'running', target: 'azureml' })]);
+    // One endpoint for the lineage, all its traffic on the one deployment.
+    const traffic = await endpointTraffic();
+    expect(traffic).toHaveLength(1);
+    expect(Object.values(traffic[0].traffic)).toEqual([100]);
+    const scored = await api('/api/models/bank/score', { method: 'POST', body: JSON.stringify({ data: [row(1), row(2)] }) });
+    expect(scored.status).toBe(200);
+    expect(scored.headers.get('x-model-version')).toBe('1');
+    expect(scored.body.result).toHaveLength(2);
+  });
+
+  it('a better v2 rolls out by traffic with the scoring route under load (0 non-2xx); a worse v3 is rejected and deleted', async () => {
+    let stop = false;
+    const statuses: number[] = [];
+    const versions = new Set<string>();
+    const loop = async (i: number) => {
+      while (!stop) {
+        const r = await api('/api/models/bank/score', { method: 'POST', body: JSON.stringify({ data: [row(i)] }) });
+        statuses.push(r.status);
+        versions.add(r.headers.get('x-model-version') ?? '');
+      }
+    };
+    const loads = [loop(3), loop(4)];
+    try {
+      await datasets.getBlockBlobClient('bank.csv').upload(csv(0, 1500), Buffer.byteLength(csv(0, 1500)));
+      const run = await waitForRun('train-bank-v2');
+      expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
+      expect(run.decision).toMatchObject({ promoted: true, champion: { version: 1 } });
+      await new Promise((r) => setTimeout(r, 2000)); // through the old deployment's drain
+    } finally {
+      stop = true;
+      await Promise.all(loads);
+    }
+    expect(statuses.length).toBeGreaterThan(10);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(versions).toContain('2');
+    const traffic = await endpointTraffic();
+    expect(traffic).toHaveLength(1);
+    expect(Object.values(traffic[0].traffic)).toEqual([100]);
+
+    await datasets.getBlockBlobClient('bank.csv').upload(csv(2000, 1500, true), Buffer.byteLength(csv(2000, 1500, true)));
+    const worse = await waitForRun('train-bank-v3');
+    expect({ status: worse.runtimeStatus, error: worse.error }).toEqual({ status: 'Completed', error: undefined });
+    expect(worse.decision.promoted).toBe(false);
+    const deps = (await api('/api/deployments')).body.deployments;
+    expect(deps.find((d: any) => d.name === 'bank-v3').status).toBe('retired');
+    expect(deps.find((d: any) => d.champion).name).toBe('bank-v2');
+    expect((await api('/api/models/bank/score', { method: 'POST', body: JSON.stringify({ data: [row(5)] }) })).headers.get('x-model-version')).toBe('2');
+  });
+});
