@@ -58,7 +58,7 @@ app.http('rollbackModel', {
   authLevel: 'function',
   handler: async (req: HttpRequest, context: InvocationContext) => {
     const name = req.params.name ?? '';
-    let body: { version?: unknown } = {};
+    let body: { version?: unknown };
     try {
       body = JSON.parse((await req.text()) || '{}');
     } catch {

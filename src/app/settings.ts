@@ -47,6 +47,8 @@ const SETTING_NAME = { type: 'string', pattern: /^[A-Za-z_][A-Za-z0-9_:]*$/, hin
 const ARM_NAME = { type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9_.()-]{0,89}$/, hint: 'an Azure resource name' } as const;
 const BOOL = { type: 'bool' } as const;
 
+// One setting per line, as a table: kept as written.
+// prettier-ignore
 export const SETTINGS: readonly SettingDef[] = [
   // storage
   { name: 'AzureWebJobsStorage', group: 'storage', kind: { type: 'secret' }, default: '', sample: true, description: 'The app\'s storage account: a connection string (`UseDevelopmentStorage=true` locally), or identity-based with `AzureWebJobsStorage__accountName` (or `__blobServiceUri` + `__tableServiceUri` + `__queueServiceUri`), `__credential=managedidentity`, `__clientId`, as infra/ deploys. Required.' },

@@ -254,7 +254,9 @@ export async function runAutoML(
     validation.searchSampleRows = sampleCap;
   }
   const columnKinds = Object.fromEntries(plans.map((p) => [p.name, p.kind]));
-  table = undefined as unknown as Table; // the raw table is no longer needed: let it be collected
+  // The raw table is no longer needed: let it be collected.
+  // eslint-disable-next-line no-useless-assignment
+  table = undefined as unknown as Table;
 
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const batchSize = Math.max(1, options.batchSize ?? cores);

@@ -318,7 +318,7 @@ export function classImbalanceGuardrail(target: TargetInfo): Guardrail {
   if (target.task === 'regression') {
     return { check: 'class_balancing_detection', status: 'passed', description: 'Not applicable to regression.', items: [] };
   }
-  const counts = target.classes.map((_, k) => 0);
+  const counts = target.classes.map(() => 0);
   for (let i = 0; i < target.y.length; i++) counts[target.y[i]]++;
   const max = Math.max(...counts);
   const items = target.classes

@@ -91,7 +91,7 @@ export async function startAzurite(opts: AzuriteOptions): Promise<AzuriteProcess
   } catch (err) {
     child.kill('SIGKILL');
     const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
-    throw new Error(`Azurite did not start (exit ${exited}): ${(err as Error).message}\n${log}`);
+    throw new Error(`Azurite did not start (exit ${exited}): ${(err as Error).message}\n${log}`, { cause: err });
   }
   return {
     pid: child.pid!,

@@ -62,6 +62,7 @@ export function parseArgs(argv: string[]): CliArgs {
           'Usage: node dist/src/host/cli.js [--app DIR] [--port 7071] [--host 127.0.0.1] [--storage CONNSTR] [--no-auth] [--print-keys] [--provider MODULE]...\n',
         );
         process.exit(0);
+        break;
       default:
         throw new HostError('HOST_BAD_ARGS', `Unknown argument "${a}".`);
     }
@@ -71,7 +72,7 @@ export function parseArgs(argv: string[]): CliArgs {
 
 function loadProviderModules(files: string[]): Provider[] {
   return files.flatMap((file) => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(file);
     const create = mod.createProviders ?? mod.default;
     if (typeof create !== 'function') throw new HostError('HOST_BAD_PROVIDER', `${file} must export createProviders(): Provider[].`);

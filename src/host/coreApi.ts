@@ -3,7 +3,7 @@
  * npm package, it hands this module to `require` by wrapping Module.prototype.require. We do the same,
  * and keep every registration (function metadata + callback, hooks, programming model).
  */
-import Module = require('node:module');
+import Module from 'node:module';
 import type { RpcBindingInfo, TriggerHealth } from './provider';
 
 export type CoreLogLevel = 'trace' | 'debug' | 'information' | 'warning' | 'error' | 'critical' | 'none';

@@ -34,7 +34,7 @@ function readVersion(file: string): string | null {
 function coreApi(): { hostVersion?: string; getRegisteredFunctions?: () => { name: string; trigger: string }[]; getTriggerHealth?: () => TriggerHealth[] } | undefined {
   try {
     // Provided by the host at run time (the embedded host and Azure's Node worker), not by npm.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('@azure/functions-core');
   } catch {
     return undefined;
@@ -65,7 +65,7 @@ export async function checkStorage(connection: string | undefined, timeoutMs = 5
 
 export async function checkHealth(env: NodeJS.ProcessEnv = process.env, appDir = process.cwd()): Promise<HealthReport> {
   const storage = await checkStorage(env.AzureWebJobsStorage || undefined, 5000, env);
-  let azureFunctions: string | null = null;
+  let azureFunctions: string | null;
   try {
     azureFunctions = readVersion(require.resolve('@azure/functions/package.json'));
   } catch {

@@ -176,6 +176,8 @@ export class FunctionsHost {
     for (const file of files) {
       this.log.line('debug', 'Host.Worker', `Loading entry point file "${path.relative(appDir, file)}"`);
       try {
+        // The app's entry points are loaded as the worker loads them: CommonJS, in order.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         require(file);
       } catch (err) {
         // As the worker: a failing entry point stops loading; the functions registered so far remain.

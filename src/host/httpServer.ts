@@ -342,7 +342,7 @@ export class HttpHost {
     const segments = splitPath(url.pathname.slice(prefix.length));
     if (!segments) return sendError(res, 400, 'HOST_BAD_URL', 'The request path is not valid percent-encoding.');
     const method = (req.method ?? 'GET').toUpperCase();
-    let pathMatched: HttpRoute[] = [];
+    const pathMatched: HttpRoute[] = [];
     let chosen: { route: HttpRoute; params: Record<string, string> } | undefined;
     for (const r of this.routes) {
       const params = matchRoute(r.route, segments);

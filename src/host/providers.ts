@@ -5,5 +5,7 @@
 import type { Provider } from './provider';
 
 export function builtInProviders(): Provider[] {
+  // Loaded on demand: a host without Durable registrations never loads the engine.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return [(require('./durable') as typeof import('./durable')).createDurableProvider()];
 }

@@ -190,6 +190,8 @@ export async function startLocal(argv: string[], root: string): Promise<void> {
 
   const port = args.port ?? portSetting('MLOPS_HOST_PORT', values, 7071);
   const storage = await ensureStorage(appDir, localDir, values);
+  // Assigned once below; the shutdown handlers defined before it read it.
+  // eslint-disable-next-line prefer-const
   let child: ChildProcess | undefined;
   let shuttingDown = false;
   const shutdown = async (code: number) => {

@@ -292,7 +292,7 @@ export async function decidePromotion(
   deps: PipelineDeps,
   args: { input: RunInput; prep: PrepareOutput; model: RegisteredModelRef; deployment: DeploymentRef; benchmark: RunSummary['benchmark'] },
 ): Promise<Decision> {
-  const { input, model, deployment, benchmark } = args;
+  const { input, model, deployment } = args;
   const run = await deps.runs.get(input.runId);
   const recorded = run?.decision as unknown as (Decision & { applied?: boolean }) | undefined;
   if (recorded?.applied) return strip(recorded); // decided and carried out already (activity replayed)

@@ -110,7 +110,7 @@ describe(`role assignments cover every call (${compiler ? 'compiled ARM template
   });
 
   (compiler ? test : test.skip)('the compiled check fails when a role goes to another principal than the identity', () => {
-    const dir = copyInfra({ file: 'infra/app/rbac.bicep', from: /(scope: eventGridTopic\n  properties: \{\n[^\n]*\n    principalId: )identity\.properties\.principalId/, to: '$1userPrincipalId' });
+    const dir = copyInfra({ file: 'infra/app/rbac.bicep', from: /(scope: eventGridTopic\n {2}properties: \{\n[^\n]*\n {4}principalId: )identity\.properties\.principalId/, to: '$1userPrincipalId' });
     expect(problemsFromCompiled(dir)).toEqual([expect.stringMatching(/^eventgrid\.publish: the managed identity has no EventGrid Data Sender/)]);
   });
 });

@@ -44,9 +44,12 @@ export function actionMatches(pattern: string, action: string): boolean {
   const re = pattern
     .split('*')
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    // NUL cannot occur in an action: a safe placeholder for the wildcard while escaping.
+    /* eslint-disable no-control-regex */
     .join('\u0000')
     .replace(/\/\u0000\//g, '(?:/.*)?/')
     .replace(/\u0000/g, '.*');
+  /* eslint-enable no-control-regex */
   return new RegExp(`^${re}$`, 'i').test(action);
 }
 

@@ -64,7 +64,6 @@ describe('azure-smoke', () => {
   });
 
   test('the row it scores is a sample row without its target', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { sampleRow } = require(SCRIPT);
     const row = sampleRow();
     expect(row).not.toHaveProperty('y');

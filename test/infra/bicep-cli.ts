@@ -38,7 +38,7 @@ export function compile(file: string): ArmTemplate {
     out = execFileSync(bin, ['build', file, '--stdout'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`bicep build ${file} failed: ${e.stderr || e.message}`);
+    throw new Error(`bicep build ${file} failed: ${e.stderr || e.message}`, { cause: err });
   }
   const tpl = JSON.parse(out) as ArmTemplate;
   cache.set(key, tpl);

@@ -8,7 +8,6 @@ import * as os from 'os';
 import * as path from 'path';
 import { REPO_ROOT } from './bicep-cli';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const report = require(path.join(REPO_ROOT, 'infra', 'package-report.js')) as {
   packageFiles(root?: string): { rel: string; bytes: number }[];
   rules(root?: string): { negate: boolean; test(rel: string): boolean }[];

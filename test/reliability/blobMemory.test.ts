@@ -59,7 +59,6 @@ describe('a large blob through a blob trigger', () => {
     const byBytes = await peakDuring(host.pid, async () => (await upload('big-bytes'), result('bytes')));
     const refGrowth = byRef.peakMb - byRef.baselineMb;
     const bytesGrowth = byBytes.peakMb - byBytes.baselineMb;
-    // eslint-disable-next-line no-console
     console.log(`host peak RSS growth for a ${SIZE / MB} MB blob: by reference ${refGrowth.toFixed(1)} MB; reference by bytes ${bytesGrowth.toFixed(1)} MB`);
     expect(byRef.result).toMatchObject({ bytes: SIZE, sha256: data.sha256, ref: { connection: 'AzureWebJobsStorage', containerName: 'big-ref', blobName: 'big.csv' } });
     expect(byBytes.result).toMatchObject({ bytes: SIZE, sha256: data.sha256 });

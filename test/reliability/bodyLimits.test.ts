@@ -36,7 +36,6 @@ describe('request bodies cannot grow the host', () => {
     const reference = await peakDuring(host.pid, () => sendBody(`${host.baseUrl}/api/sink?code=${host.functionKey('sink')}`, { method: 'POST', bytes: 64 * MB }));
     const growth = attack.peakMb - attack.baselineMb;
     const refGrowth = reference.peakMb - reference.baselineMb;
-    // eslint-disable-next-line no-console
     console.log(
       `host peak RSS growth: 4 x 95 MB GET /api/health ${growth.toFixed(1)} MB (baseline ${attack.baselineMb.toFixed(0)} MB); ` +
         `reference 1 x 64 MB keyed POST read by its function ${refGrowth.toFixed(1)} MB`,

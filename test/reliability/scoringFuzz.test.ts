@@ -153,7 +153,6 @@ describe('scoring fuzz', () => {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    // eslint-disable-next-line no-console
     console.log(`scoring fuzz, ${COUNT} bodies: ${[...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ')}`);
     expect(failures).toEqual([]);
     expect([...statuses.keys()].filter((s) => s >= 500 || s < 0)).toEqual([]);

@@ -6,6 +6,7 @@
  * mlflow-model/MLmodel, ...}. The engine's own files (pipeline.json, metrics, card) go beside them
  * under outputs/engine/, which a real workspace does not have. Exits when its parent is gone.
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { readCsvRows } from '../../../src/datasets/csv';
@@ -29,7 +30,7 @@ class UserError extends Error {
 
 async function main(): Promise<void> {
   const dir = process.argv[2];
-  const input = JSON.parse(require('node:fs').readFileSync(path.join(dir, 'job.json'), 'utf8')) as TrainerInput;
+  const input = JSON.parse(readFileSync(path.join(dir, 'job.json'), 'utf8')) as TrainerInput;
   const parent = process.ppid;
   const watch = setInterval(() => {
     if (process.ppid !== parent) process.exit(3);

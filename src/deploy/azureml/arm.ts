@@ -153,7 +153,7 @@ export class Arm {
         if (target.origin !== new URL(url).origin) throw new ArmError(502, 'InvalidPollUrl', `${what}: the service asked to poll another host`);
         const res = await this.sdk.sendRequest(createPipelineRequest({ url: target.toString(), method: 'GET', headers: createHttpHeaders({ accept: 'application/json' }) }));
         const text = res.bodyAsText ?? '';
-        let parsed: unknown = undefined;
+        let parsed: unknown;
         try {
           parsed = text ? JSON.parse(text) : undefined;
         } catch {

@@ -14,7 +14,9 @@ import type { InstanceQuery } from './store';
 
 /** Characters a table key cannot hold, control characters, and the length limit. */
 export function validInstanceId(id: string): boolean {
-  return id.length > 0 && id.length <= 256 && !/[\/\\#?\u0000-\u001f\u007f]/.test(id);
+  // eslint-disable-next-line no-control-regex
+  const forbidden = /[/\\#?\u0000-\u001f\u007f]/;
+  return id.length > 0 && id.length <= 256 && !forbidden.test(id);
 }
 
 export class DurableApiError extends Error {

@@ -5,7 +5,7 @@
 // which ordinal thresholds need many more splits for; the TS scorer and the exported ONNX model (chains
 // of BRANCH_EQ nodes) agree on every row, unseen and missing categories included.
 import { buildContext } from '../../../src/automl/context';
-import { detectTarget, featureSteps, inputColumns, planColumns } from '../../../src/automl/featurize';
+import { detectTarget, inputColumns, planColumns } from '../../../src/automl/featurize';
 import { gbdtFit, rowsLoss } from '../../../src/automl/learners/gbdt';
 import { allRows } from '../../../src/automl/learners/types';
 import { exportOnnx } from '../../../src/automl/onnx';

@@ -7,9 +7,7 @@
 import { EventType, HistoryEvent } from '../../../src/host/durable/history';
 import { NewWork, replayActions } from '../../../src/host/durable/replayer';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const df = require('durable-functions');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils');
 
 type Activity = (input: any, attempt: number) => unknown;

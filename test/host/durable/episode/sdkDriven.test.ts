@@ -13,9 +13,7 @@ import type { ControlMessage, InstanceStatus } from '../../../../src/host/durabl
 import { parseOrchestratorFailure } from '../../../../src/host/durable/provider';
 import type { OrchestratorOutcome } from '../../../../src/host/durable/runner';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const df = require('durable-functions');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils');
 
 type Activities = Record<string, (input: any, attempt: number) => unknown>;
