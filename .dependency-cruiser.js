@@ -12,9 +12,19 @@ module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     // src/storage (Azure Storage clients, connection settings, Azurite's account) is shared infrastructure.
-    { name: 'host-knows-no-domain', severity: 'error', from: { path: '^src/host/' }, to: { path: `${DOMAIN}|^src/app/|^functions/`, pathNot: '^src/storage/' } },
+    {
+      name: 'host-knows-no-domain',
+      severity: 'error',
+      from: { path: '^src/host/' },
+      to: { path: `${DOMAIN}|^src/app/|^functions/`, pathNot: '^src/storage/' },
+    },
     { name: 'domain-never-imports-host', severity: 'error', from: { path: DOMAIN }, to: { path: '^src/host/' } },
-    { name: 'functions-types-only-in-functions', severity: 'error', from: { path: '^src/', pathNot: '^src/host/' }, to: { path: 'node_modules/@azure/functions/' } },
+    {
+      name: 'functions-types-only-in-functions',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/host/' },
+      to: { path: 'node_modules/@azure/functions/' },
+    },
     { name: 'root-only-from-functions', severity: 'error', from: { path: DOMAIN }, to: { path: '^src/app/' } },
     { name: 'not-to-test', severity: 'error', from: { path: '^(src|functions)/' }, to: { path: '^test/' } },
   ],

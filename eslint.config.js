@@ -23,7 +23,10 @@ module.exports = tseslint.config(
       // Closures that return an object of methods keep `this` under a name (`const f = this`).
       '@typescript-eslint/no-this-alias': 'off',
       // Only functions/ and the composition root may touch the Functions programming model.
-      'no-restricted-imports': ['error', { paths: [{ name: '@azure/functions', message: 'only functions/*.ts register with @azure/functions; cores stay free of Functions types' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@azure/functions', message: 'only functions/*.ts register with @azure/functions; cores stay free of Functions types' }] },
+      ],
     },
   },
   { files: ['functions/**/*.ts', 'src/host/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },

@@ -69,11 +69,12 @@ df.app.client.http('dashboardRun', {
   route: 'dashboard/data/runs/{id}',
   methods: ['GET'],
   authLevel: 'function',
-  handler: (req: HttpRequest, client: df.DurableClient) => guarded(async () => {
-    const r = await getRun(client, root.runs(), req.params.id ?? '');
-    if (r.status !== 200) return json(r.status, r.body);
-    return json(200, await runView(stores(), r.body as Record<string, unknown>, new Date()));
-  }),
+  handler: (req: HttpRequest, client: df.DurableClient) =>
+    guarded(async () => {
+      const r = await getRun(client, root.runs(), req.params.id ?? '');
+      if (r.status !== 200) return json(r.status, r.body);
+      return json(200, await runView(stores(), r.body as Record<string, unknown>, new Date()));
+    }),
 });
 
 df.app.client.http('dashboardRunDurable', {
@@ -113,13 +114,14 @@ app.http('dashboardModel', {
   route: 'dashboard/data/models/{name}/{version}',
   methods: ['GET'],
   authLevel: 'function',
-  handler: (req: HttpRequest) => guarded(async () => {
-    const name = req.params.name ?? '';
-    const version = /^\d{1,6}$/.test(req.params.version ?? '') ? Number(req.params.version) : NaN;
-    const v = MODEL_NAME.test(name) && version >= 1 ? await modelView(stores(), name, version) : undefined;
-    if (!v) return notFound('MODEL_NOT_FOUND', `no model '${name.slice(0, 100)}' version '${String(req.params.version).slice(0, 10)}'`);
-    return json(200, v);
-  }),
+  handler: (req: HttpRequest) =>
+    guarded(async () => {
+      const name = req.params.name ?? '';
+      const version = /^\d{1,6}$/.test(req.params.version ?? '') ? Number(req.params.version) : NaN;
+      const v = MODEL_NAME.test(name) && version >= 1 ? await modelView(stores(), name, version) : undefined;
+      if (!v) return notFound('MODEL_NOT_FOUND', `no model '${name.slice(0, 100)}' version '${String(req.params.version).slice(0, 10)}'`);
+      return json(200, v);
+    }),
 });
 
 app.http('dashboardServing', {
@@ -133,10 +135,11 @@ app.http('dashboardDataset', {
   route: 'dashboard/data/datasets/{name}',
   methods: ['GET'],
   authLevel: 'function',
-  handler: (req: HttpRequest) => guarded(async () => {
-    const name = req.params.name ?? '';
-    const v = isValidDatasetName(name) ? await datasetView(stores(), name) : undefined;
-    if (!v) return notFound('DATASET_NOT_FOUND', `no dataset named '${name.slice(0, 100)}'`);
-    return json(200, v);
-  }),
+  handler: (req: HttpRequest) =>
+    guarded(async () => {
+      const name = req.params.name ?? '';
+      const v = isValidDatasetName(name) ? await datasetView(stores(), name) : undefined;
+      if (!v) return notFound('DATASET_NOT_FOUND', `no dataset named '${name.slice(0, 100)}'`);
+      return json(200, v);
+    }),
 });

@@ -47,11 +47,13 @@ export async function registerDatasetBlob(_blob: unknown, context: InvocationCon
   // deterministic (train-{name}-v{n}), so a second trigger never starts a second run.
   const v = result.dataset;
   if (result.outcome !== 'duplicate') {
-    root.telemetry().event(
-      result.outcome === 'registered' ? 'DatasetRegistered' : 'DatasetRejected',
-      { dataset: v.name, version: v.version, reason: v.reason?.code },
-      { rows: v.rows ?? 0, columns: v.columns ?? 0, bytes: v.bytes },
-    );
+    root
+      .telemetry()
+      .event(
+        result.outcome === 'registered' ? 'DatasetRegistered' : 'DatasetRejected',
+        { dataset: v.name, version: v.version, reason: v.reason?.code },
+        { rows: v.rows ?? 0, columns: v.columns ?? 0, bytes: v.bytes },
+      );
   }
   if (v.status === 'registered' && !v.runId && cfg.datasets.trainOnUpload) {
     const { runId, started } = await startRun(df.getClient(context), { dataset: v.name, datasetVersion: v.version, trigger: 'blob' }, root.runDefaults());

@@ -9,7 +9,9 @@ appRoot();
 export async function health(_req: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const report = await checkHealth();
   if (report.status !== 'Healthy') {
-    const failing = (report.triggers ?? []).filter((t) => t.state === 'failing' || t.state === 'partial').map((t) => `${t.function}: ${t.lastError?.code ?? t.state}`);
+    const failing = (report.triggers ?? [])
+      .filter((t) => t.state === 'failing' || t.state === 'partial')
+      .map((t) => `${t.function}: ${t.lastError?.code ?? t.state}`);
     context.warn(`Unhealthy: ${[report.storage.error?.code, ...failing].filter(Boolean).join('; ') || 'unknown'}`);
   }
   return { status: report.status === 'Healthy' ? 200 : 503, jsonBody: report, headers: { 'cache-control': 'no-store' } };

@@ -66,7 +66,8 @@ app.http('rollbackModel', {
     }
     const version = Number(body?.version);
     if (!MODEL_NAME.test(name)) return json(404, { error: { code: 'MODEL_NOT_FOUND', message: `no model '${name.slice(0, 100)}'` } });
-    if (!Number.isSafeInteger(version) || version < 1) return json(400, { error: { code: 'INVALID_REQUEST', message: 'body must be {"version": n} with n >= 1' } });
+    if (!Number.isSafeInteger(version) || version < 1)
+      return json(400, { error: { code: 'INVALID_REQUEST', message: 'body must be {"version": n} with n >= 1' } });
     return action(context, () => root.rollback(name, version));
   },
 });

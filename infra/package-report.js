@@ -22,7 +22,12 @@ function compile(line) {
   p = p.replace(/^\//, '');
   const body = p
     .split('**')
-    .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+    .map((part) =>
+      part
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]'),
+    )
     .join('.*');
   // A pattern matches the path itself or any of its parent folders (everything under an ignored folder is ignored).
   const re = new RegExp(`${anchored ? '^' : '(^|/)'}${body}${dirOnly ? '/' : '(/|$)'}`);
@@ -74,8 +79,20 @@ function duBytes(dir) {
 function dependencySizes(root = ROOT) {
   const nm = path.join(root, 'node_modules');
   if (!fs.existsSync(nm)) return undefined;
-  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
-  const dirs = [...new Set(out.split('\n').map((l) => l.trim()).filter((l) => l && l !== root && l.startsWith(nm)))];
+  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 << 20,
+  });
+  const dirs = [
+    ...new Set(
+      out
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && l !== root && l.startsWith(nm)),
+    ),
+  ];
   // Nested packages sit inside their parents' folders: count top-most folders only.
   dirs.sort();
   const top = dirs.filter((d, i) => !dirs.slice(0, i).some((p) => d.startsWith(p + path.sep)));
@@ -90,7 +107,10 @@ if (require.main === module) {
   if (process.argv.includes('--list')) for (const f of files) process.stdout.write(`${f.rel}\t${f.bytes}\n`);
   process.stdout.write(`package upload (sources, .funcignore applied): ${files.length} files, ${mb(bytes)}\n`);
   const deps = dependencySizes();
-  if (deps) process.stdout.write(`production dependencies installed by the remote build: ${deps.productionPackages} packages, ${mb(deps.production)} (all of node_modules here, dev included: ${mb(deps.all)})\n`);
+  if (deps)
+    process.stdout.write(
+      `production dependencies installed by the remote build: ${deps.productionPackages} packages, ${mb(deps.production)} (all of node_modules here, dev included: ${mb(deps.all)})\n`,
+    );
 }
 
 module.exports = { packageFiles, ignored, rules, dependencySizes };

@@ -46,7 +46,8 @@ function parseArgs(argv) {
     else if (a === '--timeout-minutes') opts.timeoutMinutes = Number(argv[++i]);
     else throw new Error(`unknown argument '${a}'`);
   }
-  if (opts.name !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(opts.name)) throw new Error('--name: lowercase letters, digits and -, at most 63 characters');
+  if (opts.name !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(opts.name))
+    throw new Error('--name: lowercase letters, digits and -, at most 63 characters');
   if (!(opts.timeoutMinutes > 0)) throw new Error('--timeout-minutes: a positive number');
   return opts;
 }
@@ -74,7 +75,11 @@ function settings() {
 
 function functionKey(env) {
   if (process.env.MLOPS_KEY) return process.env.MLOPS_KEY;
-  const r = spawnSync('az', ['functionapp', 'keys', 'list', '-g', env.AZURE_RESOURCE_GROUP, '-n', env.AZURE_FUNCTION_APP_NAME, '--query', 'functionKeys.default', '-o', 'tsv'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'az',
+    ['functionapp', 'keys', 'list', '-g', env.AZURE_RESOURCE_GROUP, '-n', env.AZURE_FUNCTION_APP_NAME, '--query', 'functionKeys.default', '-o', 'tsv'],
+    { encoding: 'utf8' },
+  );
   const key = (r.stdout || '').trim();
   if (r.status !== 0 || !key) throw Object.assign(new Error("could not read the function key: run 'az login', or set MLOPS_KEY"), { exitCode: 2 });
   return key;
@@ -120,7 +125,10 @@ function printFigures(run, scoring) {
     out.push(`  ${phases[i].phase.padEnd(14)} ${phases[i].at}${next ? `  (${seconds(phases[i].at, next.at)} s)` : ''}`);
   }
   if (phases.length > 1) out.push(`  total ${seconds(phases[0].at, phases[phases.length - 1].at)} s`);
-  if (run.automl) out.push(`AutoML: ${run.automl.trials ?? '?'} trials, best ${run.automl.bestLearner ?? '?'} ${run.automl.primaryMetric ?? ''} ${run.automl.bestScore ?? '?'}`);
+  if (run.automl)
+    out.push(
+      `AutoML: ${run.automl.trials ?? '?'} trials, best ${run.automl.bestLearner ?? '?'} ${run.automl.primaryMetric ?? ''} ${run.automl.bestScore ?? '?'}`,
+    );
   if (run.metrics) out.push(`metrics: ${JSON.stringify(run.metrics)}`);
   if (run.benchmark) out.push(`benchmark: ${JSON.stringify(run.benchmark)}`);
   if (run.decision) out.push(`decision: ${JSON.stringify(run.decision)}`);
@@ -168,7 +176,10 @@ async function main(argv) {
   const blobs = new BlobServiceClient(`https://${env.AZURE_STORAGE_ACCOUNT_NAME}.blob.core.windows.net`, new DefaultAzureCredential());
   const started = Date.now();
   process.stdout.write(`uploading ${name}.csv ...\n`);
-  await blobs.getContainerClient(container).getBlockBlobClient(`${name}.csv`).uploadFile(SAMPLE, { metadata: { target: 'y' }, blobHTTPHeaders: { blobContentType: 'text/csv' } });
+  await blobs
+    .getContainerClient(container)
+    .getBlockBlobClient(`${name}.csv`)
+    .uploadFile(SAMPLE, { metadata: { target: 'y' }, blobHTTPHeaders: { blobContentType: 'text/csv' } });
 
   const deadline = started + opts.timeoutMinutes * 60_000;
   let run;

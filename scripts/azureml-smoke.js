@@ -29,7 +29,13 @@ async function main() {
   await registry.createIfNotExists();
   const provider = createAzureMLAutoMLProvider(settings, { registry, log: (l, m) => console.log(`[${l}] ${m}`) });
 
-  const runId = arg('run-id', `smoke-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}`);
+  const runId = arg(
+    'run-id',
+    `smoke-${new Date()
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}`,
+  );
   const rows = ['x1,x2,color,y'];
   let s = 11;
   const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;

@@ -8,11 +8,15 @@ const root = path.resolve(__dirname, '..');
 const targets = ['src', 'functions', 'emulators'].filter((d) => require('node:fs').existsSync(path.join(root, d)));
 let out;
 try {
-  out = execFileSync(process.execPath, [path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), ...targets, '--config', '.dependency-cruiser.js', '--output-type', 'json'], {
-    cwd: root,
-    maxBuffer: 256 << 20,
-    encoding: 'utf8',
-  });
+  out = execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), ...targets, '--config', '.dependency-cruiser.js', '--output-type', 'json'],
+    {
+      cwd: root,
+      maxBuffer: 256 << 20,
+      encoding: 'utf8',
+    },
+  );
 } catch (err) {
   out = err.stdout; // depcruise exits non-zero on violations; its JSON says which
 }
@@ -72,5 +76,9 @@ for (const c of cycles) {
   for (const a of c) for (const b of c) if (edges.get(a)?.has(b)) console.error(`  ${edges.get(a).get(b)}`);
 }
 const n = violations.length + cycles.length;
-console.log(n ? `${n} dependency violation(s)` : `dependency rules: 0 violations (${result.summary.totalCruised} modules; no cycle between ${new Set([...edges.keys()]).size} folders)`);
+console.log(
+  n
+    ? `${n} dependency violation(s)`
+    : `dependency rules: 0 violations (${result.summary.totalCruised} modules; no cycle between ${new Set([...edges.keys()]).size} folders)`,
+);
 process.exit(n ? 1 : 0);

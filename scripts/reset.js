@@ -10,7 +10,8 @@ const path = require('node:path');
 const readline = require('node:readline');
 
 const root = path.resolve(__dirname, '..');
-const USAGE = 'usage: npm run reset -- [--yes] [--keep-data]\n' +
+const USAGE =
+  'usage: npm run reset -- [--yes] [--keep-data]\n' +
   '  stops the local stack (its pid files in .local/), then deletes .local/ (Azurite data, logs) after a confirmation\n' +
   '  --yes        do not ask\n' +
   '  --keep-data  only stop the processes\n';
@@ -35,7 +36,11 @@ function commandLine(pid) {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
   } catch {
     try {
-      return require('node:child_process').execFileSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' }).trim() || undefined;
+      return (
+        require('node:child_process')
+          .execFileSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' })
+          .trim() || undefined
+      );
     } catch {
       return undefined;
     }
@@ -132,7 +137,9 @@ async function main(argv) {
     process.stderr.write(`reset: refusing to delete ${dir} (MLOPS_LOCAL_DIR must name a folder of its own)\n`);
     return 2;
   }
-  const yes = argv.includes('--yes') || argv.includes('-y') ||
+  const yes =
+    argv.includes('--yes') ||
+    argv.includes('-y') ||
     (await confirm(`Delete ${rel}/ (Azurite data: every dataset, model, run and key of the local stack; logs)? [y/N] `));
   if (!yes) {
     process.stderr.write(`reset: not confirmed; nothing deleted (npm run reset -- --yes deletes without asking)\n`);

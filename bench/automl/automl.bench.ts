@@ -57,7 +57,10 @@ const f = (x: number, d = 4) => x.toFixed(d);
 async function cvFigure(): Promise<void> {
   process.stdout.write(`\n[1] AutoML CV AUC_weighted, bank marketing (${budget} s budget, ${os.availableParallelism()} cores)\n`);
   const r = await runAutoML({ csvPath: bank }, { target: 'y', budgetSeconds: budget });
-  const top = r.leaderboard.slice(0, 5).map((e) => `${e.learner} ${f(e.score)}`).join(', ');
+  const top = r.leaderboard
+    .slice(0, 5)
+    .map((e) => `${e.learner} ${f(e.score)}`)
+    .join(', ');
   process.stdout.write(`  ours:      ${f(r.best.score)} (${r.best.learner}; ${r.trials} trials, ${r.seconds.toFixed(1)} s)  top: ${top}\n`);
   process.stdout.write(`  reference: Azure AutoML 0.9465-0.9476 (20-minute runs); target >= 0.948 -> ${r.best.score >= 0.948 ? 'MET' : 'NOT MET'}\n`);
 }
@@ -113,7 +116,13 @@ async function fitFigure(py: string | null): Promise<void> {
 function generate(file: string, rows: number): void {
   const rng = new Rng(77);
   const fd = fs.openSync(file, 'w');
-  const cats = [['a', 'b', 'c'], ['red', 'green', 'blue', 'black', 'white'], ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8'], ['yes', 'no'], Array.from({ length: 30 }, (_, k) => `city${k}`)];
+  const cats = [
+    ['a', 'b', 'c'],
+    ['red', 'green', 'blue', 'black', 'white'],
+    ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8'],
+    ['yes', 'no'],
+    Array.from({ length: 30 }, (_, k) => `city${k}`),
+  ];
   const header = [...Array.from({ length: 14 }, (_, k) => `num${k}`), ...cats.map((_, k) => `cat${k}`), 'label'];
   let buf = header.join(',') + '\n';
   for (let i = 0; i < rows; i++) {
@@ -143,7 +152,9 @@ function memoryFigure(): void {
       return;
     }
     const m = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    process.stdout.write(`  ours:      peak RSS ${m.maxRssMB.toFixed(0)} MB (CSV ${size.toFixed(0)} MB; ${m.trials} trials, best ${m.best} AUC ${f(m.score)} on a ${m.validation.kind} split, ${m.seconds.toFixed(1)} s)\n`);
+    process.stdout.write(
+      `  ours:      peak RSS ${m.maxRssMB.toFixed(0)} MB (CSV ${size.toFixed(0)} MB; ${m.trials} trials, best ${m.best} AUC ${f(m.score)} on a ${m.validation.kind} split, ${m.seconds.toFixed(1)} s)\n`,
+    );
     process.stdout.write(`  reference: target < 1536 MB -> ${m.maxRssMB < 1536 ? 'MET' : 'NOT MET'}\n`);
   } finally {
     fs.rmSync(file, { force: true });
@@ -152,7 +163,12 @@ function memoryFigure(): void {
 
 async function main(): Promise<void> {
   const py = python();
-  process.stdout.write(`AutoML bench (node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})\n`);
+  process.stdout.write(
+    `AutoML bench (node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')})\n`,
+  );
   if (!skip.has('cv')) await cvFigure();
   if (!skip.has('holdout')) await holdoutFigure(py);
   if (!skip.has('fit')) await fitFigure(py);

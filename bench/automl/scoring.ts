@@ -37,7 +37,14 @@ function sampleRows(n: number): Row[] {
 function floorModel(inputs: InputColumn[]): Uint8Array {
   const g = new GraphBuilder();
   const nums = inputs.filter((c) => c.kind === 'numeric').map((c) => c.name);
-  g.nodes.push({ opType: 'Concat', domain: '', input: nums, output: ['out'], name: 'concat', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] });
+  g.nodes.push({
+    opType: 'Concat',
+    domain: '',
+    input: nums,
+    output: ['out'],
+    name: 'concat',
+    attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+  });
   const DT = onnx.TensorProto.DataType;
   return onnx.ModelProto.encode({
     irVersion: 8,
@@ -83,15 +90,18 @@ async function main(): Promise<void> {
     tsRows1: (await best(() => void rows.forEach((r) => ts.scoreRows([r])))) / n,
     tsRowsBatch: (await best(() => void ts.scoreRows(rows))) / n,
     tsColsBatch: (await best(() => void ts.scoreColumns(cols))) / n,
-    ortRun1: (await best(async () => {
-      for (const f of singles) await session.run(f);
-    })) / n,
-    floorRun1: (await best(async () => {
-      for (const f of singles) await floor.run(f);
-    })) / n,
-    ortRows1: (await best(async () => {
-      for (const r of rows) await onnxScorer.scoreRows([r]);
-    })) / n,
+    ortRun1:
+      (await best(async () => {
+        for (const f of singles) await session.run(f);
+      })) / n,
+    floorRun1:
+      (await best(async () => {
+        for (const f of singles) await floor.run(f);
+      })) / n,
+    ortRows1:
+      (await best(async () => {
+        for (const r of rows) await onnxScorer.scoreRows([r]);
+      })) / n,
     ortRunBatch: (await best(async () => void (await session.run(batchFeeds)))) / n,
     ortRowsBatch: (await best(async () => void (await onnxScorer.scoreRows(rows)))) / n,
   };

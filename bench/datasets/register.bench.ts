@@ -55,10 +55,7 @@ async function child(conn: string, blobName: string, what: string): Promise<void
     for await (const c of dl.readableStreamBody as AsyncIterable<Buffer>) h.update(c);
     h.digest('hex');
   } else {
-    const r = await registerDataset(
-      { blobName },
-      { connectionString: conn, settings: { ...DEFAULT_DATASET_SETTINGS, snapshotMode: what as SnapshotMode } },
-    );
+    const r = await registerDataset({ blobName }, { connectionString: conn, settings: { ...DEFAULT_DATASET_SETTINGS, snapshotMode: what as SnapshotMode } });
     report = { outcome: r.outcome, rows: r.dataset.rows, timings: r.timings };
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -34,11 +34,15 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-pipeline-'));
   const az = await startAzurite({ location: dir });
   const port = await freePort();
-  const host = spawn(process.execPath, [path.join(root, 'dist', 'src', 'host', 'cli.js'), '--app', root, '--port', String(port), '--storage', az.connectionString], {
-    cwd: root,
-    env: { ...process.env, AUTOML_BUDGET_SECONDS: budget, MLOPS_BLOB_SCAN_INTERVAL_MS: '500', AzureWebJobsStorage: az.connectionString },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const host = spawn(
+    process.execPath,
+    [path.join(root, 'dist', 'src', 'host', 'cli.js'), '--app', root, '--port', String(port), '--storage', az.connectionString],
+    {
+      cwd: root,
+      env: { ...process.env, AUTOML_BUDGET_SECONDS: budget, MLOPS_BLOB_SCAN_INTERVAL_MS: '500', AzureWebJobsStorage: az.connectionString },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: Buffer[] = [];
   host.stderr!.on('data', (d: Buffer) => logs.push(d));
   const info = await new Promise<{ baseUrl: string; hostId: string }>((resolve, reject) => {
@@ -53,7 +57,9 @@ async function main(): Promise<void> {
   });
   try {
     const blobs = BlobServiceClient.fromConnectionString(az.connectionString);
-    const secrets = JSON.parse((await blobs.getContainerClient('azure-webjobs-secrets').getBlobClient(`${info.hostId}/host.json`).downloadToBuffer()).toString());
+    const secrets = JSON.parse(
+      (await blobs.getContainerClient('azure-webjobs-secrets').getBlobClient(`${info.hostId}/host.json`).downloadToBuffer()).toString(),
+    );
     const key: string = secrets.functionKeys[0].value;
     const api = new MlopsClient(info.baseUrl, key);
     const bytes = fs.readFileSync(path.join(root, 'samples', 'bankmarketing_train.csv'));
@@ -97,7 +103,9 @@ async function main(): Promise<void> {
     console.log(`\n== Proxy /api/score vs a bare Node HTTP server returning the same JSON (${requests} requests, concurrency ${concurrency}) ==`);
     console.log(abReport(proxy, 'proxy /api/score'));
     console.log(abReport(bare, 'bare node:http server'));
-    console.log(`throughput: proxy ${proxy.requestsPerSec.toFixed(0)} req/s, bare ${bare.requestsPerSec.toFixed(0)} req/s, ratio ${(proxy.requestsPerSec / bare.requestsPerSec).toFixed(3)}`);
+    console.log(
+      `throughput: proxy ${proxy.requestsPerSec.toFixed(0)} req/s, bare ${bare.requestsPerSec.toFixed(0)} req/s, ratio ${(proxy.requestsPerSec / bare.requestsPerSec).toFixed(3)}`,
+    );
     console.log(`p95: proxy ${proxy.latencyMs.p95.toFixed(2)} ms, bare ${bare.latencyMs.p95.toFixed(2)} ms`);
   } finally {
     host.kill('SIGTERM');

@@ -5,7 +5,15 @@ import { parseConnectionString } from './core/storage';
  * settings), for a host started beside it: what `npm start` would merge into the host's environment.
  * The token is any string: the emulator accepts every bearer token unless told otherwise.
  */
-export function hostEnvFor(e: { url: string; caFile: string; subscriptionId: string; resourceGroup: string; workspace: string; storageConnectionString: string; compute?: string }): Record<string, string> {
+export function hostEnvFor(e: {
+  url: string;
+  caFile: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+  storageConnectionString: string;
+  compute?: string;
+}): Record<string, string> {
   return {
     AUTOML_PROVIDER: 'azureml',
     AZUREML_SUBSCRIPTION_ID: e.subscriptionId,

@@ -47,7 +47,16 @@ async function main(): Promise<void> {
     ...(a.region ? { region: a.region } : {}),
     plugins: {
       jobs: { phaseMs: int(a['job-phase-ms'], 'job-phase-ms', 300), workers: int(a['trainer-workers'], 'trainer-workers', 1) },
-      ...(a.computes ? { computes: { clusters: a.computes.split(',').map((c) => c.trim()).filter(Boolean) } } : {}),
+      ...(a.computes
+        ? {
+            computes: {
+              clusters: a.computes
+                .split(',')
+                .map((c) => c.trim())
+                .filter(Boolean),
+            },
+          }
+        : {}),
     },
   });
   const s = emu.settings;

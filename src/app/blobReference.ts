@@ -27,7 +27,11 @@ export function registerBlobReferenceFactory(): void {
     if (typeof parsed.ContainerName !== 'string' || typeof parsed.BlobName !== 'string') {
       throw new Error('the blob reference has no ContainerName/BlobName');
     }
-    const ref: BlobReference = { connection: typeof parsed.Connection === 'string' ? parsed.Connection : 'AzureWebJobsStorage', containerName: parsed.ContainerName, blobName: parsed.BlobName };
+    const ref: BlobReference = {
+      connection: typeof parsed.Connection === 'string' ? parsed.Connection : 'AzureWebJobsStorage',
+      containerName: parsed.ContainerName,
+      blobName: parsed.BlobName,
+    };
     return ref;
   });
 }

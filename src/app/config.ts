@@ -176,7 +176,10 @@ export function loadConfig(source: Env = process.env): AppConfig {
   if (provider === 'azureml' || target === 'azureml' || raw(env, 'AZUREML_WORKSPACE')) {
     for (const n of ['AZUREML_SUBSCRIPTION_ID', 'AZUREML_RESOURCE_GROUP', 'AZUREML_WORKSPACE']) {
       if (!str(env, n)) {
-        throw new ConfigError(n, `setting ${n} is required with AUTOML_PROVIDER=${provider} / DEPLOY_TARGET=${target}: it accepts ${accepts(settingDef(n).kind)}`);
+        throw new ConfigError(
+          n,
+          `setting ${n} is required with AUTOML_PROVIDER=${provider} / DEPLOY_TARGET=${target}: it accepts ${accepts(settingDef(n).kind)}`,
+        );
       }
     }
     azureml = {

@@ -91,7 +91,10 @@ export class AppRoot {
   }
 
   datasetRegistry(): DatasetRegistry {
-    return this.once('datasetRegistry', () => new DatasetRegistry(this.datasetStorage(), { table: this.config.datasets.table, registryContainer: this.config.datasets.registryContainer }));
+    return this.once(
+      'datasetRegistry',
+      () => new DatasetRegistry(this.datasetStorage(), { table: this.config.datasets.table, registryContainer: this.config.datasets.registryContainer }),
+    );
   }
 
   models(): ModelRegistry {
@@ -147,7 +150,9 @@ export class AppRoot {
         const env = this.config.env;
         const token = env.AZUREML_EMULATOR_TOKEN?.trim();
         // A fixed token is for the local emulator only (its settings check refuses it elsewhere).
-        const credential: TokenCredential = token ? { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) } : new DefaultAzureCredential();
+        const credential: TokenCredential = token
+          ? { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600_000 }) }
+          : new DefaultAzureCredential();
         let settings;
         try {
           settings = azureMLTargetSettingsFromEnv(env, credential);
@@ -198,7 +203,12 @@ export class AppRoot {
         const lineage = r!.modelName;
         const sr = await target.routing.scoringRoute(lineage, r!.name);
         if (!sr) return undefined;
-        return { ...c, url: sr.url, headers: sr.headers, refreshHeaders: async () => (await target.routing!.scoringRoute(lineage, r!.name, { refreshKey: true }))?.headers };
+        return {
+          ...c,
+          url: sr.url,
+          headers: sr.headers,
+          refreshHeaders: async () => (await target.routing!.scoringRoute(lineage, r!.name, { refreshKey: true }))?.headers,
+        };
       };
       const directory: RouteDirectory = {
         champion: async (lineage) => routeOf(await store.champion(lineage)),
@@ -402,7 +412,10 @@ export class AppRoot {
   async stop(): Promise<void> {
     if (this.cache.has('automl')) await this.automl().stopAll();
     if (this.cache.has('target')) await this.target().close();
-    if (this.cache.has('telemetry')) await this.telemetry().flush().catch(() => undefined);
+    if (this.cache.has('telemetry'))
+      await this.telemetry()
+        .flush()
+        .catch(() => undefined);
   }
 }
 

@@ -16,17 +16,7 @@ export type SettingKind =
   | { type: 'url' }
   | { type: 'secret' };
 
-export type SettingGroup =
-  | 'storage'
-  | 'datasets'
-  | 'pipeline'
-  | 'automl'
-  | 'deploy'
-  | 'scoring'
-  | 'azureml'
-  | 'telemetry'
-  | 'platform'
-  | 'host';
+export type SettingGroup = 'storage' | 'datasets' | 'pipeline' | 'automl' | 'deploy' | 'scoring' | 'azureml' | 'telemetry' | 'platform' | 'host';
 
 export interface SettingDef {
   name: string;
@@ -41,7 +31,11 @@ export interface SettingDef {
   sample?: boolean;
 }
 
-const CONTAINER = { type: 'string', pattern: /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, hint: 'a container name: 3-63 lowercase letters, digits and single dashes' } as const;
+const CONTAINER = {
+  type: 'string',
+  pattern: /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+  hint: 'a container name: 3-63 lowercase letters, digits and single dashes',
+} as const;
 const TABLE = { type: 'string', pattern: /^[A-Za-z][A-Za-z0-9]{2,62}$/, hint: 'a table name: 3-63 letters and digits, starting with a letter' } as const;
 const SETTING_NAME = { type: 'string', pattern: /^[A-Za-z_][A-Za-z0-9_:]*$/, hint: 'the name of another app setting' } as const;
 const ARM_NAME = { type: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9_.()-]{0,89}$/, hint: 'an Azure resource name' } as const;

@@ -9,26 +9,11 @@ import { stratifiedFolds, holdoutSplit, sampleRows } from './cv';
 import { selectEnsemble } from './ensemble';
 import { AutoMLError } from './errors';
 import { Executor, InThreadExecutor, WorkerPoolExecutor } from './executor';
-import {
-  classImbalanceGuardrail,
-  ColumnPlan,
-  featureColumns,
-  featureSteps,
-  detectTarget,
-  Guardrail,
-  inputColumns,
-  planColumns,
-} from './featurize';
+import { classImbalanceGuardrail, ColumnPlan, featureColumns, featureSteps, detectTarget, Guardrail, inputColumns, planColumns } from './featurize';
 import { LEARNERS, learnerByName, learnersFor } from './learners';
 import { suitsLogTarget } from './learners/gbdt-log';
 import { complement, type FullOutput } from './learners/types';
-import {
-  classificationMetrics,
-  ClassificationMetrics,
-  isMetricFor,
-  regressionMetrics,
-  RegressionMetrics,
-} from './metrics';
+import { classificationMetrics, ClassificationMetrics, isMetricFor, regressionMetrics, RegressionMetrics } from './metrics';
 import type { FittedPipeline, SinglePipeline, Task } from './pipeline';
 import { deriveSeed } from './random';
 import { runSearch, SearchProgress, Trial } from './search';
@@ -162,11 +147,7 @@ function validateOptions(o: AutoMLOptions, task: Task): string {
   return metric;
 }
 
-export async function runAutoML(
-  input: AutoMLInput,
-  options: AutoMLOptions,
-  onProgress?: (p: AutoMLProgress) => void,
-): Promise<AutoMLResult> {
+export async function runAutoML(input: AutoMLInput, options: AutoMLOptions, onProgress?: (p: AutoMLProgress) => void): Promise<AutoMLResult> {
   const t0 = Date.now();
   const budgetSeconds = options.budgetSeconds ?? 60;
   const seed = options.seed ?? 1;
@@ -266,7 +247,10 @@ export async function runAutoML(
     const skippedText =
       (skipped.length ? ` (skipped as too slow for the budget: ${skipped.join(', ')})` : '') +
       (validation.searchSampleRows ? `; trials train on ${validation.searchSampleRows} sampled rows, the final model on all` : '');
-    emit('search', `${learners.map((l) => l.name).join(', ')}${skippedText}; ${validation.kind === 'cv' ? `${validation.folds}-fold CV` : 'holdout'}; ${executor.workers} worker thread(s)`);
+    emit(
+      'search',
+      `${learners.map((l) => l.name).join(', ')}${skippedText}; ${validation.kind === 'cv' ? `${validation.folds}-fold CV` : 'holdout'}; ${executor.workers} worker thread(s)`,
+    );
     const budgetMs = budgetSeconds * 1000;
     const evalRows = concatFolds(folds);
     const summarize = (oof: Float64Array) => summaryMetrics(target.task, oof, target.y, target.classes, evalRows);

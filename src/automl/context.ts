@@ -71,6 +71,13 @@ export function contextToMessage(ctx: TrainContext): ContextMessage {
 }
 
 export function contextFromMessage(m: ContextMessage): TrainContext {
-  const ds: BinnedDataset = { n: m.n, nFeat: m.tree.nFeat, bins: m.tree.bins, nBins: m.tree.nBins, thresholds: m.tree.thresholds, ...(m.tree.catValues ? { catValues: m.tree.catValues } : {}) };
+  const ds: BinnedDataset = {
+    n: m.n,
+    nFeat: m.tree.nFeat,
+    bins: m.tree.bins,
+    nBins: m.tree.nBins,
+    thresholds: m.tree.thresholds,
+    ...(m.tree.catValues ? { catValues: m.tree.catValues } : {}),
+  };
   return { task: m.task, n: m.n, C: m.C, y: m.y, tree: { ds, names: m.tree.names }, linear: m.linear, trainSets: m.trainSets };
 }

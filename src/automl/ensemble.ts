@@ -59,7 +59,7 @@ export function selectEnsemble(
     let pickUtil = -Infinity;
     for (const t of cands) {
       const u = util(scoreOf(mean(k + 1, t)).score);
-      if (u > pickUtil) (pickUtil = u), (pick = t);
+      if (u > pickUtil) ((pickUtil = u), (pick = t));
     }
     if (!pick) break;
     add(pick);

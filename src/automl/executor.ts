@@ -37,7 +37,6 @@ export interface FitRequest {
   onSample?: boolean;
 }
 
-
 export interface Executor {
   readonly workers: number;
   runTrials(reqs: TrialRequest[]): Promise<TrialOutcome[]>;
@@ -63,7 +62,10 @@ export function fitHere(ctx: TrainContext, req: FitRequest): FullOutput {
 
 export class InThreadExecutor implements Executor {
   readonly workers = 0;
-  constructor(private readonly ctx: TrainContext, private readonly folds: Int32Array[]) {}
+  constructor(
+    private readonly ctx: TrainContext,
+    private readonly folds: Int32Array[],
+  ) {}
   async runTrials(reqs: TrialRequest[]): Promise<TrialOutcome[]> {
     const out: TrialOutcome[] = [];
     for (const r of reqs) {
@@ -153,11 +155,7 @@ export class WorkerPoolExecutor implements Executor {
   }
 
   runTrials(reqs: TrialRequest[]): Promise<TrialOutcome[]> {
-    return Promise.all(
-      reqs.map((r) =>
-        this.call<TrialOutcome>({ kind: 'trial', req: r }).catch((e: Error) => ({ id: r.id, seconds: 0, error: e.message })),
-      ),
-    );
+    return Promise.all(reqs.map((r) => this.call<TrialOutcome>({ kind: 'trial', req: r }).catch((e: Error) => ({ id: r.id, seconds: 0, error: e.message }))));
   }
 
   fit(reqs: FitRequest[]): Promise<FullOutput[]> {

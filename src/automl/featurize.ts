@@ -74,7 +74,7 @@ export function detectTarget(table: Table, target: string, task?: Task): TargetI
     if (!numericTarget) task = 'binary';
     else {
       let integer = true;
-      for (const i of present) if (!Number.isInteger(col.numeric[i])) (integer = false);
+      for (const i of present) if (!Number.isInteger(col.numeric[i])) integer = false;
       const distinct = col.codes ? new Set(present.map((i) => col.codes![i])).size : Infinity;
       task = integer && distinct <= 10 ? 'binary' : 'regression';
     }
@@ -86,10 +86,7 @@ export function detectTarget(table: Table, target: string, task?: Task): TargetI
   const rows = Int32Array.from(present);
   if (task === 'regression') {
     if (!numericTarget) {
-      throw new AutoMLError(
-        'TARGET_NOT_NUMERIC',
-        `regression needs a numeric target, but "${target}" has text values such as "${col.nonNumericExamples[0]}"`,
-      );
+      throw new AutoMLError('TARGET_NOT_NUMERIC', `regression needs a numeric target, but "${target}" has text values such as "${col.nonNumericExamples[0]}"`);
     }
     const y = Float64Array.from(rows, (i) => col.numeric[i]);
     return { task, classes: [], y, rows };
@@ -100,7 +97,10 @@ export function detectTarget(table: Table, target: string, task?: Task): TargetI
     throw new AutoMLError('ONE_CLASS', `target column "${target}" has a single class ("${classes[0]}"): nothing to learn`);
   }
   if (classes.length > MAX_CLASSES) {
-    throw new AutoMLError('BAD_OPTION', `target column "${target}" has ${classes.length} classes; at most ${MAX_CLASSES} are supported (use task regression for a numeric target)`);
+    throw new AutoMLError(
+      'BAD_OPTION',
+      `target column "${target}" has ${classes.length} classes; at most ${MAX_CLASSES} are supported (use task regression for a numeric target)`,
+    );
   }
   if (task === 'binary' && classes.length > 2) task = 'multiclass';
   if (task === 'multiclass' && classes.length === 2) task = 'binary';
@@ -231,7 +231,7 @@ function planColumn(col: RawColumn, rows: Int32Array): ColumnPlan {
     let min = Infinity;
     let max = -Infinity;
     let mean = 0;
-    for (let t = 0; t < vals.length; t++) (min = Math.min(min, vals[t])), (max = Math.max(max, vals[t])), (mean += vals[t]);
+    for (let t = 0; t < vals.length; t++) ((min = Math.min(min, vals[t])), (max = Math.max(max, vals[t])), (mean += vals[t]));
     mean = (mean + med * (n - finite)) / n; // mean after imputation
     if (min === max && n - finite === 0) return { ...base, kind: 'dropped', note: `constant (${fmt(min)})` };
     if (integer && monotone && finite === n && n >= 20) return { ...base, kind: 'dropped', note: 'ID-like (unique, increasing integers)' };
@@ -338,9 +338,7 @@ export function classImbalanceGuardrail(target: TargetInfo): Guardrail {
 }
 
 export function inputColumns(plans: ColumnPlan[]): InputColumn[] {
-  return plans
-    .filter((p) => p.kind !== 'dropped')
-    .map((p) => ({ name: p.name, kind: p.kind === 'numeric' ? 'numeric' : 'categorical' }));
+  return plans.filter((p) => p.kind !== 'dropped').map((p) => ({ name: p.name, kind: p.kind === 'numeric' ? 'numeric' : 'categorical' }));
 }
 
 export type Flavor = 'tree' | 'linear';

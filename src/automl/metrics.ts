@@ -20,9 +20,7 @@ export function isLowerBetter(metric: string): boolean {
 }
 
 export function isMetricFor(task: Task, metric: string): boolean {
-  return task === 'regression'
-    ? (REGRESSION_METRICS as readonly string[]).includes(metric)
-    : (CLASSIFICATION_METRICS as readonly string[]).includes(metric);
+  return task === 'regression' ? (REGRESSION_METRICS as readonly string[]).includes(metric) : (CLASSIFICATION_METRICS as readonly string[]).includes(metric);
 }
 
 /**
@@ -190,7 +188,7 @@ export function classificationMetrics(
   const present = Array.from(support).filter((s) => s > 0).length || 1;
   let macroRecall = 0;
   let macroF1 = 0;
-  for (let c = 0; c < C; c++) if (support[c] > 0) (macroRecall += recall[c]), (macroF1 += f1[c]);
+  for (let c = 0; c < C; c++) if (support[c] > 0) ((macroRecall += recall[c]), (macroF1 += f1[c]));
   macroRecall /= present;
   macroF1 /= present;
 
@@ -210,7 +208,7 @@ export function classificationMetrics(
     if (C === 2) {
       aucs[0] = aucs[1];
       // AP of class 0 uses its own scores (1 - p1), as sklearn does.
-      for (let i = 0; i < n; i++) (col[i] = proba[i * C]), (isC[i] = y[i] === 0 ? 1 : 0);
+      for (let i = 0; i < n; i++) ((col[i] = proba[i * C]), (isC[i] = y[i] === 0 ? 1 : 0));
       aps[0] = binaryAveragePrecision(col, isC);
     }
   }
@@ -297,7 +295,7 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   let ma = 0;
   let mb = 0;
-  for (let i = 0; i < n; i++) (ma += a[i]), (mb += b[i]);
+  for (let i = 0; i < n; i++) ((ma += a[i]), (mb += b[i]));
   ma /= n;
   mb /= n;
   let sab = 0;
@@ -346,13 +344,7 @@ export function regressionMetrics(pred: ArrayLike<number>, y: ArrayLike<number>,
 }
 
 /** The primary metric as a number to maximise (losses negated): what the search compares. */
-export function primaryScore(
-  task: Task,
-  metric: string,
-  pred: ArrayLike<number>,
-  y: ArrayLike<number>,
-  classes: string[],
-): number {
+export function primaryScore(task: Task, metric: string, pred: ArrayLike<number>, y: ArrayLike<number>, classes: string[]): number {
   const v = metricValue(task, metric, pred, y, classes);
   return isLowerBetter(metric) ? -v : v;
 }
@@ -378,7 +370,7 @@ export function metricValue(task: Task, metric: string, pred: ArrayLike<number>,
     let total = 0;
     for (let c = C === 2 ? 1 : 0; c < C; c++) {
       if (support[c] === 0) continue;
-      for (let i = 0; i < n; i++) (col[i] = pred[i * C + c]), (isC[i] = y[i] === c ? 1 : 0);
+      for (let i = 0; i < n; i++) ((col[i] = pred[i * C + c]), (isC[i] = y[i] === c ? 1 : 0));
       if (metric === 'AUC_weighted') {
         // Binary: both classes have the same AUC, so the weighted mean is the positive class's.
         const auc = binaryAuc(col, isC);
@@ -386,7 +378,7 @@ export function metricValue(task: Task, metric: string, pred: ArrayLike<number>,
       } else {
         total += binaryAveragePrecision(col, isC) * support[c];
         if (C === 2 && support[0] > 0) {
-          for (let i = 0; i < n; i++) (col[i] = pred[i * C]), (isC[i] = y[i] === 0 ? 1 : 0);
+          for (let i = 0; i < n; i++) ((col[i] = pred[i * C]), (isC[i] = y[i] === 0 ? 1 : 0));
           total += binaryAveragePrecision(col, isC) * support[0];
         }
       }
@@ -412,7 +404,7 @@ export function metricValue(task: Task, metric: string, pred: ArrayLike<number>,
       const precision = predC > 0 ? cm[c * C + c] / predC : 0;
       const recall = support[c] > 0 ? cm[c * C + c] / support[c] : 0;
       f1w += (precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0) * support[c];
-      if (support[c] > 0) (recallSum += recall), present++;
+      if (support[c] > 0) ((recallSum += recall), present++);
     }
     if (metric === 'f1_score_weighted') return f1w / n;
     const macro = recallSum / (present || 1);

@@ -32,7 +32,10 @@ export function writeArtifacts(result: AutoMLResult, dir: string, opts: { name?:
   });
   fs.writeFileSync(paths.model, onnx);
   fs.writeFileSync(paths.pipeline, JSON.stringify(result.pipeline));
-  fs.writeFileSync(paths.leaderboard, JSON.stringify({ primaryMetric: result.primaryMetric, validation: result.validation, entries: result.leaderboard }, null, 2));
+  fs.writeFileSync(
+    paths.leaderboard,
+    JSON.stringify({ primaryMetric: result.primaryMetric, validation: result.validation, entries: result.leaderboard }, null, 2),
+  );
   fs.writeFileSync(paths.metrics, JSON.stringify(metricsDocument(result), null, 2));
   fs.writeFileSync(paths.modelCard, modelCard(result, opts.source));
   return paths;
@@ -67,16 +70,25 @@ function paramsText(e: LeaderboardEntry): string {
 /** Fixed-width leaderboard for a terminal. */
 export function leaderboardTable(r: AutoMLResult, top = 15): string {
   // A second metric beside the primary one: r2 for regression, accuracy (or AUC when accuracy is primary).
-  const second = r.task === 'regression' ? (r.primaryMetric === 'r2_score' ? 'spearman_correlation' : 'r2_score') : r.primaryMetric === 'accuracy' ? 'AUC_weighted' : 'accuracy';
-  const rows = r.leaderboard.slice(0, top).map((e) => [
-    String(e.rank),
-    String(e.trial),
-    e.learner,
-    e.status === 'ok' ? fmt(e.score, 5) : 'failed',
-    e.status === 'ok' && e.metrics ? fmt(e.metrics[second], 4) : '-',
-    e.fitSeconds.toFixed(1),
-    paramsText(e).slice(0, 70),
-  ]);
+  const second =
+    r.task === 'regression'
+      ? r.primaryMetric === 'r2_score'
+        ? 'spearman_correlation'
+        : 'r2_score'
+      : r.primaryMetric === 'accuracy'
+        ? 'AUC_weighted'
+        : 'accuracy';
+  const rows = r.leaderboard
+    .slice(0, top)
+    .map((e) => [
+      String(e.rank),
+      String(e.trial),
+      e.learner,
+      e.status === 'ok' ? fmt(e.score, 5) : 'failed',
+      e.status === 'ok' && e.metrics ? fmt(e.metrics[second], 4) : '-',
+      e.fitSeconds.toFixed(1),
+      paramsText(e).slice(0, 70),
+    ]);
   const header = ['rank', 'trial', 'learner', r.primaryMetric, second, 'sec', 'hyperparameters'];
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((row) => row[c].length)));
@@ -92,7 +104,10 @@ export function modelCard(r: AutoMLResult, source?: string): string {
   lines.push(`Trained by the local AutoML engine on ${new Date().toISOString().slice(0, 10)}${source ? ` from \`${source}\`` : ''}.`, '');
   lines.push('## Model', '');
   lines.push(`- Best: **${r.best.learner}** (trial ${r.best.trial}), ${r.primaryMetric} = **${fmt(r.best.score, 5)}** (${validationText(r)}).`);
-  if (r.best.members) lines.push(`- Ensemble members: ${r.best.members.map((mm) => `trial ${mm.trial} (${r.leaderboard.find((e) => e.trial === mm.trial)?.learner}, weight ${mm.weight})`).join(', ')}.`);
+  if (r.best.members)
+    lines.push(
+      `- Ensemble members: ${r.best.members.map((mm) => `trial ${mm.trial} (${r.leaderboard.find((e) => e.trial === mm.trial)?.learner}, weight ${mm.weight})`).join(', ')}.`,
+    );
   else lines.push(`- Hyperparameters: ${paramsText(r.best) || '(defaults)'}.`);
   lines.push(`- Search: ${r.trials} trials in ${r.seconds.toFixed(1)} s (budget ${r.budgetSeconds} s, seed ${r.seed}).`);
   if (r.classes.length) lines.push(`- Classes (probability column order): ${r.classes.map((c) => `\`${c}\``).join(', ')}.`);
@@ -111,7 +126,17 @@ export function modelCard(r: AutoMLResult, source?: string): string {
   } else {
     const c = m as ClassificationMetrics;
     lines.push('| metric | value |', '|---|---|');
-    for (const k of ['AUC_weighted', 'accuracy', 'balanced_accuracy', 'average_precision_score_weighted', 'precision_score_weighted', 'recall_score_weighted', 'f1_score_weighted', 'norm_macro_recall', 'log_loss'] as const) {
+    for (const k of [
+      'AUC_weighted',
+      'accuracy',
+      'balanced_accuracy',
+      'average_precision_score_weighted',
+      'precision_score_weighted',
+      'recall_score_weighted',
+      'f1_score_weighted',
+      'norm_macro_recall',
+      'log_loss',
+    ] as const) {
       lines.push(`| ${k} | ${fmt(c[k])} |`);
     }
     lines.push('', 'Confusion matrix (rows: true class, columns: predicted):', '');

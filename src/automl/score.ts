@@ -28,23 +28,11 @@
  *   unparsable strings are missing (NaN). Categorical columns take strings (numbers via String(v));
  *   null and undefined are ''.
  */
-import type {
-  EnsemblePipeline,
-  FeatureStep,
-  FittedPipeline,
-  InputColumn,
-  Model,
-  SinglePipeline,
-  Tree,
-} from './pipeline';
+import type { EnsemblePipeline, FeatureStep, FittedPipeline, InputColumn, Model, SinglePipeline, Tree } from './pipeline';
 
 const f32 = Math.fround;
 
-export type PipelineErrorCode =
-  | 'PIPELINE_INVALID'
-  | 'INPUT_MISSING_COLUMN'
-  | 'INPUT_BAD_COLUMN'
-  | 'INPUT_BAD_NUMBER';
+export type PipelineErrorCode = 'PIPELINE_INVALID' | 'INPUT_MISSING_COLUMN' | 'INPUT_BAD_COLUMN' | 'INPUT_BAD_NUMBER';
 
 /** A pipeline that breaks the contract, or input that does not fit it. */
 export class PipelineError extends Error {
@@ -238,7 +226,8 @@ function validateTree(t: Tree, ti: number, F: number, width: number): void {
       if (typeof t.threshold[i] !== 'number' || Number.isNaN(t.threshold[i])) invalid(`tree ${ti}: node ${i} threshold`);
       const cats = t.categories?.[i];
       if (cats !== undefined && cats !== null) {
-        if (!Array.isArray(cats) || cats.length === 0 || !cats.every(finite)) invalid(`tree ${ti}: node ${i} categories must be a non-empty list of finite numbers`);
+        if (!Array.isArray(cats) || cats.length === 0 || !cats.every(finite))
+          invalid(`tree ${ti}: node ${i} categories must be a non-empty list of finite numbers`);
       }
       stack.push(t.left[i], t.right[i]);
     }
@@ -268,11 +257,7 @@ export function toCategory(v: RowValue): string {
  * numeric inputs, string[] for categorical ones. Absent keys are missing values. With `strict`, a
  * numeric column holding a non-numeric string throws INPUT_BAD_NUMBER (naming the row and column).
  */
-export function rowsToColumns(
-  inputs: InputColumn[],
-  rows: Row[],
-  opts: { strict?: boolean } = {},
-): Record<string, Float32Array | string[]> {
+export function rowsToColumns(inputs: InputColumn[], rows: Row[], opts: { strict?: boolean } = {}): Record<string, Float32Array | string[]> {
   const n = rows.length;
   const out: Record<string, Float32Array | string[]> = {};
   for (const c of inputs) {
@@ -437,7 +422,7 @@ function leafWithCategories(c: CompiledTrees, X: Float32Array, xo: number, i: nu
     if (s < 0) i = x <= threshold[i] ? left[i] : right[i];
     else {
       let hit = false;
-      for (let q = s, e = catEnd[i]; q < e; q++) if (catValues[q] === x) (hit = true), (q = e);
+      for (let q = s, e = catEnd[i]; q < e; q++) if (catValues[q] === x) ((hit = true), (q = e));
       i = hit ? left[i] : right[i];
     }
   }

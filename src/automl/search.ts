@@ -96,7 +96,7 @@ class Speed {
   private s = 0;
   private c = 0;
   add(seconds: number, cost: number, warmUp: boolean): void {
-    if (!warmUp) (this.s += seconds), (this.c += cost);
+    if (!warmUp) ((this.s += seconds), (this.c += cost));
   }
   rate(): number {
     return this.c > 0 ? this.s / this.c : 0;
@@ -118,7 +118,10 @@ class LocalSearch {
   private failures = 0;
   private readonly queue: Params[];
 
-  constructor(readonly learner: Learner, private readonly rng: Rng) {
+  constructor(
+    readonly learner: Learner,
+    private readonly rng: Rng,
+  ) {
     this.dims = Object.entries(learner.space);
     const init: Params = Object.fromEntries(this.dims.map(([k, d]) => [k, d.init]));
     this.x = this.dims.map(([k, d]) => toUnit(d, init[k]));
@@ -236,7 +239,7 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       const scale = 0.005 * Math.max(Math.abs(bestUtility), 0.05);
       const penalty = 1 + gap / scale;
       const priority = (s.spentCost + (pending.get(s) ?? 0) + costOf(s, s.nextCostParams())) * penalty;
-      if (priority < bestPriority) (bestPriority = priority), (best = s);
+      if (priority < bestPriority) ((bestPriority = priority), (best = s));
     }
     return best ?? usable[0] ?? null;
   };
@@ -266,15 +269,37 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
     speed.add(out.seconds, cost, warmUp);
     let trial: Trial;
     if (out.error || !out.oof) {
-      trial = { id: req.id, learner: req.learner, params: req.params, score: NaN, foldScores: [], utility: -Infinity, seconds: out.seconds, extra: {}, status: 'failed', error: out.error };
+      trial = {
+        id: req.id,
+        learner: req.learner,
+        params: req.params,
+        score: NaN,
+        foldScores: [],
+        utility: -Infinity,
+        seconds: out.seconds,
+        extra: {},
+        status: 'failed',
+        error: out.error,
+      };
       s.observe(req.params, -Infinity);
     } else {
       const fs = foldScores(o.task, o.metric, out.oof, o.y, o.classes, o.folds);
       const score = fs.reduce((a, b) => a + b, 0) / fs.length;
       const utility = Number.isFinite(score) ? (lower ? -score : score) : -Infinity;
-      trial = { id: req.id, learner: req.learner, params: req.params, score, foldScores: fs, utility, seconds: out.seconds, extra: out.extra ?? {}, status: 'ok', oof: out.oof };
+      trial = {
+        id: req.id,
+        learner: req.learner,
+        params: req.params,
+        score,
+        foldScores: fs,
+        utility,
+        seconds: out.seconds,
+        extra: out.extra ?? {},
+        status: 'ok',
+        oof: out.oof,
+      };
       s.observe(req.params, utility);
-      if (utility > bestUtility) (bestUtility = utility), (bestLearner = req.learner), (bestTrial = trial);
+      if (utility > bestUtility) ((bestUtility = utility), (bestLearner = req.learner), (bestTrial = trial));
     }
     trials.push(trial);
     o.onTrial?.(trial, {

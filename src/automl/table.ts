@@ -156,10 +156,7 @@ export async function tableFromRows(rows: AsyncIterable<string[]> | Iterable<str
     }
     if (row.length === 1 && row[0].trim() === '' && header.length > 1) continue; // blank line
     if (row.length !== header.length) {
-      throw new AutoMLError(
-        'BAD_ROW',
-        `data row ${n + 1} (line ${n + 2}) has ${row.length} fields, the header has ${header.length}`,
-      );
+      throw new AutoMLError('BAD_ROW', `data row ${n + 1} (line ${n + 2}) has ${row.length} fields, the header has ${header.length}`);
     }
     for (let j = 0; j < row.length; j++) builders[j].push(n, row[j]);
     n++;
@@ -181,10 +178,7 @@ export function tableFromRecords(records: Record<string, string | number | boole
 export function getColumn(table: Table, name: string): RawColumn {
   const c = table.columns.find((col) => col.name === name);
   if (!c) {
-    throw new AutoMLError(
-      'MISSING_COLUMN',
-      `column "${name}" is not in the data (columns: ${table.columns.map((x) => x.name).join(', ')})`,
-    );
+    throw new AutoMLError('MISSING_COLUMN', `column "${name}" is not in the data (columns: ${table.columns.map((x) => x.name).join(', ')})`);
   }
   return c;
 }

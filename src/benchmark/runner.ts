@@ -95,9 +95,7 @@ async function runOnce(
     timeout: timeoutSec,
   }) as unknown as Promise<autocannon.Result> & EventEmitter;
   if (onResponse) {
-    instance.on('response', (_client: unknown, statusCode: number, resBytes: number, responseTime: number) =>
-      onResponse(statusCode, resBytes, responseTime),
-    );
+    instance.on('response', (_client: unknown, statusCode: number, resBytes: number, responseTime: number) => onResponse(statusCode, resBytes, responseTime));
   }
   return instance;
 }

@@ -22,11 +22,11 @@ export const CATALOG: CommandInfo[] = [
   { name: 'models', group: 'models', summary: 'registered model versions, the champion of each model, deployments' },
   { name: 'promote', group: 'models', summary: 'make a registered model version the champion (serve it)' },
   { name: 'rollback', group: 'models', summary: 'serve an earlier version again (default: the previous champion)' },
-  { name: 'retire', group: 'models', summary: "stop serving a model (its champion is retired; history stays)" },
+  { name: 'retire', group: 'models', summary: 'stop serving a model (its champion is retired; history stays)' },
   { name: 'artifacts', group: 'models', summary: "download a model version's artifacts (model.onnx, model card, metrics...)" },
   { name: 'score', group: 'scoring', summary: 'score rows through the proxy (/api/score or /api/models/NAME/score)' },
   { name: 'bench', group: 'scoring', summary: 'load-test the scoring route (ab-style report)' },
-  { name: 'keys', group: 'access', summary: 'keys: host, master, a function\'s own (score, scoreModel), system (Durable API)' },
+  { name: 'keys', group: 'access', summary: "keys: host, master, a function's own (score, scoreModel), system (Durable API)" },
   { name: 'automl', group: 'local', summary: 'train a model on a CSV file here, without the stack (local AutoML engine)' },
 ];
 

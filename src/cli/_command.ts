@@ -74,7 +74,7 @@ export interface Parsed {
 
 export const REMOTE_OPTIONS: OptionSpec[] = [
   { name: 'url', kind: 'string', value: 'URL', help: 'the app base URL (default MLOPS_URL, else the local stack http://127.0.0.1:7071)' },
-  { name: 'key', kind: 'string', value: 'KEY', help: "a function key (default MLOPS_KEY; for the local stack read from its storage)" },
+  { name: 'key', kind: 'string', value: 'KEY', help: 'a function key (default MLOPS_KEY; for the local stack read from its storage)' },
 ];
 const JSON_OPTION: OptionSpec = { name: 'json', kind: 'boolean', help: 'print JSON (for scripts)' };
 const HELP_OPTION: OptionSpec = { name: 'help', kind: 'boolean', short: 'h', help: 'show this help' };
@@ -141,7 +141,9 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   for (const o of opts) config[o.name] = { type: o.kind === 'boolean' ? 'boolean' : 'string', ...(o.short ? { short: o.short } : {}) };
   let raw: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    raw = nodeParseArgs({ args: rewritten, options: config, strict: true, allowPositionals: true, allowNegative: true } as Parameters<typeof nodeParseArgs>[0]) as typeof raw;
+    raw = nodeParseArgs({ args: rewritten, options: config, strict: true, allowPositionals: true, allowNegative: true } as Parameters<
+      typeof nodeParseArgs
+    >[0]) as typeof raw;
   } catch (err) {
     throw new UsageError(cleanParseError((err as Error).message));
   }
@@ -154,7 +156,9 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   for (const o of spec.options) if (o.required && values[o.name] === undefined) throw new UsageError(`--${o.name} is required`);
   const pos = spec.positionals ?? [];
   if (raw.positionals.length > pos.length) {
-    throw new UsageError(`unexpected argument "${raw.positionals[pos.length]}"${pos.length ? ` (arguments: ${pos.map((p) => p.name).join(' ')})` : ' (this command takes no arguments)'}`);
+    throw new UsageError(
+      `unexpected argument "${raw.positionals[pos.length]}"${pos.length ? ` (arguments: ${pos.map((p) => p.name).join(' ')})` : ' (this command takes no arguments)'}`,
+    );
   }
   const args: Record<string, string | undefined> = {};
   pos.forEach((p, i) => {
@@ -182,9 +186,13 @@ function convert(o: OptionSpec, v: string | boolean): string | number | boolean 
     return n;
   }
   if (o.kind === 'list') {
-    const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+    const items = s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
     if (!items.length) throw new UsageError(`--${o.name} needs at least one value`);
-    if (o.choices) for (const i of items) if (!o.choices.includes(i)) throw new UsageError(`--${o.name}: unknown value "${i}" (one of: ${o.choices.join(', ')})`);
+    if (o.choices)
+      for (const i of items) if (!o.choices.includes(i)) throw new UsageError(`--${o.name}: unknown value "${i}" (one of: ${o.choices.join(', ')})`);
     return items;
   }
   if (o.choices && !o.choices.includes(s)) throw new UsageError(`--${o.name} must be one of: ${o.choices.join(', ')} (got "${s}")`);

@@ -16,14 +16,24 @@ export const SYSTEM_KEY_OPTION: OptionSpec = {
 };
 
 /** POST instances/{id}/{operation}?reason=...: 202 accepted; 404 no such run; 410 it has ended. */
-export async function durableOperation(api: MlopsClient, opts: OptionValues, runId: string, operation: 'terminate' | 'suspend' | 'resume', reason: string): Promise<void> {
+export async function durableOperation(
+  api: MlopsClient,
+  opts: OptionValues,
+  runId: string,
+  operation: 'terminate' | 'suspend' | 'resume',
+  reason: string,
+): Promise<void> {
   if (!RUN_ID.test(runId)) throw new CommandFailed('RUN_NOT_FOUND', `run '${runId.slice(0, 100)}' not found`);
   const key = await systemKey(opts, api);
   const path = `/runtime/webhooks/durabletask/instances/${encodeURIComponent(runId)}/${operation}?reason=${encodeURIComponent(reason)}`;
   const r = await api.request('POST', path, undefined, { 'x-functions-key': key });
   if (r.status === 202 || r.status === 200) return;
-  if (r.status === 401) throw new CommandFailed('UNAUTHORIZED', 'the system key is wrong (the Durable API takes the durabletask_extension system key or the master key)');
+  if (r.status === 401)
+    throw new CommandFailed('UNAUTHORIZED', 'the system key is wrong (the Durable API takes the durabletask_extension system key or the master key)');
   if (r.status === 404) throw new CommandFailed('RUN_NOT_FOUND', `run '${runId}' not found`);
   if (r.status === 410) throw new CommandFailed('RUN_ENDED', `run '${runId}' has already ended`);
-  throw new CommandFailed(`HTTP_${r.status}`, `the Durable API answered ${r.status}: ${typeof r.body === 'string' ? r.body : JSON.stringify(r.body)}`.slice(0, 300));
+  throw new CommandFailed(
+    `HTTP_${r.status}`,
+    `the Durable API answered ${r.status}: ${typeof r.body === 'string' ? r.body : JSON.stringify(r.body)}`.slice(0, 300),
+  );
 }

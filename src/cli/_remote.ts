@@ -69,11 +69,16 @@ export function localHostId(): string {
 async function readSecret<T>(blob: string): Promise<T | undefined> {
   try {
     const { BlobServiceClient } = await import('@azure/storage-blob');
-    const client = BlobServiceClient.fromConnectionString(await localStorageConnection()).getContainerClient(SECRETS).getBlobClient(blob);
+    const client = BlobServiceClient.fromConnectionString(await localStorageConnection())
+      .getContainerClient(SECRETS)
+      .getBlobClient(blob);
     return JSON.parse((await client.downloadToBuffer()).toString('utf8')) as T;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    throw new CommandFailed('LOCAL_STACK_UNREACHABLE', `cannot read the local stack's keys (is it started with npm start?): ${(err as Error).message.split('\n')[0]}`);
+    throw new CommandFailed(
+      'LOCAL_STACK_UNREACHABLE',
+      `cannot read the local stack's keys (is it started with npm start?): ${(err as Error).message.split('\n')[0]}`,
+    );
   }
 }
 

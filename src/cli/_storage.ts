@@ -14,7 +14,7 @@ export const STORAGE_OPTIONS: OptionSpec[] = [
     name: 'account-url',
     kind: 'string',
     value: 'URL',
-    help: 'blob endpoint of the stack\'s storage account, e.g. https://ACCOUNT.blob.core.windows.net (signs in with DefaultAzureCredential: az login, managed identity)',
+    help: "blob endpoint of the stack's storage account, e.g. https://ACCOUNT.blob.core.windows.net (signs in with DefaultAzureCredential: az login, managed identity)",
   },
   { name: 'connection-string', kind: 'string', value: 'CONN', help: 'a storage connection string instead (default AZURE_STORAGE_CONNECTION_STRING)' },
 ];
@@ -54,7 +54,7 @@ export async function storageFor(opts: OptionValues): Promise<StorageTarget> {
         '(az login first) or --connection-string',
     );
   }
-  return { service: BlobServiceClient.fromConnectionString(await localStorageConnection()), description: 'the local stack\'s storage' };
+  return { service: BlobServiceClient.fromConnectionString(await localStorageConnection()), description: "the local stack's storage" };
 }
 
 /** Turns the SDK's sign-in and authorization failures into one clear line. */

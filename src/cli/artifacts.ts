@@ -55,8 +55,11 @@ export const main = defineCommand(
     } catch (err) {
       throw new CommandFailed('DOWNLOAD_FAILED', `cannot read the registry in ${storage.description}: ${storageErrorMessage(err)}`);
     }
-    if (!files.length) throw new CommandFailed('NO_ARTIFACTS', `no artifacts under ${v.artifactPrefix} in ${storage.description} (is this the stack's storage?)`);
-    print({ model, version, status: v.status, out, files }, () => [`${model} v${version} (${v.status}) -> ${out}`, ...files.map((f) => `  ${f.name}  ${f.bytes} bytes`)].join('\n'));
+    if (!files.length)
+      throw new CommandFailed('NO_ARTIFACTS', `no artifacts under ${v.artifactPrefix} in ${storage.description} (is this the stack's storage?)`);
+    print({ model, version, status: v.status, out, files }, () =>
+      [`${model} v${version} (${v.status}) -> ${out}`, ...files.map((f) => `  ${f.name}  ${f.bytes} bytes`)].join('\n'),
+    );
     return EXIT.OK;
   },
 );

@@ -13,10 +13,10 @@ export const main = defineCommand(
     name: 'bench',
     summary: summaryOf('bench'),
     options: [
-      { name: 'model', kind: 'string', short: 'm', value: 'NAME', help: 'benchmark this model\'s route /api/models/NAME/score (default /api/score)' },
+      { name: 'model', kind: 'string', short: 'm', value: 'NAME', help: "benchmark this model's route /api/models/NAME/score (default /api/score)" },
       { name: 'requests', kind: 'integer', min: 1, max: 1000000, help: 'total requests, like ab -n (default 1000)' },
       { name: 'concurrency', kind: 'integer', min: 1, max: 1000, help: 'concurrent connections, like ab -c (default 10)' },
-      { name: 'row', kind: 'string', value: 'JSON', help: 'the row to score (default: the example row of the model\'s swagger.json)' },
+      { name: 'row', kind: 'string', value: 'JSON', help: "the row to score (default: the example row of the model's swagger.json)" },
       { name: 'deployment', kind: 'string', value: 'NAME', help: 'benchmark this deployment through the proxy instead of the champion' },
     ],
     remote: true,

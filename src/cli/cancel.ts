@@ -24,7 +24,7 @@ export const main = defineCommand(
     details:
       'cancel vs terminate: both end the orchestration through the Durable management API (terminate, system key).\n' +
       'cancel first checks the run: exit 1 with RUN_ENDED if it has ended, RUN_DECIDING once it is deciding on a\n' +
-      'promotion; then it waits until the run is Terminated. Neither runs the pipeline\'s clean-up step: a challenger\n' +
+      "promotion; then it waits until the run is Terminated. Neither runs the pipeline's clean-up step: a challenger\n" +
       'deployment the run made is named in the output (the champion is never touched).',
   },
   async ({ opts, args, json, print }) => {

@@ -40,7 +40,7 @@ export function version(): string {
 
 export function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  const lines = ['usage: mlops <command> [arguments] [options]', '', 'The operators\' CLI of the MLOps app: data, runs, models, scoring and keys.', ''];
+  const lines = ['usage: mlops <command> [arguments] [options]', '', "The operators' CLI of the MLOps app: data, runs, models, scoring and keys.", ''];
   for (const g of Object.keys(GROUPS) as Group[]) {
     lines.push(`${GROUPS[g]}:`);
     for (const c of COMMANDS.filter((x) => x.group === g)) lines.push(`  ${c.name.padEnd(w)}${c.summary}`);
@@ -49,10 +49,10 @@ export function topHelp(): string {
     '',
     'global options: -h, --help (on any command: its usage), --version',
     'remote commands take --url URL (MLOPS_URL, default the local stack http://127.0.0.1:7071) and --key KEY',
-    "(MLOPS_KEY; for the local stack read from its storage); commands that print data take --json.",
+    '(MLOPS_KEY; for the local stack read from its storage); commands that print data take --json.',
     '',
     'exit codes: 0 ok, 1 the request or run failed, 2 usage or input error',
-    'run `mlops <command> --help` for a command\'s arguments and options',
+    "run `mlops <command> --help` for a command's arguments and options",
   );
   return lines.join('\n') + '\n';
 }

@@ -21,13 +21,14 @@ interface KeyRow {
 const OPENS: Record<Kind, string> = {
   host: 'every function-level route (/api/runs, /api/models, /api/score, ...)',
   master: 'everything, admin APIs included: keep it to yourself',
-  function: 'that function\'s route only (give clients the score / scoreModel key)',
+  function: "that function's route only (give clients the score / scoreModel key)",
   system: 'the Durable management API /runtime/webhooks/durabletask/... (durabletask_extension)',
 };
 
 async function adminKeys(api: MlopsClient, path: string): Promise<KeyDoc[]> {
   const r = await api.request('GET', path);
-  if (r.status === 401) throw new CommandFailed('UNAUTHORIZED', `${path} needs the master key as --key (Azure: az functionapp keys list -g RG -n APP --query masterKey -o tsv)`);
+  if (r.status === 401)
+    throw new CommandFailed('UNAUTHORIZED', `${path} needs the master key as --key (Azure: az functionapp keys list -g RG -n APP --query masterKey -o tsv)`);
   if (r.status === 404) throw new CommandFailed('NOT_FOUND', `${path}: no such function`);
   if (r.status !== 200) throw new CommandFailed(`HTTP_${r.status}`, `${path} answered ${r.status}`);
   return (r.body as { keys: KeyDoc[] }).keys ?? [];
@@ -42,16 +43,20 @@ export const main = defineCommand(
       { name: 'system', kind: 'boolean', help: 'the system keys (durabletask_extension opens the Durable management API)' },
       { name: 'master', kind: 'boolean', aliases: ['show-master'], help: 'also the master key (admin level)' },
       { name: 'all', kind: 'boolean', help: 'every kind: host, master, system, and the score and scoreModel function keys' },
-      { name: 'value', kind: 'boolean', help: 'print only one key: the `default` key of the kind asked (master with --master, durabletask_extension with --system), for $(...)' },
+      {
+        name: 'value',
+        kind: 'boolean',
+        help: 'print only one key: the `default` key of the kind asked (master with --master, durabletask_extension with --system), for $(...)',
+      },
     ],
     remote: true,
     json: true,
     details:
       'Default: the host keys (open every function-level route). Send a key as header x-functions-key (or ?code=).\n' +
-      'Locally they are read from the stack\'s storage; for an app in Azure either pass its master key as --key, or use\n' +
+      "Locally they are read from the stack's storage; for an app in Azure either pass its master key as --key, or use\n" +
       'the Azure CLI:\n' +
       '  az functionapp keys list -g RG -n APP                                  # functionKeys, masterKey, systemKeys\n' +
-      '  az functionapp function keys list -g RG -n APP --function-name score  # the score function\'s own keys',
+      "  az functionapp function keys list -g RG -n APP --function-name score  # the score function's own keys",
   },
   async ({ opts, print }) => {
     const url = baseUrl(opts);
@@ -69,7 +74,8 @@ export const main = defineCommand(
       if (all || opts.system) for (const k of secrets.systemKeys ?? []) rows.push({ kind: 'system', name: k.name, value: k.value });
       for (const fn of functions) {
         const keys = await readLocalFunctionKeys(fn);
-        if (!keys.length && !all) throw new CommandFailed('NOT_FOUND', `no keys for function '${fn}' on host ${localHostId()} (function names: score, scoreModel, startRun, ...)`);
+        if (!keys.length && !all)
+          throw new CommandFailed('NOT_FOUND', `no keys for function '${fn}' on host ${localHostId()} (function names: score, scoreModel, startRun, ...)`);
         for (const k of keys) rows.push({ kind: 'function', function: fn, name: k.name, value: k.value });
       }
     } else {
@@ -78,7 +84,9 @@ export const main = defineCommand(
       if (wantHost) for (const k of await adminKeys(api, '/admin/host/keys')) rows.push({ kind: 'host', name: k.name, value: k.value });
       // The master key is the --key given: not echoed back.
       if (all || opts.system) for (const k of await adminKeys(api, '/admin/host/systemkeys')) rows.push({ kind: 'system', name: k.name, value: k.value });
-      for (const fn of functions) for (const k of await adminKeys(api, `/admin/functions/${encodeURIComponent(fn)}/keys`)) rows.push({ kind: 'function', function: fn, name: k.name, value: k.value });
+      for (const fn of functions)
+        for (const k of await adminKeys(api, `/admin/functions/${encodeURIComponent(fn)}/keys`))
+          rows.push({ kind: 'function', function: fn, name: k.name, value: k.value });
     }
     if (opts.value) {
       const kind: Kind = opts.function ? 'function' : opts.master ? 'master' : opts.system ? 'system' : 'host';
@@ -93,7 +101,10 @@ export const main = defineCommand(
     print({ ...(hostId ? { hostId } : {}), url, keys: rows }, () =>
       [
         ...(hostId ? [`host ${hostId} (${url})`] : []),
-        table(['kind', 'function', 'name', 'key'], rows.map((r) => [r.kind, r.function ?? '', r.name, r.value])),
+        table(
+          ['kind', 'function', 'name', 'key'],
+          rows.map((r) => [r.kind, r.function ?? '', r.name, r.value]),
+        ),
         '',
         ...kinds.map((k) => `${k} key: opens ${OPENS[k]}`),
         'send as header x-functions-key (or ?code=), e.g. export MLOPS_KEY=<key>',

@@ -55,7 +55,13 @@ export class RunEvents {
       }
     }
     if (ENDED.includes(run.runtimeStatus)) {
-      out.push({ type: 'end', runId: run.runId, runtimeStatus: run.runtimeStatus, ...(run.decision ? { decision: run.decision } : {}), ...(run.error ? { error: run.error } : {}) });
+      out.push({
+        type: 'end',
+        runId: run.runId,
+        runtimeStatus: run.runtimeStatus,
+        ...(run.decision ? { decision: run.decision } : {}),
+        ...(run.error ? { error: run.error } : {}),
+      });
     }
     return out;
   }
@@ -64,7 +70,10 @@ export class RunEvents {
 function emit(e: Event, run: any, json: boolean): void {
   if (json) return void process.stdout.write(JSON.stringify(e) + '\n');
   if (e.type === 'end') {
-    const why = run.runtimeStatus === 'Terminated' ? `terminated${run.output ? `: ${typeof run.output === 'string' ? run.output : JSON.stringify(run.output)}` : ''}` : decisionText(run);
+    const why =
+      run.runtimeStatus === 'Terminated'
+        ? `terminated${run.output ? `: ${typeof run.output === 'string' ? run.output : JSON.stringify(run.output)}` : ''}`
+        : decisionText(run);
     return void process.stdout.write(`run ${run.runId} ${run.runtimeStatus}: ${why}\n`);
   }
   process.stdout.write(render(e) + '\n');
@@ -89,7 +98,7 @@ export const main = defineCommand(
     options: [{ name: 'follow', kind: 'boolean', short: 'f', help: 'keep streaming until the run ends (exit 1 unless it completed)' }],
     remote: true,
     json: true,
-    details: 'The host\'s own log (every function call, errors) is in .local/ for npm start and npm run demo (see README, troubleshooting).',
+    details: "The host's own log (every function call, errors) is in .local/ for npm start and npm run demo (see README, troubleshooting).",
   },
   async ({ opts, args, json }) => {
     const api = await client(opts);
@@ -101,7 +110,8 @@ export const main = defineCommand(
     const run = await api.get(`/api/runs/${encodeURIComponent(runId)}`);
     const events = new RunEvents().next(run);
     for (const e of events) emit(e, run, json);
-    if (!ENDED.includes(run.runtimeStatus) && !json) process.stdout.write(`(${run.runtimeStatus ?? 'queued'}: mlops logs ${runId} --follow streams the rest)\n`);
+    if (!ENDED.includes(run.runtimeStatus) && !json)
+      process.stdout.write(`(${run.runtimeStatus ?? 'queued'}: mlops logs ${runId} --follow streams the rest)\n`);
     return ['Failed', 'Terminated', 'Canceled'].includes(run.runtimeStatus) ? EXIT.FAILED : EXIT.OK;
   },
 );

@@ -10,7 +10,17 @@ import { summaryOf } from './_catalog';
 const versionsTable = (models: any[]) =>
   table(
     ['model', 'version', 'status', 'learner', 'metric', 'CV', 'held-out', 'dataset', 'run'],
-    models.map((m: any) => [m.name, String(m.version), m.status, m.learner, m.primaryMetric, fmt(m.cvScore), fmt(m.testScore), `${m.lineage?.dataset} v${m.lineage?.datasetVersion}`, m.lineage?.runId ?? '-']),
+    models.map((m: any) => [
+      m.name,
+      String(m.version),
+      m.status,
+      m.learner,
+      m.primaryMetric,
+      fmt(m.cvScore),
+      fmt(m.testScore),
+      `${m.lineage?.dataset} v${m.lineage?.datasetVersion}`,
+      m.lineage?.runId ?? '-',
+    ]),
   );
 
 const championsTable = (champions: any[]) =>

@@ -21,7 +21,9 @@ export const main = defineCommand(
     const r = await api.post(`/api/models/${encodeURIComponent(args.MODEL!)}/retire`, {});
     if (r.status !== 200) throw toError(r);
     const retired = (r.body as { retired?: string }).retired;
-    print({ model: args.MODEL, retired: retired ?? null }, () => (retired ? `retired ${retired}: ${args.MODEL} is no longer served` : `${args.MODEL} had no champion: nothing to retire`));
+    print({ model: args.MODEL, retired: retired ?? null }, () =>
+      retired ? `retired ${retired}: ${args.MODEL} is no longer served` : `${args.MODEL} had no champion: nothing to retire`,
+    );
     return EXIT.OK;
   },
 );

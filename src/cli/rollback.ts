@@ -30,7 +30,8 @@ export const main = defineCommand(
       const previous = (body.versions as { version: number; status: string }[])
         .filter((v) => v.status === 'retired' && (current === undefined || v.version < current))
         .sort((a, b) => b.version - a.version)[0];
-      if (!previous) throw new CommandFailed('NO_PREVIOUS_VERSION', `${args.MODEL} has no earlier retired version to roll back to: name one (mlops models ${args.MODEL})`);
+      if (!previous)
+        throw new CommandFailed('NO_PREVIOUS_VERSION', `${args.MODEL} has no earlier retired version to roll back to: name one (mlops models ${args.MODEL})`);
       version = previous.version;
     }
     const c = await makeChampion(api, args.MODEL!, version);

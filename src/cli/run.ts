@@ -13,7 +13,16 @@ export function describe(run: any): string {
   if (run.automl?.leaderboardTop?.length) out.push('', 'leaderboard:', leaderboard(run));
   const cv = run.metrics?.cv as Record<string, unknown> | undefined;
   if (cv) {
-    const keys = ['AUC_weighted', 'accuracy', 'precision_score_weighted', 'recall_score_weighted', 'f1_score_weighted', 'log_loss', 'normalized_root_mean_squared_error', 'r2_score'];
+    const keys = [
+      'AUC_weighted',
+      'accuracy',
+      'precision_score_weighted',
+      'recall_score_weighted',
+      'f1_score_weighted',
+      'log_loss',
+      'normalized_root_mean_squared_error',
+      'r2_score',
+    ];
     const shown = keys.filter((k) => typeof cv[k] === 'number').map((k) => `${k} ${fmt(cv[k])}`);
     if (shown.length) out.push('', `CV metrics: ${shown.join(', ')}`);
   }

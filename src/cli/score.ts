@@ -14,11 +14,22 @@ export const main = defineCommand(
     name: 'score',
     summary: summaryOf('score'),
     options: [
-      { name: 'model', kind: 'string', short: 'm', value: 'NAME', help: 'score with this model\'s champion (default: the default model of /api/score)' },
+      { name: 'model', kind: 'string', short: 'm', value: 'NAME', help: "score with this model's champion (default: the default model of /api/score)" },
       { name: 'row', kind: 'string', value: 'JSON', help: 'one row as a JSON object: every input column of the model (see /api/swagger.json)' },
-      { name: 'file', kind: 'string', short: 'f', value: 'FILE', help: 'a JSON file: an array of row objects, or a whole request body (any of the three shapes)' },
+      {
+        name: 'file',
+        kind: 'string',
+        short: 'f',
+        value: 'FILE',
+        help: 'a JSON file: an array of row objects, or a whole request body (any of the three shapes)',
+      },
       { name: 'proba', kind: 'boolean', help: 'class probabilities instead of labels (GlobalParameters.method = predict_proba)' },
-      { name: 'deployment', kind: 'string', value: 'NAME', help: 'score with this running deployment instead of the champion (header azureml-model-deployment)' },
+      {
+        name: 'deployment',
+        kind: 'string',
+        value: 'NAME',
+        help: 'score with this running deployment instead of the champion (header azureml-model-deployment)',
+      },
     ],
     remote: true,
     json: true,
@@ -32,7 +43,9 @@ export const main = defineCommand(
       else throw new UsageError('give --row JSON or --file FILE');
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      throw new UsageError(`${opts.row ? '--row' : '--file'}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON: ${(err as Error).message}`}`);
+      throw new UsageError(
+        `${opts.row ? '--row' : '--file'}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON: ${(err as Error).message}`}`,
+      );
     }
     const rows = Array.isArray(parsed) ? parsed : undefined;
     const body = rows ? (opts.proba ? { Inputs: { data: rows }, GlobalParameters: { method: 'predict_proba' } } : { data: rows }) : parsed;

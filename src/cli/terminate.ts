@@ -14,7 +14,10 @@ export const main = defineCommand(
     name: 'terminate',
     summary: summaryOf('terminate'),
     positionals: [{ name: 'RUN', help: 'the run id (its orchestration instance id)', required: true }],
-    options: [{ name: 'reason', kind: 'string', value: 'TEXT', help: 'recorded as the run\'s output (default "terminated by an operator")' }, SYSTEM_KEY_OPTION],
+    options: [
+      { name: 'reason', kind: 'string', value: 'TEXT', help: 'recorded as the run\'s output (default "terminated by an operator")' },
+      SYSTEM_KEY_OPTION,
+    ],
     remote: true,
     json: true,
     details:

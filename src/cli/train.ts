@@ -15,8 +15,18 @@ const AUTOML = startRunSchema.properties.automl.properties as Record<string, Pro
 
 /** One CLI option per AutoML field of the request (kebab-case of the field name). */
 const FIELDS: { field: string; flag: string; help: string; aliases?: string[] }[] = [
-  { field: 'budgetSeconds', flag: 'budget-seconds', help: 'time budget of the AutoML search in seconds (default AUTOML_BUDGET_SECONDS, 60)', aliases: ['budget'] },
-  { field: 'primaryMetric', flag: 'primary-metric', help: 'metric the search optimizes and the promotion compares (default AUC_weighted / r2_score)', aliases: ['metric'] },
+  {
+    field: 'budgetSeconds',
+    flag: 'budget-seconds',
+    help: 'time budget of the AutoML search in seconds (default AUTOML_BUDGET_SECONDS, 60)',
+    aliases: ['budget'],
+  },
+  {
+    field: 'primaryMetric',
+    flag: 'primary-metric',
+    help: 'metric the search optimizes and the promotion compares (default AUC_weighted / r2_score)',
+    aliases: ['metric'],
+  },
   { field: 'task', flag: 'task', help: 'default: detected from the target column' },
   { field: 'maxTrials', flag: 'max-trials', help: 'stop the search after this many trials' },
   { field: 'cvFolds', flag: 'cv-folds', help: 'cross-validation folds (default 5)', aliases: ['folds'] },
@@ -42,7 +52,7 @@ export const main = defineCommand(
       { name: 'version', kind: 'integer', min: VERSION.minimum, help: 'dataset version (default: the latest registered)' },
       { name: 'run-id', kind: 'string', value: 'ID', help: 'the run id (default train-{dataset}-v{version}, with a time suffix when that run exists)' },
       ...FIELDS.map(optionFor),
-      { name: 'follow', kind: 'boolean', help: 'then stream the run\'s progress until it ends (exit 1 if it fails)' },
+      { name: 'follow', kind: 'boolean', help: "then stream the run's progress until it ends (exit 1 if it fails)" },
     ],
     remote: true,
     json: true,

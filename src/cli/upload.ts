@@ -21,7 +21,12 @@ export const main = defineCommand(
     options: [
       { name: 'file', kind: 'string', short: 'f', value: 'FILE', help: 'the CSV file' },
       { name: 'name', kind: 'string', value: 'NAME', help: 'dataset name = blob name without .csv (default: the file name)' },
-      { name: 'target', kind: 'string', value: 'COLUMN', help: 'the column to predict, stored as blob metadata `target` (default: the app\'s DEFAULT_TARGET_COLUMN, y)' },
+      {
+        name: 'target',
+        kind: 'string',
+        value: 'COLUMN',
+        help: "the column to predict, stored as blob metadata `target` (default: the app's DEFAULT_TARGET_COLUMN, y)",
+      },
       { name: 'container', kind: 'string', value: 'NAME', help: 'the drop-zone container (default DATASETS_CONTAINER or datasets)' },
       { name: 'wait', kind: 'boolean', help: 'wait for the registration and print its outcome and training run' },
       ...STORAGE_OPTIONS,
@@ -29,7 +34,7 @@ export const main = defineCommand(
     remote: true,
     json: true,
     details:
-      'Storage: the local stack\'s (Azurite) by default; for a stack in Azure give --account-url (identity) or\n' +
+      "Storage: the local stack's (Azurite) by default; for a stack in Azure give --account-url (identity) or\n" +
       '--connection-string: with a remote --url and neither, nothing is uploaded (exit 2).',
   },
   async ({ opts, args, print }) => {

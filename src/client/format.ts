@@ -10,16 +10,21 @@ export function progressLine(run: any): string {
   const phase: string = cs.phase ?? run.phase ?? 'queued';
   const idx = PHASES.indexOf(phase);
   const bar = PHASES.map((p, i) => (i < idx || phase === 'completed' ? '#' : i === idx ? '>' : '.')).join('');
-  const automl = cs.trials !== undefined || run.automl
-    ? ` trials ${cs.trials ?? run.automl?.trials ?? 0}, best ${cs.bestLearner ?? run.automl?.bestLearner ?? '-'} ${fmt(cs.bestScore ?? run.automl?.bestScore)}`
-    : '';
+  const automl =
+    cs.trials !== undefined || run.automl
+      ? ` trials ${cs.trials ?? run.automl?.trials ?? 0}, best ${cs.bestLearner ?? run.automl?.bestLearner ?? '-'} ${fmt(cs.bestScore ?? run.automl?.bestScore)}`
+      : '';
   const elapsed = cs.elapsedSeconds !== undefined ? ` ${cs.elapsedSeconds}s` : '';
   return `[${bar}] ${run.runtimeStatus ?? '?'} ${phase}${automl}${elapsed}`;
 }
 
 export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (c ?? '').padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

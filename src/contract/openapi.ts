@@ -75,7 +75,8 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
   const schemas: Json = {
     InputRow: {
       type: 'object',
-      description: `One row: a value for each of the ${names.length} input fields of ${model}.` +
+      description:
+        `One row: a value for each of the ${names.length} input fields of ${model}.` +
         (schema.target ? ` The target '${schema.target}' may be sent and is ignored.` : ''),
       required: names,
       properties: Object.fromEntries(schema.fields.map((f) => [f.name, fieldSchema(f)])),
@@ -121,11 +122,7 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
       },
     },
     ScoreRequest: {
-      oneOf: [
-        { $ref: '#/components/schemas/V1Request' },
-        { $ref: '#/components/schemas/V2Request' },
-        { $ref: '#/components/schemas/MlflowRequest' },
-      ],
+      oneOf: [{ $ref: '#/components/schemas/V1Request' }, { $ref: '#/components/schemas/V2Request' }, { $ref: '#/components/schemas/MlflowRequest' }],
     },
     Label: label,
     Probabilities: probabilities,
@@ -149,11 +146,7 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
       properties: { predictions: { type: 'array', items: { $ref: '#/components/schemas/Label' } } },
     },
     ScoreResponse: {
-      oneOf: [
-        { $ref: '#/components/schemas/V1Response' },
-        { $ref: '#/components/schemas/V2Response' },
-        { $ref: '#/components/schemas/MlflowResponse' },
-      ],
+      oneOf: [{ $ref: '#/components/schemas/V1Response' }, { $ref: '#/components/schemas/V2Response' }, { $ref: '#/components/schemas/MlflowResponse' }],
     },
     Error: {
       type: 'object',
@@ -203,9 +196,7 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
           examples: {
             v1: { summary: 'v1: labels', value: { result: [exampleLabel] } },
             v2_predict: { summary: 'v2 predict: labels', value: { Results: [exampleLabel] } },
-            ...(schema.hasProbabilities
-              ? { v2_predict_proba: { summary: `v2 predict_proba: ${classNote}`, value: { Results: [exampleProbs] } } }
-              : {}),
+            ...(schema.hasProbabilities ? { v2_predict_proba: { summary: `v2 predict_proba: ${classNote}`, value: { Results: [exampleProbs] } } } : {}),
             mlflow: { summary: 'MLflow: labels', value: { predictions: [exampleLabel] } },
           },
         },
@@ -223,7 +214,11 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
     ),
   };
   if (opts.proxy) {
-    responses['404'] = errorResponse('The deployment named in azureml-model-deployment is not running.', 'DEPLOYMENT_NOT_FOUND', "no running deployment 'name'");
+    responses['404'] = errorResponse(
+      'The deployment named in azureml-model-deployment is not running.',
+      'DEPLOYMENT_NOT_FOUND',
+      "no running deployment 'name'",
+    );
     responses['502'] = errorResponse('The model deployment could not be reached or failed.', 'UPSTREAM_UNAVAILABLE', 'the model deployment is unreachable');
     responses['503'] = errorResponse('No model is deployed yet.', 'NO_MODEL', 'no model is deployed');
     responses['504'] = errorResponse('The model deployment did not answer in time.', 'UPSTREAM_TIMEOUT', 'the model deployment did not answer in time');
@@ -231,7 +226,7 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
 
   const securitySchemes: Json =
     opts.auth === 'bearer'
-      ? { bearerKey: { type: 'http', scheme: 'bearer', description: 'The deployment\'s primary or secondary key: `Authorization: Bearer <key>`.' } }
+      ? { bearerKey: { type: 'http', scheme: 'bearer', description: "The deployment's primary or secondary key: `Authorization: Bearer <key>`." } }
       : {
           functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'A function key of the app.' },
           functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code', description: 'The function key as a query parameter.' },
@@ -244,8 +239,9 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
         operationId: 'score',
         summary: `Score rows with ${model}`,
         description:
-          'Send a batch of rows in one of three shapes (Azure ML v1, AutoML v2, MLflow); the answer uses the same shape\'s envelope. ' +
-          'All rows of a request are scored in one model run. ' + classNote,
+          "Send a batch of rows in one of three shapes (Azure ML v1, AutoML v2, MLflow); the answer uses the same shape's envelope. " +
+          'All rows of a request are scored in one model run. ' +
+          classNote,
         security,
         ...(opts.proxy
           ? {
@@ -269,7 +265,12 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
                 v1: { summary: 'v1 (ACI): {"data": [rows]}', value: { data: [row] } },
                 v2_predict: { summary: 'AutoML v2, predict', value: { Inputs: { data: [row] }, GlobalParameters: { method: 'predict' } } },
                 ...(schema.hasProbabilities
-                  ? { v2_predict_proba: { summary: 'AutoML v2, predict_proba', value: { Inputs: { data: [row] }, GlobalParameters: { method: 'predict_proba' } } } }
+                  ? {
+                      v2_predict_proba: {
+                        summary: 'AutoML v2, predict_proba',
+                        value: { Inputs: { data: [row] }, GlobalParameters: { method: 'predict_proba' } },
+                      },
+                    }
                   : {}),
                 mlflow: { summary: 'MLflow split orient', value: { input_data: { columns: names, index: [0], data: [rowValues] } } },
               },
@@ -297,8 +298,7 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
       title: opts.title ?? `Scoring API: ${model}`,
       version: String(opts.modelVersion ?? '1'),
       description:
-        (opts.description ? `${opts.description}\n\n` : '') +
-        `Predictions from ${model} (${schema.task}). ${classNote} Input fields: ${names.length}.`,
+        (opts.description ? `${opts.description}\n\n` : '') + `Predictions from ${model} (${schema.task}). ${classNote} Input fields: ${names.length}.`,
     },
     paths,
     components: { schemas, securitySchemes },

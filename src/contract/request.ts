@@ -81,7 +81,7 @@ export function validateScoreRequest(body: unknown, schema: InputSchema, opts: V
     shape = 'inputs';
     const inputs = body.Inputs;
     if (!isPlainObject(inputs) || !Array.isArray(inputs.data)) {
-      throw new ScoringError(400, 'INVALID_BODY', "'Inputs' must be an object {\"data\": [rows]}");
+      throw new ScoringError(400, 'INVALID_BODY', '\'Inputs\' must be an object {"data": [rows]}');
     }
     records = inputs.data;
     const gp = body.GlobalParameters;
@@ -99,11 +99,7 @@ export function validateScoreRequest(body: unknown, schema: InputSchema, opts: V
     if (!Array.isArray(body.data)) throw new ScoringError(400, 'INVALID_BODY', "'data' must be an array of rows");
     records = body.data;
   } else {
-    throw new ScoringError(
-      400,
-      'unknown_shape',
-      "the body must have 'data' (v1), 'Inputs' (AutoML v2) or 'input_data' (MLflow)",
-    );
+    throw new ScoringError(400, 'unknown_shape', "the body must have 'data' (v1), 'Inputs' (AutoML v2) or 'input_data' (MLflow)");
   }
   if (method === 'predict_proba' && !schema.hasProbabilities) {
     throw new ScoringError(400, 'METHOD_UNSUPPORTED', 'this model has no class probabilities (predict_proba)');
@@ -137,11 +133,7 @@ export function validateScoreRequest(body: unknown, schema: InputSchema, opts: V
     let get: (j: number) => { present: boolean; value: unknown };
     if (columns) {
       if (!Array.isArray(rec) || rec.length !== columns.length) {
-        throw new ScoringError(
-          400,
-          'INVALID_ROW',
-          `row ${i} of 'input_data.data' must be an array of ${columns.length} values (one per column)`,
-        );
+        throw new ScoringError(400, 'INVALID_ROW', `row ${i} of 'input_data.data' must be an array of ${columns.length} values (one per column)`);
       }
       get = (j) => (colIndex[j] < 0 ? { present: false, value: undefined } : { present: true, value: rec[colIndex[j]] });
     } else {

@@ -51,10 +51,7 @@ export function outputNamesFor(batch: ScoreBatch): string[] {
   return batch.method === 'predict_proba' ? ['probabilities'] : ['label'];
 }
 
-export function predictionsFromOutputs(
-  outputs: InferenceSession.OnnxValueMapType,
-  batch: ScoreBatch,
-): (string | number)[] | number[][] {
+export function predictionsFromOutputs(outputs: InferenceSession.OnnxValueMapType, batch: ScoreBatch): (string | number)[] | number[][] {
   if (batch.method === 'predict_proba') return probabilitiesOf(outputs.probabilities as OrtTensor, batch.rowCount);
   return labelsOf(outputs.label as OrtTensor, batch.rowCount);
 }

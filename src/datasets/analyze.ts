@@ -41,10 +41,14 @@ function isBlankRecord(r: string[]): boolean {
 /** Checks the header: present, names non-empty and unique, target present, at least one feature. */
 export function validateHeader(header: string[], target: string, maxColumns: number): number {
   if (header.length > maxColumns) {
-    throw new DatasetRejection('TOO_MANY_COLUMNS', `line 1, column ${maxColumns + 1}: ${header.length} columns, more than the maximum of ${maxColumns} (DATASET_MAX_COLUMNS)`, {
-      line: 1,
-      column: maxColumns + 1,
-    });
+    throw new DatasetRejection(
+      'TOO_MANY_COLUMNS',
+      `line 1, column ${maxColumns + 1}: ${header.length} columns, more than the maximum of ${maxColumns} (DATASET_MAX_COLUMNS)`,
+      {
+        line: 1,
+        column: maxColumns + 1,
+      },
+    );
   }
   // A first line that looks like data (numbers where names should be) means the header is missing.
   const named = header.filter((h) => h.trim() !== '');
@@ -65,17 +69,21 @@ export function validateHeader(header: string[], target: string, maxColumns: num
     }
     const first = seen.get(name);
     if (first !== undefined) {
-      throw new DatasetRejection(
-        'HEADER_DUPLICATE_NAME',
-        `line 1, column ${i + 1}: column name "${name}" already used by column ${first + 1}`,
-        { line: 1, column: i + 1, columnName: name },
-      );
+      throw new DatasetRejection('HEADER_DUPLICATE_NAME', `line 1, column ${i + 1}: column name "${name}" already used by column ${first + 1}`, {
+        line: 1,
+        column: i + 1,
+        columnName: name,
+      });
     }
     seen.set(name, i);
   }
   const t = header.findIndex((h) => h.trim() === target);
   if (t < 0) {
-    const shown = header.slice(0, 10).map((h) => `"${h}"`).join(', ') + (header.length > 10 ? ', ...' : '');
+    const shown =
+      header
+        .slice(0, 10)
+        .map((h) => `"${h}"`)
+        .join(', ') + (header.length > 10 ? ', ...' : '');
     throw new DatasetRejection('TARGET_MISSING', `line 1: target column "${target}" not found among the ${header.length} column(s) ${shown}`, {
       line: 1,
       columnName: target,
@@ -133,10 +141,17 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
           blankLead += k;
           continue;
         }
-        if (blankLead + k > 0) throw new DatasetRejection('HEADER_EMPTY_NAME', 'line 1, column 1: column name is empty (the first line holds only whitespace)', { line: 1, column: 1 });
+        if (blankLead + k > 0)
+          throw new DatasetRejection('HEADER_EMPTY_NAME', 'line 1, column 1: column name is empty (the first line holds only whitespace)', {
+            line: 1,
+            column: 1,
+          });
         header = batch[0];
         targetIndex = validateHeader(header, opts.target, limits.maxColumns);
-        profiler = new TableProfiler(header.map((h) => h.trim()), limits.distinctCap);
+        profiler = new TableProfiler(
+          header.map((h) => h.trim()),
+          limits.distinctCap,
+        );
         start = 1;
       }
       if (rows + batch.length - start > limits.maxRows) {
@@ -173,10 +188,13 @@ export async function analyzeDataset(source: AsyncIterable<Buffer | Uint8Array>,
       );
     }
     const columnProfiles = profiler!.columns.map((c) => c.profile());
-    const problems = trainabilityProblems({ target, columnProfiles }, {
-      maxClasses: limits.maxClasses ?? DEFAULT_DATASET_SETTINGS.maxClasses,
-      minClassRows: limits.minClassRows ?? DEFAULT_DATASET_SETTINGS.minClassRows,
-    });
+    const problems = trainabilityProblems(
+      { target, columnProfiles },
+      {
+        maxClasses: limits.maxClasses ?? DEFAULT_DATASET_SETTINGS.maxClasses,
+        minClassRows: limits.minClassRows ?? DEFAULT_DATASET_SETTINGS.minClassRows,
+      },
+    );
     const policy = limits.trainabilityPolicy ?? DEFAULT_DATASET_SETTINGS.trainabilityPolicy;
     if (problems.length > 0 && policy === 'reject') throw problems[0];
     const profile: DatasetProfile = {

@@ -105,7 +105,14 @@ export function getDatasetVersion(registry: DatasetRegistry, name: string, versi
     }
     return {
       status: 200,
-      body: { ...versionSummary(v), schema, drift: v.drift, profile, snapshot: v.snapshot, source: { container: v.source.container, blobName: v.source.blobName, etag: v.source.etag } },
+      body: {
+        ...versionSummary(v),
+        schema,
+        drift: v.drift,
+        profile,
+        snapshot: v.snapshot,
+        source: { container: v.source.container, blobName: v.source.blobName, etag: v.source.etag },
+      },
     };
   });
 }

@@ -510,10 +510,7 @@ async function* textChunks(
  * Opens a streaming CSV reader over bytes or text. Memory stays bounded by the source's chunk size
  * plus `maxLineBytes`. Errors are CsvError with a stable code and the line/column at fault.
  */
-export function createCsvReader(
-  source: NodeJS.ReadableStream | AsyncIterable<Buffer | string | Uint8Array>,
-  opts: CsvOptions = {},
-): CsvReader {
+export function createCsvReader(source: NodeJS.ReadableStream | AsyncIterable<Buffer | string | Uint8Array>, opts: CsvOptions = {}): CsvReader {
   let parser: CsvParser | undefined;
   let pending = '';
   const sniffChars = opts.sniffChars ?? DEFAULT_SNIFF;
@@ -540,7 +537,11 @@ export function createCsvReader(
     const foreign = detectForeignEncoding(b);
     if (foreign) {
       const how = foreign.bom ? 'byte-order mark' : 'NUL bytes between ASCII characters';
-      throw new CsvError('CSV_UNSUPPORTED_ENCODING', `line 1: the file is ${foreign.encoding} encoded (${how}), not UTF-8: save it as UTF-8 (e.g. "CSV UTF-8" in Excel)`, 1);
+      throw new CsvError(
+        'CSV_UNSUPPORTED_ENCODING',
+        `line 1: the file is ${foreign.encoding} encoded (${how}), not UTF-8: save it as UTF-8 (e.g. "CSV UTF-8" in Excel)`,
+        1,
+      );
     }
     if (at >= 0) {
       let line = 1;

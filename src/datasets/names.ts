@@ -25,7 +25,10 @@ export function blobNameRejection(blobName: string): { code: 'UNSAFE_NAME' | 'IN
   if (datasetNameFromBlob(blobName)) return undefined;
   const shown = JSON.stringify(blobName.length > 120 ? `${blobName.slice(0, 119)}…` : blobName);
   if (isUnsafeBlobName(blobName)) {
-    return { code: 'UNSAFE_NAME', message: `blob name ${shown} is not addressable as it is (dot segments, backslashes, control characters or percent-encoded separators): it was not read` };
+    return {
+      code: 'UNSAFE_NAME',
+      message: `blob name ${shown} is not addressable as it is (dot segments, backslashes, control characters or percent-encoded separators): it was not read`,
+    };
   }
   return {
     code: 'INVALID_NAME',

@@ -283,7 +283,10 @@ export class TableProfiler {
     const col = this.columns[index];
     const type = col.type;
     const classification =
-      type === 'string' || type === 'boolean' || type === 'empty' || (type === 'integer' && col.distinctExact && col.distinct <= MAX_CLASSES_FOR_INTEGER_TARGET);
+      type === 'string' ||
+      type === 'boolean' ||
+      type === 'empty' ||
+      (type === 'integer' && col.distinctExact && col.distinct <= MAX_CLASSES_FOR_INTEGER_TARGET);
     const t: TargetProfile = { name: col.name, index, task: classification ? 'classification' : 'regression', missing: col.missingCount };
     if (classification) {
       const counts = col.valueCounts();

@@ -205,7 +205,8 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
   }
 
   const { profile, schema } = analysis;
-  for (const w of analysis.warnings) log('warn', `dataset ${name}: ${w.code}: ${w.message}; registered anyway (DATASET_TRAINABILITY_POLICY=warn): training is expected to refuse it`);
+  for (const w of analysis.warnings)
+    log('warn', `dataset ${name}: ${w.code}: ${w.message}; registered anyway (DATASET_TRAINABILITY_POLICY=warn): training is expected to refuse it`);
   let drift: SchemaDrift | null = null;
   let claim: ClaimResult;
   try {
@@ -291,7 +292,14 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
     let etagDone: string;
     try {
       // The analysis fields are rewritten too: identical for a fresh claim, and they complete an abandoned one.
-      const analysisFields = { rows: profile.rows, columns: profile.columns, task: profile.target.task, delimiter: profile.delimiter, classBalance: profile.target.classes ?? null, schema };
+      const analysisFields = {
+        rows: profile.rows,
+        columns: profile.columns,
+        task: profile.target.task,
+        delimiter: profile.delimiter,
+        classBalance: profile.target.classes ?? null,
+        schema,
+      };
       etagDone = await registry.update(version.name, version.version, { status: 'registered', snapshot, ...analysisFields }, etagClaim);
     } catch (err) {
       // 412: someone else completed the same claim meanwhile; theirs stands (same bytes, same result).
@@ -300,7 +308,17 @@ export async function registerDataset(input: RegisterInput, deps: RegisterDeps):
       return finish({ claimed: false, existing: now!.version, etag: now!.etag }, 'registered');
     }
     mark('record');
-    const registered: DatasetVersion = { ...version, status: 'registered', snapshot, rows: profile.rows, columns: profile.columns, task: profile.target.task, delimiter: profile.delimiter, classBalance: profile.target.classes ?? null, schema };
+    const registered: DatasetVersion = {
+      ...version,
+      status: 'registered',
+      snapshot,
+      rows: profile.rows,
+      columns: profile.columns,
+      task: profile.target.task,
+      delimiter: profile.delimiter,
+      classBalance: profile.target.classes ?? null,
+      schema,
+    };
     if (drift?.hasDrift) log('warn', `dataset ${version.name} v${version.version}: schema drift against v${drift.againstVersion}: ${describeDrift(drift)}`);
     return finish({ claimed: true, version: registered, etag: etagDone }, 'registered');
   }
@@ -330,7 +348,10 @@ function isStale(v: DatasetVersion): boolean {
   return Date.now() - Date.parse(v.updatedAt) > 5 * 60 * 1000;
 }
 
-async function abortStaging(staging: { stream: PassThrough; done: Promise<unknown> } | undefined, staged: { deleteIfExists(): Promise<unknown> } | undefined): Promise<void> {
+async function abortStaging(
+  staging: { stream: PassThrough; done: Promise<unknown> } | undefined,
+  staged: { deleteIfExists(): Promise<unknown> } | undefined,
+): Promise<void> {
   if (!staging) return;
   staging.stream.destroy(new Error('registration rejected: staging aborted'));
   await staging.done.catch(() => undefined);
@@ -363,6 +384,7 @@ function eventFor(v: DatasetVersion): DomainEvent {
 }
 
 function summary(outcome: RegistrationOutcome, v: DatasetVersion): string {
-  if (v.status === 'rejected') return `dataset ${v.name} v${v.version} ${outcome === 'duplicate' ? '(duplicate) ' : ''}rejected: ${v.reason?.code}: ${v.reason?.message}`;
+  if (v.status === 'rejected')
+    return `dataset ${v.name} v${v.version} ${outcome === 'duplicate' ? '(duplicate) ' : ''}rejected: ${v.reason?.code}: ${v.reason?.message}`;
   return `dataset ${v.name} v${v.version} ${outcome}: ${v.rows} rows, ${v.columns} columns, sha256 ${v.sha256?.slice(0, 12)}`;
 }

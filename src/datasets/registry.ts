@@ -107,9 +107,7 @@ export function snapshotPrefix(name: string, version: number): string {
 
 export type NewVersion = Omit<DatasetVersion, 'version' | 'createdAt' | 'updatedAt'>;
 
-export type ClaimResult =
-  | { claimed: true; version: DatasetVersion; etag: string }
-  | { claimed: false; existing: DatasetVersion; etag: string };
+export type ClaimResult = { claimed: true; version: DatasetVersion; etag: string } | { claimed: false; existing: DatasetVersion; etag: string };
 
 export class DatasetRegistry {
   readonly table: TableClient;
@@ -181,11 +179,12 @@ export class DatasetRegistry {
       const previous = await this.versions(name);
       const draft = await build(previous);
       // A version whose snapshot path was taken by another writer holds no bytes: it matches nothing.
-      const same = previous.find((v) =>
-        v.reason?.code !== 'SNAPSHOT_CONFLICT' &&
-        (draft.sha256
-          ? v.sha256 === draft.sha256
-          : v.sha256 === null && v.source.blobName === draft.source.blobName && v.source.etag === draft.source.etag && v.reason?.code === draft.reason?.code),
+      const same = previous.find(
+        (v) =>
+          v.reason?.code !== 'SNAPSHOT_CONFLICT' &&
+          (draft.sha256
+            ? v.sha256 === draft.sha256
+            : v.sha256 === null && v.source.blobName === draft.source.blobName && v.source.etag === draft.source.etag && v.reason?.code === draft.reason?.code),
       );
       if (same) {
         const got = await this.get(name, same.version);

@@ -61,8 +61,7 @@ export function compareSchemas(prev: DatasetSchema, next: DatasetSchema, against
     if (added.length) drift.classesAdded = added;
     if (removed.length) drift.classesRemoved = removed;
   }
-  drift.hasDrift =
-    drift.added.length > 0 || drift.removed.length > 0 || drift.retyped.length > 0 || !!drift.targetChanged || !!drift.taskChanged;
+  drift.hasDrift = drift.added.length > 0 || drift.removed.length > 0 || drift.retyped.length > 0 || !!drift.targetChanged || !!drift.taskChanged;
   return drift;
 }
 

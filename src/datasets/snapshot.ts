@@ -47,11 +47,17 @@ export async function digestBlob(blob: BlockBlobClient): Promise<Expected> {
 export async function verifyBlob(blob: BlockBlobClient, path: string, expected: Expected, what: string): Promise<void> {
   const props = await blob.getProperties();
   if ((props.contentLength ?? -1) !== expected.bytes) {
-    throw new SnapshotConflictError(path, `${what} ${path} holds ${props.contentLength} bytes, not the ${expected.bytes} registered: it was not written by this registration`);
+    throw new SnapshotConflictError(
+      path,
+      `${what} ${path} holds ${props.contentLength} bytes, not the ${expected.bytes} registered: it was not written by this registration`,
+    );
   }
   const got = await digestBlob(blob);
   if (got.sha256 !== expected.sha256 || got.bytes !== expected.bytes) {
-    throw new SnapshotConflictError(path, `${what} ${path} has sha256 ${got.sha256.slice(0, 12)}…, not ${expected.sha256.slice(0, 12)}… as registered: it was not written by this registration`);
+    throw new SnapshotConflictError(
+      path,
+      `${what} ${path} has sha256 ${got.sha256.slice(0, 12)}…, not ${expected.sha256.slice(0, 12)}… as registered: it was not written by this registration`,
+    );
   }
 }
 
@@ -83,7 +89,14 @@ export async function writeOnce(container: ContainerClient, path: string, text: 
 }
 
 /** two-pass mode: read the drop blob again (same ETag) straight into the snapshot, then check it. */
-export async function uploadSecondPass(drop: ContainerClient, blobName: string, etag: string, dest: BlockBlobClient, path: string, expected: Expected): Promise<void> {
+export async function uploadSecondPass(
+  drop: ContainerClient,
+  blobName: string,
+  etag: string,
+  dest: BlockBlobClient,
+  path: string,
+  expected: Expected,
+): Promise<void> {
   const dl = await drop.getBlobClient(blobName).download(0, undefined, { conditions: { ifMatch: etag } });
   const hash = createHash('sha256');
   const pass = new PassThrough({ highWaterMark: BLOCK });

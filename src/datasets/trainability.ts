@@ -27,12 +27,28 @@ export function trainabilityProblems(profile: Pick<DatasetProfile, 'target' | 'c
   const at = { column: t.index + 1, columnName: t.name };
   const out: DatasetRejection[] = [];
   if (t.classes.length > limits.maxClasses) {
-    out.push(new DatasetRejection('TOO_MANY_CLASSES', `column ${at.column} ("${t.name}"): the target has ${t.classes.length} classes; training accepts at most ${limits.maxClasses} (DATASET_MAX_CLASSES)`, at));
+    out.push(
+      new DatasetRejection(
+        'TOO_MANY_CLASSES',
+        `column ${at.column} ("${t.name}"): the target has ${t.classes.length} classes; training accepts at most ${limits.maxClasses} (DATASET_MAX_CLASSES)`,
+        at,
+      ),
+    );
   }
   const small = t.classes.filter((c) => c.count < limits.minClassRows);
   if (small.length > 0) {
-    const shown = small.slice(0, 5).map((c) => `"${c.value}" (${c.count})`).join(', ') + (small.length > 5 ? `, and ${small.length - 5} more` : '');
-    out.push(new DatasetRejection('CLASS_TOO_SMALL', `column ${at.column} ("${t.name}"): ${small.length} class(es) with fewer than ${limits.minClassRows} rows, too few for cross-validation (DATASET_MIN_CLASS_ROWS): ${shown}`, at));
+    const shown =
+      small
+        .slice(0, 5)
+        .map((c) => `"${c.value}" (${c.count})`)
+        .join(', ') + (small.length > 5 ? `, and ${small.length - 5} more` : '');
+    out.push(
+      new DatasetRejection(
+        'CLASS_TOO_SMALL',
+        `column ${at.column} ("${t.name}"): ${small.length} class(es) with fewer than ${limits.minClassRows} rows, too few for cross-validation (DATASET_MIN_CLASS_ROWS): ${shown}`,
+        at,
+      ),
+    );
   }
   return out;
 }

@@ -219,7 +219,9 @@ export async function main(argv: string[]): Promise<number> {
     say(`Scoring call: POST ${info.baseUrl}/api/score -> ${scored.status} ${JSON.stringify(scored.body)}${served}`);
     say("The same call with curl, with the score function's own key (it opens /api/score only):");
     say(`  export SCORE_KEY=${clientKey}`);
-    say(`  curl -s -w '\\n' -X POST '${info.baseUrl}/api/score' -H "x-functions-key: $SCORE_KEY" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`);
+    say(
+      `  curl -s -w '\\n' -X POST '${info.baseUrl}/api/score' -H "x-functions-key: $SCORE_KEY" -H 'content-type: application/json' -d '${JSON.stringify(body)}'`,
+    );
     say();
     say(`Swagger UI:  ${info.baseUrl}/api/docs   (spec: ${info.baseUrl}/api/swagger.json)`);
     say(`Dashboard:   ${info.baseUrl}/api/dashboard   (enter the host function key: npx mlops keys)`);

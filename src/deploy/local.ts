@@ -19,16 +19,7 @@ import { notifyDeploymentsChanged } from './changes';
 import { EndpointConfig, ModelLocation } from './endpoint';
 import { DeploymentKeys, generateKey, generateKeys } from './keys';
 import { compactHints, DeploymentRecord, DeploymentStore, publicView } from './store';
-import {
-  Deployment,
-  DEPLOYMENT_NAME,
-  DeployError,
-  DeploymentSpec,
-  DeploymentTarget,
-  defaultModelSource,
-  ModelSource,
-  RetireOptions,
-} from './target';
+import { Deployment, DEPLOYMENT_NAME, DeployError, DeploymentSpec, DeploymentTarget, defaultModelSource, ModelSource, RetireOptions } from './target';
 
 export interface LocalTargetOptions {
   /** Storage holding the `deployments` table and the `registry` container. */
@@ -268,7 +259,11 @@ export class LocalDeploymentTarget implements DeploymentTarget {
     } catch (err) {
       const e = err as { statusCode?: number; code?: string };
       if (e.statusCode === 404 || e.code === 'ENOENT') {
-        throw new DeployError(404, 'MODEL_NOT_FOUND', `model not found: ${'file' in source ? path.basename(source.file) : `${source.container ?? 'registry'}/${source.blob}`}`);
+        throw new DeployError(
+          404,
+          'MODEL_NOT_FOUND',
+          `model not found: ${'file' in source ? path.basename(source.file) : `${source.container ?? 'registry'}/${source.blob}`}`,
+        );
       }
       throw err;
     }

@@ -198,7 +198,11 @@ export class DeploymentStore {
    */
   async update(name: string, fields: Partial<Omit<DeploymentRecord, 'name' | 'champion'>>): Promise<void> {
     const t = await this.client();
-    const patch: { partitionKey: string; rowKey: string; [k: string]: unknown } = { partitionKey: PARTITION, rowKey: name, updatedAt: new Date().toISOString() };
+    const patch: { partitionKey: string; rowKey: string; [k: string]: unknown } = {
+      partitionKey: PARTITION,
+      rowKey: name,
+      updatedAt: new Date().toISOString(),
+    };
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
       if (k === 'keys') {

@@ -73,10 +73,14 @@ export async function startAzurite(opts: AzuriteOptions): Promise<AzuriteProcess
   const args = [
     azuriteEntry(),
     '--silent',
-    '--location', opts.location,
-    '--blobPort', String(blobPort),
-    '--queuePort', String(queuePort),
-    '--tablePort', String(tablePort),
+    '--location',
+    opts.location,
+    '--blobPort',
+    String(blobPort),
+    '--queuePort',
+    String(queuePort),
+    '--tablePort',
+    String(tablePort),
     // @azure/storage-blob 12.32 sends an API version newer than Azurite 3.35 knows.
     '--skipApiVersionCheck',
     // Otherwise Azurite tries to reach the internet.

@@ -14,7 +14,10 @@ export function parseBlobPath(path: string): BlobPathPattern {
   const container = slash < 0 ? clean : clean.slice(0, slash);
   const blobPattern = slash < 0 ? '' : clean.slice(slash + 1);
   if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(container)) {
-    throw new HostError('HOST_BAD_BLOB_PATH', `Blob trigger path "${path}": "${container}" is not a valid container name (no binding expressions in the container).`);
+    throw new HostError(
+      'HOST_BAD_BLOB_PATH',
+      `Blob trigger path "${path}": "${container}" is not a valid container name (no binding expressions in the container).`,
+    );
   }
   const params: string[] = [];
   let re = '';

@@ -166,7 +166,17 @@ export class BlobTriggerProvider implements Provider {
         const conn = this.connectionFor(fn);
         const container = BlobServiceClient.fromConnectionString(conn).getContainerClient(pattern.container);
         const eventGrid = String(fn.trigger.source ?? '').toLowerCase() === 'eventgrid';
-        const scan: ScanState = { function: fn.name, container: pattern.container, source: eventGrid ? 'EventGrid' : 'LogsAndContainerScan', state: eventGrid ? 'ok' : 'pending', lastScanAt: null, lastSuccessAt: null, failedBlobs: 0, unsafeNames: 0, lastError: null };
+        const scan: ScanState = {
+          function: fn.name,
+          container: pattern.container,
+          source: eventGrid ? 'EventGrid' : 'LogsAndContainerScan',
+          state: eventGrid ? 'ok' : 'pending',
+          lastScanAt: null,
+          lastSuccessAt: null,
+          failedBlobs: 0,
+          unsafeNames: 0,
+          lastError: null,
+        };
         this.watched.push({ fn, functionId: `Host.Functions.${fn.name}`, pattern, container, eventGrid, scan });
       } catch (err) {
         // As the real host: a function whose binding cannot be set up is reported and does not run.
@@ -179,7 +189,11 @@ export class BlobTriggerProvider implements Provider {
     }
     if (this.watched.some((w) => !w.eventGrid)) this.loops.push(this.scanLoop());
     this.loops.push(this.queueLoop());
-    this.log.line('information', 'Host.Blobs', `Blob triggers: ${this.watched.map((w) => `${w.fn.name} (${w.eventGrid ? 'EventGrid' : 'scan'} ${w.pattern.container})`).join(', ')}; scan every ${this.opts.scanIntervalMs} ms.`);
+    this.log.line(
+      'information',
+      'Host.Blobs',
+      `Blob triggers: ${this.watched.map((w) => `${w.fn.name} (${w.eventGrid ? 'EventGrid' : 'scan'} ${w.pattern.container})`).join(', ')}; scan every ${this.opts.scanIntervalMs} ms.`,
+    );
   }
 
   private connectionFor(fn: RegisteredFunction): string {
@@ -188,7 +202,11 @@ export class BlobTriggerProvider implements Provider {
     if (name === 'AzureWebJobsStorage') return this.host.storageConnectionString;
     if (!value) {
       const identity = this.host.settings[`${name}__blobServiceUri`] ?? this.host.settings[`${name}__serviceUri`];
-      if (identity) throw new HostError('HOST_IDENTITY_CONNECTION', `Connection "${name}" uses an identity (${name}__blobServiceUri): not supported locally; set a connection string.`);
+      if (identity)
+        throw new HostError(
+          'HOST_IDENTITY_CONNECTION',
+          `Connection "${name}" uses an identity (${name}__blobServiceUri): not supported locally; set a connection string.`,
+        );
       throw new HostError('HOST_NO_CONNECTION', `Storage account connection string '${name}' does not exist. Make sure that it is a defined App Setting.`);
     }
     return resolveConnectionString(value);
@@ -247,7 +265,11 @@ export class BlobTriggerProvider implements Provider {
           }
           w.scan.state = 'failing';
           w.scan.lastError = errorSummary(err, 'HOST_BLOB_SCAN_FAILED');
-          this.log.line('error', 'Host.Blobs', `Scan of container "${w.pattern.container}" for ${w.fn.name} failed (will retry): ${w.scan.lastError.code}: ${w.scan.lastError.message}`);
+          this.log.line(
+            'error',
+            'Host.Blobs',
+            `Scan of container "${w.pattern.container}" for ${w.fn.name} failed (will retry): ${w.scan.lastError.code}: ${w.scan.lastError.message}`,
+          );
         }
       }
       await sleep(this.opts.scanIntervalMs);
@@ -272,13 +294,23 @@ export class BlobTriggerProvider implements Provider {
       if (this.completed.get(key) === etag) continue;
       if (blobNameProblem(item.name)) unsafe++;
       try {
-        const done = await this.ensureEnqueued(w, item.name, etag, (item.properties.blobType as BlobTriggerMessage['BlobType']) ?? 'BlockBlob', item.properties.contentLength);
+        const done = await this.ensureEnqueued(
+          w,
+          item.name,
+          etag,
+          (item.properties.blobType as BlobTriggerMessage['BlobType']) ?? 'BlockBlob',
+          item.properties.contentLength,
+        );
         if (done) this.completed.set(key, etag);
       } catch (err) {
         failed++;
         const e = errorSummary(err, 'HOST_BLOB_ENQUEUE_FAILED');
         firstError ??= e;
-        this.log.line('error', 'Host.Blobs', `Blob ${w.pattern.container}/${printableBlobName(item.name)} for ${w.fn.name} could not be queued (next scan retries it): ${e.code}: ${e.message}`);
+        this.log.line(
+          'error',
+          'Host.Blobs',
+          `Blob ${w.pattern.container}/${printableBlobName(item.name)} for ${w.fn.name} could not be queued (next scan retries it): ${e.code}: ${e.message}`,
+        );
       }
     }
     return firstError ? { failed, unsafe, firstError } : { failed, unsafe };
@@ -315,7 +347,15 @@ export class BlobTriggerProvider implements Provider {
     }
     try {
       if ((await isCompleted()) === true) return true;
-      const msg: BlobTriggerMessage = { Type: 'BlobTrigger', FunctionId: w.functionId, BlobType: blobType, ContainerName: w.pattern.container, BlobName: blobName, ETag: etag, ...(contentLength !== undefined ? { ContentLength: contentLength } : {}) };
+      const msg: BlobTriggerMessage = {
+        Type: 'BlobTrigger',
+        FunctionId: w.functionId,
+        BlobType: blobType,
+        ContainerName: w.pattern.container,
+        BlobName: blobName,
+        ETag: etag,
+        ...(contentLength !== undefined ? { ContentLength: contentLength } : {}),
+      };
       await this.queue.sendMessage(encodeMessage(msg));
       await receipt.setMetadata({ IsCompleted: 'true' }, { conditions: { leaseId: lease.leaseId } });
       this.wake?.();
@@ -365,14 +405,17 @@ export class BlobTriggerProvider implements Provider {
       return;
     }
     // Keep the message invisible while the function runs (the real listener renews it too).
-    const renew = setInterval(async () => {
-      try {
-        const r = await this.queue.updateMessage(messageId, receiptForDelete, undefined, Math.ceil(this.opts.visibilityMs / 1000));
-        receiptForDelete = r.popReceipt!;
-      } catch {
-        // the next renewal or the final delete reports problems
-      }
-    }, Math.max(1000, this.opts.visibilityMs / 2));
+    const renew = setInterval(
+      async () => {
+        try {
+          const r = await this.queue.updateMessage(messageId, receiptForDelete, undefined, Math.ceil(this.opts.visibilityMs / 1000));
+          receiptForDelete = r.popReceipt!;
+        } catch {
+          // the next renewal or the final delete reports problems
+        }
+      },
+      Math.max(1000, this.opts.visibilityMs / 2),
+    );
     try {
       const request = await this.invocationFor(w, msg);
       if (!request) {
@@ -384,7 +427,11 @@ export class BlobTriggerProvider implements Provider {
         await this.queue.deleteMessage(messageId, receiptForDelete);
       } catch (err) {
         if (dequeueCount >= this.opts.maxDequeueCount) {
-          this.log.line('error', 'Host.Blobs', `Message for ${msg.ContainerName}/${printableBlobName(msg.BlobName)} (${w.fn.name}) failed ${dequeueCount} times; moving it to ${POISON_QUEUE}.`);
+          this.log.line(
+            'error',
+            'Host.Blobs',
+            `Message for ${msg.ContainerName}/${printableBlobName(msg.BlobName)} (${w.fn.name}) failed ${dequeueCount} times; moving it to ${POISON_QUEUE}.`,
+          );
           await this.poison.sendMessage(text);
           await this.queue.deleteMessage(messageId, receiptForDelete);
         } else {
@@ -407,7 +454,11 @@ export class BlobTriggerProvider implements Provider {
       // The host does not read it (any client would address another blob), but the function still
       // runs, with no content and the name, so that the app can record the upload as rejected instead
       // of it vanishing. `BlobNameProblem` says why.
-      this.log.line('warning', 'Host.Blobs', `Blob name ${msg.ContainerName}/${printableBlobName(msg.BlobName)} is not addressable (${problem.code}: ${problem.message}); the blob is not read, ${w.fn.name} runs with its name only.`);
+      this.log.line(
+        'warning',
+        'Host.Blobs',
+        `Blob name ${msg.ContainerName}/${printableBlobName(msg.BlobName)} is not addressable (${problem.code}: ${problem.message}); the blob is not read, ${w.fn.name} runs with its name only.`,
+      );
       const properties = { BlobType: msg.BlobType, ContentLength: msg.ContentLength, ETag: msg.ETag ? quoteEtag(msg.ETag) : undefined };
       const md: Record<string, RpcTypedData> = {
         BlobTrigger: { string: `${msg.ContainerName}/${msg.BlobName}` },
@@ -451,7 +502,16 @@ export class BlobTriggerProvider implements Provider {
   private triggerMetadata(
     url: string,
     msg: BlobTriggerMessage,
-    props: { etag?: string; lastModified?: Date; createdOn?: Date; contentLength?: number; contentType?: string; contentMD5?: Uint8Array; blobType?: string; metadata?: Record<string, string> },
+    props: {
+      etag?: string;
+      lastModified?: Date;
+      createdOn?: Date;
+      contentLength?: number;
+      contentType?: string;
+      contentMD5?: Uint8Array;
+      blobType?: string;
+      metadata?: Record<string, string>;
+    },
     bindingData: Record<string, string>,
   ): Record<string, RpcTypedData> {
     const properties = {
@@ -481,10 +541,14 @@ export class BlobTriggerProvider implements Provider {
       res.writeHead(status, body === undefined ? { 'content-length': 0 } : { 'content-type': 'application/json; charset=utf-8' });
       res.end(text);
     };
-    if (req.method !== 'POST' && req.method !== 'OPTIONS') return reply(405, { error: { code: 'HOST_METHOD_NOT_ALLOWED', message: 'POST Event Grid events here.' } });
+    if (req.method !== 'POST' && req.method !== 'OPTIONS')
+      return reply(405, { error: { code: 'HOST_METHOD_NOT_ALLOWED', message: 'POST Event Grid events here.' } });
     const functionName = url.searchParams.get('functionName') ?? '';
     const w = this.watched.find((x) => x.eventGrid && x.functionId.toLowerCase() === functionName.toLowerCase());
-    if (!w) return reply(404, { error: { code: 'HOST_NO_EVENTGRID_FUNCTION', message: `No blob trigger with source EventGrid named "${functionName}" (use Host.Functions.NAME).` } });
+    if (!w)
+      return reply(404, {
+        error: { code: 'HOST_NO_EVENTGRID_FUNCTION', message: `No blob trigger with source EventGrid named "${functionName}" (use Host.Functions.NAME).` },
+      });
     // CloudEvents abuse-protection handshake
     if (req.method === 'OPTIONS') {
       res.writeHead(200, { 'webhook-allowed-origin': String(req.headers['webhook-request-origin'] ?? '*') });
@@ -525,11 +589,20 @@ export class BlobTriggerProvider implements Provider {
         // Event Grid delivers it again (the function runs at least once per blob, as with the scan).
         failed++;
         firstError ??= errorSummary(err, 'HOST_BLOB_ENQUEUE_FAILED');
-        this.log.line('error', 'Host.Blobs', `Event for ${w.pattern.container}/${printableBlobName(blobName)} (${w.fn.name}) could not be queued: ${firstError.code}: ${firstError.message}`);
+        this.log.line(
+          'error',
+          'Host.Blobs',
+          `Event for ${w.pattern.container}/${printableBlobName(blobName)} (${w.fn.name}) could not be queued: ${firstError.code}: ${firstError.message}`,
+        );
       }
     }
     this.wake?.();
-    if (failed > 0) return reply(503, { queued, failed, error: { code: 'HOST_EVENT_NOT_QUEUED', message: `${failed} event(s) could not be queued (first: ${firstError!.code}); deliver the batch again.` } });
+    if (failed > 0)
+      return reply(503, {
+        queued,
+        failed,
+        error: { code: 'HOST_EVENT_NOT_QUEUED', message: `${failed} event(s) could not be queued (first: ${firstError!.code}); deliver the batch again.` },
+      });
     reply(202, { queued });
   }
 
@@ -547,7 +620,15 @@ export class BlobTriggerProvider implements Provider {
         throw err;
       }
     }
-    const msg: BlobTriggerMessage = { Type: 'BlobTrigger', FunctionId: w.functionId, BlobType: 'BlockBlob', ContainerName: w.pattern.container, BlobName: blobName, ETag: etag ?? '', ...(size !== undefined ? { ContentLength: size } : {}) };
+    const msg: BlobTriggerMessage = {
+      Type: 'BlobTrigger',
+      FunctionId: w.functionId,
+      BlobType: 'BlockBlob',
+      ContainerName: w.pattern.container,
+      BlobName: blobName,
+      ETag: etag ?? '',
+      ...(size !== undefined ? { ContentLength: size } : {}),
+    };
     await this.queue.sendMessage(encodeMessage(msg));
     return true;
   }
@@ -611,7 +692,12 @@ function errorSummary(err: unknown, fallback: string): { code: string; message: 
   const e = err as { code?: string; message?: string };
   const status = statusOf(err);
   const code = typeof e.code === 'string' && e.code ? e.code : status ? `HTTP_${status}` : fallback;
-  return { code, message: String(e.message ?? err).split('\n')[0].slice(0, 300) };
+  return {
+    code,
+    message: String(e.message ?? err)
+      .split('\n')[0]
+      .slice(0, 300),
+  };
 }
 
 export function createBlobTriggerProvider(log: ConsoleLog, config: HostConfig, hostId: string, settings: NodeJS.ProcessEnv = process.env): Provider {

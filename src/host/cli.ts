@@ -113,7 +113,11 @@ export async function main(argv: string[]): Promise<void> {
     listenHost: args.host,
     storage: args.storage,
     authEnabled: args.auth,
-    providers: ({ log, config, hostId }) => [createBlobTriggerProvider(log, config, hostId), ...builtInProviders(), ...loadProviderModules(args.providerModules)],
+    providers: ({ log, config, hostId }) => [
+      createBlobTriggerProvider(log, config, hostId),
+      ...builtInProviders(),
+      ...loadProviderModules(args.providerModules),
+    ],
   });
   let stopping = false;
   const stop = async (signal: string) => {
@@ -136,7 +140,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const info = await host.start();
     process.stdout.write(describe(host, info, args.printKeys));
-    process.stdout.write(`${READY_MARKER} ${JSON.stringify({ baseUrl: info.baseUrl, port: info.port, pid: process.pid, hostId: info.hostId, functions: info.functions.map((f) => f.name) })}\n`);
+    process.stdout.write(
+      `${READY_MARKER} ${JSON.stringify({ baseUrl: info.baseUrl, port: info.port, pid: process.pid, hostId: info.hostId, functions: info.functions.map((f) => f.name) })}\n`,
+    );
   } catch (err) {
     const code = err instanceof HostError ? err.code : 'HOST_START_FAILED';
     process.stderr.write(`Host failed to start [${code}]: ${(err as Error).message}\n`);

@@ -83,7 +83,10 @@ export class CoreRegistry {
 
 /** A host-side error with a stable code. */
 export class HostError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'HostError';
   }

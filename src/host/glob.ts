@@ -5,9 +5,7 @@ import * as path from 'node:path';
 function expandBraces(pattern: string): string[] {
   const m = /\{([^{}]*)\}/.exec(pattern);
   if (!m) return [pattern];
-  return m[1]
-    .split(',')
-    .flatMap((alt) => expandBraces(pattern.slice(0, m.index) + alt + pattern.slice(m.index + m[0].length)));
+  return m[1].split(',').flatMap((alt) => expandBraces(pattern.slice(0, m.index) + alt + pattern.slice(m.index + m[0].length)));
 }
 
 function segmentRegex(seg: string): RegExp {
@@ -63,7 +61,12 @@ function safeReaddir(dir: string): fs.Dirent[] {
 export function globFiles(pattern: string, cwd: string): string[] {
   const out = new Set<string>();
   for (const p of expandBraces(pattern.replace(/^\.\//, ''))) {
-    walk(cwd, p.split('/').filter((s) => s !== '' && s !== '.'), '', out);
+    walk(
+      cwd,
+      p.split('/').filter((s) => s !== '' && s !== '.'),
+      '',
+      out,
+    );
   }
   return [...out].sort();
 }

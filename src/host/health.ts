@@ -31,7 +31,8 @@ function readVersion(file: string): string | null {
   }
 }
 
-function coreApi(): { hostVersion?: string; getRegisteredFunctions?: () => { name: string; trigger: string }[]; getTriggerHealth?: () => TriggerHealth[] } | undefined {
+function coreApi():
+  { hostVersion?: string; getRegisteredFunctions?: () => { name: string; trigger: string }[]; getTriggerHealth?: () => TriggerHealth[] } | undefined {
   try {
     // Provided by the host at run time (the embedded host and Azure's Node worker), not by npm.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -58,7 +59,9 @@ export async function checkStorage(connection: string | undefined, timeoutMs = 5
     const e = err as { code?: string; name?: string; message?: string };
     const code = e.code ?? (statusOf(err) ? `HTTP_${statusOf(err)}` : e.name === 'AbortError' ? 'TIMEOUT' : 'UNREACHABLE');
     // Only the first line: SDK messages can be long, and never include the connection string.
-    const message = String(e.message ?? err).split('\n')[0].slice(0, 200);
+    const message = String(e.message ?? err)
+      .split('\n')[0]
+      .slice(0, 200);
     return { reachable: false, latencyMs: Date.now() - started, error: { code: `STORAGE_${code}`.toUpperCase(), message } };
   }
 }

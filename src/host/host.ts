@@ -216,7 +216,11 @@ export class FunctionsHost {
         if (b.direction === 'out' && t === 'http') continue;
         if (b.direction === 'in' && this.providers.some((p) => p.inputBindingTypes?.some((x) => x.toLowerCase() === t))) continue;
         // Output bindings still reach getResponse (their values are computed), but nothing writes them.
-        this.log.line('warning', 'Host', `Function "${fn.name}": ${b.direction} binding "${name}" of type "${b.type}" is not supported by the embedded host; it is ignored (use the storage SDK instead).`);
+        this.log.line(
+          'warning',
+          'Host',
+          `Function "${fn.name}": ${b.direction} binding "${name}" of type "${b.type}" is not supported by the embedded host; it is ignored (use the storage SDK instead).`,
+        );
       }
     }
   }

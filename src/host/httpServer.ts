@@ -111,7 +111,10 @@ export function compileHttpRoutes(functions: readonly RegisteredFunction[]): Htt
     });
   }
   // Stable sort: more specific templates first, then registration order.
-  return routes.map((r, i) => ({ r, i })).sort((a, b) => comparePrecedence(a.r.route, b.r.route) || a.i - b.i).map((x) => x.r);
+  return routes
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => comparePrecedence(a.r.route, b.r.route) || a.i - b.i)
+    .map((x) => x.r);
 }
 
 /** Header or query key, as the host accepts it. */
@@ -312,7 +315,8 @@ export class HttpHost {
     if (keysMatch) {
       // The host's key-management API (read-only here): master key required.
       if (!(await this.authorized(req, url, 'admin'))) return this.unauthorized(res);
-      if ((req.method ?? 'GET').toUpperCase() !== 'GET') return sendError(res, 405, 'HOST_METHOD_NOT_ALLOWED', 'Only GET is supported on the key API.', { allow: 'GET' });
+      if ((req.method ?? 'GET').toUpperCase() !== 'GET')
+        return sendError(res, 405, 'HOST_METHOD_NOT_ALLOWED', 'Only GET is supported on the key API.', { allow: 'GET' });
       const secrets = this.opts.secrets();
       if (!secrets) return sendError(res, 503, 'HOST_STARTING', 'The host is starting; retry shortly.', { 'retry-after': '1' });
       await secrets.refresh();
@@ -423,7 +427,11 @@ export class HttpHost {
     return undefined;
   }
 
-  private writeResponse(res: http.ServerResponse, fn: RegisteredFunction, result: { returnValue?: RpcTypedData; outputData: { name: string; data: RpcTypedData }[] }): void {
+  private writeResponse(
+    res: http.ServerResponse,
+    fn: RegisteredFunction,
+    result: { returnValue?: RpcTypedData; outputData: { name: string; data: RpcTypedData }[] },
+  ): void {
     const out = this.findHttpOutput(fn, result);
     const rpc = out && typeof out === 'object' && 'http' in out ? (out.http as any) : undefined;
     if (!rpc) {

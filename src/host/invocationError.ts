@@ -20,7 +20,8 @@ export function describeInvocationError(err: unknown): string {
     state = undefined;
   }
   const details = state?.failureDetails;
-  const fromState = typeof state?.error === 'string' && state.error ? state.error : typeof details?.errorMessage === 'string' ? details.errorMessage : undefined;
+  const fromState =
+    typeof state?.error === 'string' && state.error ? state.error : typeof details?.errorMessage === 'string' ? details.errorMessage : undefined;
   const text = fromState ?? (head && head !== 'false' && head !== 'true' ? head : 'the orchestrator failed (no error message in its state)');
   const type = typeof details?.errorType === 'string' ? `${details.errorType}: ` : '';
   const stack = typeof details?.stackTrace === 'string' && details.stackTrace ? `\n${details.stackTrace}` : '';

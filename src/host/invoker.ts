@@ -78,7 +78,11 @@ export class Invoker {
 
     const started = Date.now();
     this.inFlight++;
-    this.log.line('information', category, `Executing 'Functions.${fn.name}' (Reason='${req.reason ?? 'This function was programmatically called.'}', Id=${invocationId})`);
+    this.log.line(
+      'information',
+      category,
+      `Executing 'Functions.${fn.name}' (Reason='${req.reason ?? 'This function was programmatically called.'}', Id=${invocationId})`,
+    );
     const coreCtx: Record<string, unknown> = {
       invocationId,
       request: {

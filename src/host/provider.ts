@@ -67,11 +67,7 @@ export interface HostLogger {
 }
 
 /** A handler for a route the runtime owns (not under routePrefix), e.g. /runtime/webhooks/... */
-export type RuntimeRouteHandler = (
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  url: URL,
-) => Promise<void> | void;
+export type RuntimeRouteHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 
 /** Auth levels the host enforces for runtime routes as Azure does ('system' = the system key). */
 export type RuntimeAuth = 'anonymous' | 'function' | 'admin' | 'system';

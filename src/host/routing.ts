@@ -192,7 +192,15 @@ function compileSegment(seg: string, template: string): Segment {
       if (j >= seg.length) throw new HostError('HOST_BAD_ROUTE', `Route "${template}": unclosed "{".`);
       if (lit) parts.push({ kind: 'literal', text: lit });
       lit = '';
-      parts.push(parseParam(seg.slice(i + 1, j).replace(/\{\{/g, '{').replace(/\}\}/g, '}'), template));
+      parts.push(
+        parseParam(
+          seg
+            .slice(i + 1, j)
+            .replace(/\{\{/g, '{')
+            .replace(/\}\}/g, '}'),
+          template,
+        ),
+      );
       i = j + 1;
     } else {
       lit += ch;

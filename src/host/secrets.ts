@@ -119,12 +119,10 @@ export class SecretStore {
       const doc = create();
       try {
         const body = JSON.stringify(doc, null, 2);
-        await this.container
-          .getBlockBlobClient(path)
-          .upload(body, Buffer.byteLength(body), {
-            conditions: { ifNoneMatch: '*' },
-            blobHTTPHeaders: { blobContentType: 'application/json' },
-          });
+        await this.container.getBlockBlobClient(path).upload(body, Buffer.byteLength(body), {
+          conditions: { ifNoneMatch: '*' },
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
         return doc;
       } catch (err) {
         if (statusOf(err) !== 409 && statusOf(err) !== 412) throw err; // another host created it first: re-read

@@ -35,7 +35,8 @@ export function parseStartArgs(argv: string[], root: string): StartArgs {
       if (!Number.isInteger(p) || p < 0 || p > 65535) throw new HostError('START_BAD_ARGS', '--port must be an integer 0-65535.');
       a.port = p;
     } else if (v === '--no-auth') a.auth = false;
-    else if (v === '--no-build') continue; // handled by scripts/start.js
+    else if (v === '--no-build')
+      continue; // handled by scripts/start.js
     else throw new HostError('START_BAD_ARGS', `Unknown argument "${v}". Usage: npm start -- [--app DIR] [--port 7071] [--no-auth] [--no-build]`);
   }
   return a;
@@ -161,7 +162,10 @@ async function ensureStorage(appDir: string, localDir: string, values: Record<st
   }
   const busy = [blobPort, queuePort, tablePort].filter((_, i) => headers[i] !== undefined);
   if (busy.length) {
-    throw new HostError('START_PORT_IN_USE', `Port(s) ${busy.join(', ')} are in use by another program. Set AZURITE_BLOB_PORT / AZURITE_QUEUE_PORT / AZURITE_TABLE_PORT.`);
+    throw new HostError(
+      'START_PORT_IN_USE',
+      `Port(s) ${busy.join(', ')} are in use by another program. Set AZURITE_BLOB_PORT / AZURITE_QUEUE_PORT / AZURITE_TABLE_PORT.`,
+    );
   }
   if (ours) await stopRecorded(pidFile, location, 'Azurite'); // alive but not answering: restart it
   process.stdout.write(`Starting Azurite (data in ${path.relative(appDir, location) || location}) on ports ${blobPort}/${queuePort}/${tablePort}...\n`);

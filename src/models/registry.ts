@@ -174,15 +174,8 @@ export class ModelRegistry {
     }
   }
 
-  async update(
-    name: string,
-    version: number,
-    patch: Partial<Pick<ModelVersion, 'status' | 'testScore' | 'decision'>>,
-  ): Promise<void> {
-    await this.table.updateEntity(
-      { partitionKey: name, rowKey: versionRowKey(version), ...patch, updatedAt: new Date().toISOString() },
-      'Merge',
-    );
+  async update(name: string, version: number, patch: Partial<Pick<ModelVersion, 'status' | 'testScore' | 'decision'>>): Promise<void> {
+    await this.table.updateEntity({ partitionKey: name, rowKey: versionRowKey(version), ...patch, updatedAt: new Date().toISOString() }, 'Merge');
   }
 
   async readArtifact(model: Pick<ModelVersion, 'artifactPrefix'>, file: string): Promise<Buffer> {

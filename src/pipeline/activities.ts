@@ -4,19 +4,14 @@ import { promotionRule } from './decision';
 import { evaluateOnHeldOut, readHeldOut } from './evaluate';
 import type { PipelineDeps } from './ports';
 import { stratifiedSplit } from './split';
-import type {
-  AutoMLJobStatus,
-  Decision,
-  DeploymentRef,
-  PrepareOutput,
-  RegisteredModelRef,
-  RunInput,
-  RunSummary,
-} from './types';
+import type { AutoMLJobStatus, Decision, DeploymentRef, PrepareOutput, RegisteredModelRef, RunInput, RunSummary } from './types';
 
 /** An error whose code says what went wrong, for the run record and the orchestration's output. */
 export class PipelineError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(`${code}: ${message}`);
     this.name = 'PipelineError';
   }
@@ -61,11 +56,7 @@ export async function prepareData(deps: PipelineDeps, input: RunInput): Promise<
   let res;
   try {
     res = await deps.splits.write(input.runId, (sinks) =>
-      stratifiedSplit(
-        source,
-        { target: info.target, fraction: input.settings.testFraction, seed, classCounts: info.classCounts, rows: info.rows },
-        sinks,
-      ),
+      stratifiedSplit(source, { target: info.target, fraction: input.settings.testFraction, seed, classCounts: info.classCounts, rows: info.rows }, sinks),
     );
   } catch (err) {
     (source as NodeJS.ReadableStream & { destroy?(): void }).destroy?.();
@@ -75,10 +66,7 @@ export async function prepareData(deps: PipelineDeps, input: RunInput): Promise<
   return { target: info.target, datasetSha256: info.sha256, trainBlob: deps.splits.trainBlob(input.runId), train: res.train, test: res.test };
 }
 
-export async function submitAutoML(
-  deps: PipelineDeps,
-  args: { input: RunInput; prep: PrepareOutput; attempt: number },
-): Promise<{ jobId: string }> {
+export async function submitAutoML(deps: PipelineDeps, args: { input: RunInput; prep: PrepareOutput; attempt: number }): Promise<{ jobId: string }> {
   checkRunId(args.input.runId);
   await deps.runs.update(args.input.runId, { phase: 'automl' }, `provider ${deps.automl.name}, attempt ${args.attempt}`);
   return deps.automl.submit({
@@ -105,10 +93,7 @@ export async function pollAutoML(deps: PipelineDeps, args: { runId: string; jobI
   return st;
 }
 
-export async function registerModel(
-  deps: PipelineDeps,
-  args: { input: RunInput; prep: PrepareOutput; jobId: string },
-): Promise<RegisteredModelRef> {
+export async function registerModel(deps: PipelineDeps, args: { input: RunInput; prep: PrepareOutput; jobId: string }): Promise<RegisteredModelRef> {
   const { input } = args;
   const { result, artifacts: out, lineage: providerLineage } = await deps.automl.result(args.jobId);
   const text = (f: keyof typeof out) => (typeof out[f] === 'string' ? (out[f] as string) : Buffer.from(out[f]).toString('utf8'));
@@ -160,10 +145,14 @@ export async function registerModel(
       leaderboardTop: result.leaderboardTop.slice(0, 10),
     },
   });
-  deps.telemetry.event('AutoMLCompleted', { runId: input.runId, model: m.name, version: m.version, learner: result.bestLearner }, {
-    cvScore: result.cvScore,
-    trials: result.trials,
-  });
+  deps.telemetry.event(
+    'AutoMLCompleted',
+    { runId: input.runId, model: m.name, version: m.version, learner: result.bestLearner },
+    {
+      cvScore: result.cvScore,
+      trials: result.trials,
+    },
+  );
   deps.telemetry.metric('AutoMLBestScore', result.cvScore, { runId: input.runId, metric: result.primaryMetric });
   await deps.events.publish('Mlops.ModelRegistered', `models/${m.name}/versions/${m.version}`, {
     runId: input.runId,
@@ -176,22 +165,29 @@ export async function registerModel(
 }
 
 /** The CV metrics worth showing with a run (curves and long lists stay in the model's metrics.json). */
-function runMetrics(doc: { primaryMetric?: string; primaryScore?: number; cv?: Record<string, unknown>; featureImportance?: { column: string; importance: number }[] }): Record<string, unknown> {
+function runMetrics(doc: {
+  primaryMetric?: string;
+  primaryScore?: number;
+  cv?: Record<string, unknown>;
+  featureImportance?: { column: string; importance: number }[];
+}): Record<string, unknown> {
   const cv: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc.cv ?? {})) if (k !== 'roc_curve' && k !== 'pr_curve') cv[k] = v;
   return { primaryMetric: doc.primaryMetric, primaryScore: doc.primaryScore, cv, featureImportanceTop: (doc.featureImportance ?? []).slice(0, 8) };
 }
 
-export async function deployModel(
-  deps: PipelineDeps,
-  args: { input: RunInput; model: RegisteredModelRef },
-): Promise<DeploymentRef> {
+export async function deployModel(deps: PipelineDeps, args: { input: RunInput; model: RegisteredModelRef }): Promise<DeploymentRef> {
   const { model } = args;
   const name = deploymentName(model.name, model.version);
   const d = await deps.deployer.deploy({ name, model: { name: model.name, version: model.version } });
   await deps.runs.update(args.input.runId, { phase: 'deploy', deployment: { name: d.name, scoringUri: d.scoringUri } });
   deps.telemetry.event('ModelDeployed', { runId: args.input.runId, deployment: d.name, model: model.name, version: model.version });
-  await deps.events.publish('Mlops.ModelDeployed', `deployments/${d.name}`, { runId: args.input.runId, deployment: d.name, model: model.name, version: model.version });
+  await deps.events.publish('Mlops.ModelDeployed', `deployments/${d.name}`, {
+    runId: args.input.runId,
+    deployment: d.name,
+    model: model.name,
+    version: model.version,
+  });
   return { name: d.name, scoringUri: d.scoringUri };
 }
 
@@ -241,11 +237,15 @@ export async function benchmarkDeployment(
   await deps.models.writeReport(model.name, model.version, 'benchmark.txt', report);
   await deps.models.writeReport(model.name, model.version, 'benchmark.json', JSON.stringify({ direct, proxy }, null, 2));
   await deps.runs.update(input.runId, { benchmark: { direct, proxy } });
-  deps.telemetry.event('BenchmarkCompleted', { runId: input.runId, deployment: deployment.name }, {
-    requestsPerSecond: direct.requestsPerSecond,
-    p95Ms: direct.p95Ms,
-    errors: direct.errors,
-  });
+  deps.telemetry.event(
+    'BenchmarkCompleted',
+    { runId: input.runId, deployment: deployment.name },
+    {
+      requestsPerSecond: direct.requestsPerSecond,
+      p95Ms: direct.p95Ms,
+      errors: direct.errors,
+    },
+  );
   deps.telemetry.metric('BenchmarkP95Ms', direct.p95Ms, { deployment: deployment.name });
   return { direct, proxy };
 }
@@ -284,7 +284,14 @@ async function makeDecision(
     const score = evaluateOnHeldOut(await pipelineOf(current.model.name, current.model.version), held, metric);
     champion = { model: current.model.name, version: current.model.version, testScore: score, deployment: current.name };
   }
-  const { promoted, reason } = promotionRule({ metric, challengerScore, champion, tolerance: tol, benchmark: benchmark.direct, maxP95Ms: input.settings.maxP95Ms });
+  const { promoted, reason } = promotionRule({
+    metric,
+    challengerScore,
+    champion,
+    tolerance: tol,
+    benchmark: benchmark.direct,
+    maxP95Ms: input.settings.maxP95Ms,
+  });
   return { ...base, promoted, reason, champion };
 }
 
@@ -321,9 +328,13 @@ export async function decidePromotion(
   const { promoted, reason } = decision;
   const challengerScore = decision.challenger.testScore;
   await deps.runs.update(input.runId, { phase: 'completed', decision: { ...decision, applied: true } as unknown as Record<string, unknown> });
-  deps.telemetry.event(promoted ? 'ModelPromoted' : 'ModelRejected', { runId: input.runId, model: model.name, version: model.version, reason }, {
-    testScore: challengerScore,
-  });
+  deps.telemetry.event(
+    promoted ? 'ModelPromoted' : 'ModelRejected',
+    { runId: input.runId, model: model.name, version: model.version, reason },
+    {
+      testScore: challengerScore,
+    },
+  );
   await deps.events.publish(promoted ? 'Mlops.ModelPromoted' : 'Mlops.ModelRejected', `models/${model.name}/versions/${model.version}`, {
     runId: input.runId,
     ...decision,

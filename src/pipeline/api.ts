@@ -29,8 +29,15 @@ export const startRunSchema = {
         primaryMetric: {
           type: 'string',
           enum: [
-            'AUC_weighted', 'accuracy', 'average_precision_score_weighted', 'f1_score_weighted', 'norm_macro_recall', 'log_loss',
-            'normalized_root_mean_squared_error', 'r2_score', 'spearman_correlation',
+            'AUC_weighted',
+            'accuracy',
+            'average_precision_score_weighted',
+            'f1_score_weighted',
+            'norm_macro_recall',
+            'log_loss',
+            'normalized_root_mean_squared_error',
+            'r2_score',
+            'spearman_correlation',
           ],
         },
         task: { type: 'string', enum: ['binary', 'multiclass', 'regression'] },
@@ -52,7 +59,9 @@ function error(status: number, code: string, message: string, details?: unknown)
 }
 
 /** Parses and checks a POST /api/runs body; the errors name the fields at fault. */
-export function parseStartBody(raw: string): { ok: true; value: { dataset: string; version?: number; runId?: string; automl?: AutoMLOverrides } } | { ok: false; response: ApiResponse } {
+export function parseStartBody(
+  raw: string,
+): { ok: true; value: { dataset: string; version?: number; runId?: string; automl?: AutoMLOverrides } } | { ok: false; response: ApiResponse } {
   let body: unknown;
   try {
     body = raw.trim() ? JSON.parse(raw) : undefined;
@@ -61,7 +70,13 @@ export function parseStartBody(raw: string): { ok: true; value: { dataset: strin
   }
   if (!validateStart(body)) {
     const fields = (validateStart.errors ?? []).map((e) => ({
-      field: (e.instancePath || '/') + (e.keyword === 'required' ? (e.params as { missingProperty: string }).missingProperty : e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : ''),
+      field:
+        (e.instancePath || '/') +
+        (e.keyword === 'required'
+          ? (e.params as { missingProperty: string }).missingProperty
+          : e.keyword === 'additionalProperties'
+            ? (e.params as { additionalProperty: string }).additionalProperty
+            : ''),
       message: e.message ?? 'invalid',
     }));
     return { ok: false, response: error(400, 'INVALID_REQUEST', 'the request body does not match the schema', { fields }) };
@@ -80,7 +95,8 @@ export async function startRunFromApi(
   if (version === undefined) return { response: error(404, 'DATASET_NOT_FOUND', `dataset '${body.dataset}' has no registered version`) };
   const info = await catalog.getVersion(body.dataset, version);
   if (!info) return { response: error(404, 'DATASET_VERSION_NOT_FOUND', `dataset '${body.dataset}' has no version ${version}`) };
-  if (info.status !== 'registered') return { response: error(409, 'DATASET_REJECTED', `dataset '${body.dataset}' v${version} was rejected; it cannot be trained on`) };
+  if (info.status !== 'registered')
+    return { response: error(409, 'DATASET_REJECTED', `dataset '${body.dataset}' v${version} was rejected; it cannot be trained on`) };
   const r = await startRun(client, { dataset: body.dataset, datasetVersion: version, trigger: 'api', automl: body.automl, runId: body.runId }, defaults);
   if (!r.started) return { response: error(409, 'RUN_EXISTS', `run '${r.runId}' exists already`), runId: r.runId };
   return { runId: r.runId, started: true };
@@ -119,7 +135,11 @@ export async function getRun(client: DurableClient, runs: RunStore, id: string):
     // The instance may exist before its first activity opened the record.
     try {
       const s = await client.getStatus(id, { showInput: false });
-      if (s) return { status: 200, body: { runId: id, phase: 'queued', phases: [], runtimeStatus: s.runtimeStatus, customStatus: s.customStatus, createdTime: s.createdTime } };
+      if (s)
+        return {
+          status: 200,
+          body: { runId: id, phase: 'queued', phases: [], runtimeStatus: s.runtimeStatus, customStatus: s.customStatus, createdTime: s.createdTime },
+        };
     } catch {
       /* not found either */
     }

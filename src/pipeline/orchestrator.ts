@@ -1,15 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext } from 'durable-functions';
-import type {
-  AutoMLJobRef,
-  AutoMLJobStatus,
-  Decision,
-  DeploymentRef,
-  PrepareOutput,
-  RegisteredModelRef,
-  RunInput,
-  RunSummary,
-} from './types';
+import type { AutoMLJobRef, AutoMLJobStatus, Decision, DeploymentRef, PrepareOutput, RegisteredModelRef, RunInput, RunSummary } from './types';
 
 export const ORCHESTRATION = 'trainDeployBenchmark';
 

@@ -1,16 +1,7 @@
 import { TableClient, TableEntity } from '@azure/data-tables';
 import { ensureTable, tableClient } from '../storage/clients';
 
-export type Phase =
-  | 'queued'
-  | 'prepare'
-  | 'automl'
-  | 'register'
-  | 'deploy'
-  | 'benchmark'
-  | 'decide'
-  | 'completed'
-  | 'failed';
+export type Phase = 'queued' | 'prepare' | 'automl' | 'register' | 'deploy' | 'benchmark' | 'decide' | 'completed' | 'failed';
 
 export interface PhaseMark {
   phase: Phase;

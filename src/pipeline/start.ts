@@ -50,12 +50,20 @@ export function buildRunInput(req: StartRequest, runId: string, defaults: RunDef
  * never start a second run for it (`started: false`); an operator's request for the same version gets
  * a new id with a time suffix, so a version can be retrained on purpose.
  */
-export async function startRun(client: DurableClient, req: StartRequest, defaults: RunDefaults, now = new Date()): Promise<{ runId: string; started: boolean }> {
+export async function startRun(
+  client: DurableClient,
+  req: StartRequest,
+  defaults: RunDefaults,
+  now = new Date(),
+): Promise<{ runId: string; started: boolean }> {
   const base = req.runId ?? defaultRunId(req.dataset, req.datasetVersion);
   let runId = base;
   if (await instanceExists(client, base)) {
     if (req.trigger === 'blob' || req.runId) return { runId: base, started: false };
-    runId = `${base}-${now.toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}`;
+    runId = `${base}-${now
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 17)}`;
   }
   try {
     await client.startNew(ORCHESTRATION, { instanceId: runId, input: buildRunInput(req, runId, defaults) });

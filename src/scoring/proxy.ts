@@ -110,7 +110,12 @@ function postOnce(url: URL, auth: Record<string, string>, body: Buffer, agent: h
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 502, body: Buffer.concat(chunks).toString('utf8'), contentType: res.headers['content-type'], reused: req.reusedSocket });
+          resolve({
+            status: res.statusCode ?? 502,
+            body: Buffer.concat(chunks).toString('utf8'),
+            contentType: res.headers['content-type'],
+            reused: req.reusedSocket,
+          });
         });
         res.on('error', (err) => {
           clearTimeout(timer);

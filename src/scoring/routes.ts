@@ -77,7 +77,7 @@ export class RouteCache {
       p = settled;
       p.catch(() => undefined); // a stale answer may be served instead; the error is not unhandled
     }
-    const known = hit ? (hit as { known?: number }).known ?? 0 : 0;
+    const known = hit ? ((hit as { known?: number }).known ?? 0) : 0;
     const usable = hit !== undefined && now - known <= this.opts.maxStaleMs;
     if (!usable) return { value: await p, staleMs: 0 };
     const wait = this.opts.lookupWaitMs ?? 250;

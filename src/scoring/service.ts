@@ -26,7 +26,13 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function errorResponse(status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): ProxyResponse {
+function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): ProxyResponse {
   return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify({ error: { code, message, ...extra } }) };
 }
 
@@ -71,9 +77,14 @@ export class ScoringService {
     }
     return {
       ok: false,
-      response: errorResponse(400, 'MODEL_REQUIRED', `${names.length} models are served: score one with POST /api/models/{name}/score, or set SCORING_DEFAULT_MODEL`, {
-        models: names,
-      }),
+      response: errorResponse(
+        400,
+        'MODEL_REQUIRED',
+        `${names.length} models are served: score one with POST /api/models/{name}/score, or set SCORING_DEFAULT_MODEL`,
+        {
+          models: names,
+        },
+      ),
     };
   }
 
@@ -81,7 +92,10 @@ export class ScoringService {
   private async resolve(model: string | undefined, deployment: string | undefined): Promise<Resolved> {
     try {
       if (deployment !== undefined && !DEPLOYMENT_NAME.test(deployment)) {
-        return { ok: false, response: errorResponse(400, 'INVALID_DEPLOYMENT_NAME', 'azureml-model-deployment must name a deployment: 1-63 letters, digits or dashes') };
+        return {
+          ok: false,
+          response: errorResponse(400, 'INVALID_DEPLOYMENT_NAME', 'azureml-model-deployment must name a deployment: 1-63 letters, digits or dashes'),
+        };
       }
       if (model !== undefined && !MODEL_NAME.test(model)) {
         return { ok: false, response: errorResponse(404, 'MODEL_NOT_FOUND', `no served model '${model.slice(0, 100)}'`) };
@@ -128,7 +142,15 @@ export class ScoringService {
       maxBodyBytes: this.settings.maxBodyBytes,
       maxRows: this.settings.maxRows,
       onUpstream: t?.enabled
-        ? (c) => t.dependency({ name: `POST /score (${c.deployment})`, target: c.target, durationMs: c.durationMs, resultCode: c.status, success: c.success, type: 'HTTP' })
+        ? (c) =>
+            t.dependency({
+              name: `POST /score (${c.deployment})`,
+              target: c.target,
+              durationMs: c.durationMs,
+              resultCode: c.status,
+              success: c.success,
+              type: 'HTTP',
+            })
         : undefined,
     });
     return withStale(res, r.staleMs);
@@ -178,7 +200,12 @@ export class ScoringService {
     return withStale(
       {
         status: 200,
-        headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-cache', 'x-model-name': headerSafe(c.modelName), 'x-model-version': headerSafe(c.modelVersion) },
+        headers: {
+          'content-type': JSON_TYPE,
+          'cache-control': 'no-cache',
+          'x-model-name': headerSafe(c.modelName),
+          'x-model-version': headerSafe(c.modelVersion),
+        },
         body,
       },
       r.staleMs,
@@ -194,11 +221,22 @@ export class ScoringService {
       return {
         status: 200,
         headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
-        body: swaggerUiHtml({ specUrl: `${apiPath}/swagger.json`, assetBase: `${apiPath}/docs`, title: 'Scoring API', urls: urls.length > 1 ? urls : undefined, primary }),
+        body: swaggerUiHtml({
+          specUrl: `${apiPath}/swagger.json`,
+          assetBase: `${apiPath}/docs`,
+          title: 'Scoring API',
+          urls: urls.length > 1 ? urls : undefined,
+          primary,
+        }),
       };
     }
     const asset = swaggerUiAsset(file);
-    if (!asset) return { status: 404, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ error: { code: 'NOT_FOUND', message: `no asset '${file.slice(0, 100)}'` } }) };
+    if (!asset)
+      return {
+        status: 404,
+        headers: { 'content-type': JSON_TYPE },
+        body: JSON.stringify({ error: { code: 'NOT_FOUND', message: `no asset '${file.slice(0, 100)}'` } }),
+      };
     return { status: 200, headers: { 'content-type': asset.contentType, 'cache-control': 'public, max-age=86400' }, body: asset.body };
   }
 }

@@ -22,7 +22,8 @@ export async function withBlobLock<T>(container: ContainerClient, name: string, 
       await lease.acquireLease(60);
       break;
     } catch (err) {
-      if (!isConflict(err) || Date.now() > deadline) throw new Error(`LOCK_TIMEOUT: could not take the lock '${name}': ${(err as Error).message}`, { cause: err });
+      if (!isConflict(err) || Date.now() > deadline)
+        throw new Error(`LOCK_TIMEOUT: could not take the lock '${name}': ${(err as Error).message}`, { cause: err });
       await sleep(250 + Math.random() * 250);
     }
   }

@@ -19,15 +19,7 @@ export interface Telemetry {
   readonly enabled: boolean;
   event(name: string, properties?: Props, measurements?: Record<string, number>): void;
   metric(name: string, value: number, properties?: Props): void;
-  dependency(d: {
-    name: string;
-    target: string;
-    data?: string;
-    durationMs: number;
-    resultCode: number | string;
-    success: boolean;
-    type?: string;
-  }): void;
+  dependency(d: { name: string; target: string; data?: string; durationMs: number; resultCode: number | string; success: boolean; type?: string }): void;
   flush(): Promise<void>;
 }
 
@@ -65,8 +57,7 @@ function create(connectionString: string, auth: TelemetryAuth): Telemetry {
   if (credential) client.config.aadTokenCredential = credential;
   return {
     enabled: true,
-    event: (name, properties, measurements) =>
-      client.trackEvent({ name, properties: { ...stringProps(properties), ...numberProps(measurements) } }),
+    event: (name, properties, measurements) => client.trackEvent({ name, properties: { ...stringProps(properties), ...numberProps(measurements) } }),
     metric: (name, value, properties) => client.trackMetric({ name, value, properties: stringProps(properties) }),
     dependency: (d) =>
       client.trackDependency({

@@ -14,15 +14,7 @@ export interface AutoMLJobSpec {
 }
 
 /** The files a finished job leaves in its output folder (registry container). */
-export const JOB_OUTPUT_FILES = [
-  'model.onnx',
-  'pipeline.json',
-  'leaderboard.json',
-  'metrics.json',
-  'guardrails.json',
-  'model-card.md',
-  'result.json',
-] as const;
+export const JOB_OUTPUT_FILES = ['model.onnx', 'pipeline.json', 'leaderboard.json', 'metrics.json', 'guardrails.json', 'model-card.md', 'result.json'] as const;
 
 /** result.json of a finished job. */
 export interface AutoMLJobResult {

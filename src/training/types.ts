@@ -22,4 +22,3 @@ export interface AutoMLJobStatus {
   retryable?: boolean;
   error?: { code: string; message: string };
 }
-

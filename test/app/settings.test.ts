@@ -112,12 +112,20 @@ describe('storage settings', () => {
 describe('only the configuration reads the environment', () => {
   // The host keeps its own settings; entry points of child processes read what their parent passes them;
   // the CLI, the demo and the emulators are programs of their own.
-  const ALLOWED = [/^src\/app\//, /^src\/host\//, /^src\/cli\//, /^src\/demo\//, /^src\/client\//, /^src\/training\/worker\.ts$/, /^src\/deploy\/endpoint-server\.ts$/];
+  const ALLOWED = [
+    /^src\/app\//,
+    /^src\/host\//,
+    /^src\/cli\//,
+    /^src\/demo\//,
+    /^src\/client\//,
+    /^src\/training\/worker\.ts$/,
+    /^src\/deploy\/endpoint-server\.ts$/,
+  ];
 
   function files(dir: string): string[] {
-    return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
-    );
+    return fs
+      .readdirSync(path.join(ROOT, dir), { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
   }
 
   test('no module of src/ or functions/ outside src/app reads process.env (defaults passed in are not reads)', () => {

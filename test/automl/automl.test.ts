@@ -6,8 +6,7 @@ import { toColumnTable } from '../../src/automl/evaluate';
 import { Rng } from '../../src/automl/random';
 import { synthBinary } from './helpers';
 
-const stable = (r: AutoMLResult) =>
-  r.leaderboard.map((e) => ({ trial: e.trial, learner: e.learner, params: e.params, score: e.score, members: e.members }));
+const stable = (r: AutoMLResult) => r.leaderboard.map((e) => ({ trial: e.trial, learner: e.learner, params: e.params, score: e.score, members: e.members }));
 
 describe('runAutoML', () => {
   test('binary: finds a good model, the fitted pipeline scores held-out rows, outputs are complete', async () => {
@@ -97,7 +96,14 @@ describe('runAutoML', () => {
     expect(mc.task).toBe('multiclass');
     expect(mc.classes).toEqual(['hi', 'lo', 'mid']);
     expect(mc.best.score).toBeGreaterThan(0.9);
-    const scored = scoreColumns(mc.pipeline, toColumnTable(mc.pipeline, m, Int32Array.from({ length: 400 }, (_, i) => i)));
+    const scored = scoreColumns(
+      mc.pipeline,
+      toColumnTable(
+        mc.pipeline,
+        m,
+        Int32Array.from({ length: 400 }, (_, i) => i),
+      ),
+    );
     expect(scored.probabilities!.length).toBe(1200);
   });
 
@@ -121,18 +127,27 @@ describe('runAutoML', () => {
     });
     test('text in a numeric target for regression', async () => {
       const t = await tableFromRecords(Array.from({ length: 40 }, (_, i) => ({ x: i, y: i === 7 ? 'seven' : i * 2.5 })));
-      await expect(runAutoML(t, { ...opts, target: 'y', task: 'regression' })).rejects.toMatchObject({ code: 'TARGET_NOT_NUMERIC', message: expect.stringContaining('seven') });
+      await expect(runAutoML(t, { ...opts, target: 'y', task: 'regression' })).rejects.toMatchObject({
+        code: 'TARGET_NOT_NUMERIC',
+        message: expect.stringContaining('seven'),
+      });
     });
     test('a single row, or no rows', async () => {
       const t = await tableFromRecords([{ x: 1, y: 'a' }]);
       await expect(runAutoML(t, { ...opts, target: 'y', task: 'binary' })).rejects.toMatchObject({ code: expect.stringMatching(/ONE_CLASS|TOO_FEW_ROWS/) });
-      const two = await tableFromRecords([{ x: 1, y: 'a' }, { x: 2, y: 'b' }]);
+      const two = await tableFromRecords([
+        { x: 1, y: 'a' },
+        { x: 2, y: 'b' },
+      ]);
       await expect(runAutoML(two, { ...opts, target: 'y' })).rejects.toMatchObject({ code: 'TOO_FEW_ROWS' });
       await expect(runAutoML({ rows: [['x', 'y']] }, { ...opts, target: 'y' })).rejects.toMatchObject({ code: 'EMPTY_INPUT' });
     });
     test('an unknown learner name, or no learner left for the task', async () => {
       const t = await tableFromRecords(synthBinary(50));
-      await expect(runAutoML(t, { ...opts, target: 'y', allowedLearners: ['xgboost'] })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('gbdt') });
+      await expect(runAutoML(t, { ...opts, target: 'y', allowedLearners: ['xgboost'] })).rejects.toMatchObject({
+        code: 'BAD_OPTION',
+        message: expect.stringContaining('gbdt'),
+      });
       await expect(runAutoML(t, { ...opts, target: 'y', allowedLearners: ['ridge'] })).rejects.toMatchObject({ code: 'BAD_OPTION' });
     });
     test('a metric that does not fit the task', async () => {

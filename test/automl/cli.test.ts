@@ -42,7 +42,8 @@ describe('mlops automl CLI', () => {
     const stdout = out.join('');
     expect(stdout).toMatch(/rank\s+trial\s+learner\s+AUC_weighted/);
     expect(stdout).toContain('best: ');
-    for (const f of ['model.onnx', 'pipeline.json', 'leaderboard.json', 'metrics.json', 'model-card.md']) expect(fs.existsSync(path.join(outDir, f))).toBe(true);
+    for (const f of ['model.onnx', 'pipeline.json', 'leaderboard.json', 'metrics.json', 'model-card.md'])
+      expect(fs.existsSync(path.join(outDir, f))).toBe(true);
     const lb = JSON.parse(fs.readFileSync(path.join(outDir, 'leaderboard.json'), 'utf8'));
     expect(lb.entries.length).toBeGreaterThanOrEqual(4);
     const metrics = JSON.parse(fs.readFileSync(path.join(outDir, 'metrics.json'), 'utf8'));

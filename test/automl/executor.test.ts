@@ -13,7 +13,12 @@ function ctxOf(n: number): TrainContext {
   return { task: 'binary', n, C: 2, y, tree: { ds: binDataset(X, n, 2, 255, true), names: ['a', 'b'] }, linear: { X, nFeat: 2, names: ['a', 'b'] } };
 }
 
-const req = (id: number) => ({ id, learner: 'gbdt', params: { n_estimators: 10, num_leaves: 4, min_child_samples: 5, learning_rate: 0.3, reg_lambda: 1, colsample_bytree: 1, subsample: 1 }, seed: id });
+const req = (id: number) => ({
+  id,
+  learner: 'gbdt',
+  params: { n_estimators: 10, num_leaves: 4, min_child_samples: 5, learning_rate: 0.3, reg_lambda: 1, colsample_bytree: 1, subsample: 1 },
+  seed: id,
+});
 
 const maybe = findWorkerScript() ? test : test.skip; // the worker is compiled JS (npm test builds first)
 

@@ -62,9 +62,18 @@ describe('featurization', () => {
       const steps = featureSteps(plans, flavor);
       const fs = computeFeatures(table, steps, null);
       const p: FittedPipeline = {
-        formatVersion: 1, task: 'binary', target: 'y', classes: ['neg', 'pos'],
+        formatVersion: 1,
+        task: 'binary',
+        target: 'y',
+        classes: ['neg', 'pos'],
         inputs: plans.filter((q) => q.kind !== 'dropped').map((q) => ({ name: q.name, kind: q.kind === 'numeric' ? 'numeric' : 'categorical' })),
-        body: { kind: 'single', learner: 'x', features: steps, model: { type: 'linear', coef: [new Array(fs.nFeat).fill(0)], intercept: [0] }, post: 'logistic' },
+        body: {
+          kind: 'single',
+          learner: 'x',
+          features: steps,
+          model: { type: 'linear', coef: [new Array(fs.nFeat).fill(0)], intercept: [0] },
+          post: 'logistic',
+        },
       };
       const rows = Int32Array.from({ length: table.nRows }, (_, i) => i);
       const ref = referenceFeaturize(p.body as any, toColumnTable(p, table, rows), table.nRows);
@@ -81,7 +90,9 @@ describe('featurization', () => {
     const t2 = await tableFromRecords(Array.from({ length: 30 }, (_, i) => ({ c: ['x', 'y', ''][i % 3] })));
     expect(detectTarget(t2, 'c').rows.length).toBe(20);
     // Missing markers are missing targets, for numbers and for text.
-    const t3 = await tableFromRecords(Array.from({ length: 30 }, (_, i) => ({ num: i % 5 === 0 ? 'NA' : i * 1.25, txt: i % 5 === 0 ? 'null' : ['u', 'v'][i % 2] })));
+    const t3 = await tableFromRecords(
+      Array.from({ length: 30 }, (_, i) => ({ num: i % 5 === 0 ? 'NA' : i * 1.25, txt: i % 5 === 0 ? 'null' : ['u', 'v'][i % 2] })),
+    );
     const num = detectTarget(t3, 'num');
     expect(num.task).toBe('regression');
     expect(num.rows.length).toBe(24);

@@ -15,7 +15,7 @@ function make(n: number, task: TrainContext['task'], seed: number) {
   X.set(a);
   X.set(b, n);
   const y = Float64Array.from({ length: n }, (_, i) =>
-    task === 'regression' ? a[i] * 2 + (b[i] > 0 ? 1 : -1) : task === 'binary' ? Number((a[i] > 0) !== (b[i] > 0)) : a[i] < -0.4 ? 0 : a[i] < 0.4 ? 1 : 2,
+    task === 'regression' ? a[i] * 2 + (b[i] > 0 ? 1 : -1) : task === 'binary' ? Number(a[i] > 0 !== b[i] > 0) : a[i] < -0.4 ? 0 : a[i] < 0.4 ? 1 : 2,
   );
   const C = task === 'binary' ? 2 : task === 'multiclass' ? 3 : 0;
   const ctx: TrainContext = { task, n, C, y, tree: { ds: binDataset(X, n, 2), names: ['a', 'b'] }, linear: { X, nFeat: 2, names: [] } };
@@ -24,11 +24,23 @@ function make(n: number, task: TrainContext['task'], seed: number) {
 
 function pipelineOf(task: TrainContext['task'], model: any, post: any, classes: string[]): FittedPipeline {
   return {
-    formatVersion: 1, task, target: 'y', classes,
-    inputs: [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }],
+    formatVersion: 1,
+    task,
+    target: 'y',
+    classes,
+    inputs: [
+      { name: 'a', kind: 'numeric' },
+      { name: 'b', kind: 'numeric' },
+    ],
     body: {
-      kind: 'single', learner: 'forest', model, post,
-      features: [{ kind: 'numeric', column: 'a', impute: 0 }, { kind: 'numeric', column: 'b', impute: 0 }],
+      kind: 'single',
+      learner: 'forest',
+      model,
+      post,
+      features: [
+        { kind: 'numeric', column: 'a', impute: 0 },
+        { kind: 'numeric', column: 'b', impute: 0 },
+      ],
     },
   };
 }

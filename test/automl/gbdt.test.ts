@@ -10,7 +10,10 @@ import { scoreColumns } from '../../src/automl/score';
 
 function ctxFrom(X: Float32Array, n: number, nFeat: number, y: Float64Array, task: TrainContext['task'], C: number): TrainContext {
   return {
-    task, n, C, y,
+    task,
+    n,
+    C,
+    y,
     tree: { ds: binDataset(X, n, nFeat), names: Array.from({ length: nFeat }, (_, f) => `x${f}`) },
     linear: { X, nFeat, names: [] },
   };
@@ -27,7 +30,7 @@ describe('histogram GBDT', () => {
   test('binary: learns an interaction (XOR of signs) that no single split can', () => {
     const n = 2000;
     const { X, rng } = data(n, 3, 1);
-    const y = Float64Array.from({ length: n }, (_, i) => ((X[i] > 0) !== (X[n + i] > 0) ? (rng.next() < 0.95 ? 1 : 0) : rng.next() < 0.05 ? 1 : 0));
+    const y = Float64Array.from({ length: n }, (_, i) => (X[i] > 0 !== X[n + i] > 0 ? (rng.next() < 0.95 ? 1 : 0) : rng.next() < 0.05 ? 1 : 0));
     const ctx = ctxFrom(X, n, 3, y, 'binary', 2);
     const folds = stratifiedFolds('binary', y, 3, 1);
     const cv = gbdtCV(ctx, { nEstimators: 200, numLeaves: 8, learningRate: 0.1 }, folds, 1);
@@ -52,7 +55,14 @@ describe('histogram GBDT', () => {
     const ctx = ctxFrom(X, n, 2, y, 'multiclass', 3);
     const { booster, model } = gbdtFit(ctx, { nEstimators: 30, numLeaves: 4 }, 30, 1);
     const pred = new Float64Array(n * 3);
-    rawToPred('multiclass', booster.raw, Int32Array.from({ length: n }, (_, i) => i), 3, pred, 3);
+    rawToPred(
+      'multiclass',
+      booster.raw,
+      Int32Array.from({ length: n }, (_, i) => i),
+      3,
+      pred,
+      3,
+    );
     let correct = 0;
     for (let i = 0; i < n; i++) {
       const row = [pred[i * 3], pred[i * 3 + 1], pred[i * 3 + 2]];
@@ -85,10 +95,21 @@ describe('histogram GBDT', () => {
     };
     const fs = computeFeatures(table, steps, null);
     const ctx = ctxFrom(fs.X, n, 2, y, 'binary', 2);
-    const { booster, model } = gbdtFit(ctx, { nEstimators: 40, numLeaves: 16, minChildSamples: 3, baggingFraction: 0.7, baggingFreq: 1, featureFraction: 0.5 }, 40, 9);
+    const { booster, model } = gbdtFit(
+      ctx,
+      { nEstimators: 40, numLeaves: 16, minChildSamples: 3, baggingFraction: 0.7, baggingFreq: 1, featureFraction: 0.5 },
+      40,
+      9,
+    );
     const p: FittedPipeline = {
-      formatVersion: 1, task: 'binary', target: 'y', classes: ['0', '1'],
-      inputs: [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }],
+      formatVersion: 1,
+      task: 'binary',
+      target: 'y',
+      classes: ['0', '1'],
+      inputs: [
+        { name: 'a', kind: 'numeric' },
+        { name: 'b', kind: 'numeric' },
+      ],
       body: { kind: 'single', learner: 'gbdt', features: steps, model, post: 'logistic' },
     };
     const scored = scoreColumns(p, { a, b });

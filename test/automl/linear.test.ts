@@ -60,7 +60,11 @@ describe('linear learners', () => {
     const rng = new Rng(3);
     const X = new Float32Array(2 * n);
     const y = new Float64Array(n);
-    const centers = [[-3, 0], [3, 0], [0, 3]];
+    const centers = [
+      [-3, 0],
+      [3, 0],
+      [0, 3],
+    ];
     for (let i = 0; i < n; i++) {
       const k = i % 3;
       y[i] = k;

@@ -1,4 +1,12 @@
-import { binaryAuc, binaryAveragePrecision, classificationMetrics, CLASSIFICATION_METRICS, logLoss, metricValue, regressionMetrics } from '../../src/automl/metrics';
+import {
+  binaryAuc,
+  binaryAveragePrecision,
+  classificationMetrics,
+  CLASSIFICATION_METRICS,
+  logLoss,
+  metricValue,
+  regressionMetrics,
+} from '../../src/automl/metrics';
 import { Rng } from '../../src/automl/random';
 
 describe('metrics', () => {
@@ -21,7 +29,11 @@ describe('metrics', () => {
     const proba = [0.7, 0.2, 0.1, 0.3, 0.6, 0.1, 0.2, 0.5, 0.3, 0.1, 0.1, 0.8];
     const m = classificationMetrics(proba, y, classes);
     // predictions: a, b, b, c
-    expect(m.confusion_matrix.matrix).toEqual([[1, 1, 0], [0, 1, 0], [0, 0, 1]]);
+    expect(m.confusion_matrix.matrix).toEqual([
+      [1, 1, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
     expect(m.accuracy).toBeCloseTo(0.75, 12);
     // recall: a 1/2, b 1, c 1 -> weighted (2*0.5 + 1 + 1)/4 = 0.75; precision: a 1, b 1/2, c 1 -> (2*1 + 0.5 + 1)/4
     expect(m.recall_score_weighted).toBeCloseTo(0.75, 12);

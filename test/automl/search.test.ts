@@ -19,9 +19,22 @@ function ctxOf(n: number, seed: number): TrainContext {
 function searchOpts(ctx: TrainContext, learners: Learner[], extra: Partial<Parameters<typeof runSearch>[0]> = {}) {
   const folds = stratifiedFolds('binary', ctx.y, 3, 1);
   return {
-    task: 'binary' as const, metric: 'AUC_weighted', classes: ['0', '1'], y: ctx.y, folds, learners, n: ctx.n,
-    nFeat: { tree: 3, linear: 3 }, seed: 1, deadline: () => Date.now() + 600_000, maxTrials: 6, batchSize: 2, keepOof: 4,
-    executor: new InThreadExecutor(ctx, folds), startedAt: Date.now(), ...extra,
+    task: 'binary' as const,
+    metric: 'AUC_weighted',
+    classes: ['0', '1'],
+    y: ctx.y,
+    folds,
+    learners,
+    n: ctx.n,
+    nFeat: { tree: 3, linear: 3 },
+    seed: 1,
+    deadline: () => Date.now() + 600_000,
+    maxTrials: 6,
+    batchSize: 2,
+    keepOof: 4,
+    executor: new InThreadExecutor(ctx, folds),
+    startedAt: Date.now(),
+    ...extra,
   };
 }
 
@@ -63,7 +76,15 @@ describe('cost-frugal search', () => {
 describe('greedy ensemble selection', () => {
   const fold = (n: number) => [Int32Array.from({ length: n }, (_, i) => i)];
   const trial = (id: number, p1: number[], utility: number): Trial => ({
-    id, learner: 'x', params: {}, score: utility, foldScores: [utility], utility, seconds: 0, extra: {}, status: 'ok',
+    id,
+    learner: 'x',
+    params: {},
+    score: utility,
+    foldScores: [utility],
+    utility,
+    seconds: 0,
+    extra: {},
+    status: 'ok',
     oof: Float64Array.from(p1.flatMap((p) => [1 - p, p])),
   });
 

@@ -7,7 +7,15 @@ async function* asyncRows(rows: string[][]) {
 
 describe('columnar table', () => {
   test('parses numbers strictly and keeps text through a dictionary', async () => {
-    const t = await tableFromRows(asyncRows([['a', 'b'], ['1.5', 'x'], ['', 'y'], ['NA', 'x'], ['2e3', '']]));
+    const t = await tableFromRows(
+      asyncRows([
+        ['a', 'b'],
+        ['1.5', 'x'],
+        ['', 'y'],
+        ['NA', 'x'],
+        ['2e3', ''],
+      ]),
+    );
     expect(t.nRows).toBe(4);
     const a = getColumn(t, 'a');
     expect(Array.from(a.numeric)).toEqual([1.5, NaN, NaN, 2000]);
@@ -26,7 +34,12 @@ describe('columnar table', () => {
 
   test('empty input and duplicate header names are errors', async () => {
     await expect(tableFromRows([])).rejects.toBeInstanceOf(AutoMLError);
-    await expect(tableFromRows([['a', 'a'], ['1', '2']])).rejects.toMatchObject({ code: 'BAD_ROW' });
+    await expect(
+      tableFromRows([
+        ['a', 'a'],
+        ['1', '2'],
+      ]),
+    ).rejects.toMatchObject({ code: 'BAD_ROW' });
   });
 
   test('a numeric column with many distinct values drops its dictionary; late text rebuilds it', async () => {

@@ -92,7 +92,6 @@ describe('runBenchmark against a local server', () => {
     expect(r.latencyMs.p95).toBeLessThanOrEqual(r.latencyMs.p99);
     expect(r.latencyMs.p99).toBeLessThanOrEqual(r.latencyMs.max);
     expect(r.requestsPerSec).toBeCloseTo(200 / (r.durationMs / 1000), 6);
-
   });
 
   test('non-2xx responses are counted by status', async () => {

@@ -15,11 +15,17 @@ import { CliResult, startStack, Stack } from './stack';
 
 jest.setTimeout(120000);
 
-const SAMPLE = fs.readFileSync(path.join(REPO_ROOT, 'samples', 'bankmarketing_train.csv'), 'utf8').trimEnd().split('\n');
+const SAMPLE = fs
+  .readFileSync(path.join(REPO_ROOT, 'samples', 'bankmarketing_train.csv'), 'utf8')
+  .trimEnd()
+  .split('\n');
 const header = SAMPLE[0].split(',');
 /** The README's example row: the sample's first data row without the target. */
 const ROW: Record<string, string | number> = Object.fromEntries(
-  header.map((h, i) => [h, SAMPLE[1].split(',')[i]] as const).filter(([h]) => h !== 'y').map(([h, v]) => [h, Number.isFinite(Number(v)) ? Number(v) : v]),
+  header
+    .map((h, i) => [h, SAMPLE[1].split(',')[i]] as const)
+    .filter(([h]) => h !== 'y')
+    .map(([h, v]) => [h, Number.isFinite(Number(v)) ? Number(v) : v]),
 );
 
 let stack: Stack;
@@ -48,7 +54,11 @@ const json = (r: CliResult) => {
     throw new Error(`not JSON (exit ${r.code}): ${r.out}\n${r.err}`);
   }
 };
-const ndjson = (r: CliResult) => r.out.trim().split('\n').map((l) => JSON.parse(l));
+const ndjson = (r: CliResult) =>
+  r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-cli-test-'));
@@ -116,8 +126,16 @@ describe('help, version and usage errors', () => {
 
   test('train lists and validates the run API values before sending anything', async () => {
     const help = (await cli('train', '--help')).out;
-    for (const v of ['AUC_weighted', 'r2_score', 'spearman_correlation', 'gbdt', 'extra_trees', 'binary', 'regression', '1-86400', '2-20']) expect(help).toContain(v);
-    for (const args of [['--cv-folds', '1'], ['--primary-metric', 'auc'], ['--allowed-learners', 'gbdt,xgboost'], ['--budget-seconds', 'soon'], ['--seed', '-1'], ['--task', 'ranking']]) {
+    for (const v of ['AUC_weighted', 'r2_score', 'spearman_correlation', 'gbdt', 'extra_trees', 'binary', 'regression', '1-86400', '2-20'])
+      expect(help).toContain(v);
+    for (const args of [
+      ['--cv-folds', '1'],
+      ['--primary-metric', 'auc'],
+      ['--allowed-learners', 'gbdt,xgboost'],
+      ['--budget-seconds', 'soon'],
+      ['--seed', '-1'],
+      ['--task', 'ranking'],
+    ]) {
       const r = await cli('train', 'small', ...args, '--url', 'http://127.0.0.1:9');
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
     }
@@ -125,10 +143,15 @@ describe('help, version and usage errors', () => {
 });
 
 describe('against a running stack', () => {
-  test('upload: to the stack\'s storage, --wait reports the registration or the rejection; a remote --url never uploads locally', async () => {
+  test("upload: to the stack's storage, --wait reports the registration or the rejection; a remote --url never uploads locally", async () => {
     const ok = await bin('upload', path.join(dir, 'small.csv'), '--target', 'y', '--wait', '--json');
     expect(ok.code).toBe(0);
-    expect(json(ok)).toMatchObject({ dataset: 'small', blob: 'datasets/small.csv', target: 'y', registration: { status: 'registered', rows: 300, target: 'y' } });
+    expect(json(ok)).toMatchObject({
+      dataset: 'small',
+      blob: 'datasets/small.csv',
+      target: 'y',
+      registration: { status: 'registered', rows: 300, target: 'y' },
+    });
     const rejected = await cli('upload', '--file', path.join(dir, 'notarget.csv'), '--wait');
     expect(rejected.code).toBe(1);
     expect(rejected.out).toContain('rejected: TARGET_MISSING');
@@ -141,19 +164,48 @@ describe('against a running stack', () => {
     expect((await cli('upload', path.join(dir, 'small.csv'), '--account-url', 'http://insecure.example')).code).toBe(2);
 
     const list = json(await cli('datasets', '--json'));
-    expect(list.datasets.map((d: any) => [d.name, d.status])).toEqual(expect.arrayContaining([['small', 'registered'], ['notarget', 'rejected']]));
+    expect(list.datasets.map((d: any) => [d.name, d.status])).toEqual(
+      expect.arrayContaining([
+        ['small', 'registered'],
+        ['notarget', 'rejected'],
+      ]),
+    );
     const one = await cli('datasets', 'notarget');
     expect(one.code).toBe(0);
     expect(one.out).toContain('TARGET_MISSING');
   });
 
   test('train --follow streams a real run to its decision (exit 0); logs, run and runs show it', async () => {
-    const r = await bin('train', 'small', '--budget-seconds', '20', '--max-trials', '2', '--cv-folds', '3', '--seed', '7', '--allowed-learners', 'gbdt,logistic_regression', '--follow', '--json');
+    const r = await bin(
+      'train',
+      'small',
+      '--budget-seconds',
+      '20',
+      '--max-trials',
+      '2',
+      '--cv-folds',
+      '3',
+      '--seed',
+      '7',
+      '--allowed-learners',
+      'gbdt,logistic_regression',
+      '--follow',
+      '--json',
+    );
     const events = ndjson(r);
     const end = events[events.length - 1];
     expect({ code: r.code, end }).toEqual({ code: 0, end: expect.objectContaining({ runtimeStatus: 'Completed' }) });
     expect(end).toMatchObject({ type: 'end', runId: 'train-small-v1', runtimeStatus: 'Completed', decision: { promoted: true } });
-    expect(events.filter((e) => e.type === 'phase').map((e) => e.phase)).toEqual(['queued', 'prepare', 'automl', 'register', 'deploy', 'benchmark', 'decide', 'completed']);
+    expect(events.filter((e) => e.type === 'phase').map((e) => e.phase)).toEqual([
+      'queued',
+      'prepare',
+      'automl',
+      'register',
+      'deploy',
+      'benchmark',
+      'decide',
+      'completed',
+    ]);
     const run = json(await cli('run', 'train-small-v1', '--json'));
     expect(run.automl).toMatchObject({ primaryMetric: 'AUC_weighted' });
     expect(run.automl.trials).toBeLessThanOrEqual(2);
@@ -193,7 +245,7 @@ describe('against a running stack', () => {
     expect((await cli('terminate', 'no-such-run', '--system-key', stack.host.hostKey)).err).toContain('UNAUTHORIZED');
   });
 
-  test('keys: host, a function\'s own, system and master keys, as a table, --json and --value', async () => {
+  test("keys: host, a function's own, system and master keys, as a table, --json and --value", async () => {
     await stack.host.refreshKeys();
     const all = json(await cli('keys', '--all', '--json'));
     const find = (kind: string, name: string, fn?: string) => all.keys.find((k: any) => k.kind === kind && k.name === name && k.function === fn)?.value;
@@ -231,8 +283,13 @@ describe('against a running stack', () => {
 
     expect(json(await cli('promote', 'fixture', '2', '--json'))).toMatchObject({ version: 2, previous: 'fixture-v1' });
     const models = json(await cli('models', '--json'));
-    expect(models.champions).toEqual(expect.arrayContaining([expect.objectContaining({ model: 'fixture', version: 2, scoringRoute: '/api/models/fixture/score' })]));
-    expect(models.models.filter((m: any) => m.name === 'fixture').map((m: any) => [m.version, m.status])).toEqual([[1, 'retired'], [2, 'champion']]);
+    expect(models.champions).toEqual(
+      expect.arrayContaining([expect.objectContaining({ model: 'fixture', version: 2, scoringRoute: '/api/models/fixture/score' })]),
+    );
+    expect(models.models.filter((m: any) => m.name === 'fixture').map((m: any) => [m.version, m.status])).toEqual([
+      [1, 'retired'],
+      [2, 'champion'],
+    ]);
     const text = await cli('models');
     expect(text.out).toMatch(/fixture\s+2\s+champion/);
 
@@ -245,7 +302,11 @@ describe('against a running stack', () => {
     const out = path.join(dir, 'artifacts');
     const a = await cli('artifacts', 'fixture', '2', '--out', out, '--json');
     expect(a.code).toBe(0);
-    expect(json(a).files.map((f: any) => f.name).sort()).toEqual(['leaderboard.json', 'metrics.json', 'model-card.md', 'model.onnx', 'pipeline.json']);
+    expect(
+      json(a)
+        .files.map((f: any) => f.name)
+        .sort(),
+    ).toEqual(['leaderboard.json', 'metrics.json', 'model-card.md', 'model.onnx', 'pipeline.json']);
     expect(fs.readFileSync(path.join(out, 'model-card.md'), 'utf8')).toBe('# fixture (fixture)\n');
     expect((await cli('artifacts', 'fixture', '7')).code).toBe(1);
 

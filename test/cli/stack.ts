@@ -60,10 +60,15 @@ export async function startStack(hostEnv: Record<string, string> = {}): Promise<
           if (v === undefined) delete e[k];
           else e[k] = v;
         }
-        execFile(process.execPath, [BIN, ...args], { env: e, cwd: opts.cwd ?? REPO_ROOT, timeout: opts.timeoutMs ?? 60000, maxBuffer: 8 << 20 }, (error, stdout, stderr) => {
-          const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 99) : 0;
-          resolve({ code, out: stdout, err: stderr });
-        });
+        execFile(
+          process.execPath,
+          [BIN, ...args],
+          { env: e, cwd: opts.cwd ?? REPO_ROOT, timeout: opts.timeoutMs ?? 60000, maxBuffer: 8 << 20 },
+          (error, stdout, stderr) => {
+            const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 99) : 0;
+            resolve({ code, out: stdout, err: stderr });
+          },
+        );
       }),
     registerFixture: async (name, seed) => {
       const pipeline = bankLikeBinaryPipeline({ trees: 10, seed });

@@ -125,7 +125,14 @@ describe('OpenAPI schemas validate with ajv', () => {
       Object.fromEntries(BANK_COLUMNS.map((c) => [c, r[c] === undefined || (typeof r[c] === 'number' && Number.isNaN(r[c])) ? null : r[c]])),
     );
     // CSV-style numeric strings are accepted by the server but documented as numbers: send numbers.
-    const typed = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && schema.fields.find((f) => f.name === k)!.kind === 'numeric' ? (v === '' ? null : Number(v)) : v])));
+    const typed = rows.map((r) =>
+      Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [
+          k,
+          typeof v === 'string' && schema.fields.find((f) => f.name === k)!.kind === 'numeric' ? (v === '' ? null : Number(v)) : v,
+        ]),
+      ),
+    );
     for (const r of typed) expect(row(r)).toBe(true);
     const { age: _a, ...missing } = typed[0];
     expect(row(missing)).toBe(false);

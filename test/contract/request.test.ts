@@ -75,7 +75,18 @@ describe('validateScoreRequest', () => {
   });
 
   test('the MLflow shape maps columns by name, whatever their order', () => {
-    const b = validateScoreRequest({ input_data: { columns: ['job', 'duration', 'age', 'y'], data: [['a', 1, 2, 'no'], ['b', 3, 4, 'yes']] } }, schema);
+    const b = validateScoreRequest(
+      {
+        input_data: {
+          columns: ['job', 'duration', 'age', 'y'],
+          data: [
+            ['a', 1, 2, 'no'],
+            ['b', 3, 4, 'yes'],
+          ],
+        },
+      },
+      schema,
+    );
     expect(b.shape).toBe('input_data');
     expect(Array.from(b.columns.age as Float64Array)).toEqual([2, 4]);
     expect(b.columns.job).toEqual(['a', 'b']);
@@ -84,7 +95,10 @@ describe('validateScoreRequest', () => {
   test('v2 reads the method; predict is the default', () => {
     const row = { age: 1, job: 'a', duration: 2 };
     expect(validateScoreRequest({ Inputs: { data: [row] } }, schema).method).toBe('predict');
-    expect(validateScoreRequest({ Inputs: { data: [row] }, GlobalParameters: { method: 'predict_proba' } }, schema)).toMatchObject({ shape: 'inputs', method: 'predict_proba' });
+    expect(validateScoreRequest({ Inputs: { data: [row] }, GlobalParameters: { method: 'predict_proba' } }, schema)).toMatchObject({
+      shape: 'inputs',
+      method: 'predict_proba',
+    });
   });
 
   test('each problem is reported once with its row; the field list has no duplicates', () => {

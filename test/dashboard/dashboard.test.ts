@@ -81,7 +81,9 @@ describe('dashboard in a real browser', () => {
   };
   async function open(hash: string, minCharts: number): Promise<void> {
     await page.evaluate((h) => (location.hash = h), hash);
-    await page.waitForFunction((n) => document.querySelectorAll('#view canvas').length >= n && !document.querySelector('#view > p.muted'), minCharts, { timeout: 30000 });
+    await page.waitForFunction((n) => document.querySelectorAll('#view canvas').length >= n && !document.querySelector('#view > p.muted'), minCharts, {
+      timeout: 30000,
+    });
     expect(await page.textContent('#error')).toBe('');
     // Every chart on the page has something drawn.
     for (const c of await charts()) expect({ chart: c.label, drawn: c.elements.reduce((a, b) => a + b, 0) > 0 }).toEqual({ chart: c.label, drawn: true });
@@ -118,7 +120,9 @@ describe('dashboard in a real browser', () => {
     await page.evaluate(() => ((window as any).__sameDocument = true));
     await stack.upload('bank.csv', csv(slice(0, 1000)));
     await page.waitForSelector('#runs tr[data-run="train-bank-v2"]', { timeout: 60000 });
-    await page.waitForFunction(() => /Completed/.test(document.querySelector('#runs tr[data-run="train-bank-v2"]')?.textContent ?? ''), undefined, { timeout: 240000 });
+    await page.waitForFunction(() => /Completed/.test(document.querySelector('#runs tr[data-run="train-bank-v2"]')?.textContent ?? ''), undefined, {
+      timeout: 240000,
+    });
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
     // A third upload the registry rejects, with the line at fault.
     const bad = slice(1000, 300);

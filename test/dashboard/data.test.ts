@@ -10,7 +10,7 @@ import type { RunRecord } from '../../src/pipeline/runs';
 
 function lcg(seed: number) {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
 describe('calibration derived from the stored ROC points', () => {
@@ -102,7 +102,12 @@ describe('champion history', () => {
     phases: [{ phase: 'decide', at }],
     createdAt: at,
     updatedAt: at,
-    decision: { promoted, reason: promoted ? 'better' : 'worse', challenger: { model: 'bank', version, testScore: 0.9 }, champion: against ? { version: against } : undefined },
+    decision: {
+      promoted,
+      reason: promoted ? 'better' : 'worse',
+      challenger: { model: 'bank', version, testScore: 0.9 },
+      champion: against ? { version: against } : undefined,
+    },
   });
   it('projects decisions and rollbacks into events and served intervals', () => {
     const runs = [run('r3', 3, false, '2026-01-03T00:00:00Z', 2), run('r1', 1, true, '2026-01-01T00:00:00Z'), run('r2', 2, true, '2026-01-02T00:00:00Z', 1)];

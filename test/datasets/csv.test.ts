@@ -105,7 +105,10 @@ describe('sniffDelimiter', () => {
     const reader = createCsvReader(chunksOf('a|b\n1|2\n', 3));
     const batches: string[][][] = [];
     for await (const b of reader.batches) batches.push(b);
-    expect(batches.flat()).toEqual([['a', 'b'], ['1', '2']]);
+    expect(batches.flat()).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
     expect(reader.delimiter).toBe('|');
     expect(reader.records).toBe(2);
   });
@@ -210,10 +213,12 @@ describe('errors carry stable codes and positions', () => {
 
 describe('streaming behaviour', () => {
   it('stops reading the source when the consumer stops early', async () => {
-    const stream = Readable.from((function* () {
-      yield Buffer.from('a,b\n');
-      for (let i = 0; i < 1e6; i++) yield Buffer.from(`${i},${i}\n`);
-    })());
+    const stream = Readable.from(
+      (function* () {
+        yield Buffer.from('a,b\n');
+        for (let i = 0; i < 1e6; i++) yield Buffer.from(`${i},${i}\n`);
+      })(),
+    );
     let n = 0;
     for await (const _ of readCsvRows(stream)) if (++n === 10) break;
     expect(n).toBe(10);
@@ -230,7 +235,7 @@ describe('round trip on generated data', () => {
   // Deterministic PRNG so a failure is reproducible.
   function rng(seed: number): () => number {
     let s = seed >>> 0;
-    return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   }
   const alphabet = ['a', 'b', '1', ' ', ',', ';', '\t', '|', '"', '\n', '\r\n', 'é', '€', '😀'];
 
@@ -249,12 +254,10 @@ describe('round trip on generated data', () => {
         }
         records.push(rec);
       }
-      const text = records
-        .map((rec) => rec.map((f) => (/[",;\t|\r\n]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f)).join(delim))
-        .join('\r\n');
+      const text = records.map((rec) => rec.map((f) => (/[",;\t|\r\n]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f)).join(delim)).join('\r\n');
       const bytes = Buffer.from(text, 'utf8');
       async function* randomChunks(): AsyncGenerator<Buffer> {
-        for (let i = 0; i < bytes.length; ) {
+        for (let i = 0; i < bytes.length;) {
           const n = 1 + Math.floor(rand() * 40);
           yield bytes.subarray(i, i + n);
           i += n;

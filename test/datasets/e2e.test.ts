@@ -172,7 +172,9 @@ describe('Flex Consumption shape: Event Grid blob source and an Event Grid topic
     expect(r.status).toBe(202);
     const deadline = Date.now() + 30000;
     while (cloudEvents().length < 2 && Date.now() < deadline) await sleep(200);
-    const types = cloudEvents().map((e) => `${e.type} ${e.data.name} v${e.data.version}`).sort();
+    const types = cloudEvents()
+      .map((e) => `${e.type} ${e.data.name} v${e.data.version}`)
+      .sort();
     expect(types).toEqual(['Mlops.DatasetRegistered flex v1', 'Mlops.DatasetRejected flexbad v1']);
     expect(topic.received[0].headers['aeg-sas-key']).toBe('e2e-topic-key');
     expect(cloudEvents().find((e) => e.type === 'Mlops.DatasetRejected').data.reason.code).toBe('CSV_UNCLOSED_QUOTE');

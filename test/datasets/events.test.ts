@@ -42,7 +42,10 @@ describe('Event Grid publisher', () => {
   it('is a no-op without EVENTGRID_TOPIC_ENDPOINT; key auth with EVENTGRID_TOPIC_KEY, Entra ID without it', () => {
     expect(eventPublisherFromEnv({}).enabled).toBe(false);
     expect(eventPublisherFromEnv({ EVENTGRID_TOPIC_KEY: 'k' }).enabled).toBe(false);
-    expect(eventGridSettingsFromEnv({ EVENTGRID_TOPIC_ENDPOINT: 'https://x.example/api/events', EVENTGRID_TOPIC_KEY: 'k' })).toMatchObject({ key: 'k', source: '/mlops/local' });
+    expect(eventGridSettingsFromEnv({ EVENTGRID_TOPIC_ENDPOINT: 'https://x.example/api/events', EVENTGRID_TOPIC_KEY: 'k' })).toMatchObject({
+      key: 'k',
+      source: '/mlops/local',
+    });
     const identity = eventGridSettingsFromEnv({ EVENTGRID_TOPIC_ENDPOINT: 'https://x.example/api/events', WEBSITE_SITE_NAME: 'func-1' });
     expect(identity).toEqual({ endpoint: 'https://x.example/api/events', source: '/mlops/func-1' });
     expect(eventPublisherFromEnv({ EVENTGRID_TOPIC_ENDPOINT: 'https://x.example/api/events' }).enabled).toBe(true);
@@ -64,7 +67,9 @@ describe('Event Grid publisher', () => {
 
   it('a failing topic is an EventPublishError with the status, without the key in the message', async () => {
     failNext = 1;
-    const err = await publisher().publish([{ type: 'Mlops.Test', subject: 's', data: {} }]).catch((e) => e);
+    const err = await publisher()
+      .publish([{ type: 'Mlops.Test', subject: 's', data: {} }])
+      .catch((e) => e);
     expect(err).toBeInstanceOf(EventPublishError);
     expect(err.status).toBe(500);
     expect(err.message).not.toContain(KEY);
@@ -88,7 +93,8 @@ describe('dataset registration events', () => {
   }
 
   const good = 'a,y\n' + Array.from({ length: 20 }, (_, i) => `${i},${i % 2 ? 'yes' : 'no'}`).join('\n');
-  const eventsOf = (type: string) => receiver.received.flatMap((r) => JSON.parse(r.body) as { type: string; id: string; data: any }[]).filter((e) => e.type === type);
+  const eventsOf = (type: string) =>
+    receiver.received.flatMap((r) => JSON.parse(r.body) as { type: string; id: string; data: any }[]).filter((e) => e.type === type);
 
   it('publishes Mlops.DatasetRegistered and Mlops.DatasetRejected with the outcome', async () => {
     await upload('evt.csv', good);

@@ -104,15 +104,35 @@ describe('schema drift', () => {
   });
 
   it('reports added, removed and retyped columns, ignoring column order and all-missing columns', () => {
-    const a = schema([['a', 'integer'], ['b', 'string'], ['e', 'empty'], ['y', 'string']]);
-    const b = schema([['y', 'string'], ['c', 'number'], ['a', 'number'], ['e', 'integer']]);
+    const a = schema([
+      ['a', 'integer'],
+      ['b', 'string'],
+      ['e', 'empty'],
+      ['y', 'string'],
+    ]);
+    const b = schema([
+      ['y', 'string'],
+      ['c', 'number'],
+      ['a', 'number'],
+      ['e', 'integer'],
+    ]);
     const d = compareSchemas(a, b, 3);
     expect(d).toMatchObject({ againstVersion: 3, added: ['c'], removed: ['b'], retyped: [{ column: 'a', from: 'integer', to: 'number' }], hasDrift: true });
     expect(describeDrift(d)).toBe('added [c], removed [b], retyped [a: integer -> number]');
   });
 
   it('same columns in another order is no drift', () => {
-    const d = compareSchemas(schema([['a', 'integer'], ['y', 'string']]), schema([['y', 'string'], ['a', 'integer']]), 1);
+    const d = compareSchemas(
+      schema([
+        ['a', 'integer'],
+        ['y', 'string'],
+      ]),
+      schema([
+        ['y', 'string'],
+        ['a', 'integer'],
+      ]),
+      1,
+    );
     expect(d.hasDrift).toBe(false);
     expect(describeDrift(d)).toBe('no schema change');
   });

@@ -35,7 +35,8 @@ function sha256(b: Buffer): string {
 /** n rows of a small valid table with columns a (int), b (float), c (category), y (yes/no). */
 function table(n: number, opts: { header?: string; cls?: (i: number) => string } = {}): string {
   const lines = [opts.header ?? 'a,b,c,y'];
-  for (let i = 0; i < n; i++) lines.push(`${i},${(i * 0.5).toFixed(1)},${['red', 'green', 'blue'][i % 3]},${(opts.cls ?? ((k) => (k % 4 === 0 ? 'yes' : 'no')))(i)}`);
+  for (let i = 0; i < n; i++)
+    lines.push(`${i},${(i * 0.5).toFixed(1)},${['red', 'green', 'blue'][i % 3]},${(opts.cls ?? ((k) => (k % 4 === 0 ? 'yes' : 'no')))(i)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -84,7 +85,12 @@ describe('the bank marketing file', () => {
     const age = profile.columnProfiles.find((c: { name: string }) => c.name === 'age');
     expect(age.type).toBe('integer');
     // Reference values computed independently from the raw file.
-    const ages = bytes.toString().trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
+    const ages = bytes
+      .toString()
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[0]));
     const mean = ages.reduce((s, x) => s + x, 0) / ages.length;
     const std = Math.sqrt(ages.reduce((s, x) => s + (x - mean) ** 2, 0) / (ages.length - 1));
     expect(age.mean).toBeCloseTo(mean, 9);
@@ -97,9 +103,9 @@ describe('the bank marketing file', () => {
     expect(schema.columns).toHaveLength(21);
     expect(schema.classes.sort()).toEqual(['no', 'yes']);
     // Immutable: a second write of the same path is refused by the service.
-    await expect(
-      blobs.getBlockBlobClient('datasets/bank/v1/data.csv').upload('x', 1, { conditions: { ifNoneMatch: '*' } }),
-    ).rejects.toMatchObject({ statusCode: 409 });
+    await expect(blobs.getBlockBlobClient('datasets/bank/v1/data.csv').upload('x', 1, { conditions: { ifNoneMatch: '*' } })).rejects.toMatchObject({
+      statusCode: 409,
+    });
   });
 
   it('leaves no staging blobs behind and never modifies the drop blob', async () => {
@@ -202,9 +208,23 @@ describe('versions', () => {
     const props = await drop.getBlobClient('crash.csv').getProperties();
     // What a worker that died right after claiming leaves behind: a 'registering' row, no snapshot.
     const claim = await registry.claim('crash', () => ({
-      name: 'crash', status: 'registering', sha256: sha256(Buffer.from(content)), bytes: content.length, rows: 30, columns: 4,
-      target: 'y', task: 'classification', delimiter: ',', classBalance: null, schema: null, drift: null, reason: null,
-      source: { container: 'datasets', blobName: 'crash.csv', etag: props.etag! }, snapshot: null, runId: null, eventPublished: false,
+      name: 'crash',
+      status: 'registering',
+      sha256: sha256(Buffer.from(content)),
+      bytes: content.length,
+      rows: 30,
+      columns: 4,
+      target: 'y',
+      task: 'classification',
+      delimiter: ',',
+      classBalance: null,
+      schema: null,
+      drift: null,
+      reason: null,
+      source: { container: 'datasets', blobName: 'crash.csv', etag: props.etag! },
+      snapshot: null,
+      runId: null,
+      eventPublished: false,
     }));
     expect(claim.claimed).toBe(true);
     // Fresh claim: another registration treats it as in progress and does not touch it.
@@ -281,7 +301,14 @@ describe('the malformed-file catalogue: each rejected with its own code and posi
     { blob: 'long-line.csv', content: () => 'a,b,c,y\n1,2,' + 'x'.repeat(10 * 1024 * 1024) + ',no\n', code: 'CSV_LINE_TOO_LONG', line: 2 },
     { blob: 'too-few-rows.csv', content: () => table(5), code: 'TOO_FEW_ROWS' },
     { blob: 'too-many-rows.csv', content: () => table(200), code: 'TOO_MANY_ROWS', over: { maxRows: 100 } },
-    { blob: 'too-many-columns.csv', content: () => Array.from({ length: 60 }, (_, i) => `c${i}`).join(',') + ',y\n', code: 'TOO_MANY_COLUMNS', line: 1, column: 51, over: { maxColumns: 50 } },
+    {
+      blob: 'too-many-columns.csv',
+      content: () => Array.from({ length: 60 }, (_, i) => `c${i}`).join(',') + ',y\n',
+      code: 'TOO_MANY_COLUMNS',
+      line: 1,
+      column: 51,
+      over: { maxColumns: 50 },
+    },
     { blob: 'too-large.csv', content: () => table(200), code: 'TOO_LARGE', over: { maxBytes: 1000 } },
     { blob: 'bad name!.csv', content: () => table(12), code: 'INVALID_NAME' },
   ];

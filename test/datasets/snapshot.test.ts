@@ -15,7 +15,8 @@ let az: Awaited<ReturnType<typeof startTestAzurite>>;
 let drop: ContainerClient;
 let reg: ContainerClient;
 
-const table = (n: number, seed = 0) => ['a,b,y', ...Array.from({ length: n }, (_, i) => `${i + seed},${(i * 3) % 7},${i % 2 ? 'yes' : 'no'}`)].join('\n') + '\n';
+const table = (n: number, seed = 0) =>
+  ['a,b,y', ...Array.from({ length: n }, (_, i) => `${i + seed},${(i * 3) % 7},${i % 2 ? 'yes' : 'no'}`)].join('\n') + '\n';
 const register = (blobName: string, over: Partial<DatasetSettings> = {}) =>
   registerDataset({ blobName }, { connectionString: az.connectionString, settings: { ...DEFAULT_DATASET_SETTINGS, ...over } });
 const put = async (c: ContainerClient, name: string, text: string) => c.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));

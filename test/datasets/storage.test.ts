@@ -9,7 +9,11 @@ import { DatasetSettingsError } from '../../src/datasets/errors';
 
 describe('storage connections (connection string or identity-based, as Functions defines them)', () => {
   it('identity-based settings give account endpoints and a token credential (no key)', () => {
-    const s = storageFromEnv({ AzureWebJobsStorage__accountName: 'acct', AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001' });
+    const s = storageFromEnv({
+      AzureWebJobsStorage__accountName: 'acct',
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
+    });
     expect(s.blobService.url).toBe('https://acct.blob.core.windows.net/');
     expect(s.table('datasets').url).toBe('https://acct.table.core.windows.net');
     expect(s.sharedKey).toBe(false);
@@ -62,9 +66,23 @@ describe('registry entity sizes', () => {
   it('byte and row counts past 2^31 round-trip (stored as Int64)', async () => {
     const registry = new DatasetRegistry(az.connectionString);
     const claim = await registry.claim('huge', () => ({
-      name: 'huge', status: 'rejected', sha256: null, bytes: 5_000_000_000, rows: 3_000_000_000, columns: null, target: 'y', task: null,
-      delimiter: null, classBalance: null, schema: null, drift: null, reason: { code: 'TOO_LARGE', message: 'too large' },
-      source: { container: 'datasets', blobName: 'huge.csv', etag: '"x"' }, snapshot: null, runId: null, eventPublished: false,
+      name: 'huge',
+      status: 'rejected',
+      sha256: null,
+      bytes: 5_000_000_000,
+      rows: 3_000_000_000,
+      columns: null,
+      target: 'y',
+      task: null,
+      delimiter: null,
+      classBalance: null,
+      schema: null,
+      drift: null,
+      reason: { code: 'TOO_LARGE', message: 'too large' },
+      source: { container: 'datasets', blobName: 'huge.csv', etag: '"x"' },
+      snapshot: null,
+      runId: null,
+      eventPublished: false,
     }));
     expect(claim.claimed).toBe(true);
     const [v] = await registry.versions('huge');

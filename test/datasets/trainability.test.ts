@@ -45,20 +45,31 @@ describe('trainability at registration', () => {
   });
 
   test('policy warn registers it and reports the warnings', async () => {
-    const r = await analyze(table(3, (i) => (i === 2 ? 1 : 10)), { trainabilityPolicy: 'warn' });
+    const r = await analyze(
+      table(3, (i) => (i === 2 ? 1 : 10)),
+      { trainabilityPolicy: 'warn' },
+    );
     expect(r.ok).toBe(true);
     expect(r.ok && r.warnings.map((w) => w.code)).toEqual(['CLASS_TOO_SMALL']);
   });
 
   test('integer targets AutoML regresses (over 10 values) and regression targets are not checked', async () => {
-    const ints = table(15, (i) => (i === 0 ? 1 : 5), (i) => String(i));
+    const ints = table(
+      15,
+      (i) => (i === 0 ? 1 : 5),
+      (i) => String(i),
+    );
     expect((await analyze(ints)).ok).toBe(true);
     const reg = ['a,y', ...Array.from({ length: 50 }, (_, i) => `${i},${i * 1.5}`)].join('\n');
     expect((await analyze(reg)).ok).toBe(true);
   });
 
   test('settings are read and validated', () => {
-    expect(readDatasetSettings({ DATASET_MAX_CLASSES: '20', DATASET_MIN_CLASS_ROWS: '5', DATASET_TRAINABILITY_POLICY: 'warn' })).toMatchObject({ maxClasses: 20, minClassRows: 5, trainabilityPolicy: 'warn' });
+    expect(readDatasetSettings({ DATASET_MAX_CLASSES: '20', DATASET_MIN_CLASS_ROWS: '5', DATASET_TRAINABILITY_POLICY: 'warn' })).toMatchObject({
+      maxClasses: 20,
+      minClassRows: 5,
+      trainabilityPolicy: 'warn',
+    });
     expect(() => readDatasetSettings({ DATASET_TRAINABILITY_POLICY: 'maybe' })).toThrow(/DATASET_TRAINABILITY_POLICY/);
     expect(() => readDatasetSettings({ DATASET_MAX_CLASSES: '1' })).toThrow(/DATASET_MAX_CLASSES/);
   });

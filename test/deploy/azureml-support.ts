@@ -58,7 +58,10 @@ export async function startTargetStack(emulator: Parameters<typeof startEmulator
   };
   const loadModel = async (src: ModelSource) => {
     if ('file' in src) return fs.promises.readFile(src.file);
-    return blobs.getContainerClient(src.container ?? 'registry').getBlobClient(src.blob).downloadToBuffer();
+    return blobs
+      .getContainerClient(src.container ?? 'registry')
+      .getBlobClient(src.blob)
+      .downloadToBuffer();
   };
   return {
     stack,

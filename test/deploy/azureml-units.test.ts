@@ -13,12 +13,15 @@ const ws = { subscriptionId: 'sub', resourceGroup: 'rg', workspace: 'ws' };
 const cred = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 60_000 }) };
 
 describe('names', () => {
-  test.each(['bank_marketing', 'Bank Marketing 2024', '123-numbers-first', '____', 'a', 'x'.repeat(200), 'données.csv'])('endpoint of lineage %s is a DNS label of 3-32 characters', (lineage) => {
-    const n = endpointNameFor(lineage, ws);
-    expect(n).toMatch(AZUREML_ENDPOINT_NAME);
-    expect(n.length).toBeLessThanOrEqual(32);
-    expect(endpointNameFor(lineage, ws)).toBe(n);
-  });
+  test.each(['bank_marketing', 'Bank Marketing 2024', '123-numbers-first', '____', 'a', 'x'.repeat(200), 'données.csv'])(
+    'endpoint of lineage %s is a DNS label of 3-32 characters',
+    (lineage) => {
+      const n = endpointNameFor(lineage, ws);
+      expect(n).toMatch(AZUREML_ENDPOINT_NAME);
+      expect(n.length).toBeLessThanOrEqual(32);
+      expect(endpointNameFor(lineage, ws)).toBe(n);
+    },
+  );
 
   test('lineages that slug alike, or workspaces, still get different endpoints', () => {
     expect(endpointNameFor('bank_marketing', ws)).not.toBe(endpointNameFor('bank-marketing', ws));
@@ -39,15 +42,40 @@ describe('settings', () => {
 
   test('defaults, and every setting read into its typed value', () => {
     const s = azureMLTargetSettingsFromEnv(env, cred);
-    expect(s).toMatchObject({ instanceType: 'Standard_DS3_v2', instanceCount: 1, canarySharePercent: 10, lroPollMs: 2000, armEndpoint: 'https://management.azure.com' });
+    expect(s).toMatchObject({
+      instanceType: 'Standard_DS3_v2',
+      instanceCount: 1,
+      canarySharePercent: 10,
+      lroPollMs: 2000,
+      armEndpoint: 'https://management.azure.com',
+    });
     const t = azureMLTargetSettingsFromEnv(
-      { ...env, AZUREML_INSTANCE_COUNT: '3', AZUREML_CANARY_PERCENT: '25', AZUREML_CANARY_SECONDS: '60', AZUREML_MIRROR_PERCENT: '20', AZUREML_DRAIN_SECONDS: '5', AZUREML_LRO_POLL_MS: '100', AZUREML_ARM_ENDPOINT: 'https://127.0.0.1:8443/' },
+      {
+        ...env,
+        AZUREML_INSTANCE_COUNT: '3',
+        AZUREML_CANARY_PERCENT: '25',
+        AZUREML_CANARY_SECONDS: '60',
+        AZUREML_MIRROR_PERCENT: '20',
+        AZUREML_DRAIN_SECONDS: '5',
+        AZUREML_LRO_POLL_MS: '100',
+        AZUREML_ARM_ENDPOINT: 'https://127.0.0.1:8443/',
+      },
       cred,
     );
-    expect(azureMLTargetSettingsFromEnv({ ...env, AZUREML_INSTANCE_TYPE: 'Standard_E4s_v3', AZUREML_ENDPOINT_INSTANCE_TYPE: 'Standard_F2s_v2' }, cred).instanceType).toBe('Standard_F2s_v2');
+    expect(
+      azureMLTargetSettingsFromEnv({ ...env, AZUREML_INSTANCE_TYPE: 'Standard_E4s_v3', AZUREML_ENDPOINT_INSTANCE_TYPE: 'Standard_F2s_v2' }, cred).instanceType,
+    ).toBe('Standard_F2s_v2');
     expect(azureMLTargetSettingsFromEnv({ ...env, AZUREML_DATASTORE_AUTH: 'key' }, cred).datastoreAuth).toBe('key');
     expect(() => azureMLTargetSettingsFromEnv({ ...env, AZUREML_DATASTORE_AUTH: 'sas' }, cred)).toThrow(/datastoreAuth/);
-    expect(t).toMatchObject({ instanceCount: 3, canarySharePercent: 25, canaryDurationMs: 60_000, mirrorSharePercent: 20, drainMs: 5000, lroPollMs: 100, armEndpoint: 'https://127.0.0.1:8443' });
+    expect(t).toMatchObject({
+      instanceCount: 3,
+      canarySharePercent: 25,
+      canaryDurationMs: 60_000,
+      mirrorSharePercent: 20,
+      drainMs: 5000,
+      lroPollMs: 100,
+      armEndpoint: 'https://127.0.0.1:8443',
+    });
   });
 
   test.each([
@@ -66,7 +94,8 @@ describe('settings', () => {
 });
 
 describe('canary rule', () => {
-  const obs = (deployment: string, n: number, status: number, latencyMs: number): Observation[] => Array.from({ length: n }, () => ({ deployment, status, latencyMs }));
+  const obs = (deployment: string, n: number, status: number, latencyMs: number): Observation[] =>
+    Array.from({ length: n }, () => ({ deployment, status, latencyMs }));
 
   test('figures count non-2xx (but 401/403) and transport failures; latency of answered requests only', () => {
     const f = figuresOf('b', [...obs('b', 8, 200, 10), ...obs('b', 1, 500, 1), ...obs('b', 1, 0, 1), ...obs('b', 2, 401, 1), ...obs('a', 5, 200, 99)]);

@@ -53,7 +53,10 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
   let datasets: ContainerClient;
 
   const api = async (p: string, init: RequestInit = {}) => {
-    const r = await fetch(`${host.baseUrl}${p}`, { ...init, headers: { 'content-type': 'application/json', 'x-functions-key': host.hostKey, ...(init.headers as object) } });
+    const r = await fetch(`${host.baseUrl}${p}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', 'x-functions-key': host.hostKey, ...(init.headers as object) },
+    });
     const text = await r.text();
     let body: any = text;
     try {
@@ -75,7 +78,12 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
     throw new Error(`run ${runId} did not finish: ${JSON.stringify(last)}\n${host.logs().split('\n').slice(-40).join('\n')}`);
   }
   const endpointTraffic = async () => {
-    const list = await emu.request('GET', `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/onlineEndpoints?api-version=2025-12-01`, undefined, TOKEN);
+    const list = await emu.request(
+      'GET',
+      `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/onlineEndpoints?api-version=2025-12-01`,
+      undefined,
+      TOKEN,
+    );
     return (list.body.value as any[]).map((e) => ({ name: e.name, traffic: e.properties.traffic }));
   };
 

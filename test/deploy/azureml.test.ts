@@ -76,7 +76,10 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
     expect(epPut.properties).toMatchObject({ authMode: 'Key', traffic: {} });
     expect(epPut.location).toBe(ts.stack.emulator.settings.region);
     const modelPut = received('PUT', /\/models\/bank_marketing\/versions\/1$/)[0].body as { properties: Record<string, string> };
-    expect(modelPut.properties).toMatchObject({ modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/mlops-models/bank_marketing/1/' });
+    expect(modelPut.properties).toMatchObject({
+      modelType: 'mlflow_model',
+      modelUri: 'azureml://datastores/workspaceblobstore/paths/mlops-models/bank_marketing/1/',
+    });
     const blobs = BlobServiceClient.fromConnectionString(ts.stack.azurite.connectionString).getContainerClient(ts.stack.emulator.settings.storage.container);
     expect(received('POST', /\/datastores\/workspaceblobstore\/listSecrets$/)).toHaveLength(1);
     const mlmodel = (await blobs.getBlobClient('mlops-models/bank_marketing/1/MLmodel').downloadToBuffer()).toString();
@@ -108,7 +111,10 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
     const puts = received('PUT', endpointPath());
     expect(puts.length).toBe(putsBefore + 1);
     expect(specErrors('OnlineEndpointRequest', puts[puts.length - 1].body)).toEqual([]);
-    expect(puts[puts.length - 1].body).toMatchObject({ location: expect.any(String), properties: { authMode: 'Key', traffic: { 'bank-marketing-v1': 100 }, mirrorTraffic: {} } });
+    expect(puts[puts.length - 1].body).toMatchObject({
+      location: expect.any(String),
+      properties: { authMode: 'Key', traffic: { 'bank-marketing-v1': 100 }, mirrorTraffic: {} },
+    });
     expect(received('PATCH', endpointPath())).toHaveLength(0);
     expect((await target.get('bank-marketing-v1'))!.champion).toBe(true);
     expect((await target.score(LINEAGE, SCORE_BODY)).status).toBe(200);
@@ -193,9 +199,10 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
       properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/broken/' },
     });
     await ts.putModel('bank_marketing', 5, buildTestModel(BINARY_SPEC));
-    const err = await target
-      .deploy({ name: 'bank-marketing-v5', modelName: 'bank_marketing', modelVersion: 5, azureModelId: mv.id } as never)
-      .then(() => undefined, (e) => e);
+    const err = await target.deploy({ name: 'bank-marketing-v5', modelName: 'bank_marketing', modelVersion: 5, azureModelId: mv.id } as never).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(DeployError);
     expect(err.code).toBe('DEPLOYMENT_FAILED');
     expect(err.message).toMatch(/ResourceNotReady/);
@@ -208,7 +215,7 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
     expect(received('POST', /\/deployments\/bank-marketing-v5\/getLogs$/).length).toBe(1);
   });
 
-  test('canary: a challenger that fails the champion\'s requests is rejected, traffic goes back, and it is deleted', async () => {
+  test("canary: a challenger that fails the champion's requests is rejected, traffic goes back, and it is deleted", async () => {
     await deployVersion(6, renameInput(buildTestModel(V2_SPEC), 'duration', 'call_seconds'));
     const report = await target.canary(LINEAGE, 'bank-marketing-v6', 20, 1200, { probeBody: SCORE_BODY, probeRate: 15, minRequests: 5 });
     expect(report.verdict).toBe('fail');
@@ -217,7 +224,9 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
     expect(report.figures.champion.errorRate).toBe(0);
     expect(report.reasons.join(' ')).toMatch(/error rate/);
     expect(report.traffic).toEqual({ 'bank-marketing-v2': 100 });
-    const puts = received('PUT', endpointPath()).slice(-2).map((p) => (p.body as { properties: { traffic: Record<string, number> } }).properties.traffic);
+    const puts = received('PUT', endpointPath())
+      .slice(-2)
+      .map((p) => (p.body as { properties: { traffic: Record<string, number> } }).properties.traffic);
     expect(puts).toEqual([{ 'bank-marketing-v2': 80, 'bank-marketing-v6': 20 }, { 'bank-marketing-v2': 100 }]);
     await target.retire('bank-marketing-v6');
     expect(await emulatorDeployment('bank-marketing-v6')).toBeUndefined();
@@ -232,7 +241,13 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
       if (a.servedBy) target.observe(LINEAGE, { deployment: a.servedBy, status: a.status, latencyMs: a.latencyMs });
       return a;
     }, 2);
-    const report = await target.canary(LINEAGE, 'bank-marketing-v7', 30, 1500, { probeBody: SCORE_BODY, probeRate: 10, minRequests: 10, latencyFactor: 3, latencySlackMs: 200 });
+    const report = await target.canary(LINEAGE, 'bank-marketing-v7', 30, 1500, {
+      probeBody: SCORE_BODY,
+      probeRate: 10,
+      minRequests: 10,
+      latencyFactor: 3,
+      latencySlackMs: 200,
+    });
     const live = await proxy.stop();
     expect(Object.keys(live.byStatus)).toEqual(['200']);
     expect(report.verdict).toBe('pass');
@@ -246,12 +261,22 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
   test('canary with mirrored traffic: copies reach the challenger, clients only see the champion', async () => {
     await deployVersion(8, buildTestModel(V2_SPEC));
     const proxy = loadLoop(() => target.score(LINEAGE, SCORE_BODY), 2);
-    const report = await target.canary(LINEAGE, 'bank-marketing-v8', 50, 1200, { mirror: true, probeBody: SCORE_BODY, probeRate: 10, minRequests: 5, latencyFactor: 3, latencySlackMs: 200 });
+    const report = await target.canary(LINEAGE, 'bank-marketing-v8', 50, 1200, {
+      mirror: true,
+      probeBody: SCORE_BODY,
+      probeRate: 10,
+      minRequests: 5,
+      latencyFactor: 3,
+      latencySlackMs: 200,
+    });
     const live = await proxy.stop();
     expect(report.mode).toBe('mirror');
     expect(report.verdict).toBe('pass');
     expect(live.servedBy).toEqual({ 'bank-marketing-v7': live.total });
-    const stats = (await getJson(`${ts.stack.emulator.url}/_emulator/online/${endpointNameFor(LINEAGE, ts.settings)}/stats`)) as Record<string, { mirrored: number }>;
+    const stats = (await getJson(`${ts.stack.emulator.url}/_emulator/online/${endpointNameFor(LINEAGE, ts.settings)}/stats`)) as Record<
+      string,
+      { mirrored: number }
+    >;
     expect(stats['bank-marketing-v8'].mirrored).toBeGreaterThan(0);
     const ep = await target.endpointFor(LINEAGE);
     expect(ep.mirror).toEqual({ 'bank-marketing-v8': 50 });
@@ -279,7 +304,13 @@ describe('AzureMLDeploymentTarget against the emulator', () => {
     await ts.store.update('bank-marketing-v9', { status: 'draining' });
     await ts.putModel('bank_marketing', 10, buildTestModel(BINARY_SPEC));
     const rec = (await ts.store.get('bank-marketing-v9'))!;
-    await ts.store.create({ ...rec, name: 'bank-marketing-v10', modelVersion: '10', status: 'starting', instanceId: rec.instanceId.replace('bank-marketing-v9', 'bank-marketing-v10') });
+    await ts.store.create({
+      ...rec,
+      name: 'bank-marketing-v10',
+      modelVersion: '10',
+      status: 'starting',
+      instanceId: rec.instanceId.replace('bank-marketing-v9', 'bank-marketing-v10'),
+    });
     const fresh = ts.newTarget();
     const running = await fresh.restore();
     expect(running.map((d) => d.name)).toEqual(['bank-marketing-v8']);

@@ -5,14 +5,7 @@ import { exportOnnx } from '../../src/automl/onnx';
 import { scorePipeline } from '../../src/automl/score';
 import { generateKeys } from '../../src/deploy/keys';
 import { bankLikeBinaryPipeline, bankLikeRows, BANK_COLUMNS, BANK_CATEGORIES, randomPipeline, randomRows } from '../support/pipelines';
-import {
-  BINARY_SPEC,
-  MULTICLASS_SPEC,
-  referenceLabel,
-  referenceProbabilities,
-  SAMPLE_ROWS,
-  writeTestModel,
-} from './fixtures/model';
+import { BINARY_SPEC, MULTICLASS_SPEC, referenceLabel, referenceProbabilities, SAMPLE_ROWS, writeTestModel } from './fixtures/model';
 import { spawnEndpoint, TestEndpoint } from './support';
 
 const keys = generateKeys();
@@ -218,11 +211,7 @@ describe('keys', () => {
 describe('bad requests are 400 with a stable code and the fields at fault, never 500', () => {
   test('missing, mistyped and unknown fields are all listed with their rows', async () => {
     const r = await post(binary, {
-      data: [
-        { age: 30, job: 'admin', duration: 100 },
-        { age: 'old', job: { x: 1 }, duration: 5, colour: 'red' },
-        { job: 'admin' },
-      ],
+      data: [{ age: 30, job: 'admin', duration: 100 }, { age: 'old', job: { x: 1 }, duration: 5, colour: 'red' }, { job: 'admin' }],
     });
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe('invalid_fields');

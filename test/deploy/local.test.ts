@@ -46,7 +46,10 @@ async function score(url: string, key: string) {
 }
 
 async function expectDeployError(p: Promise<unknown>, code: string, status: number) {
-  const err = await p.then(() => undefined, (e) => e);
+  const err = await p.then(
+    () => undefined,
+    (e) => e,
+  );
   expect(err).toBeInstanceOf(DeployError);
   expect(err).toMatchObject({ code, status });
 }
@@ -78,9 +81,15 @@ async function promote(store: DeploymentStore, name: string): Promise<{ champion
 class ChampionSource {
   private readonly routes: RouteCache;
   private readonly off: () => void;
-  constructor(store: DeploymentStore, ttlMs: number, private readonly lineage = 'fixture') {
+  constructor(
+    store: DeploymentStore,
+    ttlMs: number,
+    private readonly lineage = 'fixture',
+  ) {
     const route = (r: Awaited<ReturnType<DeploymentStore['get']>>) =>
-      r && r.status === 'running' && r.url ? { name: r.name, modelName: r.modelName, modelVersion: r.modelVersion, url: r.url, key: r.keys.primary, schema: r.schema } : undefined;
+      r && r.status === 'running' && r.url
+        ? { name: r.name, modelName: r.modelName, modelVersion: r.modelVersion, url: r.url, key: r.keys.primary, schema: r.schema }
+        : undefined;
     this.routes = new RouteCache(
       { champion: async (l) => route(await store.champion(l)), champions: async () => [], deployment: async (n) => route(await store.get(n)) },
       { ttlMs, maxStaleMs: 0 },

@@ -35,7 +35,12 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
   });
 }
 
-const localize = (text: string) => text.split('http://127.0.0.1:7071').join(stack.host.baseUrl).split('npx mlops').join(`node ${JSON.stringify(BIN)}`);
+const localize = (text: string) =>
+  text
+    .split('http://127.0.0.1:7071')
+    .join(stack.host.baseUrl)
+    .split('npx mlops')
+    .join(`node ${JSON.stringify(BIN)}`);
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-readme-'));
@@ -64,7 +69,10 @@ test('curl: the three request shapes answer 200 with result, Results and predict
   const r = await run('bash', ['-c', `set -eu\n${localize(snippet('curl'))}`], stack.env);
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
-  const answers = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const answers = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(answers).toHaveLength(3);
   expect(answers[0].result).toEqual([expect.stringMatching(/^(yes|no)$/)]);
   expect(answers[1].Results[0]).toHaveLength(2);
@@ -103,7 +111,8 @@ if (!pythonWithRequests) {
 test('the score function key does not open the model route; the scoreModel key does not open /api/score', async () => {
   // The README tells clients which key opens which route: check the claim.
   const body = JSON.stringify({ data: [JSON.parse(/```json\n(\{"age".*\})\n```/.exec(README)![1])] });
-  const post = (p: string, key: string) => fetch(`${stack.host.baseUrl}${p}`, { method: 'POST', headers: { 'x-functions-key': key, 'content-type': 'application/json' }, body });
+  const post = (p: string, key: string) =>
+    fetch(`${stack.host.baseUrl}${p}`, { method: 'POST', headers: { 'x-functions-key': key, 'content-type': 'application/json' }, body });
   expect((await post('/api/score', stack.host.functionKey('score'))).status).toBe(200);
   expect((await post('/api/models/bank/score', stack.host.functionKey('score'))).status).toBe(401);
   expect((await post('/api/score', stack.host.functionKey('scoreModel'))).status).toBe(401);

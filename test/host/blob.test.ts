@@ -113,10 +113,14 @@ describe('embedded host: blob triggers (fixture blob-app)', () => {
   test('a failing function is tried maxDequeueCount (5) times, then the message goes to webjobs-blobtrigger-poison', async () => {
     const etag = await upload('failing', 'bad.txt', 'poison me');
     const poison = QueueServiceClient.fromConnectionString(az.connectionString).getQueueClient('webjobs-blobtrigger-poison');
-    const peeked = await waitFor('poison message', async () => {
-      const p = await poison.peekMessages({ numberOfMessages: 32 });
-      return p.peekedMessageItems.length ? p.peekedMessageItems : undefined;
-    }, 30000);
+    const peeked = await waitFor(
+      'poison message',
+      async () => {
+        const p = await poison.peekMessages({ numberOfMessages: 32 });
+        return p.peekedMessageItems.length ? p.peekedMessageItems : undefined;
+      },
+      30000,
+    );
     const msg = JSON.parse(Buffer.from(peeked[0].messageText, 'base64').toString('utf8'));
     expect(msg).toMatchObject({ Type: 'BlobTrigger', FunctionId: 'Host.Functions.alwaysFails', ContainerName: 'failing', BlobName: 'bad.txt', ETag: etag });
     await settle();
@@ -132,13 +136,21 @@ describe('embedded host: blob triggers (fixture blob-app)', () => {
   describe('Event Grid source', () => {
     const hook = (q = 'functionName=Host.Functions.viaEventGrid') => `${host.baseUrl}/runtime/webhooks/blobs?${q}`;
     const post = (body: unknown, headers: Record<string, string> = {}, q?: string) =>
-      fetch(hook(q), { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-functions-key': host.systemKey('blobs_extension'), ...headers } });
+      fetch(hook(q), {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', 'x-functions-key': host.systemKey('blobs_extension'), ...headers },
+      });
 
     test('the webhook needs the blobs_extension system key (or the master key)', async () => {
       const body = [{ eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', data: { validationCode: 'x' } }];
       expect((await fetch(hook(), { method: 'POST', body: JSON.stringify(body) })).status).toBe(401);
-      expect((await fetch(hook(`functionName=Host.Functions.viaEventGrid&code=${host.hostKey}`), { method: 'POST', body: JSON.stringify(body) })).status).toBe(401);
-      expect((await fetch(hook(`functionName=Host.Functions.viaEventGrid&code=${host.masterKey}`), { method: 'POST', body: JSON.stringify(body) })).status).toBe(200);
+      expect((await fetch(hook(`functionName=Host.Functions.viaEventGrid&code=${host.hostKey}`), { method: 'POST', body: JSON.stringify(body) })).status).toBe(
+        401,
+      );
+      expect(
+        (await fetch(hook(`functionName=Host.Functions.viaEventGrid&code=${host.masterKey}`), { method: 'POST', body: JSON.stringify(body) })).status,
+      ).toBe(200);
     });
 
     test('subscription validation handshake echoes the validation code', async () => {
@@ -159,7 +171,16 @@ describe('embedded host: blob triggers (fixture blob-app)', () => {
       await upload('eg-uploads', 'announced.txt', 'via event grid');
       const url = blobs.getContainerClient('eg-uploads').getBlobClient('announced.txt').url;
       const r = await post(
-        [{ id: '2', eventType: 'Microsoft.Storage.BlobCreated', subject: '/blobServices/default/containers/eg-uploads/blobs/announced.txt', data: { url, api: 'PutBlob' }, dataVersion: '', eventTime: new Date().toISOString() }],
+        [
+          {
+            id: '2',
+            eventType: 'Microsoft.Storage.BlobCreated',
+            subject: '/blobServices/default/containers/eg-uploads/blobs/announced.txt',
+            data: { url, api: 'PutBlob' },
+            dataVersion: '',
+            eventTime: new Date().toISOString(),
+          },
+        ],
         { 'aeg-event-type': 'Notification' },
       );
       expect(r.status).toBe(202);
@@ -177,7 +198,13 @@ describe('embedded host: blob triggers (fixture blob-app)', () => {
       const url = `${blobs.url.replace(/\/$/, '')}/eg-uploads/${name}`;
       const r = await post(
         [
-          { id: '3', eventType: 'Microsoft.Storage.BlobCreated', subject: `/blobServices/default/containers/eg-uploads/blobs/${name}`, data: { url, eTag: '0x1', contentLength: 7 }, eventTime: new Date().toISOString() },
+          {
+            id: '3',
+            eventType: 'Microsoft.Storage.BlobCreated',
+            subject: `/blobServices/default/containers/eg-uploads/blobs/${name}`,
+            data: { url, eTag: '0x1', contentLength: 7 },
+            eventTime: new Date().toISOString(),
+          },
           { id: '4', eventType: 'Microsoft.Storage.BlobCreated', subject: '', data: { url: `${url}.2` }, eventTime: new Date().toISOString() },
         ],
         { 'aeg-event-type': 'Notification' },

@@ -29,7 +29,11 @@ describe('per-route body limits in the embedded host (fixture limits-app)', () =
   let host: TestHost;
   beforeAll(async () => {
     az = await startTestAzurite();
-    host = await startTestHost({ appDir: 'test/fixtures/host/limits-app', connectionString: az.connectionString, env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(4 * 1024 * 1024) } });
+    host = await startTestHost({
+      appDir: 'test/fixtures/host/limits-app',
+      connectionString: az.connectionString,
+      env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(4 * 1024 * 1024) },
+    });
   }, 90_000);
   afterAll(async () => {
     await host?.stop();
@@ -58,7 +62,10 @@ describe('per-route body limits in the embedded host (fixture limits-app)', () =
   });
 
   test('a chunked GET body never reaches a buffer: refused by the HTTP parser (400) or the limit (413)', async () => {
-    for (const [route, fn] of [['anon', undefined], ['keyed', 'keyed']] as const) {
+    for (const [route, fn] of [
+      ['anon', undefined],
+      ['keyed', 'keyed'],
+    ] as const) {
       const r = await sendBody(url(route, fn), { method: 'GET', bytes: 3 * 1024 * 1024, chunked: true }).catch(() => ({ status: 0, body: '', written: 0 }));
       expect([0, 400, 413]).toContain(r.status);
     }

@@ -21,7 +21,10 @@ describe('host configuration', () => {
 
   test('host.json: routePrefix, functionTimeout -1, blob queue dequeue count; bad version rejected', () => {
     const d = tmpDir();
-    fs.writeFileSync(path.join(d, 'host.json'), JSON.stringify({ version: '2.0', functionTimeout: '-1', extensions: { http: { routePrefix: '/v1/' }, queues: { maxDequeueCount: 3 } } }));
+    fs.writeFileSync(
+      path.join(d, 'host.json'),
+      JSON.stringify({ version: '2.0', functionTimeout: '-1', extensions: { http: { routePrefix: '/v1/' }, queues: { maxDequeueCount: 3 } } }),
+    );
     const c = readHostConfig(d);
     expect(c.routePrefix).toBe('v1');
     expect(c.functionTimeoutMs).toBeUndefined();

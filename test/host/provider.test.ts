@@ -37,7 +37,11 @@ describe('embedded host: provider seam', () => {
     expect(body.baseUrl).toBe(host.baseUrl);
     expect(body.hostId).toBe(host.hostId);
     const ret = JSON.parse(body.returnValue.json);
-    expect(ret).toMatchObject({ echo: { hello: 'world' }, fn: 'viaProvider', client: { bindingName: 'client', type: 'testClient', forFunction: 'viaProvider' } });
+    expect(ret).toMatchObject({
+      echo: { hello: 'world' },
+      fn: 'viaProvider',
+      client: { bindingName: 'client', type: 'testClient', forFunction: 'viaProvider' },
+    });
     expect(host.logs()).toMatch(new RegExp(`Executed 'Functions.viaProvider' \\(Succeeded, Id=${body.invocationId}`));
   });
 

@@ -43,7 +43,10 @@ describe('route templates (ASP.NET Core semantics)', () => {
     expect(match('files/{name}.{ext}', 'files/report.final.pdf')).toEqual({ name: 'report.final', ext: 'pdf' });
   });
   test('precedence orders literals before constrained before plain before catch-all', () => {
-    const order = ['x/{*r}', 'x/{a}', 'x/{a:int}', 'x/lit'].map(compileRoute).sort(comparePrecedence).map((r) => r.template);
+    const order = ['x/{*r}', 'x/{a}', 'x/{a:int}', 'x/lit']
+      .map(compileRoute)
+      .sort(comparePrecedence)
+      .map((r) => r.template);
     expect(order).toEqual(['x/lit', 'x/{a:int}', 'x/{a}', 'x/{*r}']);
   });
   test('bad templates fail with a stable code', () => {

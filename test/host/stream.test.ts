@@ -6,7 +6,11 @@ describe('embedded host: HTTP streaming (app.setup({ enableHttpStream: true }))'
   let host: TestHost;
   beforeAll(async () => {
     az = await startTestAzurite();
-    host = await startTestHost({ appDir: 'test/fixtures/host/stream-app', connectionString: az.connectionString, env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(1024 * 1024) } });
+    host = await startTestHost({
+      appDir: 'test/fixtures/host/stream-app',
+      connectionString: az.connectionString,
+      env: { FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: String(1024 * 1024) },
+    });
   });
   afterAll(async () => {
     await host?.kill();

@@ -43,7 +43,12 @@ describe('Azure RBAC wildcards', () => {
     expect(actionMatches('Microsoft.MachineLearningServices/workspaces/*/read', 'Microsoft.MachineLearningServices/workspaces/jobs/read')).toBe(true);
     expect(actionMatches('Microsoft.MachineLearningServices/workspaces/*/read', 'Microsoft.MachineLearningServices/workspaces/read')).toBe(true);
     expect(actionMatches('Microsoft.MachineLearningServices/workspaces/*/read', 'Microsoft.MachineLearningServices/workspaces/jobs/write')).toBe(false);
-    expect(actionMatches('Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*', 'microsoft.storage/storageAccounts/blobServices/containers/blobs/write')).toBe(true);
+    expect(
+      actionMatches(
+        'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*',
+        'microsoft.storage/storageAccounts/blobServices/containers/blobs/write',
+      ),
+    ).toBe(true);
   });
 
   test('notActions take away what actions grant', () => {
@@ -60,14 +65,34 @@ describe('app-calls.json', () => {
   test('lists the calls of the Azure ML provider and deployment target, storage, Event Grid and App Insights', () => {
     const ids = spec.calls.map((c) => c.id);
     for (const id of [
-      'storage.blob', 'storage.queue', 'storage.table', 'eventgrid.publish', 'appinsights.ingest',
-      'azureml.workspaces.get', 'azureml.datastores.get', 'azureml.datastores.list', 'azureml.data.upload',
-      'azureml.data.versions.create', 'azureml.models.versions.create', 'azureml.jobs.create', 'azureml.jobs.get',
-      'azureml.jobs.list', 'azureml.jobs.cancel', 'azureml.mlflow.runs.read', 'azureml.onlineEndpoints.createOrUpdate',
-      'azureml.onlineEndpoints.delete', 'azureml.onlineEndpoints.get', 'azureml.onlineDeployments.createOrUpdate',
-      'azureml.onlineDeployments.delete', 'azureml.onlineDeployments.get', 'azureml.onlineDeployments.getLogs',
-      'azureml.onlineEndpoints.listKeys', 'azureml.onlineEndpoints.regenerateKeys', 'azureml.onlineEndpoints.getToken',
-    ]) expect(ids).toContain(id);
+      'storage.blob',
+      'storage.queue',
+      'storage.table',
+      'eventgrid.publish',
+      'appinsights.ingest',
+      'azureml.workspaces.get',
+      'azureml.datastores.get',
+      'azureml.datastores.list',
+      'azureml.data.upload',
+      'azureml.data.versions.create',
+      'azureml.models.versions.create',
+      'azureml.jobs.create',
+      'azureml.jobs.get',
+      'azureml.jobs.list',
+      'azureml.jobs.cancel',
+      'azureml.mlflow.runs.read',
+      'azureml.onlineEndpoints.createOrUpdate',
+      'azureml.onlineEndpoints.delete',
+      'azureml.onlineEndpoints.get',
+      'azureml.onlineDeployments.createOrUpdate',
+      'azureml.onlineDeployments.delete',
+      'azureml.onlineDeployments.get',
+      'azureml.onlineDeployments.getLogs',
+      'azureml.onlineEndpoints.listKeys',
+      'azureml.onlineEndpoints.regenerateKeys',
+      'azureml.onlineEndpoints.getToken',
+    ])
+      expect(ids).toContain(id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -84,24 +109,39 @@ describe(`role assignments cover every call (${compiler ? 'compiled ARM template
   test('the Bicep-text reader agrees with the compiled template', () => {
     if (!compiler) return; // nothing to compare against
     const main = compile(path.join(REPO_ROOT, 'infra', 'main.bicep'));
-    const key = (a: { principal: string; roleId: string; scopeType: string; scopeParam: string; conditional: boolean }) => `${a.principal} ${a.roleId} ${a.scopeType} ${a.scopeParam} ${a.conditional}`;
+    const key = (a: { principal: string; roleId: string; scopeType: string; scopeParam: string; conditional: boolean }) =>
+      `${a.principal} ${a.roleId} ${a.scopeType} ${a.scopeParam} ${a.conditional}`;
     expect(roleAssignmentsFromBicep(REPO_ROOT).map(key).sort()).toEqual(roleAssignments(main).map(key).sort());
   });
 
   test('fails when a role is scoped to the wrong storage account', () => {
     const dir = copyInfra({ file: 'infra/app/rbac.bicep', from: /scope: amlStorage/, to: 'scope: storage' });
     const problems = compiler ? problemsFromCompiled(dir) : problemsFromText(dir);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/azureml\.data\.upload: the managed identity has no Storage Blob Data Contributor on amlStorage .*it has it on Microsoft\.Storage\/storageAccounts storageAccountName/)]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /azureml\.data\.upload: the managed identity has no Storage Blob Data Contributor on amlStorage .*it has it on Microsoft\.Storage\/storageAccounts storageAccountName/,
+        ),
+      ]),
+    );
   });
 
   test('fails when rbac is handed the name of another resource than the one the app calls', () => {
     const dir = copyInfra({ file: 'infra/main.bicep', from: 'amlStorageAccountName: amlStorageAccountName', to: 'amlStorageAccountName: storageAccountName' });
-    expect(problemsFromText(dir)).toEqual(expect.arrayContaining([expect.stringMatching(/rbac\.amlStorageAccountName is storageAccountName, but ml\.storageAccountName/)]));
+    expect(problemsFromText(dir)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/rbac\.amlStorageAccountName is storageAccountName, but ml\.storageAccountName/)]),
+    );
   });
 
   test('fails on a call whose role does not grant its action, and on a role no call needs', () => {
     const spec = loadAppCalls(REPO_ROOT);
-    spec.calls.push({ id: 'azureml.computes.create', by: 'test', actions: ['Microsoft.MachineLearningServices/workspaces/computes/write'], scope: 'amlWorkspace', role: 'azureMLDataScientist' });
+    spec.calls.push({
+      id: 'azureml.computes.create',
+      by: 'test',
+      actions: ['Microsoft.MachineLearningServices/workspaces/computes/write'],
+      scope: 'amlWorkspace',
+      role: 'azureMLDataScientist',
+    });
     spec.calls = spec.calls.filter((c) => c.id !== 'eventgrid.publish');
     expect(problemsFromText(REPO_ROOT, spec)).toEqual([
       'azureml.computes.create: AzureML Data Scientist does not grant Microsoft.MachineLearningServices/workspaces/computes/write',
@@ -110,7 +150,11 @@ describe(`role assignments cover every call (${compiler ? 'compiled ARM template
   });
 
   (compiler ? test : test.skip)('the compiled check fails when a role goes to another principal than the identity', () => {
-    const dir = copyInfra({ file: 'infra/app/rbac.bicep', from: /(scope: eventGridTopic\n {2}properties: \{\n[^\n]*\n {4}principalId: )identity\.properties\.principalId/, to: '$1userPrincipalId' });
+    const dir = copyInfra({
+      file: 'infra/app/rbac.bicep',
+      from: /(scope: eventGridTopic\n {2}properties: \{\n[^\n]*\n {4}principalId: )identity\.properties\.principalId/,
+      to: '$1userPrincipalId',
+    });
     expect(problemsFromCompiled(dir)).toEqual([expect.stringMatching(/^eventgrid\.publish: the managed identity has no EventGrid Data Sender/)]);
   });
 });

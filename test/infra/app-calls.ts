@@ -54,8 +54,8 @@ export function actionMatches(pattern: string, action: string): boolean {
 }
 
 export function roleGrants(role: RoleDef, action: string, data: boolean): boolean {
-  const allow = data ? role.dataActions ?? [] : role.actions;
-  const deny = data ? role.notDataActions ?? [] : role.notActions ?? [];
+  const allow = data ? (role.dataActions ?? []) : role.actions;
+  const deny = data ? (role.notDataActions ?? []) : (role.notActions ?? []);
   return allow.some((p) => actionMatches(p, action)) && !deny.some((p) => actionMatches(p, action));
 }
 
@@ -79,7 +79,9 @@ export function checkAppCalls(spec: AppCalls, assignments: Assignment[], moduleP
     if (!call.actions?.length && !call.dataActions?.length) problems.push(`${call.id}: names no action`);
     for (const a of call.actions ?? []) if (!roleGrants(role, a, false)) problems.push(`${call.id}: ${role.name} does not grant ${a}`);
     for (const a of call.dataActions ?? []) if (!roleGrants(role, a, true)) problems.push(`${call.id}: ${role.name} does not grant data action ${a}`);
-    const match = assignments.filter((x) => x.principal === 'identity' && x.roleId === role.id && x.scopeType === scope.type && x.scopeParam === scope.rbacParam);
+    const match = assignments.filter(
+      (x) => x.principal === 'identity' && x.roleId === role.id && x.scopeType === scope.type && x.scopeParam === scope.rbacParam,
+    );
     if (!match.length) {
       const elsewhere = assignments.filter((x) => x.principal === 'identity' && x.roleId === role.id);
       problems.push(
@@ -91,7 +93,8 @@ export function checkAppCalls(spec: AppCalls, assignments: Assignment[], moduleP
     for (const m of match) {
       usedAssignments.add(m);
       if (m.conditional) problems.push(`${call.id}: the ${role.name} assignment is conditional`);
-      if (m.principalType !== 'ServicePrincipal') problems.push(`${call.id}: the ${role.name} assignment has principalType ${m.principalType}, expected ServicePrincipal`);
+      if (m.principalType !== 'ServicePrincipal')
+        problems.push(`${call.id}: the ${role.name} assignment has principalType ${m.principalType}, expected ServicePrincipal`);
       if (m.roleKey !== call.role) problems.push(`${call.id}: rbac.bicep calls role ${role.id} '${m.roleKey}', app-calls.json '${call.role}'`);
     }
     // The resource the role is scoped to is the one the app calls: the name rbac gets is the name the creating module got.
@@ -103,7 +106,8 @@ export function checkAppCalls(spec: AppCalls, assignments: Assignment[], moduleP
   }
   // Least privilege: every role the identity holds is needed by some call.
   for (const a of assignments) {
-    if (a.principal === 'identity' && !usedAssignments.has(a)) problems.push(`rbac: the identity holds ${a.roleKey} on ${a.scopeType} ${a.scopeParam}, which no call in app-calls.json needs`);
+    if (a.principal === 'identity' && !usedAssignments.has(a))
+      problems.push(`rbac: the identity holds ${a.roleKey} on ${a.scopeType} ${a.scopeParam}, which no call in app-calls.json needs`);
     if (a.principal === 'other') problems.push(`rbac: a ${a.roleKey} assignment goes to a principal that is neither the identity nor the developer`);
   }
   // The rbac module's identity is the function app's identity.
@@ -126,7 +130,11 @@ export function roleAssignmentsFromBicep(root: string): Assignment[] {
       const principalExpr = /principalId:\s*([\w.]+)/.exec(r.body)?.[1] ?? '';
       const idSymbol = principalExpr.endsWith('.properties.principalId') ? bySymbol.get(principalExpr.split('.')[0]) : undefined;
       const principal: Assignment['principal'] =
-        principalExpr === 'userPrincipalId' ? 'user' : idSymbol?.type === 'Microsoft.ManagedIdentity/userAssignedIdentities' && /name:\s*identityName\b/.test(idSymbol.body) ? 'identity' : 'other';
+        principalExpr === 'userPrincipalId'
+          ? 'user'
+          : idSymbol?.type === 'Microsoft.ManagedIdentity/userAssignedIdentities' && /name:\s*identityName\b/.test(idSymbol.body)
+            ? 'identity'
+            : 'other';
       const ptype = /principalType:\s*('(\w+)'|\w+)/.exec(r.body);
       return {
         principal,
@@ -134,7 +142,7 @@ export function roleAssignmentsFromBicep(root: string): Assignment[] {
         roleId: (roles[roleKey] ?? '?').replace(/'/g, ''),
         scopeType: scoped?.type ?? '?',
         scopeParam: /name:\s*(\w+)/.exec(scoped?.body ?? '')?.[1] ?? '?',
-        principalType: ptype ? ptype[2] ?? ptype[1] : '?',
+        principalType: ptype ? (ptype[2] ?? ptype[1]) : '?',
         conditional: new RegExp(`^resource\\s+${r.symbol}\\s+'[^']+'\\s*=\\s*if\\b`, 'm').test(rbac.code),
       };
     });

@@ -244,14 +244,24 @@ export function checkParametersFile(root: string): string[] {
   for (const p of main.params) {
     if (!p.optional && !(p.name in given)) problems.push(`main.parameters.json: required param '${p.name}' of main.bicep is missing`);
   }
-  for (const [name, variable] of [['environmentName', 'AZURE_ENV_NAME'], ['location', 'AZURE_LOCATION'], ['principalId', 'AZURE_PRINCIPAL_ID']]) {
+  for (const [name, variable] of [
+    ['environmentName', 'AZURE_ENV_NAME'],
+    ['location', 'AZURE_LOCATION'],
+    ['principalId', 'AZURE_PRINCIPAL_ID'],
+  ]) {
     if (given[name]?.value !== `\${${variable}}`) problems.push(`main.parameters.json: '${name}' must be \${${variable}}`);
   }
   return problems;
 }
 
 /** Minimal reader for the azure.yaml fields azd needs (no YAML dependency in package.json). */
-export function readAzureYaml(root: string): { name?: string; services: Record<string, Record<string, string>>; hookRuns: string[]; hookOf: Record<string, string>; text: string } {
+export function readAzureYaml(root: string): {
+  name?: string;
+  services: Record<string, Record<string, string>>;
+  hookRuns: string[];
+  hookOf: Record<string, string>;
+  text: string;
+} {
   const text = fs.readFileSync(path.join(root, 'azure.yaml'), 'utf8');
   const services: Record<string, Record<string, string>> = {};
   const hookRuns: string[] = [];
@@ -310,7 +320,8 @@ export function checkAzd(root: string, compiledOutputs?: string[]): string[] {
   else {
     if (api.host !== 'function') problems.push(`azure.yaml: services.api.host is '${api.host}', expected function`);
     if (api.language !== 'ts') problems.push(`azure.yaml: services.api.language is '${api.language}', expected ts`);
-    if (!fs.existsSync(path.join(root, api.project ?? '', 'package.json'))) problems.push(`azure.yaml: services.api.project '${api.project}' has no package.json`);
+    if (!fs.existsSync(path.join(root, api.project ?? '', 'package.json')))
+      problems.push(`azure.yaml: services.api.project '${api.project}' has no package.json`);
   }
   // azd finds each service's resource by the tag azd-service-name.
   const all = bicepFiles(path.join(root, 'infra')).map(parseBicep);
@@ -330,14 +341,23 @@ export function checkAzd(root: string, compiledOutputs?: string[]): string[] {
     }
     const src = fs.readFileSync(script, 'utf8');
     const used = new Set<string>();
-    for (const re of [/\$\{([A-Z][A-Z0-9_]*)[:}=?-]/g, /\$([A-Z][A-Z0-9_]*)\b/g, /\$env:([A-Z][A-Z0-9_]*)\b/g, /env:([A-Z][A-Z0-9_]*)"/g, /\b([A-Z][A-Z0-9_]{3,})\|/g]) {
+    for (const re of [
+      /\$\{([A-Z][A-Z0-9_]*)[:}=?-]/g,
+      /\$([A-Z][A-Z0-9_]*)\b/g,
+      /\$env:([A-Z][A-Z0-9_]*)\b/g,
+      /env:([A-Z][A-Z0-9_]*)"/g,
+      /\b([A-Z][A-Z0-9_]{3,})\|/g,
+    ]) {
       let m: RegExpExecArray | null;
       while ((m = re.exec(src))) used.add(m[1]);
     }
     const pre = (yaml.hookOf[run] ?? '').startsWith('pre');
     for (const v of used) {
       if (AZD_BUILTINS.has(v) || SHELL_BUILTINS.has(v) || HOOK_OWN.has(v) || paramVars.has(v)) continue;
-      if (pre) problems.push(`${run}: reads ${v}, which is neither an azd value nor a main.parameters.json variable (a preprovision hook runs before any output exists)`);
+      if (pre)
+        problems.push(
+          `${run}: reads ${v}, which is neither an azd value nor a main.parameters.json variable (a preprovision hook runs before any output exists)`,
+        );
       else if (!outputs.has(v)) problems.push(`${run}: reads ${v}, which main.bicep does not output`);
     }
     for (const line of src.split('\n').filter((l) => /--template-file|Join-Path/.test(l))) {
@@ -408,7 +428,8 @@ export function checkNoSecrets(root: string): string[] {
     for (const m of bicep.code.matchAll(/(?<![.\w])(list\w*)\(\s*([^,)]*)/g)) {
       const host = /^'\$\{(\w+)\.id\}\/host\/default'$/.exec(m[2].trim());
       const site = host && bicep.resources.find((r) => r.symbol === host[1]);
-      if (m[1] !== 'listKeys' || !site || site.type !== 'Microsoft.Web/sites') problems.push(`${rel(root, file)}: ${m[1]}(${m[2]}) reads keys of something other than the Functions host`);
+      if (m[1] !== 'listKeys' || !site || site.type !== 'Microsoft.Web/sites')
+        problems.push(`${rel(root, file)}: ${m[1]}(${m[2]}) reads keys of something other than the Functions host`);
     }
     for (const m of bicep.code.matchAll(/^output\s+\w+\s+\S+\s*=\s*(.*)$/gm)) {
       if (/list\w*\(|blobs_extension|blobsExtensionKey|webhookUrl|endpointUrl/.test(m[1])) problems.push(`${rel(root, file)}: output exposes a key: ${m[0]}`);
@@ -474,12 +495,14 @@ export function checkFunctionApp(root: string): string[] {
   }
   for (const file of bicepFiles(path.join(root, 'infra'))) {
     const code = parseBicep(file).code;
-    if (/FUNCTIONS_WORKER_RUNTIME|FUNCTIONS_EXTENSION_VERSION/.test(code)) problems.push(`${rel(root, file)}: Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME/FUNCTIONS_EXTENSION_VERSION app settings`);
+    if (/FUNCTIONS_WORKER_RUNTIME|FUNCTIONS_EXTENSION_VERSION/.test(code))
+      problems.push(`${rel(root, file)}: Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME/FUNCTIONS_EXTENSION_VERSION app settings`);
   }
   const flex = parseBicep(path.join(root, 'infra', 'core', 'host', 'functions-flex.bicep'));
   const plan = flex.resources.find((r) => r.type === 'Microsoft.Web/serverfarms');
   const site = flex.resources.find((r) => r.type === 'Microsoft.Web/sites');
-  if (!plan || !/name:\s*'FC1'/.test(plan.body) || !/tier:\s*'FlexConsumption'/.test(plan.body)) problems.push('functions-flex.bicep: plan is not FC1 / FlexConsumption');
+  if (!plan || !/name:\s*'FC1'/.test(plan.body) || !/tier:\s*'FlexConsumption'/.test(plan.body))
+    problems.push('functions-flex.bicep: plan is not FC1 / FlexConsumption');
   if (!site) problems.push('functions-flex.bicep: no Microsoft.Web/sites');
   else {
     if (!/alwaysReady:\s*\[\s*\]/.test(site.body)) problems.push('functions-flex.bicep: alwaysReady must be []');
@@ -495,8 +518,10 @@ export function checkFunctionApp(root: string): string[] {
   const main = parseBicep(path.join(root, 'infra', 'main.bicep'));
   const passed = objectProperty(objectProperty(main.modules.find((m) => m.symbol === 'api')?.body ?? '{}', 'params') ?? '{}', call?.[2] ?? 'nodeVersion');
   const mainParam = main.params.find((p) => p.name === passed);
-  if (!mainParam || mainParam.defaultText !== "'22'") problems.push(`main.bicep: the api module's Node version comes from ${passed}, whose default is ${mainParam?.defaultText}, expected '22'`);
-  if (!/@allowed\(\['22', '24'\]\)\s*\n(@description\([^\n]*\)\s*\n)?param functionNodeVersion\b/.test(main.code)) problems.push("main.bicep: functionNodeVersion must allow exactly '22' and '24'");
+  if (!mainParam || mainParam.defaultText !== "'22'")
+    problems.push(`main.bicep: the api module's Node version comes from ${passed}, whose default is ${mainParam?.defaultText}, expected '22'`);
+  if (!/@allowed\(\['22', '24'\]\)\s*\n(@description\([^\n]*\)\s*\n)?param functionNodeVersion\b/.test(main.code))
+    problems.push("main.bicep: functionNodeVersion must allow exactly '22' and '24'");
   return problems;
 }
 
@@ -526,8 +551,14 @@ export function checkDatasetWebhook(root: string, functionName = 'registerDatase
   const name = webhookFunctionName(root);
   if (name !== functionName) problems.push(`dataset-events.bicep: webhook targets '${name}', the app registers '${functionName}'`);
   const url = /var\s+webhookUrl\s*=\s*'([^']*)'/.exec(events.code)?.[1] ?? '';
-  if (!/^https:\/\/\$\{functionApp\.properties\.defaultHostName\}\/runtime\/webhooks\/blobs\?functionName=Host\.Functions\.\$\{functionName\}&code=\$\{blobsExtensionKey\}$/.test(url)) {
-    problems.push(`dataset-events.bicep: webhook URL '${url}' is not https://{app}/runtime/webhooks/blobs?functionName=Host.Functions.{name}&code={blobsExtensionKey}`);
+  if (
+    !/^https:\/\/\$\{functionApp\.properties\.defaultHostName\}\/runtime\/webhooks\/blobs\?functionName=Host\.Functions\.\$\{functionName\}&code=\$\{blobsExtensionKey\}$/.test(
+      url,
+    )
+  ) {
+    problems.push(
+      `dataset-events.bicep: webhook URL '${url}' is not https://{app}/runtime/webhooks/blobs?functionName=Host.Functions.{name}&code={blobsExtensionKey}`,
+    );
   }
   const key = /var\s+blobsExtensionKey\s*=\s*(.*)$/m.exec(events.code)?.[1] ?? '';
   if (!/^listKeys\('\$\{functionApp\.id\}\/host\/default', \w+\)\.systemKeys\.blobs_extension$/.test(key.trim())) {
@@ -540,8 +571,10 @@ export function checkDatasetWebhook(root: string, functionName = 'registerDatase
   else {
     if (!/endpointUrl:\s*webhookUrl/.test(sub.body)) problems.push('dataset-events.bicep: subscription does not deliver to webhookUrl');
     if (!/endpointType:\s*'WebHook'/.test(sub.body)) problems.push('dataset-events.bicep: destination is not a WebHook');
-    if (!/includedEventTypes:\s*\[\s*'Microsoft\.Storage\.BlobCreated'\s*\]/.test(sub.body)) problems.push('dataset-events.bicep: filter is not BlobCreated only');
-    if (!/subjectBeginsWith:\s*'\/blobServices\/default\/containers\/\$\{datasetsContainerName\}\/blobs\/'/.test(sub.body)) problems.push('dataset-events.bicep: subject filter is not the datasets container');
+    if (!/includedEventTypes:\s*\[\s*'Microsoft\.Storage\.BlobCreated'\s*\]/.test(sub.body))
+      problems.push('dataset-events.bicep: filter is not BlobCreated only');
+    if (!/subjectBeginsWith:\s*'\/blobServices\/default\/containers\/\$\{datasetsContainerName\}\/blobs\/'/.test(sub.body))
+      problems.push('dataset-events.bicep: subject filter is not the datasets container');
   }
   const container = events.params.find((p) => p.name === 'datasetsContainerName')?.defaultText;
   if (container !== "'datasets'") problems.push(`dataset-events.bicep: datasetsContainerName defaults to ${container}, expected 'datasets'`);
@@ -563,7 +596,7 @@ export function checkDatasetWebhook(root: string, functionName = 'registerDatase
   }
   if (!/var\s+datasetsContainerName\s*=\s*'datasets'/.test(main.code)) problems.push("main.bicep: datasetsContainerName is not 'datasets'");
   const containers = objectProperty(main.modules.find((m) => m.symbol === 'storage')?.body ?? '{}', 'params');
-  const created = containers ? objectProperty(containers, 'containers') ?? '' : '';
+  const created = containers ? (objectProperty(containers, 'containers') ?? '') : '';
   for (const c of ['datasetsContainerName', 'registryContainerName']) {
     if (!new RegExp(`\\b${c}\\b`).test(created)) problems.push(`main.bicep: the storage module does not create the ${c} container`);
   }

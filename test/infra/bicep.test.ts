@@ -92,18 +92,30 @@ describe('main.parameters.json', () => {
   });
 
   test('fails on a parameter main.bicep does not declare', () => {
-    expect(problemsAfterEdit(checkParametersFile, 'infra/main.parameters.json', '"principalId": {', '"vnetEnabled": { "value": "${VNET_ENABLED}" },\n    "principalId": {')).toEqual([
-      expect.stringMatching(/'vnetEnabled' is not a param/),
-    ]);
+    expect(
+      problemsAfterEdit(
+        checkParametersFile,
+        'infra/main.parameters.json',
+        '"principalId": {',
+        '"vnetEnabled": { "value": "${VNET_ENABLED}" },\n    "principalId": {',
+      ),
+    ).toEqual([expect.stringMatching(/'vnetEnabled' is not a param/)]);
   });
 
   test('fails when a required param of main.bicep has no value', () => {
-    const problems = problemsAfterEdit(checkParametersFile, 'infra/main.bicep', 'param amlComputeVmSize string = \'Standard_DS3_v2\'', 'param amlComputeVmSize string\nparam amlWorkspaceSku string');
+    const problems = problemsAfterEdit(
+      checkParametersFile,
+      'infra/main.bicep',
+      "param amlComputeVmSize string = 'Standard_DS3_v2'",
+      'param amlComputeVmSize string\nparam amlWorkspaceSku string',
+    );
     expect(problems).toEqual([expect.stringMatching(/required param 'amlWorkspaceSku'/)]);
   });
 
   test('fails when the environment name is not ${AZURE_ENV_NAME}', () => {
-    expect(problemsAfterEdit(checkParametersFile, 'infra/main.parameters.json', '${AZURE_ENV_NAME}', 'dev')).toEqual([expect.stringMatching(/environmentName/)]);
+    expect(problemsAfterEdit(checkParametersFile, 'infra/main.parameters.json', '${AZURE_ENV_NAME}', 'dev')).toEqual([
+      expect.stringMatching(/environmentName/),
+    ]);
   });
 });
 
@@ -114,16 +126,23 @@ describe('azure.yaml', () => {
 
   test('fails when a hook reads a value main.bicep does not output', () => {
     expect(problemsAfterEdit(checkAzd, 'infra/main.bicep', /^output DATASETS_SYSTEM_TOPIC_NAME .*$/m, '')).toEqual(
-      expect.arrayContaining([expect.stringMatching(/postdeploy\.sh: reads DATASETS_SYSTEM_TOPIC_NAME/), expect.stringMatching(/postdeploy\.ps1: reads DATASETS_SYSTEM_TOPIC_NAME/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/postdeploy\.sh: reads DATASETS_SYSTEM_TOPIC_NAME/),
+        expect.stringMatching(/postdeploy\.ps1: reads DATASETS_SYSTEM_TOPIC_NAME/),
+      ]),
     );
   });
 
   test('fails when the service has no resource tagged azd-service-name', () => {
-    expect(problemsAfterEdit(checkAzd, 'infra/main.bicep', "serviceName: 'api'", "serviceName: 'web'")).toEqual([expect.stringMatching(/service 'api' has no resource/)]);
+    expect(problemsAfterEdit(checkAzd, 'infra/main.bicep', "serviceName: 'api'", "serviceName: 'web'")).toEqual([
+      expect.stringMatching(/service 'api' has no resource/),
+    ]);
   });
 
   test('fails when a hook script is missing', () => {
-    expect(problemsAfterEdit(checkAzd, 'azure.yaml', './infra/hooks/postdeploy.sh', './infra/hooks/post-deploy.sh')).toEqual([expect.stringMatching(/post-deploy\.sh' does not exist/)]);
+    expect(problemsAfterEdit(checkAzd, 'azure.yaml', './infra/hooks/postdeploy.sh', './infra/hooks/post-deploy.sh')).toEqual([
+      expect.stringMatching(/post-deploy\.sh' does not exist/),
+    ]);
   });
 });
 
@@ -133,10 +152,17 @@ describe('API versions', () => {
   });
 
   test('fails on a preview or missing API version', () => {
-    expect(problemsAfterEdit(checkApiVersions, 'infra/core/eventgrid/custom-topic.bicep', '@2025-02-15', '@2025-07-15-preview')).toEqual([expect.stringMatching(/not a dated GA/)]);
-    expect(problemsAfterEdit(checkApiVersions, 'infra/core/storage/storage-account.bicep', "'Microsoft.Storage/storageAccounts@2025-06-01' =", "'Microsoft.Storage/storageAccounts' =")).toEqual([
-      expect.stringMatching(/no 'Type@version'/),
+    expect(problemsAfterEdit(checkApiVersions, 'infra/core/eventgrid/custom-topic.bicep', '@2025-02-15', '@2025-07-15-preview')).toEqual([
+      expect.stringMatching(/not a dated GA/),
     ]);
+    expect(
+      problemsAfterEdit(
+        checkApiVersions,
+        'infra/core/storage/storage-account.bicep',
+        "'Microsoft.Storage/storageAccounts@2025-06-01' =",
+        "'Microsoft.Storage/storageAccounts' =",
+      ),
+    ).toEqual([expect.stringMatching(/no 'Type@version'/)]);
   });
 });
 
@@ -149,16 +175,16 @@ describe('secrets', () => {
     const problems = problemsAfterEdit(
       checkNoSecrets,
       'infra/app/api.bicep',
-      "AzureWebJobsStorage__accountName: storage.name",
+      'AzureWebJobsStorage__accountName: storage.name',
       "AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value}'",
     );
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/storage account key/), expect.stringMatching(/storage\.listKeys\(\) reads keys/)]));
   });
 
   test('fails on listKeys() of anything but the Functions host', () => {
-    expect(problemsAfterEdit(checkNoSecrets, 'infra/app/dataset-events.bicep', "listKeys('${functionApp.id}/host/default'", "listKeys('${systemTopic.id}'")).toEqual([
-      expect.stringMatching(/reads keys of something other than the Functions host/),
-    ]);
+    expect(
+      problemsAfterEdit(checkNoSecrets, 'infra/app/dataset-events.bicep', "listKeys('${functionApp.id}/host/default'", "listKeys('${systemTopic.id}'"),
+    ).toEqual([expect.stringMatching(/reads keys of something other than the Functions host/)]);
   });
 
   test('fails on a hard-coded function key in the webhook URL', () => {
@@ -168,9 +194,14 @@ describe('secrets', () => {
   });
 
   test('fails when an output exposes the webhook URL with its key', () => {
-    expect(problemsAfterEdit(checkNoSecrets, 'infra/app/dataset-events.bicep', 'output subscriptionName string = blobCreated.name', 'output url string = webhookUrl')).toEqual([
-      expect.stringMatching(/output exposes a key/),
-    ]);
+    expect(
+      problemsAfterEdit(
+        checkNoSecrets,
+        'infra/app/dataset-events.bicep',
+        'output subscriptionName string = blobCreated.name',
+        'output url string = webhookUrl',
+      ),
+    ).toEqual([expect.stringMatching(/output exposes a key/)]);
   });
 });
 
@@ -180,21 +211,38 @@ describe('function app', () => {
   });
 
   test('fails on FUNCTIONS_WORKER_RUNTIME (rejected by Flex Consumption)', () => {
-    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', 'AUTOML_PROVIDER: automlProvider', "AUTOML_PROVIDER: automlProvider\n  FUNCTIONS_WORKER_RUNTIME: 'node'")).toEqual([
-      expect.stringMatching(/rejects FUNCTIONS_WORKER_RUNTIME/),
-    ]);
+    expect(
+      problemsAfterEdit(
+        checkFunctionApp,
+        'infra/app/api.bicep',
+        'AUTOML_PROVIDER: automlProvider',
+        "AUTOML_PROVIDER: automlProvider\n  FUNCTIONS_WORKER_RUNTIME: 'node'",
+      ),
+    ).toEqual([expect.stringMatching(/rejects FUNCTIONS_WORKER_RUNTIME/)]);
   });
 
   test('fails when a setting the app reads is missing or points at the local provider', () => {
-    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', /^\s*EVENTGRID_TOPIC_ENDPOINT: .*$/m, '')).toEqual([expect.stringMatching(/EVENTGRID_TOPIC_ENDPOINT is missing/)]);
-    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', "param deployTarget string = 'azureml'", "param deployTarget string = 'local'")).toEqual([expect.stringMatching(/DEPLOY_TARGET is 'local'/)]);
-    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', 'DEPLOY_TARGET: deployTarget', "DEPLOY_TARGET: 'local'")).toEqual([expect.stringMatching(/DEPLOY_TARGET/)]);
+    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', /^\s*EVENTGRID_TOPIC_ENDPOINT: .*$/m, '')).toEqual([
+      expect.stringMatching(/EVENTGRID_TOPIC_ENDPOINT is missing/),
+    ]);
+    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', "param deployTarget string = 'azureml'", "param deployTarget string = 'local'")).toEqual([
+      expect.stringMatching(/DEPLOY_TARGET is 'local'/),
+    ]);
+    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', 'DEPLOY_TARGET: deployTarget', "DEPLOY_TARGET: 'local'")).toEqual([
+      expect.stringMatching(/DEPLOY_TARGET/),
+    ]);
   });
 
   test('fails on always-ready instances or another Node version', () => {
-    expect(problemsAfterEdit(checkFunctionApp, 'infra/core/host/functions-flex.bicep', 'alwaysReady: []', "alwaysReady: [{ name: 'http', instanceCount: 1 }]")).toEqual([expect.stringMatching(/alwaysReady/)]);
-    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', "param nodeVersion string = '22'", "param nodeVersion string = '20'")).toEqual([expect.stringMatching(/expected node '22'/)]);
-    expect(problemsAfterEdit(checkFunctionApp, 'infra/main.bicep', "@allowed(['22', '24'])", "@allowed(['20', '22', '24'])")).toEqual([expect.stringMatching(/allow exactly '22' and '24'/)]);
+    expect(
+      problemsAfterEdit(checkFunctionApp, 'infra/core/host/functions-flex.bicep', 'alwaysReady: []', "alwaysReady: [{ name: 'http', instanceCount: 1 }]"),
+    ).toEqual([expect.stringMatching(/alwaysReady/)]);
+    expect(problemsAfterEdit(checkFunctionApp, 'infra/app/api.bicep', "param nodeVersion string = '22'", "param nodeVersion string = '20'")).toEqual([
+      expect.stringMatching(/expected node '22'/),
+    ]);
+    expect(problemsAfterEdit(checkFunctionApp, 'infra/main.bicep', "@allowed(['22', '24'])", "@allowed(['20', '22', '24'])")).toEqual([
+      expect.stringMatching(/allow exactly '22' and '24'/),
+    ]);
   });
 });
 
@@ -205,21 +253,37 @@ describe('dataset Event Grid webhook', () => {
   });
 
   test('fails when the webhook targets another function, container or event type', () => {
-    expect(problemsAfterEdit(checkDatasetWebhook, 'infra/app/dataset-events.bicep', "= 'registerDataset'", "= 'onDatasetBlob'")).toEqual([expect.stringMatching(/targets 'onDatasetBlob'/)]);
-    expect(problemsAfterEdit(checkDatasetWebhook, 'infra/app/dataset-events.bicep', "param datasetsContainerName string = 'datasets'", "param datasetsContainerName string = 'uploads'")).toEqual([
-      expect.stringMatching(/expected 'datasets'/),
+    expect(problemsAfterEdit(checkDatasetWebhook, 'infra/app/dataset-events.bicep', "= 'registerDataset'", "= 'onDatasetBlob'")).toEqual([
+      expect.stringMatching(/targets 'onDatasetBlob'/),
     ]);
-    expect(problemsAfterEdit(checkDatasetWebhook, 'infra/app/dataset-events.bicep', "'Microsoft.Storage.BlobCreated'", "'Microsoft.Storage.BlobDeleted'")).toEqual([expect.stringMatching(/BlobCreated only/)]);
+    expect(
+      problemsAfterEdit(
+        checkDatasetWebhook,
+        'infra/app/dataset-events.bicep',
+        "param datasetsContainerName string = 'datasets'",
+        "param datasetsContainerName string = 'uploads'",
+      ),
+    ).toEqual([expect.stringMatching(/expected 'datasets'/)]);
+    expect(
+      problemsAfterEdit(checkDatasetWebhook, 'infra/app/dataset-events.bicep', "'Microsoft.Storage.BlobCreated'", "'Microsoft.Storage.BlobDeleted'"),
+    ).toEqual([expect.stringMatching(/BlobCreated only/)]);
   });
 
   test('fails when the datasets container is not created', () => {
-    expect(problemsAfterEdit(checkDatasetWebhook, 'infra/main.bicep', 'containers: [deploymentStorageContainerName, datasetsContainerName, registryContainerName]', 'containers: [deploymentStorageContainerName, registryContainerName]')).toEqual([
-      expect.stringMatching(/does not create the datasetsContainerName container/),
-    ]);
+    expect(
+      problemsAfterEdit(
+        checkDatasetWebhook,
+        'infra/main.bicep',
+        'containers: [deploymentStorageContainerName, datasetsContainerName, registryContainerName]',
+        'containers: [deploymentStorageContainerName, registryContainerName]',
+      ),
+    ).toEqual([expect.stringMatching(/does not create the datasetsContainerName container/)]);
   });
 
   test('fails when the key is not the blobs_extension system key', () => {
-    expect(problemsAfterEdit(checkDatasetWebhook, 'infra/app/dataset-events.bicep', 'systemKeys.blobs_extension', 'functionKeys.default')).toEqual([expect.stringMatching(/blobsExtensionKey is/)]);
+    expect(problemsAfterEdit(checkDatasetWebhook, 'infra/app/dataset-events.bicep', 'systemKeys.blobs_extension', 'functionKeys.default')).toEqual([
+      expect.stringMatching(/blobsExtensionKey is/),
+    ]);
   });
 
   const registered = appRegistersBlobFunction(ROOT, 'registerDataset');
@@ -238,7 +302,10 @@ describe('dataset Event Grid webhook', () => {
     temps.push(dir);
     fs.mkdirSync(path.join(dir, 'functions'), { recursive: true });
     const fake = path.join(dir, 'functions', 'datasets.ts');
-    fs.writeFileSync(fake, "const s = process.env.DROP_SOURCE?.toLowerCase() === 'eventgrid';\napp.storageBlob('onUpload', { path: 'datasets/{name}', handler });\n");
+    fs.writeFileSync(
+      fake,
+      "const s = process.env.DROP_SOURCE?.toLowerCase() === 'eventgrid';\napp.storageBlob('onUpload', { path: 'datasets/{name}', handler });\n",
+    );
     expect(appRegistersBlobFunction(dir, webhookFunctionName(dir)!)).toBe(false);
     expect(appBlobSourceSetting(dir)).toBe('DROP_SOURCE');
     expect(appSettingValue(dir, 'DROP_SOURCE')).toBeUndefined();

@@ -34,11 +34,15 @@ function settingProblems(main: Record<string, any>): string[] {
   }
   // The App Insights connection string is read from the component (no listKeys), whose local auth is off.
   const ai = settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING');
-  if (ai && !(ai.kind === 'prop' && ai.name === 'ConnectionString' && isCall(ai.target, 'reference') && /Microsoft\.Insights\/components/.test(render(ai.target)))) {
+  if (
+    ai &&
+    !(ai.kind === 'prop' && ai.name === 'ConnectionString' && isCall(ai.target, 'reference') && /Microsoft\.Insights\/components/.test(render(ai.target)))
+  ) {
     problems.push(`APPLICATIONINSIGHTS_CONNECTION_STRING is ${render(ai)}, not the component's ConnectionString property`);
   }
   const auth = settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING');
-  if (!auth || !/Authorization=AAD/.test(render(auth)) || !/ClientId=/.test(render(auth))) problems.push(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING is ${auth && render(auth)}, expected ClientId=...;Authorization=AAD`);
+  if (!auth || !/Authorization=AAD/.test(render(auth)) || !/ClientId=/.test(render(auth)))
+    problems.push(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING is ${auth && render(auth)}, expected ClientId=...;Authorization=AAD`);
   // A setting from a parameter of the api module gets what main passes, down to main's own default.
   const api = moduleDeployment(main, 'api');
   const literal = (k: string): string | undefined => {
@@ -53,7 +57,12 @@ function settingProblems(main: Record<string, any>): string[] {
     }
     return v && render(v);
   };
-  for (const [k, v] of Object.entries({ AUTOML_PROVIDER: 'azureml', DEPLOY_TARGET: 'azureml', AzureWebJobsStorage__credential: 'managedidentity', DATASETS_BLOB_SOURCE: 'EventGrid' })) {
+  for (const [k, v] of Object.entries({
+    AUTOML_PROVIDER: 'azureml',
+    DEPLOY_TARGET: 'azureml',
+    AzureWebJobsStorage__credential: 'managedidentity',
+    DATASETS_BLOB_SOURCE: 'EventGrid',
+  })) {
     if (settings.has(k) && literal(k) !== v) problems.push(`${k} is ${literal(k)}, expected ${v}`);
   }
   return problems;
@@ -76,19 +85,25 @@ maybe('compiled ARM template (real Bicep compiler)', () => {
     const api = path.join(dir, 'infra', 'app', 'api.bicep');
     fs.writeFileSync(
       api,
-      fs.readFileSync(api, 'utf8').replace(
-        "AZURE_CLIENT_ID: identityClientId",
-        "AZURE_CLIENT_ID: identityClientId\n  AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value}'",
-      ),
+      fs
+        .readFileSync(api, 'utf8')
+        .replace(
+          'AZURE_CLIENT_ID: identityClientId',
+          "AZURE_CLIENT_ID: identityClientId\n  AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value}'",
+        ),
     );
     expect(settingProblems(mainOf(dir))).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^AzureWebJobsStorage is computed by a list\*\(\) call/), expect.stringMatching(/^AzureWebJobsStorage is named like a secret/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^AzureWebJobsStorage is computed by a list\*\(\) call/),
+        expect.stringMatching(/^AzureWebJobsStorage is named like a secret/),
+      ]),
     );
   });
 
   test('the providers default to Azure ML and can be set to local through azd', () => {
     const main = mainOf();
-    for (const p of ['automlProvider', 'deployTarget']) expect(main.parameters[p]).toMatchObject({ defaultValue: 'azureml', allowedValues: ['azureml', 'local'] });
+    for (const p of ['automlProvider', 'deployTarget'])
+      expect(main.parameters[p]).toMatchObject({ defaultValue: 'azureml', allowedValues: ['azureml', 'local'] });
     expect(render(appSettings(main).get('AUTOML_PROVIDER')!)).toBe("parameters('automlProvider')");
     expect(moduleParam(main, 'api', 'automlProvider')).toBe("parameters('automlProvider')");
   });
@@ -134,9 +149,22 @@ maybe('compiled ARM template (real Bicep compiler)', () => {
 
   test('every variable the azd hooks read is an output of the compiled template (or an azd/parameter-file value)', () => {
     const outputs = Object.keys(mainOf().outputs);
-    expect(outputs).toEqual(expect.arrayContaining(['AZURE_RESOURCE_GROUP', 'AZURE_FUNCTION_APP_NAME', 'DATASETS_SYSTEM_TOPIC_NAME', 'SERVICE_API_URI', 'AZURE_STORAGE_ACCOUNT_NAME']));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'AZURE_RESOURCE_GROUP',
+        'AZURE_FUNCTION_APP_NAME',
+        'DATASETS_SYSTEM_TOPIC_NAME',
+        'SERVICE_API_URI',
+        'AZURE_STORAGE_ACCOUNT_NAME',
+      ]),
+    );
     expect(checkAzd(REPO_ROOT, outputs)).toEqual([]);
-    expect(checkAzd(REPO_ROOT, outputs.filter((o) => o !== 'DATASETS_SYSTEM_TOPIC_NAME'))).toEqual(expect.arrayContaining([expect.stringMatching(/postdeploy\.sh: reads DATASETS_SYSTEM_TOPIC_NAME/)]));
+    expect(
+      checkAzd(
+        REPO_ROOT,
+        outputs.filter((o) => o !== 'DATASETS_SYSTEM_TOPIC_NAME'),
+      ),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/postdeploy\.sh: reads DATASETS_SYSTEM_TOPIC_NAME/)]));
   });
 
   test('the dataset webhook subscription reads the blobs_extension key of the function app host', () => {

@@ -66,20 +66,40 @@ describe('preprovision hook', () => {
   });
 
   test('fails clearly on a region without Flex Consumption, without Azure ML, or without the Node version', () => {
-    expect(run({ ...GOOD, AZURE_LOCATION: 'eastus' })).toEqual({ code: 1, out: expect.stringMatching(/region 'eastus' does not offer Flex Consumption; pick one of: eastus2 swedencentral/) });
-    expect(run({ ...GOOD, FAKE_AZ_ML: 'East US' })).toEqual({ code: 1, out: expect.stringContaining("region 'eastus2' does not offer Azure Machine Learning workspaces") });
-    expect(run({ ...GOOD, FUNCTION_NODE_VERSION: '20' })).toEqual({ code: 1, out: expect.stringMatching(/offers Node 22 24 but not 20: set FUNCTION_NODE_VERSION/) });
-    expect(run({ ...GOOD, AZURE_LOCATION: '' })).toEqual({ code: 1, out: expect.stringContaining("AZURE_LOCATION is not set: run 'azd env set AZURE_LOCATION") });
+    expect(run({ ...GOOD, AZURE_LOCATION: 'eastus' })).toEqual({
+      code: 1,
+      out: expect.stringMatching(/region 'eastus' does not offer Flex Consumption; pick one of: eastus2 swedencentral/),
+    });
+    expect(run({ ...GOOD, FAKE_AZ_ML: 'East US' })).toEqual({
+      code: 1,
+      out: expect.stringContaining("region 'eastus2' does not offer Azure Machine Learning workspaces"),
+    });
+    expect(run({ ...GOOD, FUNCTION_NODE_VERSION: '20' })).toEqual({
+      code: 1,
+      out: expect.stringMatching(/offers Node 22 24 but not 20: set FUNCTION_NODE_VERSION/),
+    });
+    expect(run({ ...GOOD, AZURE_LOCATION: '' })).toEqual({
+      code: 1,
+      out: expect.stringContaining("AZURE_LOCATION is not set: run 'azd env set AZURE_LOCATION"),
+    });
   });
 
   test('fails clearly on a VM size the region lacks or on quota short of what the compute and endpoints need', () => {
-    expect(run({ ...GOOD, AZUREML_COMPUTE_VM_SIZE: 'Standard_NC6' })).toEqual({ code: 1, out: expect.stringContaining('does not offer Standard_NC6 for compute clusters: set AZUREML_COMPUTE_VM_SIZE') });
+    expect(run({ ...GOOD, AZUREML_COMPUTE_VM_SIZE: 'Standard_NC6' })).toEqual({
+      code: 1,
+      out: expect.stringContaining('does not offer Standard_NC6 for compute clusters: set AZUREML_COMPUTE_VM_SIZE'),
+    });
     expect(run({ ...GOOD, FAKE_AZ_USAGES: 'standardDSv2Family\\t4\\t24' })).toEqual({
       code: 1,
-      out: expect.stringContaining("quota standardDSv2Family in 'eastus2': 20 vCPUs free, the AutoML cluster (4 x Standard_DS3_v2) and two deployments of 1 x Standard_DS3_v2 (+20%) needs 32"),
+      out: expect.stringContaining(
+        "quota standardDSv2Family in 'eastus2': 20 vCPUs free, the AutoML cluster (4 x Standard_DS3_v2) and two deployments of 1 x Standard_DS3_v2 (+20%) needs 32",
+      ),
     });
     // Endpoints on another family: each family is checked for its own need (2 x ceil(3 x 1.2) x 4 = 32 > 4).
-    expect(run({ ...GOOD, AZUREML_INSTANCE_TYPE: 'Standard_E4s_v3', AZUREML_INSTANCE_COUNT: '3' })).toEqual({ code: 1, out: expect.stringContaining('quota standardESv3Family') });
+    expect(run({ ...GOOD, AZUREML_INSTANCE_TYPE: 'Standard_E4s_v3', AZUREML_INSTANCE_COUNT: '3' })).toEqual({
+      code: 1,
+      out: expect.stringContaining('quota standardESv3Family'),
+    });
   });
 
   test('can be skipped explicitly', () => {

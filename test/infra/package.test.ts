@@ -21,8 +21,13 @@ describe('the deployed package', () => {
   const files = report.packageFiles().map((f) => f.rel);
 
   test('holds the app (sources the remote build compiles, host.json, package files, .npmrc) and nothing local', () => {
-    for (const f of ['host.json', 'package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'functions/score.ts', 'src/telemetry/index.ts']) expect(files).toContain(f);
-    const leaked = files.filter((f) => /^(\.local|test|bench|samples|docs|tools|infra|scripts|node_modules|dist|coverage|\.ci|\.git)\//.test(f) || /^local\.settings|\.md$|^azure\.yaml$/.test(f));
+    for (const f of ['host.json', 'package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'functions/score.ts', 'src/telemetry/index.ts'])
+      expect(files).toContain(f);
+    const leaked = files.filter(
+      (f) =>
+        /^(\.local|test|bench|samples|docs|tools|infra|scripts|node_modules|dist|coverage|\.ci|\.git)\//.test(f) ||
+        /^local\.settings|\.md$|^azure\.yaml$/.test(f),
+    );
     expect(leaked).toEqual([]);
     const bytes = report.packageFiles().reduce((s, f) => s + f.bytes, 0);
     console.log(`deployed package (sources before the remote build): ${files.length} files, ${(bytes / 1048576).toFixed(2)} MB`);
@@ -35,9 +40,17 @@ describe('the deployed package', () => {
       fs.writeFileSync(path.join(dir, '.funcignore'), '# c\n.local/\n/bench\n*.md\n!KEEP.md\nsrc/**/*.test.ts\n');
       const r = report.rules(dir);
       const ig = (p: string) => report.ignored(p, r);
-      expect([ig('.local/azurite/__blobstorage__/x'), ig('a/.local/y'), ig('bench/run.ts'), ig('src/bench/x.ts'), ig('README.md'), ig('docs/a.md'), ig('KEEP.md'), ig('src/a/b.test.ts'), ig('src/a.ts')]).toEqual([
-        true, true, true, false, true, true, false, true, false,
-      ]);
+      expect([
+        ig('.local/azurite/__blobstorage__/x'),
+        ig('a/.local/y'),
+        ig('bench/run.ts'),
+        ig('src/bench/x.ts'),
+        ig('README.md'),
+        ig('docs/a.md'),
+        ig('KEEP.md'),
+        ig('src/a/b.test.ts'),
+        ig('src/a.ts'),
+      ]).toEqual([true, true, true, false, true, true, false, true, false]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -70,7 +83,8 @@ describe('the deployed package', () => {
           for (const dev of Object.keys(pkg.devDependencies)) {
             const q = dev.replace(/[/.]/g, '\\$&');
             // A static import or a require() loads the package; require.resolve (start.ts finding Azurite locally) does not.
-            if (new RegExp(`from ['"]${q}(/[^'"]*)?['"]|(?<!\\.)require\\(['"]${q}(/[^'"]*)?['"]\\)`).test(src.replace(/import type [^;]+;/g, ''))) offenders.push(`${path.relative(REPO_ROOT, p)} imports ${dev}`);
+            if (new RegExp(`from ['"]${q}(/[^'"]*)?['"]|(?<!\\.)require\\(['"]${q}(/[^'"]*)?['"]\\)`).test(src.replace(/import type [^;]+;/g, '')))
+              offenders.push(`${path.relative(REPO_ROOT, p)} imports ${dev}`);
           }
         }
       }

@@ -31,7 +31,7 @@ describe('ModelRegistry', () => {
     expect([v1.version, v2.version]).toEqual([1, 2]);
     expect(v2.artifactPrefix).toBe('models/bank/v2/');
     expect((await reg.readArtifact(v2, 'model-card.md')).toString()).toBe('# card two');
-    expect((await reg.readArtifact(v1, 'model.onnx'))).toEqual(Buffer.from([1, 2, 3]));
+    expect(await reg.readArtifact(v1, 'model.onnx')).toEqual(Buffer.from([1, 2, 3]));
   });
 
   it('returns the existing version when the same run registers twice (activity replay)', async () => {
@@ -41,9 +41,7 @@ describe('ModelRegistry', () => {
   });
 
   it('never gives two concurrent registrations the same version', async () => {
-    const made = await Promise.all(
-      [0, 1, 2, 3].map((i) => reg.register('concurrent', info(`c-${i}`, 0.5), artifacts(`c${i}`))),
-    );
+    const made = await Promise.all([0, 1, 2, 3].map((i) => reg.register('concurrent', info(`c-${i}`, 0.5), artifacts(`c${i}`))));
     expect(made.map((m) => m.version).sort()).toEqual([1, 2, 3, 4]);
     for (const m of made) {
       const pipeline = JSON.parse((await reg.readArtifact(m, 'pipeline.json')).toString());

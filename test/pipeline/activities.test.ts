@@ -17,7 +17,9 @@ function labelledCsv(n: number, seed: number): string {
   const rows = bankLikeRows(n, seed);
   const table: Record<string, Float32Array | string[]> = {};
   for (const input of GOOD.inputs) {
-    const cells = rows.map((r) => (r[input.name] === undefined || (typeof r[input.name] === 'number' && Number.isNaN(r[input.name])) ? '' : String(r[input.name])));
+    const cells = rows.map((r) =>
+      r[input.name] === undefined || (typeof r[input.name] === 'number' && Number.isNaN(r[input.name])) ? '' : String(r[input.name]),
+    );
     table[input.name] = input.kind === 'numeric' ? Float32Array.from(cells, (c) => parseNumber(c)) : cells;
   }
   const p = scoreColumns(GOOD, table).probabilities!;
@@ -25,7 +27,10 @@ function labelledCsv(n: number, seed: number): string {
   const median = [...yes].sort((a, b) => a - b)[Math.floor(n / 2)];
   let out = csvLine([...BANK_COLUMNS, 'y']);
   rows.forEach((r, i) => {
-    out += csvLine([...BANK_COLUMNS.map((c) => (r[c] === undefined || (typeof r[c] === 'number' && Number.isNaN(r[c])) ? '' : String(r[c]))), yes[i] > median ? 'yes' : 'no']);
+    out += csvLine([
+      ...BANK_COLUMNS.map((c) => (r[c] === undefined || (typeof r[c] === 'number' && Number.isNaN(r[c])) ? '' : String(r[c]))),
+      yes[i] > median ? 'yes' : 'no',
+    ]);
   });
   return out;
 }
@@ -93,14 +98,21 @@ describe('AutoML steps', () => {
     const input = runInput();
     const prep = await A.prepareData(deps, input);
     const { jobId } = await A.submitAutoML(deps, { input, prep, attempt: 0 });
-    expect(f.jobs.get(jobId)!.spec).toEqual({ runId: input.runId, attempt: 0, trainBlob: prep.trainBlob, target: 'y', options: input.automl, dataset: { name: 'bank', version: 1, sha256: 'abc' } });
+    expect(f.jobs.get(jobId)!.spec).toEqual({
+      runId: input.runId,
+      attempt: 0,
+      trainBlob: prep.trainBlob,
+      target: 'y',
+      options: input.automl,
+      dataset: { name: 'bank', version: 1, sha256: 'abc' },
+    });
     const st = await A.pollAutoML(deps, { runId: input.runId, jobId });
     expect(st.state).toBe('running');
     expect(f.runs.get(input.runId)!.automl).toMatchObject({ trials: 1 });
     expect(f.runs.get(input.runId)!.phase).toBe('automl');
   });
 
-  test('register stores the job outputs with lineage (the provider\'s included) and records the CV metrics without curves', async () => {
+  test("register stores the job outputs with lineage (the provider's included) and records the CV metrics without curves", async () => {
     const f = fakes();
     const deps = f.deps();
     const input = runInput();
@@ -111,8 +123,22 @@ describe('AutoML steps', () => {
     expect(ref).toEqual({ name: 'bank', version: 1, primaryMetric: 'AUC_weighted', cvScore: 0.93 });
     const stored = f.models.get('bank/1')!;
     const lineage = JSON.parse(String(stored.artifacts['lineage.json']));
-    expect(lineage).toMatchObject({ dataset: 'bank', datasetVersion: 1, runId: input.runId, automlJob: jobId, provider: 'fake', azuremlJob: 'job-123', trainRows: 300, heldOutRows: 100 });
-    expect(f.runs.get(input.runId)!.metrics).toEqual({ primaryMetric: 'AUC_weighted', primaryScore: 0.93, cv: { AUC_weighted: 0.93 }, featureImportanceTop: [] });
+    expect(lineage).toMatchObject({
+      dataset: 'bank',
+      datasetVersion: 1,
+      runId: input.runId,
+      automlJob: jobId,
+      provider: 'fake',
+      azuremlJob: 'job-123',
+      trainRows: 300,
+      heldOutRows: 100,
+    });
+    expect(f.runs.get(input.runId)!.metrics).toEqual({
+      primaryMetric: 'AUC_weighted',
+      primaryScore: 0.93,
+      cv: { AUC_weighted: 0.93 },
+      featureImportanceTop: [],
+    });
     // Replayed after a crash: the same version, not a second one.
     expect(await A.registerModel(deps, { input, prep, jobId })).toMatchObject({ version: 1 });
     expect(f.events.map((e) => e.type)).toContain('Mlops.ModelRegistered');
@@ -148,7 +174,7 @@ describe('benchmark and decision', () => {
     expect(f.models.get('bank/2')!.status).toBe('rejected');
   });
 
-  test('a better challenger replaces its own lineage\'s champion only; another dataset is served beside it', async () => {
+  test("a better challenger replaces its own lineage's champion only; another dataset is served beside it", async () => {
     const f = fakes();
     await runThrough(f, runInput(), OTHER);
     const churn = await runThrough(f, runInput({ runId: 'train-churn-v1', dataset: 'churn' }), OTHER);
@@ -187,7 +213,15 @@ describe('benchmark and decision', () => {
     const deployment = await A.deployModel(deps, { input, model });
     const benchmark = { direct: FIGURES };
     // A previous attempt recorded "rejected" and crashed before carrying it out.
-    const recorded = { promoted: false, reason: 'recorded before the crash', challenger: { model: 'bank', version: 1, testScore: 0.5 }, metric: 'AUC_weighted', tolerance: 0.002, sloP95Ms: 50, p95Ms: 4 };
+    const recorded = {
+      promoted: false,
+      reason: 'recorded before the crash',
+      challenger: { model: 'bank', version: 1, testScore: 0.5 },
+      metric: 'AUC_weighted',
+      tolerance: 0.002,
+      sloP95Ms: 50,
+      p95Ms: 4,
+    };
     await deps.runs.update(input.runId, { decision: recorded });
     const d = await A.decidePromotion(deps, { input, prep, model, deployment, benchmark });
     expect(d).toEqual(recorded);
@@ -197,7 +231,7 @@ describe('benchmark and decision', () => {
 });
 
 describe('failRun', () => {
-  test('stops the AutoML job, retires the run\'s deployment (never a champion) and records the coded error', async () => {
+  test("stops the AutoML job, retires the run's deployment (never a champion) and records the coded error", async () => {
     const f = fakes();
     const champion = await runThrough(f);
     const deps = f.deps();

@@ -24,7 +24,11 @@ describe('promotionRule', () => {
   });
 
   it('keeps the champion when the benchmark has errors, non-2xx answers or a p95 over the SLO', () => {
-    for (const b of [{ ...ok, errors: 1 }, { ...ok, non2xx: 3 }, { ...ok, p95Ms: 50.1 }]) {
+    for (const b of [
+      { ...ok, errors: 1 },
+      { ...ok, non2xx: 3 },
+      { ...ok, p95Ms: 50.1 },
+    ]) {
       const r = promotionRule({ ...base, challengerScore: 0.99, champion: champ(0.5), benchmark: b });
       expect(r.promoted).toBe(false);
       expect(r.reason).toMatch(/SLO/);

@@ -176,7 +176,10 @@ describe('pipeline end to end', () => {
     expect(deps.find((d: any) => d.champion)).toMatchObject({ name: 'bank-v2' });
     expect(deps.find((d: any) => d.name === 'bank-v1').status).toBe('retired');
     const models = (await api('/api/models')).body.models;
-    expect(models.map((m: any) => [m.version, m.status])).toEqual([[1, 'retired'], [2, 'champion']]);
+    expect(models.map((m: any) => [m.version, m.status])).toEqual([
+      [1, 'retired'],
+      [2, 'champion'],
+    ]);
 
     const v1 = await api('/api/score', { method: 'POST', body: JSON.stringify({ data: [row(0), row(1)] }) });
     expect(v1.status).toBe(200);
@@ -211,7 +214,9 @@ describe('pipeline end to end', () => {
     expect(JSON.stringify(spec.body)).toContain('emp.var.rate');
     // Anonymous documents keep what clients need (types, allowed categories), not training statistics.
     expect(JSON.stringify(spec.body)).not.toMatch(/Seen in training: min/);
-    expect(spec.body.components.schemas.InputRow.properties.job.enum ?? spec.body.components.schemas.InputRow.properties.job['x-known-values']).toContain('admin.');
+    expect(spec.body.components.schemas.InputRow.properties.job.enum ?? spec.body.components.schemas.InputRow.properties.job['x-known-values']).toContain(
+      'admin.',
+    );
     expect(spec.body.servers).toEqual([{ url: '/api' }]);
   });
 
@@ -245,9 +250,17 @@ describe('pipeline end to end', () => {
     expect(run.decision.promoted).toBe(true);
     expect(run.decision.reason).toMatch(/no champion/);
     const deps = (await api('/api/deployments')).body.deployments;
-    expect(deps.filter((d: any) => d.champion).map((d: any) => d.name).sort()).toEqual(['bank-marketing-v1', 'bank-v2']);
+    expect(
+      deps
+        .filter((d: any) => d.champion)
+        .map((d: any) => d.name)
+        .sort(),
+    ).toEqual(['bank-marketing-v1', 'bank-v2']);
     const models = (await api('/api/models')).body;
-    expect(models.champions.map((c: any) => [c.model, c.version])).toEqual([['bank', 2], ['bank_marketing', 1]]);
+    expect(models.champions.map((c: any) => [c.model, c.version])).toEqual([
+      ['bank', 2],
+      ['bank_marketing', 1],
+    ]);
     const own = await api('/api/models/bank_marketing/score', { method: 'POST', body: JSON.stringify({ data: [row(8)] }) });
     expect(own.status).toBe(200);
     expect(own.headers.get('x-model-name')).toBe('bank_marketing');
@@ -273,7 +286,10 @@ describe('pipeline end to end', () => {
 
   it('ends a run that cannot train as Failed with its reason, the champion untouched', async () => {
     // A regression task on the yes/no target: accepted by the API, refused by AutoML.
-    const started = await api('/api/runs', { method: 'POST', body: JSON.stringify({ dataset: 'bank', version: 2, runId: 'bad-task', automl: { task: 'regression' } }) });
+    const started = await api('/api/runs', {
+      method: 'POST',
+      body: JSON.stringify({ dataset: 'bank', version: 2, runId: 'bad-task', automl: { task: 'regression' } }),
+    });
     expect(started.status).toBe(202);
     expect(started.body.statusQueryGetUri).toContain('/runtime/webhooks/durabletask/instances/bad-task');
     const run = await waitForRun('bad-task');
@@ -282,7 +298,12 @@ describe('pipeline end to end', () => {
     expect(run.error.code).toMatch(/^[A-Z_]+$/);
     expect(run.error.message.length).toBeGreaterThan(10);
     const deps = (await api('/api/deployments')).body.deployments;
-    expect(deps.filter((d: any) => d.champion).map((d: any) => d.name).sort()).toEqual(['bank-marketing-v1', 'bank-v2']);
+    expect(
+      deps
+        .filter((d: any) => d.champion)
+        .map((d: any) => d.name)
+        .sort(),
+    ).toEqual(['bank-marketing-v1', 'bank-v2']);
     expect(deps.length).toBe(4);
     // The check-status URL works through the host port with the system key it carries.
     const status = await fetch(started.body.statusQueryGetUri);
@@ -363,7 +384,9 @@ describe('pipeline end to end', () => {
 
     const cloudEvents = eventGrid.received.flatMap((r) => JSON.parse(r.body));
     const types = cloudEvents.map((e: any) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['Mlops.DatasetRegistered', 'Mlops.ModelRegistered', 'Mlops.ModelDeployed', 'Mlops.ModelPromoted', 'Mlops.ModelRejected']));
+    expect(types).toEqual(
+      expect.arrayContaining(['Mlops.DatasetRegistered', 'Mlops.ModelRegistered', 'Mlops.ModelDeployed', 'Mlops.ModelPromoted', 'Mlops.ModelRejected']),
+    );
     expect(eventGrid.received[0].headers['aeg-sas-key']).toBe('test-topic-key');
     const promoted = cloudEvents.find((e: any) => e.type === 'Mlops.ModelPromoted' && e.data.challenger.version === 2);
     expect(promoted).toMatchObject({ specversion: '1.0', subject: 'models/bank/versions/2' });

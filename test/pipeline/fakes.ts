@@ -10,7 +10,18 @@ import type { BenchmarkFigures, RunInput } from '../../src/pipeline/types';
 import type { AutoMLJobOutput, AutoMLJobSpec, AutoMLProvider } from '../../src/training/provider';
 import type { AutoMLJobStatus } from '../../src/training/types';
 
-export const FIGURES: BenchmarkFigures = { requests: 10, concurrency: 2, requestsPerSecond: 500, meanMs: 2, p50Ms: 2, p90Ms: 3, p95Ms: 4, p99Ms: 5, errors: 0, non2xx: 0 };
+export const FIGURES: BenchmarkFigures = {
+  requests: 10,
+  concurrency: 2,
+  requestsPerSecond: 500,
+  meanMs: 2,
+  p50Ms: 2,
+  p90Ms: 3,
+  p95Ms: 4,
+  p99Ms: 5,
+  errors: 0,
+  non2xx: 0,
+};
 
 export function runInput(over: Partial<RunInput> = {}): RunInput {
   return {
@@ -156,7 +167,8 @@ export class Fakes {
         async update(id, patch) {
           const cur = f.runs.get(id)!;
           const next = { ...cur, ...patch } as RunRecord;
-          if (patch.phase && !cur.phases.some((p) => p.phase === patch.phase)) next.phases = [...cur.phases, { phase: patch.phase, at: new Date().toISOString() }];
+          if (patch.phase && !cur.phases.some((p) => p.phase === patch.phase))
+            next.phases = [...cur.phases, { phase: patch.phase, at: new Date().toISOString() }];
           f.runs.set(id, next);
           return next;
         },
@@ -166,7 +178,10 @@ export class Fakes {
           return f.datasets.get(`${name}/${v}`)?.info;
         },
         async latestRegistered(name) {
-          return [...f.datasets.values()].filter((d) => d.info.name === name).map((d) => d.info.version).pop();
+          return [...f.datasets.values()]
+            .filter((d) => d.info.name === name)
+            .map((d) => d.info.version)
+            .pop();
         },
         async openSnapshot(name, v) {
           return Readable.from([f.datasets.get(`${name}/${v}`)!.csv]);
@@ -179,7 +194,17 @@ export class Fakes {
           if (existing) return existing;
           const version = [...f.models.values()].filter((m) => m.name === name).length + 1;
           const now = new Date().toISOString();
-          const m = { name, version, status: 'registered' as const, ...info, artifactPrefix: `models/${name}/v${version}/`, createdAt: now, updatedAt: now, artifacts, pipeline: JSON.parse(String(artifacts['pipeline.json'])) };
+          const m = {
+            name,
+            version,
+            status: 'registered' as const,
+            ...info,
+            artifactPrefix: `models/${name}/v${version}/`,
+            createdAt: now,
+            updatedAt: now,
+            artifacts,
+            pipeline: JSON.parse(String(artifacts['pipeline.json'])),
+          };
           f.models.set(`${name}/${version}`, m);
           return m;
         },

@@ -37,7 +37,7 @@ function bankCsv(from: number, count: number, shuffle = false): string {
 /** A churn-like table: other columns, target `Churn` (given as blob metadata), a learnable rule. */
 function churnCsv(n: number, seed: number): string {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const contracts = ['month-to-month', 'one-year', 'two-year'];
   const out = ['tenure,monthly_charges,contract,support_calls,Churn'];
   for (let i = 0; i < n; i++) {
@@ -84,7 +84,10 @@ describe('a champion per model lineage', () => {
   let hostEnv: Record<string, string>;
 
   const api = async (p: string, init: RequestInit = {}) => {
-    const r = await fetch(`${host.baseUrl}${p}`, { ...init, headers: { 'content-type': 'application/json', 'x-functions-key': host.hostKey, ...(init.headers as object) } });
+    const r = await fetch(`${host.baseUrl}${p}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', 'x-functions-key': host.hostKey, ...(init.headers as object) },
+    });
     const text = await r.text();
     let body: any = text;
     try {
@@ -143,7 +146,10 @@ describe('a champion per model lineage', () => {
     expect(await BlobServiceClient.fromConnectionString(app.connectionString).getContainerClient('registry').exists()).toBe(false);
 
     const models = (await api('/api/models')).body;
-    expect(models.champions.map((c: any) => [c.model, c.version])).toEqual([['bank', 1], ['churn', 1]]);
+    expect(models.champions.map((c: any) => [c.model, c.version])).toEqual([
+      ['bank', 1],
+      ['churn', 1],
+    ]);
     const b = await score('bank', bankRow(1));
     expect(b.status).toBe(200);
     expect(['yes', 'no']).toContain(b.body.result[0]);
@@ -185,7 +191,10 @@ describe('a champion per model lineage', () => {
       expect(statuses[model].filter((s) => s !== 200)).toEqual([]);
     }
     const champions = (await api('/api/models')).body.champions;
-    expect(champions.map((c: any) => [c.model, c.version])).toEqual([['bank', 2], ['churn', 1]]);
+    expect(champions.map((c: any) => [c.model, c.version])).toEqual([
+      ['bank', 2],
+      ['churn', 1],
+    ]);
     expect((await score('bank', bankRow(4))).headers.get('x-model-version')).toBe('2');
   });
 
@@ -203,7 +212,10 @@ describe('a champion per model lineage', () => {
     expect((await score('bank', bankRow(6))).headers.get('x-model-version')).toBe('1');
     expect((await score('churn', churnRow)).status).toBe(200);
     const bankModels = (await api('/api/models/bank')).body;
-    expect(bankModels.versions.map((m: any) => [m.version, m.status])).toEqual([[1, 'champion'], [2, 'retired']]);
+    expect(bankModels.versions.map((m: any) => [m.version, m.status])).toEqual([
+      [1, 'champion'],
+      [2, 'retired'],
+    ]);
 
     expect((await api('/api/models/churn/rollback', { method: 'POST', body: JSON.stringify({ version: 9 }) })).status).toBe(404);
     expect((await api('/api/models/bank/rollback', { method: 'POST', body: '{' })).status).toBe(400);

@@ -13,10 +13,14 @@ async function split(csv: string, seed: number, fraction = 0.1) {
   const test: string[] = [];
   const counts: Record<string, number> = {};
   for (const r of parseCsvString(csv).slice(1)) counts[r[2]] = (counts[r[2]] ?? 0) + 1;
-  const res = await stratifiedSplit(Readable.from([csv]), { target: 'y', fraction, seed, classCounts: counts }, {
-    train: (l) => void train.push(l),
-    test: (l) => void test.push(l),
-  });
+  const res = await stratifiedSplit(
+    Readable.from([csv]),
+    { target: 'y', fraction, seed, classCounts: counts },
+    {
+      train: (l) => void train.push(l),
+      test: (l) => void test.push(l),
+    },
+  );
   return { res, train: parseCsvString(train.join('')), test: parseCsvString(test.join('')) };
 }
 
@@ -43,7 +47,11 @@ describe('stratifiedSplit', () => {
     const a = await split(makeCsv(500, 60), 42);
     const b = await split(makeCsv(500, 60), 42);
     const c = await split(makeCsv(500, 60), 43);
-    const ids = (t: string[][]) => t.slice(1).map((r) => r[0]).join(',');
+    const ids = (t: string[][]) =>
+      t
+        .slice(1)
+        .map((r) => r[0])
+        .join(',');
     expect(ids(a.test)).toBe(ids(b.test));
     expect(ids(a.test)).not.toBe(ids(c.test));
   });

@@ -22,7 +22,15 @@ function content(): { stream: () => Readable; sha256: string } {
   const block = Buffer.concat(Array.from({ length: Math.ceil(MB / line.length) }, () => line)).subarray(0, MB);
   const hash = createHash('sha256');
   for (let i = 0; i < SIZE / MB; i++) hash.update(block);
-  return { stream: () => Readable.from((function* () { for (let i = 0; i < SIZE / MB; i++) yield block; })()), sha256: hash.digest('hex') };
+  return {
+    stream: () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < SIZE / MB; i++) yield block;
+        })(),
+      ),
+    sha256: hash.digest('hex'),
+  };
 }
 
 describe('a large blob through a blob trigger', () => {
@@ -52,15 +60,27 @@ describe('a large blob through a blob trigger', () => {
   }
 
   test('by reference the host stays flat; by bytes it holds the file (the reference)', async () => {
-    host = await startTestHost({ appDir: 'test/fixtures/reliability/blob-app', connectionString: az.connectionString, env: { MLOPS_BLOB_SCAN_INTERVAL_MS: '200' } });
+    host = await startTestHost({
+      appDir: 'test/fixtures/reliability/blob-app',
+      connectionString: az.connectionString,
+      env: { MLOPS_BLOB_SCAN_INTERVAL_MS: '200' },
+    });
     // One upload at a time, so that each measurement sees one trigger alone (the upload is this process's work).
-    const upload = (c: string) => blobs.getContainerClient(c).getBlockBlobClient('big.csv').uploadStream(data.stream(), 4 * MB, 2);
+    const upload = (c: string) =>
+      blobs
+        .getContainerClient(c)
+        .getBlockBlobClient('big.csv')
+        .uploadStream(data.stream(), 4 * MB, 2);
     const byRef = await peakDuring(host.pid, async () => (await upload('big-ref'), result('ref')));
     const byBytes = await peakDuring(host.pid, async () => (await upload('big-bytes'), result('bytes')));
     const refGrowth = byRef.peakMb - byRef.baselineMb;
     const bytesGrowth = byBytes.peakMb - byBytes.baselineMb;
     console.log(`host peak RSS growth for a ${SIZE / MB} MB blob: by reference ${refGrowth.toFixed(1)} MB; reference by bytes ${bytesGrowth.toFixed(1)} MB`);
-    expect(byRef.result).toMatchObject({ bytes: SIZE, sha256: data.sha256, ref: { connection: 'AzureWebJobsStorage', containerName: 'big-ref', blobName: 'big.csv' } });
+    expect(byRef.result).toMatchObject({
+      bytes: SIZE,
+      sha256: data.sha256,
+      ref: { connection: 'AzureWebJobsStorage', containerName: 'big-ref', blobName: 'big.csv' },
+    });
     expect(byBytes.result).toMatchObject({ bytes: SIZE, sha256: data.sha256 });
     expect(bytesGrowth).toBeGreaterThan(SIZE / MB);
     expect(refGrowth).toBeLessThan(bytesGrowth / 3);

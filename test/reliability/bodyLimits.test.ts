@@ -33,7 +33,9 @@ describe('request bodies cannot grow the host', () => {
         ),
       ),
     );
-    const reference = await peakDuring(host.pid, () => sendBody(`${host.baseUrl}/api/sink?code=${host.functionKey('sink')}`, { method: 'POST', bytes: 64 * MB }));
+    const reference = await peakDuring(host.pid, () =>
+      sendBody(`${host.baseUrl}/api/sink?code=${host.functionKey('sink')}`, { method: 'POST', bytes: 64 * MB }),
+    );
     const growth = attack.peakMb - attack.baselineMb;
     const refGrowth = reference.peakMb - reference.baselineMb;
     console.log(

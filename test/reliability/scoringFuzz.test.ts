@@ -32,7 +32,9 @@ function rng(seed: number): () => number {
   };
 }
 
-const rows = bankLikeRows(50, 11).map((r) => Object.fromEntries(BANK_COLUMNS.map((c) => [c, r[c] === undefined || (typeof r[c] === 'number' && Number.isNaN(r[c] as number)) ? null : r[c]])));
+const rows = bankLikeRows(50, 11).map((r) =>
+  Object.fromEntries(BANK_COLUMNS.map((c) => [c, r[c] === undefined || (typeof r[c] === 'number' && Number.isNaN(r[c] as number)) ? null : r[c]])),
+);
 
 interface Case {
   body: string | Buffer;
@@ -43,7 +45,38 @@ function generator(seed: number): (i: number) => Case {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const int = (n: number) => Math.floor(r() * n);
-  const weird: unknown[] = [null, true, false, 0, -0, 1e308, -1e308, 5e-324, 'NaN', 'Infinity', '-Infinity', '', ' ', '\u0000', '\ud800', '😀', 'x'.repeat(2000), [], {}, [[]], { a: { b: { c: [1] } } }, '1e999', 42, -1, 3.5, 'yes', '__proto__', { __proto__: { polluted: 1 } }, ['technician'], '<script>alert(1)</script>'];
+  const weird: unknown[] = [
+    null,
+    true,
+    false,
+    0,
+    -0,
+    1e308,
+    -1e308,
+    5e-324,
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '',
+    ' ',
+    '\u0000',
+    '\ud800',
+    '😀',
+    'x'.repeat(2000),
+    [],
+    {},
+    [[]],
+    { a: { b: { c: [1] } } },
+    '1e999',
+    42,
+    -1,
+    3.5,
+    'yes',
+    '__proto__',
+    { __proto__: { polluted: 1 } },
+    ['technician'],
+    '<script>alert(1)</script>',
+  ];
   const value = (depth = 0): unknown => {
     const k = int(depth > 3 ? 4 : 8);
     if (k === 0) return pick(weird);
@@ -87,11 +120,23 @@ function generator(seed: number): (i: number) => Case {
     if (kind === 7) {
       // Text tricks JSON.stringify never makes: 1e999, NaN, comments, trailing commas, BOM, duplicates.
       const row = JSON.stringify(pick(rows));
-      const variants = [row.replace(/"age":\s*[\d.]+/, '"age":1e999'), row.replace(/"age":\s*[\d.]+/, '"age":NaN'), `{"data":[${row}],}`, `\ufeff{"data":[${row}]}`, `{"data":[${row}]} // c`, `{"data":[${row}],"data":null}`, `{"data":[${row.replace('{', '{"age":"41",')}]}`];
+      const variants = [
+        row.replace(/"age":\s*[\d.]+/, '"age":1e999'),
+        row.replace(/"age":\s*[\d.]+/, '"age":NaN'),
+        `{"data":[${row}],}`,
+        `\ufeff{"data":[${row}]}`,
+        `{"data":[${row}]} // c`,
+        `{"data":[${row}],"data":null}`,
+        `{"data":[${row.replace('{', '{"age":"41",')}]}`,
+      ];
       return { body: `${pick(variants)}`.replace(/^/, pick(['', '', ' ', '\n'])), contentType: json };
     }
-    if (kind === 8) return { body: Buffer.from(Array.from({ length: int(300) }, () => int(256))), contentType: pick([json, 'application/octet-stream', 'text/plain']) };
-    return { body: JSON.stringify(pick(shapes)(r() < 0.5)), contentType: pick(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', '', 'multipart/form-data; boundary=x']) };
+    if (kind === 8)
+      return { body: Buffer.from(Array.from({ length: int(300) }, () => int(256))), contentType: pick([json, 'application/octet-stream', 'text/plain']) };
+    return {
+      body: JSON.stringify(pick(shapes)(r() < 0.5)),
+      contentType: pick(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', '', 'multipart/form-data; boundary=x']),
+    };
   };
 }
 
@@ -114,7 +159,11 @@ describe('scoring fuzz', () => {
     await target.store.promote('bank-v1');
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const res = await fetch(`${host.baseUrl}/api/score`, { method: 'POST', headers: { 'x-functions-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ data: [rows[0]] }) });
+      const res = await fetch(`${host.baseUrl}/api/score`, {
+        method: 'POST',
+        headers: { 'x-functions-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: [rows[0]] }),
+      });
       if (res.status === 200) break;
       if (Date.now() > deadline) throw new Error(`champion not served: ${res.status} ${await res.text()}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -153,13 +202,22 @@ describe('scoring fuzz', () => {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    console.log(`scoring fuzz, ${COUNT} bodies: ${[...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ')}`);
+    console.log(
+      `scoring fuzz, ${COUNT} bodies: ${[...statuses.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}: ${n}`)
+        .join(', ')}`,
+    );
     expect(failures).toEqual([]);
     expect([...statuses.keys()].filter((s) => s >= 500 || s < 0)).toEqual([]);
     // The generator reaches both sides: valid requests scored, bad ones refused with 4xx.
     expect(statuses.get(200) ?? 0).toBeGreaterThan(COUNT / 10);
     expect([...statuses.entries()].filter(([s]) => s >= 400 && s < 500).reduce((a, [, n]) => a + n, 0)).toBeGreaterThan(COUNT / 4);
-    const after = await fetch(`${host.baseUrl}/api/score`, { method: 'POST', headers: { 'x-functions-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ data: rows.slice(0, 3) }) });
+    const after = await fetch(`${host.baseUrl}/api/score`, {
+      method: 'POST',
+      headers: { 'x-functions-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: rows.slice(0, 3) }),
+    });
     expect(after.status).toBe(200);
     expect((await after.json()).result).toHaveLength(3);
   });

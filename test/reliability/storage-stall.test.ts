@@ -18,7 +18,11 @@ let paused = false;
 beforeAll(async () => {
   requireBuiltServer();
   az = await startTestAzurite();
-  host = await startTestHost({ appDir: 'test/scoring/app', connectionString: az.connectionString, env: { CHAMPION_CACHE_MS: '200', CHAMPION_MAX_STALE_MS: '60000' } });
+  host = await startTestHost({
+    appDir: 'test/scoring/app',
+    connectionString: az.connectionString,
+    env: { CHAMPION_CACHE_MS: '200', CHAMPION_MAX_STALE_MS: '60000' },
+  });
   target = new LocalDeploymentTarget({ connectionString: az.connectionString, drainMs: 0 });
   const registry = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('registry');
   await registry.createIfNotExists();

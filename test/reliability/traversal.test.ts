@@ -63,7 +63,15 @@ describe('blob-name traversal on a fresh stack', () => {
     for (;;) {
       const v = await probe();
       if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${host.logs().split("\n").filter((l) => !l.includes("getDataset")).join("\n").slice(-6000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}\n${host
+            .logs()
+            .split('\n')
+            .filter((l) => !l.includes('getDataset'))
+            .join('\n')
+            .slice(-6000)}`,
+        );
       await sleep(200);
     }
   }

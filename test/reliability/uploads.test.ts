@@ -106,7 +106,12 @@ describe('a failing blob scan', () => {
     expect(body.status).toBe('Unhealthy');
     expect(body.storage.reachable).toBe(true);
     expect(body.triggers).toEqual([
-      expect.objectContaining({ function: 'registerDataset', container: 'datasets', state: 'failing', lastError: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) }),
+      expect.objectContaining({
+        function: 'registerDataset',
+        container: 'datasets',
+        state: 'failing',
+        lastError: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
+      }),
     ]);
     expect(JSON.stringify(body)).not.toContain('AccountKey');
   }, 60_000);

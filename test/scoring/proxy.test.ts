@@ -61,7 +61,10 @@ describe('forwardScore', () => {
     const v2 = await forwardScore(champion, JSON.stringify({ Inputs: { data: SAMPLE_ROWS }, GlobalParameters: { method: 'predict_proba' } }));
     expect(JSON.parse(v2.body).Results).toHaveLength(SAMPLE_ROWS.length);
     const cols = ['age', 'job', 'duration'];
-    const mlflow = await forwardScore(champion, Buffer.from(JSON.stringify({ input_data: { columns: cols, data: SAMPLE_ROWS.map((r) => [r.age, r.job, r.duration]) } })));
+    const mlflow = await forwardScore(
+      champion,
+      Buffer.from(JSON.stringify({ input_data: { columns: cols, data: SAMPLE_ROWS.map((r) => [r.age, r.job, r.duration]) } })),
+    );
     expect(JSON.parse(mlflow.body)).toEqual({ predictions: labels });
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ deployment: 'proxy-target', status: 200, success: true });

@@ -31,8 +31,16 @@ describe('identity-based storage settings (what infra/ deploys)', () => {
   });
 
   it('names the account by AzureWebJobsStorage__accountName when there is no connection string', () => {
-    const { appStorageConnection, containerClient: cc, tableClient: tc } = jest.requireActual('../../src/storage/clients') as typeof import('../../src/storage/clients');
-    const env = { AzureWebJobsStorage__accountName: 'mlopsacct', AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001' };
+    const {
+      appStorageConnection,
+      containerClient: cc,
+      tableClient: tc,
+    } = jest.requireActual('../../src/storage/clients') as typeof import('../../src/storage/clients');
+    const env = {
+      AzureWebJobsStorage__accountName: 'mlopsacct',
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
+    };
     delete process.env.AzureWebJobsStorage;
     Object.assign(process.env, env);
     const conn = appStorageConnection(process.env);

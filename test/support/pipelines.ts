@@ -10,16 +10,7 @@
  * Split thresholds are drawn from the float32 feature values the rows can produce, so rows sit exactly
  * on thresholds (the float32 edge case the scorers must agree on).
  */
-import type {
-  FeatureStep,
-  FittedPipeline,
-  InputColumn,
-  Model,
-  PostTransform,
-  SinglePipeline,
-  Task,
-  Tree,
-} from '../../src/automl/pipeline';
+import type { FeatureStep, FittedPipeline, InputColumn, Model, PostTransform, SinglePipeline, Task, Tree } from '../../src/automl/pipeline';
 import { featurize, Row } from '../../src/automl/score';
 
 /** mulberry32: a small, fast, seedable PRNG. */
@@ -289,7 +280,20 @@ export function randomPipeline(o: RandomPipelineOptions): { pipeline: FittedPipe
 // Bank marketing look-alike (columns, categories and value ranges of samples/bankmarketing_train.csv).
 
 export const BANK_CATEGORIES: Record<string, string[]> = {
-  job: ['admin.', 'blue-collar', 'entrepreneur', 'housemaid', 'management', 'retired', 'self-employed', 'services', 'student', 'technician', 'unemployed', 'unknown'],
+  job: [
+    'admin.',
+    'blue-collar',
+    'entrepreneur',
+    'housemaid',
+    'management',
+    'retired',
+    'self-employed',
+    'services',
+    'student',
+    'technician',
+    'unemployed',
+    'unknown',
+  ],
   marital: ['divorced', 'married', 'single', 'unknown'],
   education: ['basic.4y', 'basic.6y', 'basic.9y', 'high.school', 'illiterate', 'professional.course', 'university.degree', 'unknown'],
   default: ['no', 'unknown', 'yes'],
@@ -316,9 +320,26 @@ export const BANK_NUMERIC: Record<string, number[]> = {
 
 /** CSV column order of the bank data (without the target `y`). */
 export const BANK_COLUMNS = [
-  'age', 'job', 'marital', 'education', 'default', 'housing', 'loan', 'contact', 'month', 'day_of_week',
-  'duration', 'campaign', 'pdays', 'previous', 'poutcome', 'emp.var.rate', 'cons.price.idx', 'cons.conf.idx',
-  'euribor3m', 'nr.employed',
+  'age',
+  'job',
+  'marital',
+  'education',
+  'default',
+  'housing',
+  'loan',
+  'contact',
+  'month',
+  'day_of_week',
+  'duration',
+  'campaign',
+  'pdays',
+  'previous',
+  'poutcome',
+  'emp.var.rate',
+  'cons.price.idx',
+  'cons.conf.idx',
+  'euribor3m',
+  'nr.employed',
 ];
 
 export function bankSchema(): Schema {
@@ -345,9 +366,7 @@ export function bankLikeBinaryPipeline(opts: { trees?: number; seed?: number } =
     return { kind: 'onehot', column: c.name, categories: cats };
   });
   const pools = featureValuePools(schema, features);
-  const trees = Array.from({ length: opts.trees ?? 100 }, () =>
-    randomTree(rand, pools, { maxLeaves: 15, leaf: () => [Math.fround(gauss(rand) * 0.1)] }),
-  );
+  const trees = Array.from({ length: opts.trees ?? 100 }, () => randomTree(rand, pools, { maxLeaves: 15, leaf: () => [Math.fround(gauss(rand) * 0.1)] }));
   return {
     formatVersion: 1,
     task: 'binary',

@@ -39,10 +39,9 @@ describe('telemetry', () => {
   });
 
   it('is a no-op without a connection string', async () => {
-    const code = await runChild(
-      `const t = require(${JSON.stringify(dist)}).telemetry(); t.event('X'); process.exit(t.enabled ? 1 : 0);`,
-      { APPLICATIONINSIGHTS_CONNECTION_STRING: '' },
-    );
+    const code = await runChild(`const t = require(${JSON.stringify(dist)}).telemetry(); t.event('X'); process.exit(t.enabled ? 1 : 0);`, {
+      APPLICATIONINSIGHTS_CONNECTION_STRING: '',
+    });
     expect(code).toBe(0);
   });
 });

@@ -34,7 +34,15 @@ async function startIdentityEndpoint(token: string) {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: url.searchParams.get('resource'), token_type: 'Bearer', client_id: url.searchParams.get('client_id') }));
+    res.end(
+      JSON.stringify({
+        access_token: token,
+        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+        resource: url.searchParams.get('resource'),
+        token_type: 'Bearer',
+        client_id: url.searchParams.get('client_id'),
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -73,8 +81,16 @@ describe('telemetry with Entra ID authentication', () => {
       expect(withEvent.length).toBeGreaterThan(0);
       for (const r of withEvent) expect(r.headers.authorization).toBe('Bearer token-of-the-app-identity');
       // The token was asked for the user-assigned identity, for Azure Monitor's audience.
-      const asked = idp.requests.map((q) => ({ clientId: q.url.searchParams.get('client_id'), resource: q.url.searchParams.get('resource'), header: q.header }));
-      expect(asked).toContainEqual({ clientId: CLIENT_ID, resource: expect.stringMatching(/^https:\/\/monitor\.azure\.com\/?$/), header: 'test-identity-header' });
+      const asked = idp.requests.map((q) => ({
+        clientId: q.url.searchParams.get('client_id'),
+        resource: q.url.searchParams.get('resource'),
+        header: q.header,
+      }));
+      expect(asked).toContainEqual({
+        clientId: CLIENT_ID,
+        resource: expect.stringMatching(/^https:\/\/monitor\.azure\.com\/?$/),
+        header: 'test-identity-header',
+      });
     } finally {
       await idp.stop();
       await rx.stop();
@@ -85,7 +101,11 @@ describe('telemetry with Entra ID authentication', () => {
     const rx = await startHttpsReceiver(() => ({ status: 200, body: { itemsReceived: 1, itemsAccepted: 1, errors: [] } }));
     try {
       const script = `const t = require(${JSON.stringify(dist)}).telemetry(); t.event('X'); t.flush().then(() => setTimeout(() => process.exit(0), 500));`;
-      const { code } = await runChild(script, { NODE_EXTRA_CA_CERTS: rx.caFile, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: '', APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=11111111-2222-3333-4444-555555555555;IngestionEndpoint=${rx.url}` });
+      const { code } = await runChild(script, {
+        NODE_EXTRA_CA_CERTS: rx.caFile,
+        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: '',
+        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=11111111-2222-3333-4444-555555555555;IngestionEndpoint=${rx.url}`,
+      });
       expect(code).toBe(0);
       const tracks = rx.received.filter((r) => r.url.startsWith('/v2.1/track'));
       expect(tracks.length).toBeGreaterThan(0);
@@ -97,7 +117,10 @@ describe('telemetry with Entra ID authentication', () => {
 
   test('a malformed authentication string turns telemetry off with a coded error, not a crash', async () => {
     const script = `const t = require(${JSON.stringify(dist)}).telemetry(); t.event('X'); process.exit(t.enabled ? 1 : 0);`;
-    const { code, stderr } = await runChild(script, { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=11111111-2222-3333-4444-555555555555;IngestionEndpoint=https://127.0.0.1:9/', APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=Key' });
+    const { code, stderr } = await runChild(script, {
+      APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=11111111-2222-3333-4444-555555555555;IngestionEndpoint=https://127.0.0.1:9/',
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=Key',
+    });
     expect(code).toBe(0);
     expect(stderr).toContain('TELEMETRY_AUTH_STRING_INVALID');
   });

@@ -44,7 +44,15 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml (Azure ML emulator)',
   }
   const jobPuts = async (prefix: string) =>
     (await emu.request('GET', `/_emulator/requests?method=PUT&path=${encodeURIComponent(`/jobs/${prefix}`)}`)).body.value as { path: string; body: any }[];
-  const jobs = async () => (await emu.request('GET', `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/jobs?api-version=2025-12-01`, undefined, TOKEN)).body.value as any[];
+  const jobs = async () =>
+    (
+      await emu.request(
+        'GET',
+        `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/jobs?api-version=2025-12-01`,
+        undefined,
+        TOKEN,
+      )
+    ).body.value as any[];
 
   beforeAll(async () => {
     az = await startTestAzurite();
@@ -87,7 +95,12 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml (Azure ML emulator)',
     // One job for the run, with the whole body, through the real SDK pipeline.
     const puts = await jobPuts('mlops-train-bank-v1-');
     expect(puts).toHaveLength(1);
-    expect(puts[0].body.properties.taskDetails).toMatchObject({ taskType: 'Classification', targetColumnName: 'y', primaryMetric: 'AUCWeighted', limitSettings: { timeout: 'PT5S' } });
+    expect(puts[0].body.properties.taskDetails).toMatchObject({
+      taskType: 'Classification',
+      targetColumnName: 'y',
+      primaryMetric: 'AUCWeighted',
+      limitSettings: { timeout: 'PT5S' },
+    });
     const jobName = puts[0].path.split('/').pop()!;
     expect((await jobs()).find((j) => j.name === jobName).properties.status).toBe('Completed');
 
@@ -106,8 +119,17 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml (Azure ML emulator)',
         modelVersion: expect.stringMatching(/\/models\/mlops-bank\/versions\/train-bank-v1-/),
       },
     });
-    const dataAsset = await emu.request('GET', `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/data/mlops-train-bank/versions/${lineage.azureml.dataAsset.split(':').pop()}?api-version=2025-12-01`, undefined, TOKEN);
-    expect(dataAsset.body.properties.tags).toMatchObject({ 'mlops.dataset': 'bank', 'mlops.datasetVersion': '1', 'mlops.datasetSha256': expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const dataAsset = await emu.request(
+      'GET',
+      `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/data/mlops-train-bank/versions/${lineage.azureml.dataAsset.split(':').pop()}?api-version=2025-12-01`,
+      undefined,
+      TOKEN,
+    );
+    expect(dataAsset.body.properties.tags).toMatchObject({
+      'mlops.dataset': 'bank',
+      'mlops.datasetVersion': '1',
+      'mlops.datasetSha256': expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const deployments = (await api('/api/deployments')).body.deployments;
     expect(deployments).toEqual([expect.objectContaining({ name: 'bank-v1', champion: true, status: 'running' })]);
   });

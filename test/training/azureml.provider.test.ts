@@ -17,10 +17,14 @@ describe('Azure ML AutoML provider against the emulator', () => {
     const https = await import('node:https');
     const fs = await import('node:fs');
     await new Promise<void>((resolve, reject) => {
-      const req = https.request(`${stack.emulator.url}/_emulator/jobs/outcomes`, { method: 'POST', ca: fs.readFileSync(stack.emulator.caFile), headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`outcome: ${res.statusCode}`))));
-      });
+      const req = https.request(
+        `${stack.emulator.url}/_emulator/jobs/outcomes`,
+        { method: 'POST', ca: fs.readFileSync(stack.emulator.caFile), headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`outcome: ${res.statusCode}`))));
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify(rule));
     });
@@ -30,7 +34,16 @@ describe('Azure ML AutoML provider against the emulator', () => {
     const { provider, registry } = await providerFor(stack, { AZUREML_MAX_CONCURRENT_TRIALS: '2', AZUREML_TRIAL_TIMEOUT_SECONDS: '60' });
     const blob = await putTrainSplit(registry, 'run-1', syntheticCsv(240));
     await outcome({ job: 'mlops-run-1-', holdRunningMs: 1500 });
-    const { jobId } = await provider.submit(spec('run-1', blob, { options: { primaryMetric: 'accuracy', task: 'binary', allowedLearners: ['gbdt', 'logistic_regression', 'random_forest'], blockedLearners: ['extra_trees'] } }));
+    const { jobId } = await provider.submit(
+      spec('run-1', blob, {
+        options: {
+          primaryMetric: 'accuracy',
+          task: 'binary',
+          allowedLearners: ['gbdt', 'logistic_regression', 'random_forest'],
+          blockedLearners: ['extra_trees'],
+        },
+      }),
+    );
     expect(jobId).toMatch(/^mlops-run-1-[0-9a-f]{8}-a0$/);
 
     // The job body as the service received it: at the GA api-version, with no setting lost.
@@ -109,7 +122,16 @@ describe('Azure ML AutoML provider against the emulator', () => {
     expect((modelPut.body as any).properties).toMatchObject({ modelType: 'mlflow_model', jobName: jobId, modelUri: lineage.mlflowModelUri });
 
     // Idempotent: a replayed submit finds the job; no second PUT, no second job.
-    const again = await provider.submit(spec('run-1', blob, { options: { primaryMetric: 'accuracy', task: 'binary', allowedLearners: ['gbdt', 'logistic_regression', 'random_forest'], blockedLearners: ['extra_trees'] } }));
+    const again = await provider.submit(
+      spec('run-1', blob, {
+        options: {
+          primaryMetric: 'accuracy',
+          task: 'binary',
+          allowedLearners: ['gbdt', 'logistic_regression', 'random_forest'],
+          blockedLearners: ['extra_trees'],
+        },
+      }),
+    );
     expect(again.jobId).toBe(jobId);
     expect(puts(new RegExp(`/jobs/${jobId}$`))).toHaveLength(1);
     // A second status after completion reads the collected result rather than collecting again.
@@ -144,7 +166,10 @@ describe('Azure ML AutoML provider against the emulator', () => {
     it('COMPUTE_NOT_FOUND when AZUREML_COMPUTE names no cluster', async () => {
       const { provider, registry } = await providerFor(stack, { AZUREML_COMPUTE: 'gpu-nope' });
       const blob = await putTrainSplit(registry, 'run-nocompute', syntheticCsv(60));
-      await expect(provider.submit(spec('run-nocompute', blob))).rejects.toMatchObject({ code: 'COMPUTE_NOT_FOUND', message: expect.stringContaining("compute 'gpu-nope'") });
+      await expect(provider.submit(spec('run-nocompute', blob))).rejects.toMatchObject({
+        code: 'COMPUTE_NOT_FOUND',
+        message: expect.stringContaining("compute 'gpu-nope'"),
+      });
       expect(puts(/\/jobs\/mlops-run-nocompute-/)).toHaveLength(0);
     });
 
@@ -168,7 +193,10 @@ describe('Azure ML AutoML provider against the emulator', () => {
     it('QUOTA_EXCEEDED when the service fails the job for quota', async () => {
       const { provider, registry } = await providerFor(stack);
       const blob = await putTrainSplit(registry, 'run-quota', syntheticCsv(60));
-      await outcome({ job: 'mlops-run-quota-', fail: { at: 'Preparing', code: 'UserError', innerCode: 'QuotaExceeded', message: 'Not enough quota available for Standard_DS3_v2 in westeurope.' } });
+      await outcome({
+        job: 'mlops-run-quota-',
+        fail: { at: 'Preparing', code: 'UserError', innerCode: 'QuotaExceeded', message: 'Not enough quota available for Standard_DS3_v2 in westeurope.' },
+      });
       const { jobId } = await provider.submit(spec('run-quota', blob));
       const st = (await pollUntilDone(provider, jobId)).at(-1)!;
       expect(st).toMatchObject({ state: 'failed', retryable: false, error: { code: 'QUOTA_EXCEEDED', message: expect.stringContaining('quota') } });
@@ -177,7 +205,10 @@ describe('Azure ML AutoML provider against the emulator', () => {
     it('TIMEOUT when the service times the job out', async () => {
       const { provider, registry } = await providerFor(stack);
       const blob = await putTrainSplit(registry, 'run-timeout', syntheticCsv(60));
-      await outcome({ job: 'mlops-run-timeout-', fail: { at: 'Running', code: 'SystemError', innerCode: 'ExperimentTimedOut', message: 'The experiment timed out after its limit.' } });
+      await outcome({
+        job: 'mlops-run-timeout-',
+        fail: { at: 'Running', code: 'SystemError', innerCode: 'ExperimentTimedOut', message: 'The experiment timed out after its limit.' },
+      });
       const { jobId } = await provider.submit(spec('run-timeout', blob));
       const st = (await pollUntilDone(provider, jobId)).at(-1)!;
       expect(st).toMatchObject({ state: 'failed', error: { code: 'TIMEOUT' } });

@@ -9,7 +9,7 @@ import { EmulatorStack, fakeCredential, FAKE_TOKEN } from '../emulators/azureml/
 /** A small binary dataset: y depends on x1 and the category, so AutoML finds signal quickly. */
 export function syntheticCsv(rows: number, seed = 7): string {
   let a = seed;
-  const rand = () => ((a = (a * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (a = (a * 1103515245 + 12345) % 2147483648) / 2147483648;
   const lines = ['x1,x2,color,y'];
   for (let i = 0; i < rows; i++) {
     const x1 = Math.round(rand() * 1000) / 100;
@@ -37,7 +37,11 @@ export function emulatorEnv(stack: EmulatorStack, extra: Record<string, string> 
   };
 }
 
-export async function providerFor(stack: EmulatorStack, extra: Record<string, string> = {}, token = FAKE_TOKEN): Promise<{ provider: AzureMLAutoMLProvider; registry: ContainerClient }> {
+export async function providerFor(
+  stack: EmulatorStack,
+  extra: Record<string, string> = {},
+  token = FAKE_TOKEN,
+): Promise<{ provider: AzureMLAutoMLProvider; registry: ContainerClient }> {
   const registry = containerClient(stack.azurite.connectionString, 'registry');
   await registry.createIfNotExists();
   const provider = createAzureMLAutoMLProvider(readAzureMLSettings(emulatorEnv(stack, extra)), {

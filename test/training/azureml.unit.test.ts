@@ -19,15 +19,29 @@ describe('Azure ML provider pieces', () => {
     expect(() => readAzureMLSettings({})).toThrow(/AZUREML_SUBSCRIPTION_ID is required/);
     expect(() => readAzureMLSettings({ ...env, AZUREML_ARM_ENDPOINT: 'http://127.0.0.1:1' })).toThrow(/https/);
     expect(() => readAzureMLSettings({ ...env, AZUREML_EMULATOR_TOKEN: 't' })).toThrow(/loopback/);
-    expect(readAzureMLSettings({ ...env, AZUREML_ARM_ENDPOINT: 'https://127.0.0.1:9/', AZUREML_EMULATOR_TOKEN: 't' })).toMatchObject({ armEndpoint: 'https://127.0.0.1:9', credential: { kind: 'emulator' } });
-    expect(readAzureMLSettings(env)).toMatchObject({ armEndpoint: 'https://management.azure.com', datastoreAuth: 'identity', credential: { kind: 'default' }, compute: undefined });
+    expect(readAzureMLSettings({ ...env, AZUREML_ARM_ENDPOINT: 'https://127.0.0.1:9/', AZUREML_EMULATOR_TOKEN: 't' })).toMatchObject({
+      armEndpoint: 'https://127.0.0.1:9',
+      credential: { kind: 'emulator' },
+    });
+    expect(readAzureMLSettings(env)).toMatchObject({
+      armEndpoint: 'https://management.azure.com',
+      datastoreAuth: 'identity',
+      credential: { kind: 'default' },
+      compute: undefined,
+    });
     expect(() => readAzureMLSettings({ ...env, AZUREML_MAX_CONCURRENT_TRIALS: '0' })).toThrow(/MAX_CONCURRENT/);
   });
 
   it('regression bodies: metric, learners as Azure regression algorithms, serverless resources without a compute', () => {
     const s = readAzureMLSettings(env);
     const body = autoMLJobBody(
-      { runId: 'r', attempt: 1, trainBlob: 'b', target: 'price', options: { task: 'regression', primaryMetric: 'r2_score', budgetSeconds: 120, allowedLearners: ['ridge', 'gbdt', 'logistic_regression'] } },
+      {
+        runId: 'r',
+        attempt: 1,
+        trainBlob: 'b',
+        target: 'price',
+        options: { task: 'regression', primaryMetric: 'r2_score', budgetSeconds: 120, allowedLearners: ['ridge', 'gbdt', 'logistic_regression'] },
+      },
       { assetId: 'id', assetRef: 'azureml:d:1', name: 'd', version: '1', dataUri: 'u', sha256: 'h', task: 'regression' },
       s,
       '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w',

@@ -35,7 +35,11 @@ function sklearnSeconds(py: string, file: string, target: string, iterations: nu
   return { wall: out.seconds, cpu: out.cpu };
 }
 
-async function oursSeconds(file: string, targetName: string, iterations: number): Promise<{ wall: number; cpu: number; rows: number; feats: number; task: string }> {
+async function oursSeconds(
+  file: string,
+  targetName: string,
+  iterations: number,
+): Promise<{ wall: number; cpu: number; rows: number; feats: number; task: string }> {
   const table = await loadTable({ csvPath: file });
   const target = detectTarget(table, targetName);
   const plans = planColumns(table, target, targetName, []);

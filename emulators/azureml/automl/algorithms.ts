@@ -17,12 +17,31 @@ export const LEARNER_TO_ALGORITHM: Record<string, string> = {
 };
 
 export const CLASSIFICATION_ALGORITHMS = [
-  'LogisticRegression', 'SGD', 'MultinomialNaiveBayes', 'BernoulliNaiveBayes', 'SVM', 'LinearSVM', 'KNN',
-  'DecisionTree', 'RandomForest', 'ExtremeRandomTrees', 'LightGBM', 'GradientBoosting', 'XGBoostClassifier',
+  'LogisticRegression',
+  'SGD',
+  'MultinomialNaiveBayes',
+  'BernoulliNaiveBayes',
+  'SVM',
+  'LinearSVM',
+  'KNN',
+  'DecisionTree',
+  'RandomForest',
+  'ExtremeRandomTrees',
+  'LightGBM',
+  'GradientBoosting',
+  'XGBoostClassifier',
 ] as const;
 export const REGRESSION_ALGORITHMS = [
-  'ElasticNet', 'GradientBoosting', 'DecisionTree', 'KNN', 'LassoLars', 'SGD', 'RandomForest', 'ExtremeRandomTrees',
-  'LightGBM', 'XGBoostRegressor',
+  'ElasticNet',
+  'GradientBoosting',
+  'DecisionTree',
+  'KNN',
+  'LassoLars',
+  'SGD',
+  'RandomForest',
+  'ExtremeRandomTrees',
+  'LightGBM',
+  'XGBoostRegressor',
 ] as const;
 
 /** Azure primary metric names -> the engine's (which are AutoML's run metric names). */

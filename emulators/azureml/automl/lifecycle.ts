@@ -4,8 +4,7 @@ import type { TrainerRunner } from './runner';
 import type { TrainingPlan } from './plan';
 import type { TrainerInput } from './files';
 
-export type JobStatus =
-  | 'NotStarted' | 'Queued' | 'Preparing' | 'Running' | 'Finalizing' | 'CancelRequested' | 'Completed' | 'Failed' | 'Canceled';
+export type JobStatus = 'NotStarted' | 'Queued' | 'Preparing' | 'Running' | 'Finalizing' | 'CancelRequested' | 'Completed' | 'Failed' | 'Canceled';
 
 export const TERMINAL: readonly JobStatus[] = ['Completed', 'Failed', 'Canceled'];
 

@@ -37,4 +37,16 @@ export function renderMLmodel(p: FittedPipeline, runId: string): string {
   ].join('\n');
 }
 
-export const CONDA_YAML = ['channels:', '- conda-forge', 'dependencies:', '- python=3.10.14', '- pip', '- pip:', '  - mlflow==2.16.0', '  - onnx==1.16.0', '  - onnxruntime==1.19.2', 'name: mlflow-env', ''].join('\n');
+export const CONDA_YAML = [
+  'channels:',
+  '- conda-forge',
+  'dependencies:',
+  '- python=3.10.14',
+  '- pip',
+  '- pip:',
+  '  - mlflow==2.16.0',
+  '  - onnx==1.16.0',
+  '  - onnxruntime==1.19.2',
+  'name: mlflow-env',
+  '',
+].join('\n');

@@ -44,7 +44,8 @@ function bool(v: unknown, field: string, dflt: boolean): boolean {
 
 function algorithms(v: unknown, field: string, allowed: readonly string[]): string[] | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || !allowed.includes(a))) throw bad(`${field} must list algorithms among ${allowed.join(', ')}`, field);
+  if (!Array.isArray(v) || v.some((a) => typeof a !== 'string' || !allowed.includes(a)))
+    throw bad(`${field} must list algorithms among ${allowed.join(', ')}`, field);
   return v as string[];
 }
 
@@ -64,7 +65,8 @@ export function planFromJob(props: Record<string, unknown>): TrainingPlan {
   const ignored: string[] = [];
   const metrics = PRIMARY_METRICS[taskType];
   const azureMetric = (td.primaryMetric as string | undefined) ?? (taskType === 'Classification' ? 'AUCWeighted' : 'NormalizedRootMeanSquaredError');
-  if (!(azureMetric in metrics)) throw bad(`primaryMetric '${azureMetric}' is not a ${taskType} metric (${Object.keys(metrics).join(', ')})`, 'properties.taskDetails.primaryMetric');
+  if (!(azureMetric in metrics))
+    throw bad(`primaryMetric '${azureMetric}' is not a ${taskType} metric (${Object.keys(metrics).join(', ')})`, 'properties.taskDetails.primaryMetric');
   const primaryMetric = metrics[azureMetric];
   if (!primaryMetric) throw bad(`primaryMetric '${azureMetric}' is valid but not computed by this emulator`, 'properties.taskDetails.primaryMetric');
 
@@ -82,7 +84,8 @@ export function planFromJob(props: Record<string, unknown>): TrainingPlan {
   if (cv && cv.mode === 'Custom') cvFolds = intIn(cv.value, 'nCrossValidations.value', 2, 50);
   else if (cv && cv.mode !== 'Auto') throw bad("nCrossValidations.mode must be 'Auto' or 'Custom'", 'nCrossValidations.mode');
   const validationDataSize = td.validationDataSize as number | undefined;
-  if (validationDataSize !== undefined && validationDataSize !== null && !(validationDataSize > 0 && validationDataSize < 1)) throw bad('validationDataSize must be in (0, 1)', 'validationDataSize');
+  if (validationDataSize !== undefined && validationDataSize !== null && !(validationDataSize > 0 && validationDataSize < 1))
+    throw bad('validationDataSize must be in (0, 1)', 'validationDataSize');
   if (td.validationData) ignored.push('validationData');
   if (td.testData || td.testDataSize) ignored.push('testData');
 
@@ -93,7 +96,10 @@ export function planFromJob(props: Record<string, unknown>): TrainingPlan {
   const toLearners = (xs?: string[]) => xs?.map((a) => ALGORITHM_TO_LEARNER[a]).filter((l): l is string => !!l);
   const allowedLearners = toLearners(allowedAz);
   if (allowedAz && allowedLearners!.length === 0) {
-    throw bad(`none of the allowed algorithms (${allowedAz.join(', ')}) is available in this emulator (${Object.keys(ALGORITHM_TO_LEARNER).join(', ')})`, 'trainingSettings.allowedTrainingAlgorithms');
+    throw bad(
+      `none of the allowed algorithms (${allowedAz.join(', ')}) is available in this emulator (${Object.keys(ALGORITHM_TO_LEARNER).join(', ')})`,
+      'trainingSettings.allowedTrainingAlgorithms',
+    );
   }
   if (bool(ts.enableStackEnsemble, 'enableStackEnsemble', true)) ignored.push('trainingSettings.enableStackEnsemble');
   if (ts.enableDnnTraining) ignored.push('trainingSettings.enableDnnTraining');

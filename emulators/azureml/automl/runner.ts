@@ -34,7 +34,11 @@ export class TrainerRunner {
     child.once('error', (err) => {
       this.children.delete(key);
       if (!fs.existsSync(path.join(dir, 'result.json'))) {
-        writeJsonFile(path.join(dir, 'result.json'), { status: 'Failed', error: { code: 'SystemError', message: `the trainer could not start: ${err.message}` }, endedAt: new Date().toISOString() } satisfies TrainerResult);
+        writeJsonFile(path.join(dir, 'result.json'), {
+          status: 'Failed',
+          error: { code: 'SystemError', message: `the trainer could not start: ${err.message}` },
+          endedAt: new Date().toISOString(),
+        } satisfies TrainerResult);
       }
     });
   }

@@ -77,7 +77,9 @@ async function main(): Promise<void> {
     if (plan.taskType === 'Regression') task = 'regression';
     else {
       const col = getColumn(table, plan.target);
-      const distinct = col.codes ? new Set(Array.from(col.codes).filter((c) => c >= 0)).size : new Set(Array.from(col.numeric).filter((v) => !Number.isNaN(v))).size;
+      const distinct = col.codes
+        ? new Set(Array.from(col.codes).filter((c) => c >= 0)).size
+        : new Set(Array.from(col.numeric).filter((v) => !Number.isNaN(v))).size;
       task = distinct > 2 ? 'multiclass' : 'binary';
     }
     progress.phase = 'featurize';
@@ -132,7 +134,8 @@ async function main(): Promise<void> {
     const artifacts = svc.getContainerClient(input.artifactsContainer);
     const engine = renderJobArtifacts(result, { runId: input.jobName, source: `Azure ML emulator job ${input.jobName}` });
     const onnx = engine.get('model.onnx')!;
-    const put = (name: string, body: Buffer | string) => artifacts.getBlockBlobClient(prefix + name).uploadData(typeof body === 'string' ? Buffer.from(body) : body);
+    const put = (name: string, body: Buffer | string) =>
+      artifacts.getBlockBlobClient(prefix + name).uploadData(typeof body === 'string' ? Buffer.from(body) : body);
     if (plan.onnx) {
       await put('model.onnx', onnx);
       await put('mlflow-model/model.onnx', onnx);
@@ -153,7 +156,11 @@ async function main(): Promise<void> {
   } catch (err) {
     const user = err instanceof UserError || err instanceof AutoMLError;
     const inner = err instanceof UserError ? err.inner : err instanceof AutoMLError ? err.code : 'TrainerCrashed';
-    finish({ status: 'Failed', error: { code: user ? 'UserError' : 'SystemError', message: (err as Error).message, innerError: { code: inner } }, endedAt: new Date().toISOString() });
+    finish({
+      status: 'Failed',
+      error: { code: user ? 'UserError' : 'SystemError', message: (err as Error).message, innerError: { code: inner } },
+      endedAt: new Date().toISOString(),
+    });
   }
 }
 

@@ -134,7 +134,12 @@ export class LroManager {
     } catch (err) {
       const e: ArmError = toArmError(err);
       const body = e.toBody().error;
-      next = { ...op, status: 'Failed', endTime: new Date().toISOString(), error: { status: e.status, code: body.code, message: body.message, details: body.details } };
+      next = {
+        ...op,
+        status: 'Failed',
+        endTime: new Date().toISOString(),
+        error: { status: e.status, code: body.code, message: body.message, details: body.details },
+      };
     }
     this.state.put(OPERATIONS, op.id, next);
   }

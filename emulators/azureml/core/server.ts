@@ -57,7 +57,12 @@ export async function startServer(settings: EmulatorSettings, plugins: readonly 
   const root = settings.stateDir ?? tempRoot!;
   const tls = ensureCertificate(path.join(root, 'tls'));
   const state = new StateStore(settings.stateDir ? path.join(root, 'state') : undefined);
-  const lro = new LroManager(state, { subscriptionId: settings.subscriptionId, region: settings.region, delayMs: settings.lroDelayMs, retryAfterSeconds: settings.retryAfterSeconds });
+  const lro = new LroManager(state, {
+    subscriptionId: settings.subscriptionId,
+    region: settings.region,
+    delayMs: settings.lroDelayMs,
+    retryAfterSeconds: settings.retryAfterSeconds,
+  });
   const faults = new FaultInjector();
   const router = new Router();
   const received: ReceivedRequest[] = [];
@@ -80,7 +85,13 @@ export async function startServer(settings: EmulatorSettings, plugins: readonly 
         p.subscriptionId?.toLowerCase() === settings.subscriptionId.toLowerCase() &&
         p.resourceGroupName?.toLowerCase() === settings.resourceGroup.toLowerCase() &&
         p.workspaceName?.toLowerCase() === settings.workspace.toLowerCase();
-      if (!ok) throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.MachineLearningServices/workspaces/${p.workspaceName}' under resource group '${p.resourceGroupName}' was not found.`, { target: p.workspaceName });
+      if (!ok)
+        throw new ArmError(
+          404,
+          'ResourceNotFound',
+          `The Resource 'Microsoft.MachineLearningServices/workspaces/${p.workspaceName}' under resource group '${p.resourceGroupName}' was not found.`,
+          { target: p.workspaceName },
+        );
     },
     received: () => received,
     onStop: (fn) => stoppers.push(fn),
@@ -117,7 +128,16 @@ export async function startServer(settings: EmulatorSettings, plugins: readonly 
       if (!v) throw armErrors.missingApiVersion();
       if (!settings.apiVersions.includes(v)) throw armErrors.unsupportedApiVersion(v, settings.apiVersions);
     }
-    const emuReq: EmuRequest = { method, path: url.pathname, query: url.searchParams, headers: req.headers, rawBody: raw, body, params, origin: req.headers.host ? `https://${req.headers.host}` : origin };
+    const emuReq: EmuRequest = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      rawBody: raw,
+      body,
+      params,
+      origin: req.headers.host ? `https://${req.headers.host}` : origin,
+    };
     return route.handler(emuReq);
   };
 

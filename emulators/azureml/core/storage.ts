@@ -18,6 +18,8 @@ export function parseConnectionString(conn: string): StorageAccount {
   );
   const accountName = parts.AccountName;
   if (!accountName || !parts.AccountKey) throw new Error('the storage connection string needs AccountName and AccountKey');
-  const blobEndpoint = (parts.BlobEndpoint ?? `${parts.DefaultEndpointsProtocol ?? 'https'}://${accountName}.blob.${parts.EndpointSuffix ?? 'core.windows.net'}`).replace(/\/$/, '');
+  const blobEndpoint = (
+    parts.BlobEndpoint ?? `${parts.DefaultEndpointsProtocol ?? 'https'}://${accountName}.blob.${parts.EndpointSuffix ?? 'core.windows.net'}`
+  ).replace(/\/$/, '');
   return { accountName, accountKey: parts.AccountKey, blobEndpoint };
 }

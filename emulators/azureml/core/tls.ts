@@ -21,7 +21,23 @@ export function ensureCertificate(dir: string, hostnames: readonly string[] = []
   const san = ['IP:127.0.0.1', 'DNS:localhost', 'DNS:*.localhost', ...hostnames.map((h) => `DNS:${h}`)].join(',');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '30', '-subj', '/CN=azureml-emulator', '-addext', `subjectAltName=${san}`],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '30',
+      '-subj',
+      '/CN=azureml-emulator',
+      '-addext',
+      `subjectAltName=${san}`,
+    ],
     { stdio: 'ignore' },
   );
   return { keyFile, certFile };

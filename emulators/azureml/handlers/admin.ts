@@ -16,7 +16,8 @@ export const adminPlugin: EmulatorPlugin = {
       '/_emulator/faults',
       (req) => {
         const rule = req.body as FaultRule;
-        if (!rule || typeof rule.path !== 'string' || typeof rule.status !== 'number') throw ctx.errors.validation('a fault needs path (regex) and status', 'path');
+        if (!rule || typeof rule.path !== 'string' || typeof rule.status !== 'number')
+          throw ctx.errors.validation('a fault needs path (regex) and status', 'path');
         ctx.faults.add(rule);
         return json(201, { faults: ctx.faults.hits() });
       },
@@ -39,7 +40,9 @@ export const adminPlugin: EmulatorPlugin = {
         const filter = req.query.get('path');
         const re = filter ? new RegExp(filter, 'i') : undefined;
         const method = req.query.get('method')?.toUpperCase();
-        return json(200, { value: ctx.received().filter((r) => r.path !== '/_emulator/requests' && (!re || re.test(r.path)) && (!method || r.method === method)) });
+        return json(200, {
+          value: ctx.received().filter((r) => r.path !== '/_emulator/requests' && (!re || re.test(r.path)) && (!method || r.method === method)),
+        });
       },
       open,
     );

@@ -34,7 +34,8 @@ const DATA: AssetKind = {
   label: 'data version',
   version(p, ctx) {
     const dataType = p.dataType;
-    if (dataType !== 'uri_file' && dataType !== 'uri_folder' && dataType !== 'mltable') throw ctx.errors.validation("dataType must be one of 'uri_file', 'uri_folder', 'mltable'", 'dataType');
+    if (dataType !== 'uri_file' && dataType !== 'uri_folder' && dataType !== 'mltable')
+      throw ctx.errors.validation("dataType must be one of 'uri_file', 'uri_folder', 'mltable'", 'dataType');
     if (typeof p.dataUri !== 'string' || !/[a-zA-Z0-9_]/.test(p.dataUri)) throw ctx.errors.validation('dataUri is required', 'dataUri');
     const props: Record<string, unknown> = {
       dataType,

@@ -34,7 +34,11 @@ export const computesPlugin: EmulatorPlugin = {
           provisioningState: 'Succeeded',
           isAttachedCompute: false,
           disableLocalAuth: true,
-          properties: { vmSize: 'STANDARD_DS3_V2', vmPriority: 'Dedicated', scaleSettings: { minNodeCount: 0, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT2M' } },
+          properties: {
+            vmSize: 'STANDARD_DS3_V2',
+            vmPriority: 'Dedicated',
+            scaleSettings: { minNodeCount: 0, maxNodeCount: 4, nodeIdleTimeBeforeScaleDown: 'PT2M' },
+          },
         },
       });
     });

@@ -40,13 +40,22 @@ function resolveTrainingData(ctx: EmulatorContext, uri: string): string {
   let dataUri = uri;
   if (m) {
     const v = dataVersion(ctx, m[1], m[2]);
-    if (!v) throw new ArmError(400, 'UserError', `Data asset ${m[1]}:${m[2]} does not exist in workspace '${ctx.settings.workspace}'.`, { target: 'trainingData', details: [{ code: 'DataNotFound', message: `data ${m[1]}:${m[2]} not found` }] });
-    if (v.properties.dataType !== 'mltable') throw new ArmError(400, 'UserError', `AutoML training data must be an mltable data asset; ${m[1]}:${m[2]} is ${String(v.properties.dataType)}.`, { target: 'trainingData' });
+    if (!v)
+      throw new ArmError(400, 'UserError', `Data asset ${m[1]}:${m[2]} does not exist in workspace '${ctx.settings.workspace}'.`, {
+        target: 'trainingData',
+        details: [{ code: 'DataNotFound', message: `data ${m[1]}:${m[2]} not found` }],
+      });
+    if (v.properties.dataType !== 'mltable')
+      throw new ArmError(400, 'UserError', `AutoML training data must be an mltable data asset; ${m[1]}:${m[2]} is ${String(v.properties.dataType)}.`, {
+        target: 'trainingData',
+      });
     dataUri = String(v.properties.dataUri);
   }
   const ds = parseDatastoreUri(dataUri);
   if (!ds || ds.datastore.toLowerCase() !== DEFAULT_DATASTORE) {
-    throw new ArmError(400, 'UserError', `Training data '${uri}' must be a data asset or an azureml://datastores/${DEFAULT_DATASTORE}/paths/ folder.`, { target: 'trainingData' });
+    throw new ArmError(400, 'UserError', `Training data '${uri}' must be a data asset or an azureml://datastores/${DEFAULT_DATASTORE}/paths/ folder.`, {
+      target: 'trainingData',
+    });
   }
   return ds.path;
 }
@@ -57,7 +66,10 @@ function checkCompute(ctx: EmulatorContext, props: Record<string, unknown>): voi
   if (typeof id !== 'string') throw ctx.errors.validation('computeId must be a string', 'computeId');
   const name = id.split('/').pop()!;
   if (!computeNames(ctx.settings.plugins.computes).some((n) => n.toLowerCase() === name.toLowerCase())) {
-    throw new ArmError(400, 'UserError', `Compute '${name}' was not found in workspace '${ctx.settings.workspace}'.`, { target: 'computeId', details: [{ code: 'ComputeNotFound', message: `compute ${name} not found` }] });
+    throw new ArmError(400, 'UserError', `Compute '${name}' was not found in workspace '${ctx.settings.workspace}'.`, {
+      target: 'computeId',
+      details: [{ code: 'ComputeNotFound', message: `compute ${name} not found` }],
+    });
   }
 }
 
@@ -126,12 +138,17 @@ export const jobsPlugin: EmulatorPlugin = {
       const body = req.body as { properties?: Record<string, unknown> } | undefined;
       const props = body?.properties;
       if (!props || typeof props !== 'object') throw ctx.errors.validation('properties is required', 'properties');
-      if (props.jobType !== 'AutoML') throw ctx.errors.validation(`jobType '${String(props.jobType)}' is not supported by this emulator (AutoML)`, 'properties.jobType');
+      if (props.jobType !== 'AutoML')
+        throw ctx.errors.validation(`jobType '${String(props.jobType)}' is not supported by this emulator (AutoML)`, 'properties.jobType');
       const existing = get(name);
       if (existing) {
         // A job's definition is immutable; resubmitting the same name returns the job as it is.
         if (JSON.stringify(existing.resource.properties.taskDetails) !== JSON.stringify(props.taskDetails)) {
-          throw ctx.errors.badRequest('UserError', `A job named '${name}' already exists with a different definition; only tags, properties and description can change.`, 'properties.taskDetails');
+          throw ctx.errors.badRequest(
+            'UserError',
+            `A job named '${name}' already exists with a different definition; only tags, properties and description can change.`,
+            'properties.taskDetails',
+          );
         }
         return json(200, view(ctx, req, existing));
       }
@@ -148,7 +165,14 @@ export const jobsPlugin: EmulatorPlugin = {
           name,
           type: `${PROVIDER}/workspaces/jobs`,
           systemData: systemData(),
-          properties: { ...props, experimentName, displayName: props.displayName ?? name, isArchived: props.isArchived ?? false, properties: props.properties ?? {}, tags: props.tags ?? {} },
+          properties: {
+            ...props,
+            experimentName,
+            displayName: props.displayName ?? name,
+            isArchived: props.isArchived ?? false,
+            properties: props.properties ?? {},
+            tags: props.tags ?? {},
+          },
         },
         status: 'NotStarted',
         plan,

@@ -22,7 +22,8 @@ export const workspacesPlugin: EmulatorPlugin = {
     const id = workspaceId({ subscriptionId: s.subscriptionId, resourceGroupName: s.resourceGroup, workspaceName: s.workspace });
     const rgId = `/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}`;
     // Identity of the workspace is stable across restarts (kept in state).
-    const seed = ctx.state.get<{ workspaceId: string; principalId: string; createdAt: ReturnType<typeof systemData> }>(WORKSPACES, id) ??
+    const seed =
+      ctx.state.get<{ workspaceId: string; principalId: string; createdAt: ReturnType<typeof systemData> }>(WORKSPACES, id) ??
       ctx.state.put(WORKSPACES, id, { workspaceId: randomUUID(), principalId: randomUUID(), createdAt: systemData() });
     ctx.router.add('GET', WORKSPACE_PATH, (req) => {
       ctx.requireWorkspace(req);

@@ -23,12 +23,26 @@ export interface DeploymentStats {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-const error = (status: number, code: string, message: string, headers: Record<string, string> = {}): EmuResponse => json(status, { error: { code, message } }, headers);
+const error = (status: number, code: string, message: string, headers: Record<string, string> = {}): EmuResponse =>
+  json(status, { error: { code, message } }, headers);
 
-function forward(b: Backend, path: string, method: string, body: Buffer, timeoutMs: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function forward(
+  b: Backend,
+  path: string,
+  method: string,
+  body: Buffer,
+  timeoutMs: number,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: b.port, path, method, agent, headers: { authorization: `Bearer ${b.key}`, 'content-type': 'application/json', 'content-length': body.length } },
+      {
+        host: '127.0.0.1',
+        port: b.port,
+        path,
+        method,
+        agent,
+        headers: { authorization: `Bearer ${b.key}`, 'content-type': 'application/json', 'content-length': body.length },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -90,7 +104,8 @@ export function registerDataPlane(ctx: EmulatorContext, runtime: Runtime): { sta
 
   const handle = async (req: EmuRequest, path: '/score' | '/swagger.json' | '/'): Promise<EmuResponse> => {
     const ep = ctx.state.get<EndpointRecord>(ENDPOINTS, req.params.endpointName);
-    if (!ep || ep.provisioningState === 'Creating' || ep.provisioningState === 'Deleting') return error(404, 'EndpointNotFound', `No online endpoint '${req.params.endpointName}' is serving.`);
+    if (!ep || ep.provisioningState === 'Creating' || ep.provisioningState === 'Deleting')
+      return error(404, 'EndpointNotFound', `No online endpoint '${req.params.endpointName}' is serving.`);
     if (path === '/score' && !authorized(ep, req.headers.authorization)) {
       return error(401, 'Unauthorized', 'A valid key or token is required: Authorization: Bearer <key>.', { 'www-authenticate': 'Bearer' });
     }
@@ -102,10 +117,16 @@ export function registerDataPlane(ctx: EmulatorContext, runtime: Runtime): { sta
       if (!target) return error(404, 'DeploymentNotFound', `Deployment '${named.slice(0, 64)}' of endpoint ${ep.name} is not serving.`);
     } else {
       target = pick(ep, live);
-      if (!target) return error(424, 'NoDeploymentWithTraffic', 'No valid deployments to route to. Please check that the endpoint has at least one deployment with positive traffic, or name one with the azureml-model-deployment header.');
+      if (!target)
+        return error(
+          424,
+          'NoDeploymentWithTraffic',
+          'No valid deployments to route to. Please check that the endpoint has at least one deployment with positive traffic, or name one with the azureml-model-deployment header.',
+        );
     }
     const key = depKey(ep.name, target.d.name);
-    const timeout = durationMs(target.d.properties.requestSettings && (target.d.properties.requestSettings as { requestTimeout?: string }).requestTimeout) ?? 5000;
+    const timeout =
+      durationMs(target.d.properties.requestSettings && (target.d.properties.requestSettings as { requestTimeout?: string }).requestTimeout) ?? 5000;
     const method = path === '/score' ? 'POST' : 'GET';
     if (path === '/score' && typeof named !== 'string') {
       for (const [name, pct] of Object.entries(ep.mirrorTraffic)) {
@@ -123,7 +144,12 @@ export function registerDataPlane(ctx: EmulatorContext, runtime: Runtime): { sta
     } catch (err) {
       const timedOut = (err as { code?: string }).code === 'TIMEOUT';
       count(key, timedOut ? 408 : 502, false);
-      return error(timedOut ? 408 : 502, timedOut ? 'RequestTimeout' : 'BadGateway', timedOut ? `The deployment did not answer within ${timeout} ms.` : 'The deployment could not be reached.', { 'azureml-model-deployment': target.d.name });
+      return error(
+        timedOut ? 408 : 502,
+        timedOut ? 'RequestTimeout' : 'BadGateway',
+        timedOut ? `The deployment did not answer within ${timeout} ms.` : 'The deployment could not be reached.',
+        { 'azureml-model-deployment': target.d.name },
+      );
     }
     count(key, r.status, false);
     const headers: Record<string, string> = { 'azureml-model-deployment': target.d.name };
@@ -136,9 +162,14 @@ export function registerDataPlane(ctx: EmulatorContext, runtime: Runtime): { sta
   ctx.router.add('GET', '/online/{endpointName}/swagger.json', (req) => handle(req, '/swagger.json'), opts);
   ctx.router.add('GET', '/online/{endpointName}', (req) => handle(req, '/'), opts);
   // Test visibility: how many requests (and mirrored copies) each deployment answered.
-  ctx.router.add('GET', '/_emulator/online/{endpointName}/stats', (req) => {
-    const prefix = `${req.params.endpointName.toLowerCase()}/`;
-    return json(200, Object.fromEntries([...stats].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])));
-  }, opts);
+  ctx.router.add(
+    'GET',
+    '/_emulator/online/{endpointName}/stats',
+    (req) => {
+      const prefix = `${req.params.endpointName.toLowerCase()}/`;
+      return json(200, Object.fromEntries([...stats].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])));
+    },
+    opts,
+  );
   return { stats };
 }

@@ -25,7 +25,11 @@ function setBusy(ctx: EmulatorContext, endpoint: string, opId: string, busy: boo
 
 function setState(ctx: EmulatorContext, key: string, provisioningState: DeploymentRecord['properties']['provisioningState']): void {
   if (!ctx.state.get(DEPLOYMENTS, key)) return;
-  ctx.state.update<DeploymentRecord>(DEPLOYMENTS, key, (d) => ({ ...d!, systemData: systemData(d!.systemData), properties: { ...d!.properties, provisioningState } }));
+  ctx.state.update<DeploymentRecord>(DEPLOYMENTS, key, (d) => ({
+    ...d!,
+    systemData: systemData(d!.systemData),
+    properties: { ...d!.properties, provisioningState },
+  }));
 }
 
 export function registerDeployments(ctx: EmulatorContext, runtime: Runtime): void {
@@ -37,7 +41,11 @@ export function registerDeployments(ctx: EmulatorContext, runtime: Runtime): voi
     let model;
     try {
       runtime.log(storageLog, `Downloading model ${ref.name}:${ref.version}`);
-      const mv = await readModelVersion(ctx, { method: 'GET', path: '', query: new URLSearchParams(), headers: {}, rawBody: Buffer.alloc(0), body: undefined, params: {}, origin: ctx.origin() }, ref);
+      const mv = await readModelVersion(
+        ctx,
+        { method: 'GET', path: '', query: new URLSearchParams(), headers: {}, rawBody: Buffer.alloc(0), body: undefined, params: {}, origin: ctx.origin() },
+        ref,
+      );
       if (!mv?.properties.modelUri) throw new Error(`model ${ref.name}:${ref.version} has no modelUri`);
       model = await readOnnx(ctx, mv.properties.modelUri);
       runtime.log(storageLog, `Downloaded ${model.bytes.length} bytes from ${model.source}`);
@@ -48,9 +56,18 @@ export function registerDeployments(ctx: EmulatorContext, runtime: Runtime): voi
     }
     const previous = runtime.get(key);
     try {
-      await runtime.start(key, { name: d.name, modelName: ref.name, modelVersion: ref.version, model: { base64: Buffer.from(model.bytes).toString('base64') }, instanceId: key });
+      await runtime.start(key, {
+        name: d.name,
+        modelName: ref.name,
+        modelVersion: ref.version,
+        model: { base64: Buffer.from(model.bytes).toString('base64') },
+        instanceId: key,
+      });
     } catch (err) {
-      throw ctx.errors.badRequest('ResourceNotReady', `User container has crashed or terminated: ${(err as Error).message}. Please see the deployment logs (getLogs).`);
+      throw ctx.errors.badRequest(
+        'ResourceNotReady',
+        `User container has crashed or terminated: ${(err as Error).message}. Please see the deployment logs (getLogs).`,
+      );
     }
     if (previous && previous !== runtime.get(key) && previous.child.exitCode === null) previous.child.kill('SIGTERM');
   };
@@ -69,7 +86,12 @@ export function registerDeployments(ctx: EmulatorContext, runtime: Runtime): voi
   });
   ctx.lro.define('online.deployment.patch', (op) => {
     const { key, endpoint, tags, capacity } = op.payload as { key: string; endpoint: string; tags?: Record<string, string>; capacity?: number };
-    ctx.state.update<DeploymentRecord>(DEPLOYMENTS, key, (d) => ({ ...d!, tags: tags ?? d!.tags, sku: capacity ? { ...d!.sku, capacity } : d!.sku, properties: { ...d!.properties, provisioningState: 'Succeeded' } }));
+    ctx.state.update<DeploymentRecord>(DEPLOYMENTS, key, (d) => ({
+      ...d!,
+      tags: tags ?? d!.tags,
+      sku: capacity ? { ...d!.sku, capacity } : d!.sku,
+      properties: { ...d!.properties, provisioningState: 'Succeeded' },
+    }));
     setBusy(ctx, endpoint, op.id, false);
   });
   ctx.lro.define('online.deployment.delete', async (op) => {
@@ -92,8 +114,13 @@ export function registerDeployments(ctx: EmulatorContext, runtime: Runtime): voi
     const existing = ctx.state.get<DeploymentRecord>(DEPLOYMENTS, key);
     const input = deploymentInput(req.body);
     const ref = parseModelRef(input.properties.model);
-    if (!ref) throw ctx.errors.validation(`model '${input.properties.model}' is not a model version id (.../models/{name}/versions/{version} or azureml:name:version).`, 'properties.model');
-    if (!(await readModelVersion(ctx, req, ref))) throw ctx.errors.validation(`Model ${ref.name}:${ref.version} was not found in the workspace.`, 'properties.model');
+    if (!ref)
+      throw ctx.errors.validation(
+        `model '${input.properties.model}' is not a model version id (.../models/{name}/versions/{version} or azureml:name:version).`,
+        'properties.model',
+      );
+    if (!(await readModelVersion(ctx, req, ref)))
+      throw ctx.errors.validation(`Model ${ref.name}:${ref.version} was not found in the workspace.`, 'properties.model');
     const rec: DeploymentRecord = {
       endpoint: ep.name,
       name,
@@ -113,10 +140,13 @@ export function registerDeployments(ctx: EmulatorContext, runtime: Runtime): voi
     const d = ctx.state.get<DeploymentRecord>(DEPLOYMENTS, key);
     if (!d) throw ctx.errors.notFound('online deployment', req.params.deploymentName);
     const body = (req.body ?? {}) as { tags?: Record<string, string>; sku?: { capacity?: unknown }; properties?: unknown };
-    if (body.properties !== undefined) throw ctx.errors.validation('PATCH of an online deployment accepts tags and sku only; change properties with PUT.', 'properties');
+    if (body.properties !== undefined)
+      throw ctx.errors.validation('PATCH of an online deployment accepts tags and sku only; change properties with PUT.', 'properties');
     const capacity = body.sku?.capacity;
-    if (capacity !== undefined && (!Number.isInteger(capacity) || (capacity as number) < 1 || (capacity as number) > 20)) throw ctx.errors.validation('sku.capacity must be an integer from 1 to 20.', 'sku.capacity');
-    if (d.properties.provisioningState !== 'Succeeded') throw ctx.errors.conflict(`Deployment ${d.name} is in ${d.properties.provisioningState} provisioning state.`, d.name);
+    if (capacity !== undefined && (!Number.isInteger(capacity) || (capacity as number) < 1 || (capacity as number) > 20))
+      throw ctx.errors.validation('sku.capacity must be an integer from 1 to 20.', 'sku.capacity');
+    if (d.properties.provisioningState !== 'Succeeded')
+      throw ctx.errors.conflict(`Deployment ${d.name} is in ${d.properties.provisioningState} provisioning state.`, d.name);
     setState(ctx, key, capacity !== undefined ? 'Scaling' : 'Updating');
     const op = ctx.lro.begin('online.deployment.patch', { key, endpoint: ep.name, tags: body.tags, capacity });
     setBusy(ctx, ep.name, op.id, true);
@@ -142,7 +172,11 @@ export function registerDeployments(ctx: EmulatorContext, runtime: Runtime): voi
     if (!d) return { status: 204 };
     const live = Object.entries(ep.traffic).find(([k, v]) => k.toLowerCase() === d.name.toLowerCase() && v > 0);
     const mirrored = Object.entries(ep.mirrorTraffic).find(([k, v]) => k.toLowerCase() === d.name.toLowerCase() && v > 0);
-    if (live || mirrored) throw ctx.errors.conflict(`Deployment ${d.name} receives ${live ? `${live[1]} % of the live` : `${mirrored![1]} % mirrored`} traffic; set it to 0 before deleting the deployment.`, d.name);
+    if (live || mirrored)
+      throw ctx.errors.conflict(
+        `Deployment ${d.name} receives ${live ? `${live[1]} % of the live` : `${mirrored![1]} % mirrored`} traffic; set it to 0 before deleting the deployment.`,
+        d.name,
+      );
     if (endpointState(ep) === 'Updating' && ep.busy.length === 0) throw busyConflict(ctx, `Cannot delete deployment ${d.name}`, ep);
     if (['Creating', 'Updating', 'Scaling', 'Deleting'].includes(d.properties.provisioningState)) {
       throw ctx.errors.conflict(`Cannot delete deployment ${d.name} because it is in ${d.properties.provisioningState} provisioning state.`, d.name);
@@ -168,7 +202,16 @@ export function registerDeployments(ctx: EmulatorContext, runtime: Runtime): voi
   ctx.router.add('GET', `${DEPLOYMENT_PATH}/skus`, (req) => {
     const ep = requireEndpoint(ctx, req);
     if (!ctx.state.get(DEPLOYMENTS, depKey(ep.name, req.params.deploymentName))) throw ctx.errors.notFound('online deployment', req.params.deploymentName);
-    return json(200, page([{ resourceType: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments', sku: { name: 'Default', tier: 'Standard' }, capacity: { minimum: 1, maximum: 20, default: 1, scaleType: 'Manual' } }]));
+    return json(
+      200,
+      page([
+        {
+          resourceType: 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments',
+          sku: { name: 'Default', tier: 'Standard' },
+          capacity: { minimum: 1, maximum: 20, default: 1, scaleType: 'Manual' },
+        },
+      ]),
+    );
   });
 }
 
@@ -179,10 +222,22 @@ export async function resumeDeployments(ctx: EmulatorContext, runtime: Runtime):
     const key = depKey(d.endpoint, d.name);
     const ref = parseModelRef(d.properties.model);
     try {
-      const mv = ref && (await readModelVersion(ctx, { method: 'GET', path: '', query: new URLSearchParams(), headers: {}, rawBody: Buffer.alloc(0), body: undefined, params: {}, origin: ctx.origin() }, ref));
+      const mv =
+        ref &&
+        (await readModelVersion(
+          ctx,
+          { method: 'GET', path: '', query: new URLSearchParams(), headers: {}, rawBody: Buffer.alloc(0), body: undefined, params: {}, origin: ctx.origin() },
+          ref,
+        ));
       if (!ref || !mv?.properties.modelUri) throw new Error('its model is gone');
       const model = await readOnnx(ctx, mv.properties.modelUri);
-      await runtime.start(key, { name: d.name, modelName: ref.name, modelVersion: ref.version, model: { base64: Buffer.from(model.bytes).toString('base64') }, instanceId: key });
+      await runtime.start(key, {
+        name: d.name,
+        modelName: ref.name,
+        modelVersion: ref.version,
+        model: { base64: Buffer.from(model.bytes).toString('base64') },
+        instanceId: key,
+      });
     } catch (err) {
       runtime.log(key, `restart after an emulator restart failed: ${(err as Error).message}`);
       setState(ctx, key, 'Failed');

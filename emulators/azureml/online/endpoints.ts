@@ -37,12 +37,23 @@ export function registerEndpoints(ctx: EmulatorContext, runtime: Runtime): void 
   ctx.lro.define('online.endpoint.put', (op) => {
     const { name, input } = op.payload as { name: string; input: EndpointInput };
     // The identity keeps its principal: only its type comes from the request.
-    ctx.state.update<EndpointRecord>(ENDPOINTS, name, (ep) => ({ ...ep!, ...input, identity: { ...ep!.identity, type: input.identity.type }, provisioningState: 'Succeeded', systemData: systemData(ep!.systemData) }));
+    ctx.state.update<EndpointRecord>(ENDPOINTS, name, (ep) => ({
+      ...ep!,
+      ...input,
+      identity: { ...ep!.identity, type: input.identity.type },
+      provisioningState: 'Succeeded',
+      systemData: systemData(ep!.systemData),
+    }));
     ctx.log(`endpoint ${name}: traffic ${JSON.stringify(input.traffic)} mirror ${JSON.stringify(input.mirrorTraffic)}`);
   });
   ctx.lro.define('online.endpoint.patch', (op) => {
     const { name, tags, identity } = op.payload as { name: string; tags?: Record<string, string>; identity?: { type: string } };
-    ctx.state.update<EndpointRecord>(ENDPOINTS, name, (ep) => ({ ...ep!, tags: tags ?? ep!.tags, identity: identity ? { ...ep!.identity, type: identity.type } : ep!.identity, provisioningState: 'Succeeded' }));
+    ctx.state.update<EndpointRecord>(ENDPOINTS, name, (ep) => ({
+      ...ep!,
+      tags: tags ?? ep!.tags,
+      identity: identity ? { ...ep!.identity, type: identity.type } : ep!.identity,
+      provisioningState: 'Succeeded',
+    }));
   });
   ctx.lro.define('online.endpoint.delete', async (op) => {
     const { name } = op.payload as { name: string };
@@ -65,7 +76,8 @@ export function registerEndpoints(ctx: EmulatorContext, runtime: Runtime): void 
     const name = req.params.endpointName;
     checkName('endpoint', name);
     const existing = ctx.state.get<EndpointRecord>(ENDPOINTS, name);
-    if (existing && endpointState(existing) !== 'Succeeded' && endpointState(existing) !== 'Failed') throw busyConflict(ctx, `Cannot update endpoint ${name}`, existing);
+    if (existing && endpointState(existing) !== 'Succeeded' && endpointState(existing) !== 'Failed')
+      throw busyConflict(ctx, `Cannot update endpoint ${name}`, existing);
     const input = endpointInput(req.body, existing ? deploymentsOf(ctx, existing.name).map((d) => d.name) : []);
     const rec: EndpointRecord = existing
       ? { ...existing, provisioningState: 'Updating' }
@@ -90,7 +102,8 @@ export function registerEndpoints(ctx: EmulatorContext, runtime: Runtime): void 
   ctx.router.add('PATCH', ENDPOINT_PATH, (req) => {
     const ep = requireEndpoint(ctx, req);
     const body = (req.body ?? {}) as { tags?: unknown; identity?: unknown; properties?: unknown };
-    if (body.properties !== undefined) throw ctx.errors.validation('PATCH of an online endpoint accepts tags and identity only; change properties (traffic) with PUT.', 'properties');
+    if (body.properties !== undefined)
+      throw ctx.errors.validation('PATCH of an online endpoint accepts tags and identity only; change properties (traffic) with PUT.', 'properties');
     if (endpointState(ep) !== 'Succeeded') throw busyConflict(ctx, `Cannot update endpoint ${ep.name}`, ep);
     ctx.state.put(ENDPOINTS, ep.name, { ...ep, provisioningState: 'Updating' });
     const op = ctx.lro.begin('online.endpoint.patch', { name: ep.name, tags: body.tags, identity: body.identity });
@@ -134,7 +147,8 @@ export function registerEndpoints(ctx: EmulatorContext, runtime: Runtime): void 
 
   ctx.router.add('POST', `${ENDPOINT_PATH}/token`, (req) => {
     const ep = requireEndpoint(ctx, req);
-    if (ep.authMode !== 'AMLToken') throw ctx.errors.badRequest('UserError', `Endpoint ${ep.name} uses ${ep.authMode} authentication: tokens are for AMLToken endpoints.`);
+    if (ep.authMode !== 'AMLToken')
+      throw ctx.errors.badRequest('UserError', `Endpoint ${ep.name} uses ${ep.authMode} authentication: tokens are for AMLToken endpoints.`);
     const now = Math.floor(Date.now() / 1000);
     const token = newKey() + newKey();
     const tokens = [...ep.tokens.filter((t) => t.expiresAt > now), { token, expiresAt: now + 3600 }].slice(-20);

@@ -44,7 +44,11 @@ function containers(ctx: EmulatorContext): { data: ContainerClient; artifacts: C
 }
 
 /** The model version resource, through the route GET .../models/{name}/versions/{version}. */
-export async function readModelVersion(ctx: EmulatorContext, req: EmuRequest, ref: { name: string; version: string }): Promise<{ id: string; properties: { modelUri?: string | null } } | undefined> {
+export async function readModelVersion(
+  ctx: EmulatorContext,
+  req: EmuRequest,
+  ref: { name: string; version: string },
+): Promise<{ id: string; properties: { modelUri?: string | null } } | undefined> {
   const s = ctx.settings;
   const path = `/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${s.workspace}/models/${encodeURIComponent(ref.name)}/versions/${encodeURIComponent(ref.version)}`;
   try {

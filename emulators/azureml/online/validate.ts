@@ -12,7 +12,10 @@ const AUTH_MODES = ['Key', 'AMLToken', 'AADToken'];
 
 export function checkName(kind: 'endpoint' | 'deployment', name: string): void {
   if (!ONLINE_NAME.test(name)) {
-    throw armErrors.validation(`The ${kind} name '${name}' is invalid: it must start with a letter, be 3-32 characters long and contain only letters, digits and '-', not ending with '-'.`, 'name');
+    throw armErrors.validation(
+      `The ${kind} name '${name}' is invalid: it must start with a letter, be 3-32 characters long and contain only letters, digits and '-', not ending with '-'.`,
+      'name',
+    );
   }
 }
 
@@ -23,7 +26,8 @@ function percentMap(v: unknown, field: string): Record<string, number> {
   if (!isObj(v)) throw armErrors.validation(`${field} must be a dictionary of deployment name to percent`, field);
   const out: Record<string, number> = {};
   for (const [k, n] of Object.entries(v)) {
-    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 100) throw armErrors.validation(`${field}.${k} must be an integer from 0 to 100`, `${field}.${k}`);
+    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 100)
+      throw armErrors.validation(`${field}.${k} must be an integer from 0 to 100`, `${field}.${k}`);
     out[k] = n as number;
   }
   return out;
@@ -53,9 +57,13 @@ export function endpointInput(body: unknown, deployments: readonly string[]): En
   const traffic = percentMap(p.traffic, 'properties.traffic');
   const mirrorTraffic = percentMap(p.mirrorTraffic, 'properties.mirrorTraffic');
   const known = new Set(deployments.map((d) => d.toLowerCase()));
-  for (const [field, map] of [['traffic', traffic], ['mirrorTraffic', mirrorTraffic]] as const) {
+  for (const [field, map] of [
+    ['traffic', traffic],
+    ['mirrorTraffic', mirrorTraffic],
+  ] as const) {
     for (const k of Object.keys(map)) {
-      if (!known.has(k.toLowerCase())) throw armErrors.validation(`${field} names deployment '${k}', which does not exist in this endpoint.`, `properties.${field}`);
+      if (!known.has(k.toLowerCase()))
+        throw armErrors.validation(`${field} names deployment '${k}', which does not exist in this endpoint.`, `properties.${field}`);
     }
   }
   const sum = Object.values(traffic).reduce((s, n) => s + n, 0);
@@ -63,7 +71,8 @@ export function endpointInput(body: unknown, deployments: readonly string[]): En
   const mirrorSum = Object.values(mirrorTraffic).reduce((s, n) => s + n, 0);
   if (mirrorSum > 50) throw armErrors.validation(`Mirror traffic values need to sum to at most 50 (got ${mirrorSum}).`, 'properties.mirrorTraffic');
   for (const [k, n] of Object.entries(mirrorTraffic)) {
-    if (n > 0 && (traffic[k] ?? 0) > 0) throw armErrors.validation(`Deployment '${k}' gets live traffic and cannot also receive mirrored traffic.`, 'properties.mirrorTraffic');
+    if (n > 0 && (traffic[k] ?? 0) > 0)
+      throw armErrors.validation(`Deployment '${k}' gets live traffic and cannot also receive mirrored traffic.`, 'properties.mirrorTraffic');
   }
   const tags = isObj(body.tags) ? (body.tags as Record<string, string>) : {};
   const identity = isObj(body.identity) && typeof body.identity.type === 'string' ? { type: body.identity.type } : { type: 'SystemAssigned' };
@@ -97,20 +106,27 @@ export function deploymentInput(body: unknown): DeploymentInput {
   if (typeof body.location !== 'string' || !body.location) throw armErrors.validation("The 'location' field is required.", 'location');
   const p = body.properties;
   if (!isObj(p)) throw armErrors.validation("The 'properties' field is required.", 'properties');
-  if (p.endpointComputeType !== 'Managed') throw armErrors.validation(`endpointComputeType '${String(p.endpointComputeType)}' is not supported here: only Managed.`, 'properties.endpointComputeType');
+  if (p.endpointComputeType !== 'Managed')
+    throw armErrors.validation(`endpointComputeType '${String(p.endpointComputeType)}' is not supported here: only Managed.`, 'properties.endpointComputeType');
   if (typeof p.model !== 'string' || !p.model) throw armErrors.validation("A managed deployment needs 'model' (a model version id).", 'properties.model');
   if (typeof p.instanceType !== 'string' || !p.instanceType) throw armErrors.validation("'instanceType' is required.", 'properties.instanceType');
   const sku = isObj(body.sku) ? body.sku : {};
   const capacity = sku.capacity ?? 1;
-  if (!Number.isInteger(capacity) || (capacity as number) < 1 || (capacity as number) > 20) throw armErrors.validation('sku.capacity must be an integer from 1 to 20.', 'sku.capacity');
+  if (!Number.isInteger(capacity) || (capacity as number) < 1 || (capacity as number) > 20)
+    throw armErrors.validation('sku.capacity must be an integer from 1 to 20.', 'sku.capacity');
   const scale = isObj(p.scaleSettings) ? p.scaleSettings : { scaleType: 'Default' };
-  if (scale.scaleType !== 'Default' && scale.scaleType !== 'TargetUtilization') throw armErrors.validation("scaleSettings.scaleType must be 'Default' or 'TargetUtilization'.", 'properties.scaleSettings');
+  if (scale.scaleType !== 'Default' && scale.scaleType !== 'TargetUtilization')
+    throw armErrors.validation("scaleSettings.scaleType must be 'Default' or 'TargetUtilization'.", 'properties.scaleSettings');
   const req = isObj(p.requestSettings) ? p.requestSettings : {};
   return {
     location: body.location,
     tags: isObj(body.tags) ? (body.tags as Record<string, string>) : {},
     kind: typeof body.kind === 'string' ? body.kind : 'Managed',
-    sku: { name: typeof sku.name === 'string' ? sku.name : 'Default', tier: typeof sku.tier === 'string' ? sku.tier : 'Standard', capacity: capacity as number },
+    sku: {
+      name: typeof sku.name === 'string' ? sku.name : 'Default',
+      tier: typeof sku.tier === 'string' ? sku.tier : 'Standard',
+      capacity: capacity as number,
+    },
     properties: {
       endpointComputeType: 'Managed',
       model: p.model,

@@ -120,7 +120,7 @@ class ForestGrower {
       let hi = -1;
       if (this.p.extra) {
         // One uniformly random threshold between the node's smallest and largest occupied bins.
-        for (let b = 0; b < nb; b++) if (hist[hb + b * S + K] > 0) (lo < 0 ? (lo = b) : 0), (hi = b);
+        for (let b = 0; b < nb; b++) if (hist[hb + b * S + K] > 0) (lo < 0 ? (lo = b) : 0, (hi = b));
         if (lo < 0 || hi <= lo) continue;
       }
       const pick = this.p.extra ? lo + rng.int(hi - lo) : -1;
@@ -244,14 +244,7 @@ function targetsOf(ctx: TrainContext): { targets: Float32Array; K: number } {
 }
 
 /** Grows a forest on `train` rows; calls `onTree` after each tree (for OOF accumulation). */
-function growForest(
-  ctx: TrainContext,
-  p: ForestParams,
-  train: Int32Array,
-  seed: number,
-  onTree: (t: MultiTree) => void,
-  deadline?: number,
-): Float64Array {
+function growForest(ctx: TrainContext, p: ForestParams, train: Int32Array, seed: number, onTree: (t: MultiTree) => void, deadline?: number): Float64Array {
   const { targets, K } = targetsOf(ctx);
   const m = train.length;
   const grower = new ForestGrower(ctx.tree.ds, targets, K, p, m);

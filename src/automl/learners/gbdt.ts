@@ -297,10 +297,18 @@ export class GbdtBooster {
     }
     let a = 0;
     for (; a + 3 < na; a += 4) {
-      const f0 = activeFeat[a], f1 = activeFeat[a + 1], f2 = activeFeat[a + 2], f3 = activeFeat[a + 3];
-      const h0 = binOffset[f0] * 2, h1 = binOffset[f1] * 2, h2 = binOffset[f2] * 2, h3 = binOffset[f3] * 2;
-      const c0 = bins.subarray(f0 * n, f0 * n + n), c1 = bins.subarray(f1 * n, f1 * n + n);
-      const c2 = bins.subarray(f2 * n, f2 * n + n), c3 = bins.subarray(f3 * n, f3 * n + n);
+      const f0 = activeFeat[a],
+        f1 = activeFeat[a + 1],
+        f2 = activeFeat[a + 2],
+        f3 = activeFeat[a + 3];
+      const h0 = binOffset[f0] * 2,
+        h1 = binOffset[f1] * 2,
+        h2 = binOffset[f2] * 2,
+        h3 = binOffset[f3] * 2;
+      const c0 = bins.subarray(f0 * n, f0 * n + n),
+        c1 = bins.subarray(f1 * n, f1 * n + n);
+      const c2 = bins.subarray(f2 * n, f2 * n + n),
+        c3 = bins.subarray(f3 * n, f3 * n + n);
       for (let j = 0; j < m; j++) {
         const i = idx[j];
         const gg = og[j];
@@ -357,7 +365,7 @@ export class GbdtBooster {
       const nb = this.ds.nBins[f];
       if (catValues?.[f]) {
         const c = this.findCategorical(hist, f, G, H, Cn, parent, bestGain);
-        if (c) (bestGain = c.gain), (bestF = f), (bestB = 0), (blg = c.lg), (blh = c.lh), (bestCat = c.mask);
+        if (c) ((bestGain = c.gain), (bestF = f), (bestB = 0), (blg = c.lg), (blh = c.lh), (bestCat = c.mask));
         continue;
       }
       let lg = 0;
@@ -401,7 +409,15 @@ export class GbdtBooster {
    * gradient ratio g / (h + catSmooth) and every prefix (from either end, at most maxCatThreshold
    * categories) is tried as the left set, children regularised by catL2. Rare and unseen categories go right.
    */
-  private findCategorical(hist: Float64Array, f: number, G: number, H: number, Cn: number, parent: number, beat: number): { gain: number; lg: number; lh: number; mask: Uint8Array } | null {
+  private findCategorical(
+    hist: Float64Array,
+    f: number,
+    G: number,
+    H: number,
+    Cn: number,
+    parent: number,
+    beat: number,
+  ): { gain: number; lg: number; lh: number; mask: Uint8Array } | null {
     const { lambdaL2: l2, minChildSamples: minC, minChildWeight: minH, catSmooth, catL2, maxCatThreshold, maxCatToOnehot } = this.p;
     const nb = this.ds.nBins[f];
     const hb = this.binOffset[f] * 2;
@@ -430,7 +446,7 @@ export class GbdtBooster {
         const lg = hist[hb + 2 * b];
         const rg = G - lg;
         const gain = (lg * lg) / (lh + l2) + (rg * rg) / (H - lh + l2);
-        if (gain > best) (best = gain), (bestLg = lg), (bestLh = lh), (bestFrom = b);
+        if (gain > best) ((best = gain), (bestLg = lg), (bestLh = lh), (bestFrom = b));
       }
       if (bestFrom < 0) return null;
       const mask = new Uint8Array(nb);
@@ -453,7 +469,7 @@ export class GbdtBooster {
         if (lh < hLo || lh >= hHi) continue;
         const rg = G - lg;
         const gain = (lg * lg) / (lh + reg) + (rg * rg) / (H - lh + reg);
-        if (gain > best) (best = gain), (bestLg = lg), (bestLh = lh), (bestFrom = q + 1), (bestDir = dir);
+        if (gain > best) ((best = gain), (bestLg = lg), (bestLh = lh), (bestFrom = q + 1), (bestDir = dir));
       }
     }
     if (bestFrom < 0) return null;
@@ -510,7 +526,7 @@ export class GbdtBooster {
       // Totals from the first active feature's histogram (or directly when none).
       let g = 0;
       let h = 0;
-      for (let j = 0; j < m; j++) (g += this.og[j]), (h += this.oh[j]);
+      for (let j = 0; j < m; j++) ((g += this.og[j]), (h += this.oh[j]));
       root.g = g;
       root.h = h;
     }
@@ -543,12 +559,26 @@ export class GbdtBooster {
       tree.right[leaf.node] = rn;
       this.importanceGain[s.feature] += s.gain;
       const left: LeafState = {
-        node: ln, start: leaf.start, end: mid, depth: leaf.depth + 1,
-        g: s.lg, h: s.lh, c: mid - leaf.start, hist: null, split: null,
+        node: ln,
+        start: leaf.start,
+        end: mid,
+        depth: leaf.depth + 1,
+        g: s.lg,
+        h: s.lh,
+        c: mid - leaf.start,
+        hist: null,
+        split: null,
       };
       const right: LeafState = {
-        node: rn, start: mid, end: leaf.end, depth: leaf.depth + 1,
-        g: leaf.g - s.lg, h: leaf.h - s.lh, c: leaf.end - mid, hist: null, split: null,
+        node: rn,
+        start: mid,
+        end: leaf.end,
+        depth: leaf.depth + 1,
+        g: leaf.g - s.lg,
+        h: leaf.h - s.lh,
+        c: leaf.end - mid,
+        hist: null,
+        split: null,
       };
       // Histograms only for children that may split (the last split of a tree and small children need
       // none). Per bin work (subtraction, split scans) dominates on small data, so a histogram is built
@@ -650,7 +680,7 @@ export class GbdtBooster {
 
 export function binTreeToTree(t: BinTree, ds: BinnedDataset): Tree {
   const leaf = (i: number) => t.left[i] === -1;
-  const cat = (i: number) => (leaf(i) ? null : t.cats?.[i] ?? null);
+  const cat = (i: number) => (leaf(i) ? null : (t.cats?.[i] ?? null));
   const out: Tree = {
     feature: t.feature.map((f, i) => (leaf(i) ? 0 : f)),
     threshold: t.bin.map((b, i) => (leaf(i) || cat(i) ? 0 : ds.thresholds[t.feature[i]][b])),
@@ -736,20 +766,11 @@ export function toGbdtParams(p: Params): Partial<GbdtParams> {
  * CV in lockstep (like lgb.cv): every fold grows one iteration at a time; the best iteration is the one
  * with the lowest mean validation loss; training stops when it has not improved for `patience` rounds.
  */
-export function gbdtCV(
-  ctx: TrainContext,
-  params: Partial<GbdtParams>,
-  folds: Int32Array[],
-  seed: number,
-  deadline?: number,
-  patience = 30,
-): CVOutput {
+export function gbdtCV(ctx: TrainContext, params: Partial<GbdtParams>, folds: Int32Array[], seed: number, deadline?: number, patience = 30): CVOutput {
   const objective = objectiveOf(ctx);
   const P = predWidth(ctx);
   const n = ctx.n;
-  const boosters = folds.map(
-    (fold, k) => new GbdtBooster(ctx.tree.ds, ctx.y, objective, ctx.C, params, trainRowsOf(ctx, k, fold), fold, deriveSeed(seed, k)),
-  );
+  const boosters = folds.map((fold, k) => new GbdtBooster(ctx.tree.ds, ctx.y, objective, ctx.C, params, trainRowsOf(ctx, k, fold), fold, deriveSeed(seed, k)));
   const K = boosters[0].K;
   const maxIter = params.nEstimators ?? GBDT_DEFAULTS.nEstimators;
   const bestRaw = folds.map((fold) => new Float64Array(fold.length * K));

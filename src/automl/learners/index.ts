@@ -15,7 +15,5 @@ export function learnerByName(name: string): Learner {
 }
 
 export function learnersFor(task: Task, allowed?: string[], blocked?: string[]): Learner[] {
-  return LEARNERS.filter(
-    (l) => l.tasks.includes(task) && (!allowed || allowed.includes(l.name)) && !(blocked ?? []).includes(l.name),
-  );
+  return LEARNERS.filter((l) => l.tasks.includes(task) && (!allowed || allowed.includes(l.name)) && !(blocked ?? []).includes(l.name));
 }

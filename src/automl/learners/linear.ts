@@ -48,7 +48,7 @@ export function lbfgs(
       const k = S.length - 1;
       let sy = 0;
       let yy = 0;
-      for (let i = 0; i < d; i++) (sy += S[k][i] * Y[k][i]), (yy += Y[k][i] * Y[k][i]);
+      for (let i = 0; i < d; i++) ((sy += S[k][i] * Y[k][i]), (yy += Y[k][i] * Y[k][i]));
       const gamma = sy / yy;
       for (let i = 0; i < d; i++) dir[i] *= gamma;
     } else {
@@ -253,9 +253,7 @@ function choleskySolve(A: Float64Array, b: Float64Array, D: number): Float64Arra
 
 function fitLinear(ctx: TrainContext, p: Params, rows: Int32Array): LinearFit {
   const { X, nFeat } = ctx.linear;
-  return ctx.task === 'regression'
-    ? fitRidge(X, ctx.n, nFeat, ctx.y, rows, p.alpha)
-    : fitLogistic(X, ctx.n, nFeat, ctx.y, rows, ctx.C, p.C);
+  return ctx.task === 'regression' ? fitRidge(X, ctx.n, nFeat, ctx.y, rows, p.alpha) : fitLogistic(X, ctx.n, nFeat, ctx.y, rows, ctx.C, p.C);
 }
 
 function predictRows(ctx: TrainContext, fit: LinearFit, rows: Int32Array, out: Float64Array): void {

@@ -109,16 +109,36 @@ class PipelineGraph {
       const steps = numeric.map((x) => x.st);
       blocks.push(
         this.once(`numeric:${JSON.stringify(steps)}`, () => {
-          const cat = steps.length === 1 ? steps[0].column : g.node('Concat', steps.map((x) => x.column), 'num', { axis: 1 });
-          let v = g.node('Imputer', [cat], 'imputed', {
-            imputed_value_floats: { floats: steps.map((x) => x.impute) },
-            replaced_value_float: new FloatAttr(NaN),
-          }, ML_DOMAIN);
+          const cat =
+            steps.length === 1
+              ? steps[0].column
+              : g.node(
+                  'Concat',
+                  steps.map((x) => x.column),
+                  'num',
+                  { axis: 1 },
+                );
+          let v = g.node(
+            'Imputer',
+            [cat],
+            'imputed',
+            {
+              imputed_value_floats: { floats: steps.map((x) => x.impute) },
+              replaced_value_float: new FloatAttr(NaN),
+            },
+            ML_DOMAIN,
+          );
           if (steps.some((x) => x.scale)) {
-            v = g.node('Scaler', [v], 'scaled', {
-              offset: { floats: steps.map((x) => (x.scale ? x.scale.mean : 0)) },
-              scale: { floats: steps.map((x) => scaleFactor(x.scale?.std, !!x.scale)) },
-            }, ML_DOMAIN);
+            v = g.node(
+              'Scaler',
+              [v],
+              'scaled',
+              {
+                offset: { floats: steps.map((x) => (x.scale ? x.scale.mean : 0)) },
+                scale: { floats: steps.map((x) => scaleFactor(x.scale?.std, !!x.scale)) },
+              },
+              ML_DOMAIN,
+            );
           }
           return v;
         }),
@@ -142,7 +162,12 @@ class PipelineGraph {
       const steps = onehots.map((x) => x.st);
       blocks.push(
         this.once(`onehot:${JSON.stringify(steps)}`, () => {
-          const cat = g.node('Concat', steps.map((x) => x.column), 'cats', { axis: 1 });
+          const cat = g.node(
+            'Concat',
+            steps.map((x) => x.column),
+            'cats',
+            { axis: 1 },
+          );
           const oh = g.node('OneHotEncoder', [cat], 'onehot', { cats_strings: union, zeros: 1 }, ML_DOMAIN);
           return g.node('Flatten', [oh], 'onehot2d', { axis: 1 });
         }),
@@ -162,11 +187,17 @@ class PipelineGraph {
           const entries = Object.entries(st.map);
           // LabelEncoder needs at least one key: an empty map becomes a key no value can have.
           if (entries.length === 0) entries.push(['\u0000', st.fallback]);
-          return g.node('LabelEncoder', [st.column], 'lookup', {
-            keys_strings: entries.map((e) => e[0]),
-            values_floats: { floats: entries.map((e) => e[1]) },
-            default_float: new FloatAttr(st.fallback),
-          }, ML_DOMAIN);
+          return g.node(
+            'LabelEncoder',
+            [st.column],
+            'lookup',
+            {
+              keys_strings: entries.map((e) => e[0]),
+              values_floats: { floats: entries.map((e) => e[1]) },
+              default_float: new FloatAttr(st.fallback),
+            },
+            ML_DOMAIN,
+          );
         }),
       );
     });

@@ -53,13 +53,7 @@ export class GraphBuilder {
     return name;
   }
 
-  node(
-    opType: string,
-    inputs: string[],
-    outHint: string,
-    attrs: Record<string, AttrValue | FloatAttr> = {},
-    domain = '',
-  ): string {
+  node(opType: string, inputs: string[], outHint: string, attrs: Record<string, AttrValue | FloatAttr> = {}, domain = ''): string {
     const out = this.fresh(outHint);
     const attribute = Object.entries(attrs).map(([k, v]) =>
       v instanceof FloatAttr ? { name: k, type: onnx.AttributeProto.AttributeType.FLOAT, f: v.value } : toAttribute(k, v),
@@ -107,11 +101,7 @@ export class GraphBuilder {
   }
 }
 
-export function tensorValueInfo(
-  name: string,
-  elemType: onnx.TensorProto.DataType,
-  dims: (number | string)[],
-): onnx.IValueInfoProto {
+export function tensorValueInfo(name: string, elemType: onnx.TensorProto.DataType, dims: (number | string)[]): onnx.IValueInfoProto {
   return {
     name,
     type: {

@@ -51,7 +51,13 @@ export function loadOnnxMetadata(bytes: Uint8Array): OnnxModelInfo {
     else throw new OnnxError('ONNX_BAD_MODEL', `input ${vi.name} is neither a float nor a string tensor`);
   }
   const elem = (t: number | null | undefined): OnnxModelInfo['outputs'][number]['elemType'] =>
-    t === onnx.TensorProto.DataType.FLOAT ? 'float' : t === onnx.TensorProto.DataType.STRING ? 'string' : t === onnx.TensorProto.DataType.INT64 ? 'int64' : 'other';
+    t === onnx.TensorProto.DataType.FLOAT
+      ? 'float'
+      : t === onnx.TensorProto.DataType.STRING
+        ? 'string'
+        : t === onnx.TensorProto.DataType.INT64
+          ? 'int64'
+          : 'other';
   const outputs = (model.graph.output ?? []).map((vi) => ({ name: vi.name ?? '', elemType: elem(vi.type?.tensorType?.elemType) }));
 
   let classes: string[] = [];

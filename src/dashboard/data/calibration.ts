@@ -17,7 +17,12 @@ export interface CalibrationBin {
   rows: number;
 }
 
-export function calibrationFromRoc(roc: { fpr: number[]; tpr: number[]; threshold: number[] }, negatives: number, positives: number, bins = 10): CalibrationBin[] {
+export function calibrationFromRoc(
+  roc: { fpr: number[]; tpr: number[]; threshold: number[] },
+  negatives: number,
+  positives: number,
+  bins = 10,
+): CalibrationBin[] {
   const n = Math.min(roc.fpr.length, roc.tpr.length, roc.threshold.length);
   if (n < 2 || negatives + positives === 0) return [];
   const acc = Array.from({ length: bins }, () => ({ weighted: 0, pos: 0, rows: 0 }));

@@ -31,7 +31,8 @@ export function championHistories(runs: RunRecord[], models: ModelVersion[]): Ch
   const byModel = new Map<string, ChampionEvent[]>();
   const add = (model: string, e: ChampionEvent) => byModel.set(model, [...(byModel.get(model) ?? []), e]);
   for (const r of runs) {
-    const d = r.decision as { promoted?: boolean; reason?: string; challenger?: { model?: string; version?: number }; champion?: { version?: number } } | undefined;
+    const d = r.decision as
+      { promoted?: boolean; reason?: string; challenger?: { model?: string; version?: number }; champion?: { version?: number } } | undefined;
     if (!d || typeof d.promoted !== 'boolean' || !d.challenger || typeof d.challenger.version !== 'number') continue;
     add(String(d.challenger.model ?? r.dataset), {
       at: decisionTime(r),

@@ -31,7 +31,12 @@ export function trialSeries(doc: LeaderboardDoc): TrialSeries {
   const entries = Array.isArray(doc.entries) ? doc.entries : [];
   const ok = entries.filter((e) => e.status === 'ok' && typeof e.score === 'number' && Number.isFinite(e.score) && typeof e.trial === 'number');
   const points = ok
-    .map((e) => ({ trial: e.trial as number, learner: String(e.learner ?? '?'), score: e.score as number, fitSeconds: typeof e.fitSeconds === 'number' ? e.fitSeconds : 0 }))
+    .map((e) => ({
+      trial: e.trial as number,
+      learner: String(e.learner ?? '?'),
+      score: e.score as number,
+      fitSeconds: typeof e.fitSeconds === 'number' ? e.fitSeconds : 0,
+    }))
     .sort((a, b) => a.trial - b.trial);
   const bestSoFar: TrialSeries['bestSoFar'] = [];
   let best: number | undefined;

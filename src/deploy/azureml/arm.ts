@@ -102,7 +102,12 @@ export class Arm {
   }
 
   /** A JSON request through the SDK's pipeline (bearer token, retries). Throws ArmError unless 2xx. */
-  async request<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', url: string, body?: unknown, what = `${method} ${url}`): Promise<{ status: number; headers: Record<string, string>; body: T }> {
+  async request<T>(
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH',
+    url: string,
+    body?: unknown,
+    what = `${method} ${url}`,
+  ): Promise<{ status: number; headers: Record<string, string>; body: T }> {
     const res = await this.sdk.sendRequest(
       createPipelineRequest({
         url,
@@ -151,7 +156,9 @@ export class Arm {
         // Poll URLs come from the service; keep only those on the ARM host we talk to.
         const target = new URL(path, url);
         if (target.origin !== new URL(url).origin) throw new ArmError(502, 'InvalidPollUrl', `${what}: the service asked to poll another host`);
-        const res = await this.sdk.sendRequest(createPipelineRequest({ url: target.toString(), method: 'GET', headers: createHttpHeaders({ accept: 'application/json' }) }));
+        const res = await this.sdk.sendRequest(
+          createPipelineRequest({ url: target.toString(), method: 'GET', headers: createHttpHeaders({ accept: 'application/json' }) }),
+        );
         const text = res.bodyAsText ?? '';
         let parsed: unknown;
         try {

@@ -31,7 +31,15 @@ export interface CanaryRequest {
 }
 
 /** Direct requests to one deployment at `rate` per second until `signal` aborts. */
-async function probe(host: CanaryHost, lineage: string, deployment: string, body: string, rate: number, signal: AbortSignal, collect: (o: Observation) => void): Promise<void> {
+async function probe(
+  host: CanaryHost,
+  lineage: string,
+  deployment: string,
+  body: string,
+  rate: number,
+  signal: AbortSignal,
+  collect: (o: Observation) => void,
+): Promise<void> {
   const gap = 1000 / Math.max(0.1, rate);
   while (!signal.aborted) {
     const started = performance.now();
@@ -53,7 +61,8 @@ export async function runCanary(host: CanaryHost, req: CanaryRequest): Promise<C
   }
   if (!(durationMs >= 0)) throw new DeployError(400, 'INVALID_CANARY', 'the canary duration must be a number of milliseconds');
   const champion = (await host.endpointFor(lineage)).champion;
-  if (!champion || champion === challenger) throw new DeployError(409, 'NO_CHAMPION', `lineage '${lineage}' has no champion other than '${challenger}' to compare with`);
+  if (!champion || champion === challenger)
+    throw new DeployError(409, 'NO_CHAMPION', `lineage '${lineage}' has no champion other than '${challenger}' to compare with`);
   const names = await host.namesOf(lineage);
   const seen: Observation[] = [];
   const collect = (o: Observation) => {
@@ -68,7 +77,9 @@ export async function runCanary(host: CanaryHost, req: CanaryRequest): Promise<C
   try {
     if (mode === 'traffic') await host.setTraffic(lineage, { [champion]: 100 - share, [challenger]: share });
     else await host.setMirror(lineage, { [challenger]: share });
-    const probes = opts.probeBody ? [champion, challenger].map((d) => probe(host, lineage, d, opts.probeBody!, opts.probeRate ?? 5, stopProbes.signal, collect)) : [];
+    const probes = opts.probeBody
+      ? [champion, challenger].map((d) => probe(host, lineage, d, opts.probeBody!, opts.probeRate ?? 5, stopProbes.signal, collect))
+      : [];
     await sleep(durationMs, stopProbes.signal);
     const aborted = outer?.aborted === true;
     stopProbes.abort();
@@ -80,7 +91,9 @@ export async function runCanary(host: CanaryHost, req: CanaryRequest): Promise<C
     if (verdict !== 'pass' && opts.rollbackOnFail !== false) {
       traffic = (mode === 'traffic' ? await host.setTraffic(lineage, { [champion]: 100 }) : await host.setMirror(lineage, {})).traffic;
     }
-    host.log(`canary of ${challenger} against ${champion} (${share} % ${mode}, ${durationMs} ms): ${verdict}${v.reasons.length ? ` - ${v.reasons.join('; ')}` : ''}`);
+    host.log(
+      `canary of ${challenger} against ${champion} (${share} % ${mode}, ${durationMs} ms): ${verdict}${v.reasons.length ? ` - ${v.reasons.join('; ')}` : ''}`,
+    );
     return { lineage, champion, challenger, mode, sharePercent: share, durationMs, verdict, reasons: v.reasons, figures, traffic };
   } finally {
     stopListening();

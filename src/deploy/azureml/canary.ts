@@ -23,7 +23,10 @@ export function figuresOf(deployment: string, obs: Observation[]): DeploymentFig
   const mine = obs.filter((o) => o.deployment === deployment);
   const errors = mine.filter((o) => isFailure(o.status)).length;
   // Latency of answered requests only: a refused connection is fast and would flatter a broken model.
-  const lat = mine.filter((o) => !isFailure(o.status)).map((o) => o.latencyMs).sort((a, b) => a - b);
+  const lat = mine
+    .filter((o) => !isFailure(o.status))
+    .map((o) => o.latencyMs)
+    .sort((a, b) => a - b);
   const round = (v: number) => Math.round(v * 100) / 100;
   return {
     deployment,
@@ -48,9 +51,12 @@ export function canaryVerdict(champion: DeploymentFigures, challenger: Deploymen
   const factor = opts.latencyFactor ?? 1.5;
   const slack = opts.latencySlackMs ?? 20;
   const reasons: string[] = [];
-  if (challenger.requests < minRequests) reasons.push(`challenger answered ${challenger.requests} requests, fewer than the ${minRequests} needed for a verdict`);
+  if (challenger.requests < minRequests)
+    reasons.push(`challenger answered ${challenger.requests} requests, fewer than the ${minRequests} needed for a verdict`);
   if (challenger.errorRate > champion.errorRate + tol) {
-    reasons.push(`challenger error rate ${(challenger.errorRate * 100).toFixed(2)} % exceeds the champion's ${(champion.errorRate * 100).toFixed(2)} % by more than ${(tol * 100).toFixed(2)} points`);
+    reasons.push(
+      `challenger error rate ${(challenger.errorRate * 100).toFixed(2)} % exceeds the champion's ${(champion.errorRate * 100).toFixed(2)} % by more than ${(tol * 100).toFixed(2)} points`,
+    );
   }
   const limit = champion.p95Ms * factor + slack;
   if (champion.requests > 0 && challenger.requests > 0 && challenger.p95Ms > limit) {

@@ -59,7 +59,10 @@ export class Deployments {
     try {
       // "Cannot create a deployment in endpoint X because it is in Updating provisioning state": wait, retry.
       const poller = await retryWhileBusy(
-        () => this.arm.sdk.onlineDeployments.beginCreateOrUpdate(this.arm.rg, this.arm.ws, spec.endpoint, spec.deployment, body, { updateIntervalInMs: this.pauseMs }),
+        () =>
+          this.arm.sdk.onlineDeployments.beginCreateOrUpdate(this.arm.rg, this.arm.ws, spec.endpoint, spec.deployment, body, {
+            updateIntervalInMs: this.pauseMs,
+          }),
         this.pauseMs,
         this.busyAttempts,
         (attempt) => progress?.({ operation: what, resource: spec.deployment, status: `endpoint busy (attempt ${attempt})` }),

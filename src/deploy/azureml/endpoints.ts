@@ -47,7 +47,9 @@ export function isBusyConflict(err: unknown): boolean {
   // ArmError from raw requests, RestError (statusCode) from SDK operations.
   const e = err as { status?: number; statusCode?: number; message?: string };
   const status = err instanceof ArmError ? err.status : e.statusCode;
-  return (status === 409 || status === 400) && /(Updating|Creating|Deleting|Scaling)( provisioning)? state|another operation is in progress/i.test(e.message ?? '');
+  return (
+    (status === 409 || status === 400) && /(Updating|Creating|Deleting|Scaling)( provisioning)? state|another operation is in progress/i.test(e.message ?? '')
+  );
 }
 
 /** Runs `fn`, again after a pause while the service answers a busy conflict (at most `attempts` times). */
@@ -96,10 +98,13 @@ export class Endpoints {
 
   /** The workspace's region: every endpoint is created there. */
   private region(): Promise<string> {
-    return (this.location ??= this.arm.sdk.workspaces.get(this.arm.rg, this.arm.ws).then((w) => w.location ?? '').catch((err) => {
-      this.location = undefined;
-      throw err;
-    }));
+    return (this.location ??= this.arm.sdk.workspaces
+      .get(this.arm.rg, this.arm.ws)
+      .then((w) => w.location ?? '')
+      .catch((err) => {
+        this.location = undefined;
+        throw err;
+      }));
   }
 
   async resource(lineage: string): Promise<EndpointResource | undefined> {
@@ -117,9 +122,11 @@ export class Endpoints {
     const prev = this.chains.get(name) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(fn);
     this.chains.set(name, next);
-    next.finally(() => {
-      if (this.chains.get(name) === next) this.chains.delete(name);
-    }).catch(() => undefined);
+    next
+      .finally(() => {
+        if (this.chains.get(name) === next) this.chains.delete(name);
+      })
+      .catch(() => undefined);
     return next;
   }
 
@@ -217,7 +224,9 @@ export class Endpoints {
       { keyType: which === 'primary' ? 'Primary' : 'Secondary' },
       { updateIntervalInMs: this.pauseMs },
     );
-    poller.onProgress((s) => progress?.({ operation: `regenerate ${which} key of endpoint ${name}`, resource: name, status: s.isCompleted ? 'Succeeded' : 'InProgress' }));
+    poller.onProgress((s) =>
+      progress?.({ operation: `regenerate ${which} key of endpoint ${name}`, resource: name, status: s.isCompleted ? 'Succeeded' : 'InProgress' }),
+    );
     await poller.pollUntilDone();
   }
 }

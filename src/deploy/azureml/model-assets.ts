@@ -23,7 +23,8 @@ export interface DatastoreInfo {
 
 export type DatastoreContainerFactory = (ds: DatastoreInfo) => ContainerClient | Promise<ContainerClient>;
 
-const blobUrl = (ds: DatastoreInfo, endpoint?: string) => `${endpoint ?? `${ds.protocol || 'https'}://${ds.accountName}.blob.${ds.endpoint || 'core.windows.net'}`}/${ds.containerName}`;
+const blobUrl = (ds: DatastoreInfo, endpoint?: string) =>
+  `${endpoint ?? `${ds.protocol || 'https'}://${ds.accountName}.blob.${ds.endpoint || 'core.windows.net'}`}/${ds.containerName}`;
 
 /** The account's blob endpoint (or `endpoint`), authenticated with the target's credential (identity). */
 export function credentialContainer(credential: TokenCredential, endpoint?: string): DatastoreContainerFactory {
@@ -42,7 +43,10 @@ export function keyContainer(arm: Arm, endpoint?: string): DatastoreContainerFac
 export const ASSET_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
 
 export function assetName(modelName: string): string {
-  const n = modelName.replace(/[^a-zA-Z0-9\-_]+/g, '-').replace(/^[-_]+/, '').slice(0, 255);
+  const n = modelName
+    .replace(/[^a-zA-Z0-9\-_]+/g, '-')
+    .replace(/^[-_]+/, '')
+    .slice(0, 255);
   return n || 'model';
 }
 
@@ -71,7 +75,19 @@ export function mlmodelFile(modelName: string, version: string): string {
   ].join('\n');
 }
 
-const CONDA = ['channels:', '- conda-forge', 'dependencies:', '- python=3.10.14', '- pip', '- pip:', '  - mlflow==2.16.0', '  - onnx==1.17.0', '  - onnxruntime==1.19.2', 'name: mlflow-env', ''].join('\n');
+const CONDA = [
+  'channels:',
+  '- conda-forge',
+  'dependencies:',
+  '- python=3.10.14',
+  '- pip',
+  '- pip:',
+  '  - mlflow==2.16.0',
+  '  - onnx==1.17.0',
+  '  - onnxruntime==1.19.2',
+  'name: mlflow-env',
+  '',
+].join('\n');
 
 export class ModelAssets {
   private datastoreInfo?: Promise<DatastoreInfo>;
@@ -90,7 +106,13 @@ export class ModelAssets {
         if (p.datastoreType !== 'AzureBlob' || !p.accountName || !p.containerName) {
           throw new DeployError(400, 'DATASTORE_UNSUPPORTED', `datastore '${this.datastore}' is not an Azure Blob datastore`);
         }
-        return { name: this.datastore, accountName: p.accountName, containerName: p.containerName, endpoint: p.endpoint ?? 'core.windows.net', protocol: p.protocol ?? 'https' };
+        return {
+          name: this.datastore,
+          accountName: p.accountName,
+          containerName: p.containerName,
+          endpoint: p.endpoint ?? 'core.windows.net',
+          protocol: p.protocol ?? 'https',
+        };
       })
       .catch((err) => {
         this.datastoreInfo = undefined;
@@ -111,8 +133,12 @@ export class ModelAssets {
     const folder = `mlops-models/${name}/${version}`;
     try {
       const container = await this.containerFor(ds);
-      await container.getBlockBlobClient(`${folder}/model.onnx`).uploadData(Buffer.from(onnx), { blobHTTPHeaders: { blobContentType: 'application/octet-stream' } });
-      await container.getBlockBlobClient(`${folder}/MLmodel`).uploadData(Buffer.from(mlmodelFile(modelName, version)), { blobHTTPHeaders: { blobContentType: 'text/yaml' } });
+      await container
+        .getBlockBlobClient(`${folder}/model.onnx`)
+        .uploadData(Buffer.from(onnx), { blobHTTPHeaders: { blobContentType: 'application/octet-stream' } });
+      await container
+        .getBlockBlobClient(`${folder}/MLmodel`)
+        .uploadData(Buffer.from(mlmodelFile(modelName, version)), { blobHTTPHeaders: { blobContentType: 'text/yaml' } });
       await container.getBlockBlobClient(`${folder}/conda.yaml`).uploadData(Buffer.from(CONDA), { blobHTTPHeaders: { blobContentType: 'text/yaml' } });
     } catch (err) {
       throw toDeployError(err, `upload model ${name} v${version} to datastore ${ds.name}`, 'MODEL_UPLOAD_FAILED');

@@ -29,7 +29,8 @@ export const instanceIdOf = (c: AzureCoordinates): string => JSON.stringify(c);
 /** The project status of a deployment from its Azure ML provisioning state (undefined: it does not exist). */
 export function statusFrom(recorded: DeploymentStatus, provisioningState: string | undefined): DeploymentStatus {
   if (recorded === 'retired') return 'retired';
-  if (provisioningState === undefined) return recorded === 'draining' ? 'retired' : recorded === 'failed' ? 'failed' : recorded === 'starting' ? 'starting' : 'failed';
+  if (provisioningState === undefined)
+    return recorded === 'draining' ? 'retired' : recorded === 'failed' ? 'failed' : recorded === 'starting' ? 'starting' : 'failed';
   switch (provisioningState) {
     case 'Succeeded':
       return recorded === 'draining' ? 'draining' : 'running';

@@ -39,7 +39,13 @@ function postOnce(route: ScoringRoute, body: Buffer, agent: https.Agent, timeout
           clearTimeout(timer);
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers[k] = v;
-          resolve({ status: res.statusCode ?? 502, headers, body: Buffer.concat(chunks).toString('utf8'), latencyMs: performance.now() - started, servedBy: headers['azureml-model-deployment'] });
+          resolve({
+            status: res.statusCode ?? 502,
+            headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            latencyMs: performance.now() - started,
+            servedBy: headers['azureml-model-deployment'],
+          });
         });
         res.on('error', reject);
       },

@@ -13,16 +13,7 @@ import { inputSchemaFromOnnx } from '../../contract/schema';
 import { ScoringError } from '../../contract/errors';
 import type { DeploymentKeys } from '../keys';
 import { compactHints, DeploymentRecord, DeploymentStore, publicView } from '../store';
-import {
-  DEPLOYMENT_NAME,
-  DeployError,
-  Deployment,
-  DeploymentSpec,
-  DeploymentTarget,
-  defaultModelSource,
-  ModelSource,
-  RetireOptions,
-} from '../target';
+import { DEPLOYMENT_NAME, DeployError, Deployment, DeploymentSpec, DeploymentTarget, defaultModelSource, ModelSource, RetireOptions } from '../target';
 import { Arm, LroProgress, ProgressSink } from './arm';
 import { runCanary } from './canary-run';
 import { Deployments, MODEL_TAG, NAME_TAG } from './deployments';
@@ -84,7 +75,9 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     this.deployments = new Deployments(this.arm, settings.lroPollMs);
     const datastore =
       deps.datastoreContainer ??
-      (settings.datastoreAuth === 'key' ? keyContainer(this.arm, settings.datastoreBlobEndpoint) : credentialContainer(settings.credential, settings.datastoreBlobEndpoint));
+      (settings.datastoreAuth === 'key'
+        ? keyContainer(this.arm, settings.datastoreBlobEndpoint)
+        : credentialContainer(settings.credential, settings.datastoreBlobEndpoint));
     this.assets = new ModelAssets(this.arm, settings.datastore, datastore);
     this.keyCache = new KeyCache((lineage) => this.endpoints.listKeys(lineage));
     this.agent = deps.scoringAgent ?? (deps.tlsCa ? new Agent({ keepAlive: true, maxSockets: 128, ca: deps.tlsCa }) : undefined);
@@ -157,7 +150,8 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     try {
       const ep = await this.endpoints.ensure(lineage, progress);
       this.routes.set(lineage, { url: ep.scoringUri, at: Date.now() });
-      const modelId = spec.azureModelId ?? (await this.assets.ensure(spec.modelName, String(spec.modelVersion), bytes, `${spec.modelName} v${spec.modelVersion}`));
+      const modelId =
+        spec.azureModelId ?? (await this.assets.ensure(spec.modelName, String(spec.modelVersion), bytes, `${spec.modelName} v${spec.modelVersion}`));
       coords.modelId = modelId;
       await this.deps.store.update(spec.name, { instanceId: instanceIdOf(coords) });
       await this.deployments.create(
@@ -192,7 +186,9 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     const reason = (err as Error).message ?? String(err);
     const message = `deployment '${name}' failed: ${reason}${logs ? `\n--- deployment logs (last lines) ---\n${logs.slice(-4000)}` : ''}`;
     this.log('error', message);
-    await this.deployments.delete(c.endpoint, c.deployment).catch((e) => this.log('warning', `could not delete failed deployment ${c.deployment}: ${(e as Error).message}`));
+    await this.deployments
+      .delete(c.endpoint, c.deployment)
+      .catch((e) => this.log('warning', `could not delete failed deployment ${c.deployment}: ${(e as Error).message}`));
     await this.deps.store.update(name, { status: 'failed', url: '', error: message }).catch(() => undefined);
     const status = err instanceof DeployError && err.status < 500 ? err.status : 502;
     return new DeployError(status, 'DEPLOYMENT_FAILED', message);
@@ -208,13 +204,17 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
       const live = ep.traffic[c.deployment] ?? 0;
       if (live > 0 && !opts.force) throw new DeployError(409, 'IS_CHAMPION', `deployment '${name}' has ${live} % of the live traffic; move the traffic first`);
       if (live > 0 || (ep.mirror[c.deployment] ?? 0) > 0) {
-        await this.endpoints.update(c.lineage, (now) => {
-          const traffic = { ...now.traffic };
-          const mirror = { ...now.mirror };
-          delete traffic[c.deployment];
-          delete mirror[c.deployment];
-          return { traffic: rebalance(traffic), mirror };
-        }, this.progressFor(name));
+        await this.endpoints.update(
+          c.lineage,
+          (now) => {
+            const traffic = { ...now.traffic };
+            const mirror = { ...now.mirror };
+            delete traffic[c.deployment];
+            delete mirror[c.deployment];
+            return { traffic: rebalance(traffic), mirror };
+          },
+          this.progressFor(name),
+        );
       }
     }
     await this.deps.store.update(name, { status: 'draining' });
@@ -373,7 +373,15 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     const names = await this.namesOf(lineage);
     const rename = (map: Record<string, number>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [names.get(k) ?? k, v]));
     const traffic = rename(ep.traffic);
-    return { lineage, endpoint: ep.name, scoringUri: ep.scoringUri, provisioningState: ep.provisioningState, traffic, mirror: rename(ep.mirror), champion: championOf(traffic) };
+    return {
+      lineage,
+      endpoint: ep.name,
+      scoringUri: ep.scoringUri,
+      provisioningState: ep.provisioningState,
+      traffic,
+      mirror: rename(ep.mirror),
+      champion: championOf(traffic),
+    };
   }
 
   async endpointFor(lineage: string): Promise<LineageEndpoint> {
@@ -401,7 +409,11 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
 
   async setMirror(lineage: string, mirror: Record<string, number>): Promise<LineageEndpoint> {
     checkPercentMap(mirror, 'mirror', 50);
-    const mapped = Object.fromEntries(Object.entries(mirror).filter(([, v]) => v > 0).map(([k, v]) => [azureDeploymentName(k), v]));
+    const mapped = Object.fromEntries(
+      Object.entries(mirror)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => [azureDeploymentName(k), v]),
+    );
     const ep = await this.endpoints.update(
       lineage,
       (now) => {

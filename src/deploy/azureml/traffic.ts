@@ -5,10 +5,14 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /** A percent map: integer 0-100 per project deployment name, summing to `exact` (or 0) and at most `max`. */
@@ -17,7 +21,8 @@ export function checkPercentMap(map: Record<string, number>, what: string, max: 
   let sum = 0;
   for (const [name, pct] of Object.entries(map)) {
     if (!DEPLOYMENT_NAME.test(name)) throw new DeployError(400, 'INVALID_TRAFFIC', `${what}: '${name.slice(0, 80)}' is not a deployment name`);
-    if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new DeployError(400, 'INVALID_TRAFFIC', `${what}: ${name} must get an integer percent from 0 to 100`);
+    if (!Number.isInteger(pct) || pct < 0 || pct > 100)
+      throw new DeployError(400, 'INVALID_TRAFFIC', `${what}: ${name} must get an integer percent from 0 to 100`);
     sum += pct;
   }
   if (exact !== undefined && sum !== exact && sum !== 0) throw new DeployError(400, 'INVALID_TRAFFIC', `${what} must sum to ${exact} (got ${sum})`);

@@ -29,15 +29,7 @@ export enum EventType {
 }
 
 /** OrchestrationStatus values as DurableTask.Core names them (runtimeStatus in the status JSON). */
-export type RuntimeStatus =
-  | 'Running'
-  | 'Completed'
-  | 'ContinuedAsNew'
-  | 'Failed'
-  | 'Canceled'
-  | 'Terminated'
-  | 'Pending'
-  | 'Suspended';
+export type RuntimeStatus = 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Pending' | 'Suspended';
 
 export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ['Completed', 'Failed', 'Terminated', 'Canceled'];
 
@@ -104,11 +96,7 @@ export function event(type: EventType, fields: Partial<HistoryEvent> = {}, at: D
 export function scheduledIds(history: readonly HistoryEvent[]): Set<number> {
   const ids = new Set<number>();
   for (const e of history) {
-    if (
-      e.EventType === EventType.TaskScheduled ||
-      e.EventType === EventType.TimerCreated ||
-      e.EventType === EventType.SubOrchestrationInstanceCreated
-    ) {
+    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.TimerCreated || e.EventType === EventType.SubOrchestrationInstanceCreated) {
       ids.add(e.EventId);
     }
   }

@@ -129,7 +129,7 @@ export async function handleDurableHttp(
 
     if (parts[0] === 'entities' && parts[1]) {
       const name = parts[1];
-      const key = parts[2] === '$' ? '' : parts[2] ?? '';
+      const key = parts[2] === '$' ? '' : (parts[2] ?? '');
       if (method === 'GET') {
         if (!key) return send(res, 404);
         const r = await m.readEntityState(name, key);
@@ -212,7 +212,10 @@ export async function handleDurableHttp(
         case 'raiseevent': {
           const name = parts[3];
           if (!name) return send(res, 404);
-          const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+          const type = String(req.headers['content-type'] ?? '')
+            .split(';')[0]
+            .trim()
+            .toLowerCase();
           const body = await readBody(req);
           if (type !== 'application/json') {
             return send(res, 400, { code: 'DURABLE_BAD_CONTENT_TYPE', Message: 'Only application/json request content is supported' });

@@ -77,9 +77,7 @@ export class Lease<T> implements Held<T> {
   async abandon(delaySec = 0): Promise<void> {
     this.stop();
     await this.chain;
-    await this.store
-      .renew(this.queue, { messageId: this.message.messageId, popReceipt: this.popReceipt }, delaySec)
-      .catch(() => undefined);
+    await this.store.renew(this.queue, { messageId: this.message.messageId, popReceipt: this.popReceipt }, delaySec).catch(() => undefined);
   }
 
   /** Stop renewing without touching the message (it reappears when its visibility ends). */

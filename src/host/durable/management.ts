@@ -66,11 +66,7 @@ export function formatTime(iso: string): string {
 export function historyForStatus(history: HistoryEvent[], showOutput: boolean): Record<string, unknown>[] {
   const scheduled = new Map<number, HistoryEvent>();
   for (const e of history) {
-    if (
-      e.EventType === EventType.TaskScheduled ||
-      e.EventType === EventType.SubOrchestrationInstanceCreated ||
-      e.EventType === EventType.TimerCreated
-    ) {
+    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated || e.EventType === EventType.TimerCreated) {
       scheduled.set(e.EventId, e);
     }
   }
@@ -185,11 +181,7 @@ export class DurableManagement {
     }
     const existing = await this.store.getInstance(id);
     if (existing && !isTerminal(existing.runtimeStatus)) {
-      throw new DurableApiError(
-        'DURABLE_INSTANCE_EXISTS',
-        409,
-        `An instance with ID '${id}' already exists and is ${existing.runtimeStatus}.`,
-      );
+      throw new DurableApiError('DURABLE_INSTANCE_EXISTS', 409, `An instance with ID '${id}' already exists and is ${existing.runtimeStatus}.`);
     }
     const now = new Date();
     const executionId = randomUUID().replace(/-/g, '');

@@ -67,6 +67,4 @@ export interface InstanceStatus {
 }
 
 /** Something to send once an episode is committed (the episode's outbox). */
-export type Outbound =
-  | { queue: 'control'; message: ControlMessage; visibleAt?: string }
-  | { queue: 'workitems'; message: WorkItemMessage };
+export type Outbound = { queue: 'control'; message: ControlMessage; visibleAt?: string } | { queue: 'workitems'; message: WorkItemMessage };

@@ -59,10 +59,7 @@ export function readDurableSettings(hostJson: Record<string, any>, settings: Set
     rpcPort,
     connectionName: 'Storage',
     maxConcurrentActivities: intValue(pick(hostJson, settings, ['maxConcurrentActivityFunctions']), DEFAULT_ENGINE_OPTIONS.maxConcurrentActivities),
-    maxConcurrentOrchestrations: intValue(
-      pick(hostJson, settings, ['maxConcurrentOrchestratorFunctions']),
-      DEFAULT_ENGINE_OPTIONS.maxConcurrentOrchestrations,
-    ),
+    maxConcurrentOrchestrations: intValue(pick(hostJson, settings, ['maxConcurrentOrchestratorFunctions']), DEFAULT_ENGINE_OPTIONS.maxConcurrentOrchestrations),
     controlVisibilitySec: timeSpanSeconds(
       pick(hostJson, settings, ['storageProvider', 'controlQueueVisibilityTimeout']),
       DEFAULT_ENGINE_OPTIONS.controlVisibilitySec,
@@ -72,8 +69,7 @@ export function readDurableSettings(hostJson: Record<string, any>, settings: Set
       DEFAULT_ENGINE_OPTIONS.workItemVisibilitySec,
     ),
     maxPollingIntervalMs:
-      timeSpanSeconds(pick(hostJson, settings, ['storageProvider', 'maxQueuePollingInterval']), DEFAULT_ENGINE_OPTIONS.maxPollingIntervalMs / 1000) *
-      1000,
+      timeSpanSeconds(pick(hostJson, settings, ['storageProvider', 'maxQueuePollingInterval']), DEFAULT_ENGINE_OPTIONS.maxPollingIntervalMs / 1000) * 1000,
     ...overrides,
   };
 }

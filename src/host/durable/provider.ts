@@ -201,7 +201,8 @@ export class DurableProvider implements Provider {
     const api: HttpApiOptions = {
       management: this.management,
       webhookBase: () => `${host.baseUrl}${WEBHOOK_PATH}`,
-      linkQuery: async () => `taskHub=${encodeURIComponent(settings.hubName)}&connection=${settings.connectionName}&code=${encodeURIComponent(await host.getSystemKey(SYSTEM_KEY_NAME))}`,
+      linkQuery: async () =>
+        `taskHub=${encodeURIComponent(settings.hubName)}&connection=${settings.connectionName}&code=${encodeURIComponent(await host.getSystemKey(SYSTEM_KEY_NAME))}`,
       log: (m) => host.logger.log('error', m),
     };
     await this.engine.start();

@@ -234,8 +234,7 @@ class SimLongTimer extends SimCompound {
 
   private nextTimer(now: Date): SimLeaf {
     const remaining = this.finalFireAt.getTime() - now.getTime();
-    const fireAt =
-      remaining > this.opts.maximumShortTimerMs ? new Date(now.getTime() + this.opts.longRunningTimerIntervalMs) : this.finalFireAt;
+    const fireAt = remaining > this.opts.maximumShortTimerMs ? new Date(now.getTime() + this.opts.longRunningTimerIntervalMs) : this.finalFireAt;
     return new SimLeaf('timer', { actionType: ActionType.CreateTimer }, fireAt);
   }
 
@@ -397,8 +396,7 @@ class Replayer {
       const expected = leaf.kind === 'timer' ? undefined : a.functionName;
       if (expected !== undefined && known.Name !== undefined && known.Name !== expected && !this.result.nonDeterminism) {
         this.result.nonDeterminism =
-          `Non-deterministic workflow detected: history has '${known.Name}' scheduled with id ${id}, ` +
-          `but the orchestrator now calls '${expected}' there.`;
+          `Non-deterministic workflow detected: history has '${known.Name}' scheduled with id ${id}, ` + `but the orchestrator now calls '${expected}' there.`;
       }
       return;
     }

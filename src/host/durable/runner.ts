@@ -15,9 +15,7 @@ export interface OrchestratorState {
   schemaVersion?: number;
 }
 
-export type OrchestratorOutcome =
-  | { ok: true; state: OrchestratorState }
-  | { ok: false; error: string; failure: FailureDetails; state?: OrchestratorState };
+export type OrchestratorOutcome = { ok: true; state: OrchestratorState } | { ok: false; error: string; failure: FailureDetails; state?: OrchestratorState };
 
 export type ActivityOutcome = { ok: true; result: string | null } | { ok: false; failure: TaskFailure };
 

@@ -103,10 +103,7 @@ export function episodeRowKey(historyKey: string, episode: number): string {
 /** Validates a task hub name as DurableTask.AzureStorage does (letters and digits, starts with a letter). */
 export function validateHubName(hub: string): string {
   if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(hub)) {
-    throw new DurableStoreError(
-      'DURABLE_BAD_HUB_NAME',
-      `Task hub name "${hub}" is invalid: use 3-45 letters or digits, starting with a letter.`,
-    );
+    throw new DurableStoreError('DURABLE_BAD_HUB_NAME', `Task hub name "${hub}" is invalid: use 3-45 letters or digits, starting with a letter.`);
   }
   return hub;
 }
@@ -237,11 +234,7 @@ export class DurableStore {
     else await this.instances.createEntity(entity);
   }
 
-  async listInstances(
-    q: InstanceQuery,
-    pageSize: number,
-    continuationToken?: string,
-  ): Promise<{ instances: InstanceStatus[]; continuationToken?: string }> {
+  async listInstances(q: InstanceQuery, pageSize: number, continuationToken?: string): Promise<{ instances: InstanceStatus[]; continuationToken?: string }> {
     const filters: string[] = [];
     if (q.createdTimeFrom) filters.push(odata`CreatedTime ge ${q.createdTimeFrom}`);
     if (q.createdTimeTo) filters.push(odata`CreatedTime le ${q.createdTimeTo}`);
@@ -375,9 +368,7 @@ export class DurableStore {
   /** Replaces the sentinel if unchanged (no new episode). Returns the new ETag. */
   async updateSentinel(instanceId: string, sentinel: Sentinel): Promise<string> {
     const row = this.sentinelEntity(instanceId, sentinel);
-    const res = sentinel.etag
-      ? await this.history.updateEntity(row, 'Replace', { etag: sentinel.etag })
-      : await this.history.createEntity(row);
+    const res = sentinel.etag ? await this.history.updateEntity(row, 'Replace', { etag: sentinel.etag }) : await this.history.createEntity(row);
     return String(res.etag);
   }
 

@@ -9,7 +9,12 @@ import type { UploadedData } from './upload';
  * trials), CV folds, ONNX-compatible models, vote/stack ensembles, allowed/blocked learners as Azure
  * algorithm names, compute (or serverless resources), and tags tying the job to the run.
  */
-export function autoMLJobBody(spec: AutoMLJobSpec, data: UploadedData, settings: AzureMLSettings, workspacePath: string): { properties: Record<string, unknown> } {
+export function autoMLJobBody(
+  spec: AutoMLJobSpec,
+  data: UploadedData,
+  settings: AzureMLSettings,
+  workspacePath: string,
+): { properties: Record<string, unknown> } {
   const task = data.task;
   const o = spec.options;
   const budget = o.budgetSeconds ?? 60;

@@ -59,7 +59,12 @@ export class AzureMLClient {
     if (res.status >= 400) {
       const err = (parsed as { error?: { code?: string; message?: string; details?: unknown } })?.error;
       const mlflow = parsed as { error_code?: string; message?: string };
-      const e = new RestError(err?.message ?? mlflow?.message ?? `HTTP ${res.status}`, { statusCode: res.status, code: err?.code ?? mlflow?.error_code, request: req, response: res });
+      const e = new RestError(err?.message ?? mlflow?.message ?? `HTTP ${res.status}`, {
+        statusCode: res.status,
+        code: err?.code ?? mlflow?.error_code,
+        request: req,
+        response: res,
+      });
       (e as RestError & { details?: unknown }).details = err?.details;
       throw e;
     }

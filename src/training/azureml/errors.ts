@@ -53,13 +53,20 @@ function codesOf(e: ServiceError): string[] {
 export function classify(e: ServiceError): { code: AzureMLErrorCode; retryable: boolean } {
   const codes = codesOf(e).join(' ');
   const text = `${codes} ${e.message ?? ''}`;
-  if (e.statusCode === 401 || e.statusCode === 403 || /AuthenticationFailed|InvalidAuthenticationToken|AuthorizationFailed|Forbidden|Unauthorized|CredentialUnavailable/i.test(codes)) {
+  if (
+    e.statusCode === 401 ||
+    e.statusCode === 403 ||
+    /AuthenticationFailed|InvalidAuthenticationToken|AuthorizationFailed|Forbidden|Unauthorized|CredentialUnavailable/i.test(codes)
+  ) {
     return { code: 'AUTH_FAILED', retryable: false };
   }
   if (/quota/i.test(text)) return { code: 'QUOTA_EXCEEDED', retryable: false };
   if (/ComputeNotFound/i.test(codes) || /compute\b[^.]*\bnot (been )?found/i.test(e.message ?? '')) return { code: 'COMPUTE_NOT_FOUND', retryable: false };
   if (/timeout|timed out|time budget/i.test(text)) return { code: 'TIMEOUT', retryable: false };
-  if (/DataNotFound|InvalidMLTable|BadData|MISSING_COLUMN|TARGET_|EMPTY|NOT_ENOUGH|TOO_FEW|DataValidation|InvalidData/i.test(codes) || /\b(data|column|target|mltable|csv)\b/i.test(e.message ?? '')) {
+  if (
+    /DataNotFound|InvalidMLTable|BadData|MISSING_COLUMN|TARGET_|EMPTY|NOT_ENOUGH|TOO_FEW|DataValidation|InvalidData/i.test(codes) ||
+    /\b(data|column|target|mltable|csv)\b/i.test(e.message ?? '')
+  ) {
     return { code: 'INVALID_DATA', retryable: false };
   }
   if (e.statusCode === 400 || /UserError/i.test(codes)) return { code: 'INVALID_SETTINGS', retryable: false };
@@ -74,5 +81,9 @@ export function toAzureMLError(err: unknown, context: string): AzureMLError {
   const body = (e as { details?: unknown }).details;
   const { code, retryable } = classify({ ...e, details: Array.isArray(body) ? (body as ServiceError['details']) : undefined });
   const status = e?.statusCode ? ` (HTTP ${e.statusCode}${e.code ? ` ${e.code}` : ''})` : '';
-  return new AzureMLError(code === 'AZUREML_JOB_FAILED' && e?.statusCode ? 'AZUREML_UNAVAILABLE' : code, `${context}${status}: ${e?.message ?? String(err)}`, retryable);
+  return new AzureMLError(
+    code === 'AZUREML_JOB_FAILED' && e?.statusCode ? 'AZUREML_UNAVAILABLE' : code,
+    `${context}${status}: ${e?.message ?? String(err)}`,
+    retryable,
+  );
 }

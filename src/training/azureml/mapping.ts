@@ -43,7 +43,11 @@ export function defaultMetric(task: 'classification' | 'regression'): string {
 
 export function azureMetric(metric: string, task: 'classification' | 'regression'): string {
   const m = METRICS[metric];
-  if (!m) throw new AzureMLError('INVALID_SETTINGS', `primary metric '${metric}' is not available as an Azure ML AutoML primary metric (${Object.keys(METRICS).join(', ')})`);
+  if (!m)
+    throw new AzureMLError(
+      'INVALID_SETTINGS',
+      `primary metric '${metric}' is not available as an Azure ML AutoML primary metric (${Object.keys(METRICS).join(', ')})`,
+    );
   if (m.task !== task) throw new AzureMLError('INVALID_SETTINGS', `primary metric '${metric}' is a ${m.task} metric, but the task is ${task}`);
   return m.azure;
 }

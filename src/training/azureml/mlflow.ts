@@ -44,7 +44,10 @@ export class MlflowClient {
 
   async experimentId(name: string): Promise<string | undefined> {
     try {
-      const r = await this.client.call<{ experiment: { experiment_id: string } }>('GET', `${await this.trackingBase()}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`);
+      const r = await this.client.call<{ experiment: { experiment_id: string } }>(
+        'GET',
+        `${await this.trackingBase()}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`,
+      );
       return r.body.experiment.experiment_id;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
@@ -71,10 +74,14 @@ export class MlflowClient {
   }
 
   /** Run history's details of a run: where a failed job's error is (the ARM job resource has none). */
-  async runError(runId: string): Promise<{ code?: string; message?: string; innerError?: { code?: string }; details?: { code?: string; message?: string }[] } | undefined> {
+  async runError(
+    runId: string,
+  ): Promise<{ code?: string; message?: string; innerError?: { code?: string }; details?: { code?: string; message?: string }[] } | undefined> {
     const base = (await this.trackingBase()).replace(/\/mlflow\/v[0-9.]+\//, '/history/v1.0/');
     try {
-      const r = await this.client.call<{ error?: { error?: { code?: string; message?: string; innerError?: { code?: string }; details?: { code?: string; message?: string }[] } } }>('GET', `${base}/runs/${encodeURIComponent(runId)}`);
+      const r = await this.client.call<{
+        error?: { error?: { code?: string; message?: string; innerError?: { code?: string }; details?: { code?: string; message?: string }[] } };
+      }>('GET', `${base}/runs/${encodeURIComponent(runId)}`);
       return r.body?.error?.error;
     } catch {
       return undefined;

@@ -4,7 +4,11 @@ import { createHash } from 'node:crypto';
 export const AML_NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
 
 const hash8 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8);
-const safe = (s: string, max: number) => s.replace(/[^a-zA-Z0-9\-_]/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, max) || 'x';
+const safe = (s: string, max: number) =>
+  s
+    .replace(/[^a-zA-Z0-9\-_]/g, '-')
+    .replace(/^[^a-zA-Z0-9]+/, '')
+    .slice(0, max) || 'x';
 
 /**
  * The job name of a run's attempt: derived from the run id only, so a replayed submit activity finds

@@ -40,7 +40,9 @@ export function bestChild(job: FinishedJob): MlflowRun | undefined {
 }
 
 /** The leaderboard from the child runs, best first. */
-export function leaderboard(job: FinishedJob): { rank: number; trial: number; runId: string; learner: string; algorithm: string; score: number; metrics: Record<string, number> }[] {
+export function leaderboard(
+  job: FinishedJob,
+): { rank: number; trial: number; runId: string; learner: string; algorithm: string; score: number; metrics: Record<string, number> }[] {
   const sign = lowerIsBetter(job.primaryMetric) ? 1 : -1;
   return job.children
     .filter((c) => c.info.status === 'FINISHED' && metricOf(c, job.primaryMetric) !== undefined)
@@ -90,7 +92,7 @@ function modelCard(job: FinishedJob, best: MlflowRun, board: ReturnType<typeof l
     '',
     '## Scoring',
     '',
-    'The model is the best child\'s ONNX export (AutoML with ONNX-compatible models), served by the project\'s ONNX endpoints as is.',
+    "The model is the best child's ONNX export (AutoML with ONNX-compatible models), served by the project's ONNX endpoints as is.",
     '',
   ];
   return lines.join('\n');
@@ -114,11 +116,18 @@ export async function collectOutputs(
   const { container } = await datastoreContainer(client, ARTIFACT_DATASTORE);
   const base = artifactPrefix(best) + 'outputs/';
   const onnx = (await read(container, `${base}model.onnx`)) ?? (await read(container, `${base}mlflow-model/model.onnx`));
-  if (!onnx) throw new AzureMLError('MODEL_NOT_ONNX', `the best child ${best.info.run_id} has no ONNX model (outputs/model.onnx); the project's endpoints serve ONNX only`);
+  if (!onnx)
+    throw new AzureMLError(
+      'MODEL_NOT_ONNX',
+      `the best child ${best.info.run_id} has no ONNX model (outputs/model.onnx); the project's endpoints serve ONNX only`,
+    );
   const mlmodel = (await read(container, `${base}mlflow-model/MLmodel`))?.toString('utf8');
   const pipeline = await read(container, `${base}engine/pipeline.json`);
   if (!pipeline) {
-    throw new AzureMLError('MODEL_NOT_READABLE', `the best child ${best.info.run_id} left no engine pipeline (outputs/engine/pipeline.json), which held-out evaluation needs; models trained by Azure's own AutoML cannot be evaluated yet`);
+    throw new AzureMLError(
+      'MODEL_NOT_READABLE',
+      `the best child ${best.info.run_id} left no engine pipeline (outputs/engine/pipeline.json), which held-out evaluation needs; models trained by Azure's own AutoML cannot be evaluated yet`,
+    );
   }
   const board = leaderboard(job);
   const p = JSON.parse(pipeline.toString('utf8')) as { classes?: string[] };
@@ -141,16 +150,36 @@ export async function collectOutputs(
     'model.onnx': onnx,
     'pipeline.json': pipeline,
     'leaderboard.json': JSON.stringify(board, null, 2),
-    'metrics.json': JSON.stringify({ primaryMetric: job.primaryMetric, primaryScore: score, cv, featureImportance: [], source: `azureml child run ${best.info.run_id}` }, null, 2),
+    'metrics.json': JSON.stringify(
+      { primaryMetric: job.primaryMetric, primaryScore: score, cv, featureImportance: [], source: `azureml child run ${best.info.run_id}` },
+      null,
+      2,
+    ),
     'guardrails.json': '[]',
     'model-card.md': modelCard(job, best, board, modelUri, `${client.settings.resourceGroup}/${client.settings.workspace}`),
-    'azureml.json': JSON.stringify({ job: job.armId, jobName: job.name, bestChildRunId: best.info.run_id, dataAsset: job.dataAsset, mlflowModelUri: modelUri, ...lineage, mlmodel: mlmodel ?? null }, null, 2),
+    'azureml.json': JSON.stringify(
+      {
+        job: job.armId,
+        jobName: job.name,
+        bestChildRunId: best.info.run_id,
+        dataAsset: job.dataAsset,
+        mlflowModelUri: modelUri,
+        ...lineage,
+        mlmodel: mlmodel ?? null,
+      },
+      null,
+      2,
+    ),
     // result.json last: its presence marks the outputs complete.
     'result.json': JSON.stringify(result, null, 2),
   };
   for (const [name, body] of Object.entries(files)) {
     const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    await registry.getBlockBlobClient(prefix + name).uploadData(data, { blobHTTPHeaders: { blobContentType: name.endsWith('.onnx') ? 'application/octet-stream' : name.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'application/json' } });
+    await registry.getBlockBlobClient(prefix + name).uploadData(data, {
+      blobHTTPHeaders: {
+        blobContentType: name.endsWith('.onnx') ? 'application/octet-stream' : name.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'application/json',
+      },
+    });
   }
   return result;
 }

@@ -26,8 +26,13 @@ interface JobResource {
 
 const QUEUED = new Set(['NotStarted', 'Starting', 'Provisioning', 'Preparing', 'Queued', 'Scheduled']);
 const AZURE_TO_METRIC: Record<string, string> = {
-  AUCWeighted: 'AUC_weighted', Accuracy: 'accuracy', NormMacroRecall: 'norm_macro_recall', AveragePrecisionScoreWeighted: 'average_precision_score_weighted',
-  NormalizedRootMeanSquaredError: 'normalized_root_mean_squared_error', R2Score: 'r2_score', SpearmanCorrelation: 'spearman_correlation',
+  AUCWeighted: 'AUC_weighted',
+  Accuracy: 'accuracy',
+  NormMacroRecall: 'norm_macro_recall',
+  AveragePrecisionScoreWeighted: 'average_precision_score_weighted',
+  NormalizedRootMeanSquaredError: 'normalized_root_mean_squared_error',
+  R2Score: 'r2_score',
+  SpearmanCorrelation: 'spearman_correlation',
 };
 
 function seconds(iso?: string): number | undefined {
@@ -67,7 +72,10 @@ export class AzureMLAutoMLProvider implements AutoMLProvider {
     const read = (f: string) => this.registry.getBlobClient(prefix + f).downloadToBuffer();
     const artifacts = {} as AutoMLJobOutput['artifacts'];
     for (const f of JOB_OUTPUT_FILES) artifacts[f] = f === 'model.onnx' ? await read(f) : (await read(f)).toString('utf8');
-    const azureml = await read('azureml.json').then((b) => JSON.parse(b.toString('utf8')) as Record<string, unknown>, () => undefined);
+    const azureml = await read('azureml.json').then(
+      (b) => JSON.parse(b.toString('utf8')) as Record<string, unknown>,
+      () => undefined,
+    );
     return { result: JSON.parse(artifacts['result.json'] as string) as AutoMLJobResult, artifacts, lineage: azureml ? { azureml } : undefined };
   }
 
@@ -90,7 +98,8 @@ export class AzureMLAutoMLProvider implements AutoMLProvider {
       try {
         await this.client.sdk.computeOperations.get(s.resourceGroup, s.workspace, s.compute);
       } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 404) throw new AzureMLError('COMPUTE_NOT_FOUND', `compute '${s.compute}' (AZUREML_COMPUTE) does not exist in workspace ${s.workspace}`);
+        if ((err as { statusCode?: number }).statusCode === 404)
+          throw new AzureMLError('COMPUTE_NOT_FOUND', `compute '${s.compute}' (AZUREML_COMPUTE) does not exist in workspace ${s.workspace}`);
         throw toAzureMLError(err, `reading compute ${s.compute}`);
       }
     }
@@ -109,13 +118,21 @@ export class AzureMLAutoMLProvider implements AutoMLProvider {
     const job = await this.getJob(jobId);
     const createdAt = job?.systemData?.createdAt ? Date.parse(job.systemData.createdAt) : Date.now();
     const elapsedSeconds = Math.max(0, Math.round((Date.now() - createdAt) / 100) / 10);
-    if (!job) return { state: 'failed', trials: 0, elapsedSeconds: 0, retryable: true, error: { code: 'JOB_NOT_FOUND', message: `Azure ML job ${jobId} does not exist` } };
+    if (!job)
+      return {
+        state: 'failed',
+        trials: 0,
+        elapsedSeconds: 0,
+        retryable: true,
+        error: { code: 'JOB_NOT_FOUND', message: `Azure ML job ${jobId} does not exist` },
+      };
     const td = job.properties.taskDetails ?? {};
     const primaryMetric = AZURE_TO_METRIC[td.primaryMetric ?? ''] ?? td.primaryMetric;
     const st = job.properties.status ?? 'Unknown';
     const base: AutoMLJobStatus = { state: QUEUED.has(st) ? 'queued' : 'running', trials: 0, elapsedSeconds, primaryMetric };
     if (QUEUED.has(st)) return base;
-    if (st === 'Canceled' || st === 'CancelRequested') return { ...base, state: 'failed', retryable: false, error: { code: 'CANCELED', message: `Azure ML job ${jobId} was canceled` } };
+    if (st === 'Canceled' || st === 'CancelRequested')
+      return { ...base, state: 'failed', retryable: false, error: { code: 'CANCELED', message: `Azure ML job ${jobId} was canceled` } };
     if (st === 'Failed') {
       const e = await this.mlflow.runError(jobId);
       const { code, retryable } = classify(e ?? {});
@@ -139,7 +156,15 @@ export class AzureMLAutoMLProvider implements AutoMLProvider {
       const limit = seconds(td.limitSettings?.timeout);
       if (limit !== undefined && elapsedSeconds > limit + this.settings.timeoutGraceSeconds) {
         await this.cancel(jobId).catch(() => undefined);
-        return { ...progress, state: 'failed', retryable: false, error: { code: 'TIMEOUT', message: `Azure ML job ${jobId} ran ${Math.round(elapsedSeconds)} s, past its timeout of ${limit} s plus ${this.settings.timeoutGraceSeconds} s` } };
+        return {
+          ...progress,
+          state: 'failed',
+          retryable: false,
+          error: {
+            code: 'TIMEOUT',
+            message: `Azure ML job ${jobId} ran ${Math.round(elapsedSeconds)} s, past its timeout of ${limit} s plus ${this.settings.timeoutGraceSeconds} s`,
+          },
+        };
       }
       return progress;
     }
@@ -151,7 +176,13 @@ export class AzureMLAutoMLProvider implements AutoMLProvider {
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) throw err;
     }
-    if (!best) return { ...progress, state: 'failed', retryable: false, error: { code: 'MODEL_NOT_READABLE', message: `job ${jobId} completed without a finished child run` } };
+    if (!best)
+      return {
+        ...progress,
+        state: 'failed',
+        retryable: false,
+        error: { code: 'MODEL_NOT_READABLE', message: `job ${jobId} completed without a finished child run` },
+      };
     try {
       const lineage = await this.registerModelVersion(finished, best);
       const result = await collectOutputs(this.client, this.registry, prefix, finished, best, lineage);
@@ -219,4 +250,3 @@ export function createAzureMLAutoMLProvider(settings: AzureMLSettings, deps: Azu
   const { registry, ...rest } = deps;
   return new AzureMLAutoMLProvider(settings, registry, rest);
 }
-

@@ -63,12 +63,14 @@ export function readAzureMLSettings(env: NodeJS.ProcessEnv): AzureMLSettings {
     return raw === 'true';
   };
   const armEndpoint = (env.AZUREML_ARM_ENDPOINT?.trim() || 'https://management.azure.com').replace(/\/+$/, '');
-  if (!/^https:\/\//i.test(armEndpoint)) throw new Error('AZUREML_SETTINGS_INVALID: AZUREML_ARM_ENDPOINT must be an https URL (the SDK sends tokens over TLS only)');
+  if (!/^https:\/\//i.test(armEndpoint))
+    throw new Error('AZUREML_SETTINGS_INVALID: AZUREML_ARM_ENDPOINT must be an https URL (the SDK sends tokens over TLS only)');
   const auth = (env.AZUREML_DATASTORE_AUTH?.trim().toLowerCase() || 'identity') as AzureMLSettings['datastoreAuth'];
   if (auth !== 'identity' && auth !== 'key') throw new Error('AZUREML_SETTINGS_INVALID: AZUREML_DATASTORE_AUTH must be identity or key');
   const token = env.AZUREML_EMULATOR_TOKEN?.trim();
   // A fixed token is for the local emulator only: refuse it for anything but a loopback endpoint.
-  if (token && !isLoopback(armEndpoint)) throw new Error('AZUREML_SETTINGS_INVALID: AZUREML_EMULATOR_TOKEN is only accepted with a loopback AZUREML_ARM_ENDPOINT');
+  if (token && !isLoopback(armEndpoint))
+    throw new Error('AZUREML_SETTINGS_INVALID: AZUREML_EMULATOR_TOKEN is only accepted with a loopback AZUREML_ARM_ENDPOINT');
   return {
     subscriptionId: req('AZUREML_SUBSCRIPTION_ID'),
     resourceGroup: req('AZUREML_RESOURCE_GROUP'),

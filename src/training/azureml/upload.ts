@@ -23,7 +23,16 @@ export interface UploadedData {
 
 /** The MLTable file of a folder holding one headed CSV. */
 export function mltableFor(file: string): string {
-  return ['paths:', `  - file: ./${file}`, 'transformations:', '  - read_delimited:', "      delimiter: ','", '      encoding: utf8', '      header: all_files_same_headers', ''].join('\n');
+  return [
+    'paths:',
+    `  - file: ./${file}`,
+    'transformations:',
+    '  - read_delimited:',
+    "      delimiter: ','",
+    '      encoding: utf8',
+    '      header: all_files_same_headers',
+    '',
+  ].join('\n');
 }
 
 /** Classification or regression from the target column, with the engine's rule (numeric with > 10 values, or fractional = regression). */
@@ -81,5 +90,13 @@ export async function uploadTrainingData(client: AzureMLClient, registry: Contai
   const v = await client.sdk.dataVersions.createOrUpdate(s.resourceGroup, s.workspace, name, version, {
     properties: { dataType: 'mltable', dataUri, referencedUris: [`${dataUri}train.csv`], description: `Training split of run ${spec.runId}`, tags },
   });
-  return { assetId: v.id ?? `${client.workspacePath}/data/${name}/versions/${version}`, assetRef: `azureml:${name}:${version}`, name, version, dataUri, sha256, task };
+  return {
+    assetId: v.id ?? `${client.workspacePath}/data/${name}/versions/${version}`,
+    assetRef: `azureml:${name}:${version}`,
+    name,
+    version,
+    dataUri,
+    sha256,
+    task,
+  };
 }

@@ -17,7 +17,9 @@ test('120 random pipelines and 150 rows each: probabilities within 1e-5, labels 
     const model = pick(['linear', 'gbdt', 'forest', 'ensemble'] as const);
     const numeric = Math.floor(rand() * 5);
     const opts = {
-      model, task, seed: 1000 + i,
+      model,
+      task,
+      seed: 1000 + i,
       classes: 3 + Math.floor(rand() * 4),
       trees: 1 + Math.floor(rand() * 30),
       maxLeaves: 1 + Math.floor(rand() * 40),

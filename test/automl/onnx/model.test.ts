@@ -12,8 +12,20 @@ import { Row, scorePipeline } from '../../../src/automl/score';
 import { bankLikeBinaryPipeline, bankLikeRows, randomPipeline } from '../../support/pipelines';
 
 const f32 = Math.fround;
-const stump = (f: number, t: number, a: number[], b: number[]) => ({ feature: [f, 0, 0], threshold: [t, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [[], a, b] });
-const single = (features: FeatureStep[], model: SinglePipeline['model'], post: SinglePipeline['post']): SinglePipeline => ({ kind: 'single', learner: 'hand', features, model, post });
+const stump = (f: number, t: number, a: number[], b: number[]) => ({
+  feature: [f, 0, 0],
+  threshold: [t, 0, 0],
+  left: [1, -1, -1],
+  right: [2, -1, -1],
+  value: [[], a, b],
+});
+const single = (features: FeatureStep[], model: SinglePipeline['model'], post: SinglePipeline['post']): SinglePipeline => ({
+  kind: 'single',
+  learner: 'hand',
+  features,
+  model,
+  post,
+});
 
 describe('bank-like binary GBDT', () => {
   const p = bankLikeBinaryPipeline({ trees: 50 });
@@ -35,7 +47,10 @@ describe('bank-like binary GBDT', () => {
     expect(JSON.parse(info.metadata.classes)).toEqual(['no', 'yes']);
     expect(JSON.parse(info.metadata.inputs)).toEqual(p.inputs);
     expect(info.inputs).toEqual(p.inputs);
-    expect(info.outputs).toEqual([{ name: 'label', elemType: 'string' }, { name: 'probabilities', elemType: 'float' }]);
+    expect(info.outputs).toEqual([
+      { name: 'label', elemType: 'string' },
+      { name: 'probabilities', elemType: 'float' },
+    ]);
   });
 
   test('uses no ZipMap and no TreeEnsembleClassifier; inputs are [N,1] float or string', () => {
@@ -61,8 +76,16 @@ describe('bank-like binary GBDT', () => {
     for (const c of p.inputs) {
       feeds[c.name] =
         c.kind === 'numeric'
-          ? new ort.Tensor('float32', Float32Array.from(rows, (r) => (r[c.name] == null || r[c.name] === '' ? NaN : Number(r[c.name]))), [7, 1])
-          : new ort.Tensor('string', rows.map((r) => (r[c.name] == null ? '' : String(r[c.name]))), [7, 1]);
+          ? new ort.Tensor(
+              'float32',
+              Float32Array.from(rows, (r) => (r[c.name] == null || r[c.name] === '' ? NaN : Number(r[c.name]))),
+              [7, 1],
+            )
+          : new ort.Tensor(
+              'string',
+              rows.map((r) => (r[c.name] == null ? '' : String(r[c.name]))),
+              [7, 1],
+            );
     }
     const out = await session.run(feeds);
     expect(out.label.type).toBe('string');
@@ -109,7 +132,11 @@ describe('featurization edge cases in onnxruntime', () => {
   test('a value equal to a threshold in float32 takes the left branch in ORT, as in the TS scorer', async () => {
     const steps: FeatureStep[] = [{ kind: 'numeric', column: 'cons.price.idx', impute: 0 }];
     const p: FittedPipeline = {
-      formatVersion: 1, task: 'regression', target: 'y', classes: [], inputs,
+      formatVersion: 1,
+      task: 'regression',
+      target: 'y',
+      classes: [],
+      inputs,
       body: single(steps, { type: 'trees', aggregate: 'sum', base: [0], trees: [stump(0, f32(x), [1], [2])] }, 'none'),
     };
     const { ts, ort: o } = await both(p, [{ 'cons.price.idx': x }, { 'cons.price.idx': 92.9 }, { 'cons.price.idx': null }]);
@@ -128,7 +155,11 @@ describe('featurization edge cases in onnxruntime', () => {
     const F = 1 + 3 + 0 + 1 + 1;
     const coef = [Array.from({ length: F }, (_, j) => (j + 1) * 0.37)];
     const p: FittedPipeline = {
-      formatVersion: 1, task: 'binary', target: 'y', classes: ['0', '1'], inputs,
+      formatVersion: 1,
+      task: 'binary',
+      target: 'y',
+      classes: ['0', '1'],
+      inputs,
       body: single(steps, { type: 'linear', coef, intercept: [-3] }, 'logistic'),
     };
     const rows = [
@@ -149,7 +180,11 @@ describe('featurization edge cases in onnxruntime', () => {
     const steps: FeatureStep[] = [{ kind: 'numeric', column: 'cons.price.idx', impute: 0 }];
     const leaf = { feature: [0], threshold: [0], left: [-1], right: [-1], value: [[0.7]] };
     const p: FittedPipeline = {
-      formatVersion: 1, task: 'binary', target: 'y', classes: ['n', 'y'], inputs,
+      formatVersion: 1,
+      task: 'binary',
+      target: 'y',
+      classes: ['n', 'y'],
+      inputs,
       body: single(steps, { type: 'trees', aggregate: 'average', base: [0], trees: [leaf, stump(0, 1, [0.1], [0.3])] }, 'none'),
     };
     const { ts, ort: o } = await both(p, [{ 'cons.price.idx': 0 }, { 'cons.price.idx': 2 }]);
@@ -172,7 +207,14 @@ describe('one-hot layout', () => {
     const inputs: InputColumn[] = names.map((name) => ({ name, kind: 'categorical' }));
     const steps: FeatureStep[] = names.map((name) => ({ kind: 'onehot', column: name, categories: Array.from({ length: 60 }, (_, k) => `${name}${k}`) }));
     const coef = [Array.from({ length: 300 }, (_, j) => Math.sin(j))];
-    const p: FittedPipeline = { formatVersion: 1, task: 'binary', target: 'y', classes: ['n', 'y'], inputs, body: single(steps, { type: 'linear', coef, intercept: [0.1] }, 'logistic') };
+    const p: FittedPipeline = {
+      formatVersion: 1,
+      task: 'binary',
+      target: 'y',
+      classes: ['n', 'y'],
+      inputs,
+      body: single(steps, { type: 'linear', coef, intercept: [0.1] }, 'logistic'),
+    };
     const bytes = exportOnnx(p);
     expect(opCount(bytes, 'OneHotEncoder')).toBe(5);
     const rows = Array.from({ length: 50 }, (_, r) => Object.fromEntries(names.map((n, i) => [n, `${names[(r + i) % 5]}${(r * 7 + i) % 61}`])));
@@ -188,7 +230,10 @@ describe('binary models whose raw output is p(last class) (post none)', () => {
   const steps: FeatureStep[] = [{ kind: 'numeric', column: 'x', impute: 0.5 }];
   const rows = [{ x: 0 }, { x: 0.25 }, { x: 0.9 }, { x: null }];
   const cases: [string, SinglePipeline['model']][] = [
-    ['forest (average) with a non-zero base', { type: 'trees', aggregate: 'average', base: [0.05], trees: [stump(0, 0.3, [0.1], [0.8]), stump(0, 0.6, [0.2], [0.7])] }],
+    [
+      'forest (average) with a non-zero base',
+      { type: 'trees', aggregate: 'average', base: [0.05], trees: [stump(0, 0.3, [0.1], [0.8]), stump(0, 0.6, [0.2], [0.7])] },
+    ],
     ['trees summed', { type: 'trees', aggregate: 'sum', base: [0.1], trees: [stump(0, 0.3, [0.1], [0.4]), stump(0, 0.6, [0.05], [0.3])] }],
     ['linear', { type: 'linear', coef: [[0.5]], intercept: [0.2] }],
   ];
@@ -212,7 +257,13 @@ describe('ensembles', () => {
     const { pipeline: b } = randomPipeline({ model: 'linear', task: 'binary', seed: 21 });
     const ens: FittedPipeline = {
       ...a,
-      body: { kind: 'ensemble', members: [{ weight: 0.7, pipeline: a.body as SinglePipeline }, { weight: 0, pipeline: b.body as SinglePipeline }] },
+      body: {
+        kind: 'ensemble',
+        members: [
+          { weight: 0.7, pipeline: a.body as SinglePipeline },
+          { weight: 0, pipeline: b.body as SinglePipeline },
+        ],
+      },
     };
     const bytes = exportOnnx(ens);
     const ops = onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
@@ -242,7 +293,11 @@ describe('column names', () => {
       { kind: 'numeric', column: 'nr.employed', impute: 5191 },
     ];
     const p: FittedPipeline = {
-      formatVersion: 1, task: 'regression', target: 'y', classes: [], inputs,
+      formatVersion: 1,
+      task: 'regression',
+      target: 'y',
+      classes: [],
+      inputs,
       body: single(steps, { type: 'linear', coef: [[1, 10, 100, 1000, 0.001]], intercept: [0] }, 'none'),
     };
     const bytes = exportOnnx(p);
@@ -260,7 +315,11 @@ describe('column names', () => {
 describe('errors', () => {
   test('an input column named like an output is refused with ONNX_NAME_CONFLICT', () => {
     const p: FittedPipeline = {
-      formatVersion: 1, task: 'regression', target: 'y', classes: [], inputs: [{ name: 'label', kind: 'numeric' }],
+      formatVersion: 1,
+      task: 'regression',
+      target: 'y',
+      classes: [],
+      inputs: [{ name: 'label', kind: 'numeric' }],
       body: single([{ kind: 'numeric', column: 'label', impute: 0 }], { type: 'linear', coef: [[1]], intercept: [0] }, 'none'),
     };
     expect(() => exportOnnx(p)).toThrow(OnnxError);

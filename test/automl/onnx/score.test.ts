@@ -39,11 +39,7 @@ describe('features', () => {
   test('numeric: NaN is imputed, then scaled in float32; onehot: unseen -> zeros, listed "" -> its column; lookup: fallback', () => {
     const X = featurize(s, { 'emp.var.rate': Float32Array.of(NaN, 2.5, -1.8), job: ['admin.', '', 'constructor'], month: ['may', 'toString', ''] }, 3);
     const scaled = (x: number) => f32(f32(f32(x) - 0.5) * 0.5);
-    expect(Array.from(X)).toEqual([
-      scaled(1.5), 1, 0, f32(0.1),
-      scaled(2.5), 0, 1, f32(0.112),
-      scaled(-1.8), 0, 0, f32(0.112),
-    ]);
+    expect(Array.from(X)).toEqual([scaled(1.5), 1, 0, f32(0.1), scaled(2.5), 0, 1, f32(0.112), scaled(-1.8), 0, 0, f32(0.112)]);
   });
 
   test('rows: absent keys, null, "" and NaN are missing; numeric strings are parsed', () => {
@@ -81,7 +77,10 @@ describe('models', () => {
 
   test('linear binary: p(last class) = sigmoid(intercept + coef.x)', () => {
     const p = pipe('binary', ['no', 'yes'], inputs, single(steps, { type: 'linear', coef: [[0.5, -2]], intercept: [0.25] }, 'logistic'));
-    const res = scorePipeline(p, [{ a: 2, b: 0.5 }, { a: -4, b: 1 }]);
+    const res = scorePipeline(p, [
+      { a: 2, b: 0.5 },
+      { a: -4, b: 1 },
+    ]);
     const p1 = sigmoid(0.25 + 0.5 * 2 - 2 * 0.5);
     expect(res.probabilities![0][1]).toBeCloseTo(p1, 12);
     expect(res.probabilities![0][0]).toBeCloseTo(1 - p1, 12);
@@ -89,7 +88,24 @@ describe('models', () => {
   });
 
   test('linear multiclass: softmax over one score per class', () => {
-    const p = pipe('multiclass', ['a', 'b', 'c'], inputs, single(steps, { type: 'linear', coef: [[1, 0], [0, 1], [0, 0]], intercept: [0, 0, 1] }, 'softmax'));
+    const p = pipe(
+      'multiclass',
+      ['a', 'b', 'c'],
+      inputs,
+      single(
+        steps,
+        {
+          type: 'linear',
+          coef: [
+            [1, 0],
+            [0, 1],
+            [0, 0],
+          ],
+          intercept: [0, 0, 1],
+        },
+        'softmax',
+      ),
+    );
     const [probs] = scorePipeline(p, [{ a: 1, b: 3 }]).probabilities!;
     const e = [Math.exp(1), Math.exp(3), Math.exp(1)];
     const sum = e[0] + e[1] + e[2];
@@ -135,7 +151,13 @@ describe('models', () => {
   test('ensemble: weighted average of member probabilities, weights normalized', () => {
     const m1 = single(steps, { type: 'trees', aggregate: 'average', base: [0], trees: [leaf([0.2])] }, 'none');
     const m2 = single(steps, { type: 'linear', coef: [[0, 0]], intercept: [0] }, 'logistic'); // p = 0.5
-    const p = pipe('binary', ['no', 'yes'], inputs, { kind: 'ensemble', members: [{ weight: 3, pipeline: m1 }, { weight: 1, pipeline: m2 }] });
+    const p = pipe('binary', ['no', 'yes'], inputs, {
+      kind: 'ensemble',
+      members: [
+        { weight: 3, pipeline: m1 },
+        { weight: 1, pipeline: m2 },
+      ],
+    });
     const [probs] = scorePipeline(p, [{}]).probabilities!;
     expect(probs[1]).toBeCloseTo((3 * f32(0.2) + 0.5) / 4, 12);
   });
@@ -143,7 +165,13 @@ describe('models', () => {
   test('regression ensemble averages predictions', () => {
     const m1 = single(steps, { type: 'linear', coef: [[1, 0]], intercept: [10] }, 'none');
     const m2 = single(steps, { type: 'trees', aggregate: 'sum', base: [1], trees: [leaf([2])] }, 'none');
-    const p = pipe('regression', [], inputs, { kind: 'ensemble', members: [{ weight: 0.5, pipeline: m1 }, { weight: 0.5, pipeline: m2 }] });
+    const p = pipe('regression', [], inputs, {
+      kind: 'ensemble',
+      members: [
+        { weight: 0.5, pipeline: m1 },
+        { weight: 0.5, pipeline: m2 },
+      ],
+    });
     expect(scorePipeline(p, [{ a: 4 }]).labels[0]).toBeCloseTo((14 + 3) / 2, 10);
   });
 });
@@ -168,17 +196,50 @@ describe('float32 thresholds', () => {
 });
 
 describe('validation', () => {
-  const inputs: InputColumn[] = [{ name: 'a', kind: 'numeric' }, { name: 'c', kind: 'categorical' }];
+  const inputs: InputColumn[] = [
+    { name: 'a', kind: 'numeric' },
+    { name: 'c', kind: 'categorical' },
+  ];
   const steps: FeatureStep[] = [{ kind: 'numeric', column: 'a', impute: 0 }];
   const bad: [string, FittedPipeline][] = [
-    ['a tree with a cycle', pipe('regression', [], inputs, single(steps, { type: 'trees', aggregate: 'sum', base: [0], trees: [{ feature: [0, 0], threshold: [0, 0], left: [1, 0], right: [1, 0], value: [[], []] }] }, 'none'))],
-    ['a split on a feature that does not exist', pipe('regression', [], inputs, single(steps, { type: 'trees', aggregate: 'sum', base: [0], trees: [stump(3, 0, [1], [2])] }, 'none'))],
-    ['a step on an unknown column', pipe('regression', [], inputs, single([{ kind: 'numeric', column: 'zz', impute: 0 }], { type: 'linear', coef: [[1]], intercept: [0] }, 'none'))],
-    ['a numeric step on a categorical column', pipe('regression', [], inputs, single([{ kind: 'numeric', column: 'c', impute: 0 }], { type: 'linear', coef: [[1]], intercept: [0] }, 'none'))],
+    [
+      'a tree with a cycle',
+      pipe(
+        'regression',
+        [],
+        inputs,
+        single(
+          steps,
+          { type: 'trees', aggregate: 'sum', base: [0], trees: [{ feature: [0, 0], threshold: [0, 0], left: [1, 0], right: [1, 0], value: [[], []] }] },
+          'none',
+        ),
+      ),
+    ],
+    [
+      'a split on a feature that does not exist',
+      pipe('regression', [], inputs, single(steps, { type: 'trees', aggregate: 'sum', base: [0], trees: [stump(3, 0, [1], [2])] }, 'none')),
+    ],
+    [
+      'a step on an unknown column',
+      pipe('regression', [], inputs, single([{ kind: 'numeric', column: 'zz', impute: 0 }], { type: 'linear', coef: [[1]], intercept: [0] }, 'none')),
+    ],
+    [
+      'a numeric step on a categorical column',
+      pipe('regression', [], inputs, single([{ kind: 'numeric', column: 'c', impute: 0 }], { type: 'linear', coef: [[1]], intercept: [0] }, 'none')),
+    ],
     ['coefficients that do not match the features', pipe('regression', [], inputs, single(steps, { type: 'linear', coef: [[1, 2]], intercept: [0] }, 'none'))],
-    ['softmax with fewer outputs than classes', pipe('multiclass', ['a', 'b', 'c'], inputs, single(steps, { type: 'linear', coef: [[1], [1]], intercept: [0, 0] }, 'softmax'))],
+    [
+      'softmax with fewer outputs than classes',
+      pipe('multiclass', ['a', 'b', 'c'], inputs, single(steps, { type: 'linear', coef: [[1], [1]], intercept: [0, 0] }, 'softmax')),
+    ],
     ['a binary task with one class', pipe('binary', ['a'], inputs, single(steps, { type: 'linear', coef: [[1]], intercept: [0] }, 'logistic'))],
-    ['an ensemble whose weights sum to 0', pipe('regression', [], inputs, { kind: 'ensemble', members: [{ weight: 0, pipeline: single(steps, { type: 'linear', coef: [[1]], intercept: [0] }, 'none') }] })],
+    [
+      'an ensemble whose weights sum to 0',
+      pipe('regression', [], inputs, {
+        kind: 'ensemble',
+        members: [{ weight: 0, pipeline: single(steps, { type: 'linear', coef: [[1]], intercept: [0] }, 'none') }],
+      }),
+    ],
     ['a non-finite coefficient', pipe('regression', [], inputs, single(steps, { type: 'linear', coef: [[NaN]], intercept: [0] }, 'none'))],
   ];
   test.each(bad)('rejects %s with PIPELINE_INVALID', (_, p) => {

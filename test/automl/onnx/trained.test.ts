@@ -13,7 +13,10 @@ import type { FittedPipeline } from '../../../src/automl/pipeline';
 import { Row, scorePipeline } from '../../../src/automl/score';
 import { rng } from '../../support/pipelines';
 
-const lines = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'samples', 'bankmarketing_train.csv'), 'utf8').split(/\r?\n/).filter(Boolean);
+const lines = fs
+  .readFileSync(path.join(__dirname, '..', '..', '..', 'samples', 'bankmarketing_train.csv'), 'utf8')
+  .split(/\r?\n/)
+  .filter(Boolean);
 const header = lines[0].split(',');
 const cells = lines.slice(1).map((l) => l.split(','));
 const train = cells.slice(0, 2500);

@@ -23,11 +23,17 @@ describe('Azure ML emulator core, through @azure/arm-machinelearning', () => {
   });
 
   it('answers ARM errors in ARM shape: unknown workspace, bad token', async () => {
-    const err = await stack.client().workspaces.get(s().resourceGroup, 'nope').catch((e: RestError) => e);
+    const err = await stack
+      .client()
+      .workspaces.get(s().resourceGroup, 'nope')
+      .catch((e: RestError) => e);
     expect(err).toBeInstanceOf(RestError);
     expect((err as RestError).statusCode).toBe(404);
     expect((err as RestError).code).toBe('ResourceNotFound');
-    const denied = await stack.client(fakeCredential('someone-else')).workspaces.get(s().resourceGroup, s().workspace).catch((e: RestError) => e);
+    const denied = await stack
+      .client(fakeCredential('someone-else'))
+      .workspaces.get(s().resourceGroup, s().workspace)
+      .catch((e: RestError) => e);
     expect((denied as RestError).statusCode).toBe(401);
     expect((denied as RestError).code).toBe('InvalidAuthenticationToken');
   });
@@ -56,7 +62,10 @@ describe('Azure ML emulator core, through @azure/arm-machinelearning', () => {
 
   it('fails with the injected 5xx after the SDK gives up retrying', async () => {
     stack.emulator.faults.add({ method: 'GET', path: '/computes/', status: 500, times: 10 });
-    const err = await stack.client().computeOperations.get(s().resourceGroup, s().workspace, 'cpu-cluster').catch((e: RestError) => e);
+    const err = await stack
+      .client()
+      .computeOperations.get(s().resourceGroup, s().workspace, 'cpu-cluster')
+      .catch((e: RestError) => e);
     expect((err as RestError).statusCode).toBe(500);
     expect((err as RestError).code).toBe('InternalServerError');
   }, 60000);
@@ -69,7 +78,8 @@ describe('Azure ML emulator core, through @azure/arm-machinelearning', () => {
     expect(none.body).toMatchObject({ error: { code: 'MissingApiVersionParameter' } });
   });
 
-  const wsPath = () => `/subscriptions/${s().subscriptionId}/resourceGroups/${s().resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${s().workspace}`;
+  const wsPath = () =>
+    `/subscriptions/${s().subscriptionId}/resourceGroups/${s().resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${s().workspace}`;
   async function fetchJson(url: string): Promise<{ status: number; body: unknown }> {
     const https = await import('node:https');
     const fs = await import('node:fs');

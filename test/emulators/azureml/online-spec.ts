@@ -52,13 +52,25 @@ const identity = {
 const sku = {
   type: 'object',
   required: ['name'],
-  properties: { name: { type: 'string' }, tier: { enum: ['Free', 'Basic', 'Standard', 'Premium'] }, size: { type: 'string' }, family: { type: 'string' }, capacity: { type: 'integer' } },
+  properties: {
+    name: { type: 'string' },
+    tier: { enum: ['Free', 'Basic', 'Standard', 'Premium'] },
+    size: { type: 'string' },
+    family: { type: 'string' },
+    capacity: { type: 'integer' },
+  },
   additionalProperties: false,
 };
 
 const probe = {
   type: 'object',
-  properties: { failureThreshold: { type: 'integer' }, initialDelay: nullable(duration), period: duration, successThreshold: { type: 'integer' }, timeout: duration },
+  properties: {
+    failureThreshold: { type: 'integer' },
+    initialDelay: nullable(duration),
+    period: duration,
+    successThreshold: { type: 'integer' },
+    timeout: duration,
+  },
   additionalProperties: false,
 };
 
@@ -76,7 +88,11 @@ export const ONLINE_ENDPOINT = {
       properties: {
         authMode: { enum: ['AMLToken', 'Key', 'AADToken'] },
         description: { type: ['string', 'null'] },
-        keys: nullable({ type: 'object', properties: { primaryKey: { type: ['string', 'null'] }, secondaryKey: { type: ['string', 'null'] } }, additionalProperties: false }),
+        keys: nullable({
+          type: 'object',
+          properties: { primaryKey: { type: ['string', 'null'] }, secondaryKey: { type: ['string', 'null'] } },
+          additionalProperties: false,
+        }),
         properties: strDict,
         scoringUri: { type: ['string', 'null'], format: 'uri' },
         swaggerUri: { type: ['string', 'null'], format: 'uri' },
@@ -104,7 +120,11 @@ export const ONLINE_DEPLOYMENT = {
       type: 'object',
       required: ['endpointComputeType'],
       properties: {
-        codeConfiguration: nullable({ type: 'object', required: ['scoringScript'], properties: { codeId: { type: ['string', 'null'] }, scoringScript: { type: 'string' } } }),
+        codeConfiguration: nullable({
+          type: 'object',
+          required: ['scoringScript'],
+          properties: { codeId: { type: ['string', 'null'] }, scoringScript: { type: 'string' } },
+        }),
         description: { type: ['string', 'null'] },
         environmentId: { type: ['string', 'null'] },
         environmentVariables: nullable(strDict),
@@ -133,7 +153,12 @@ export const ONLINE_DEPLOYMENT = {
   additionalProperties: false,
 };
 
-const page = (item: object) => ({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: item }, nextLink: { type: 'string' } }, additionalProperties: false });
+const page = (item: object) => ({
+  type: 'object',
+  required: ['value'],
+  properties: { value: { type: 'array', items: item }, nextLink: { type: 'string' } },
+  additionalProperties: false,
+});
 
 export const SCHEMAS = {
   OnlineEndpoint: ONLINE_ENDPOINT,
@@ -146,14 +171,31 @@ export const SCHEMAS = {
   EndpointAuthKeys: { type: 'object', properties: { primaryKey: { type: 'string' }, secondaryKey: { type: 'string' } }, additionalProperties: false },
   EndpointAuthToken: {
     type: 'object',
-    properties: { accessToken: { type: 'string' }, expiryTimeUtc: { type: 'integer' }, refreshAfterTimeUtc: { type: 'integer' }, tokenType: { type: 'string' } },
+    properties: {
+      accessToken: { type: 'string' },
+      expiryTimeUtc: { type: 'integer' },
+      refreshAfterTimeUtc: { type: 'integer' },
+      tokenType: { type: 'string' },
+    },
     additionalProperties: false,
   },
   DeploymentLogs: { type: 'object', properties: { content: { type: 'string' } }, additionalProperties: false },
   ErrorResponse: {
     type: 'object',
     required: ['error'],
-    properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, target: { type: 'string' }, details: { type: 'array' }, additionalInfo: { type: 'array' } }, additionalProperties: false } },
+    properties: {
+      error: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          target: { type: 'string' },
+          details: { type: 'array' },
+          additionalInfo: { type: 'array' },
+        },
+        additionalProperties: false,
+      },
+    },
     additionalProperties: false,
   },
 } as const;
@@ -169,5 +211,9 @@ const compiled = new Map<string, ValidateFunction>();
 export function specErrors(name: keyof typeof SCHEMAS, body: unknown): string[] {
   let v = compiled.get(name);
   if (!v) compiled.set(name, (v = ajv.compile(SCHEMAS[name])));
-  return v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return v(body)
+    ? []
+    : (v.errors ?? []).map(
+        (e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      );
 }

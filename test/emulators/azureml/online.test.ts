@@ -25,22 +25,32 @@ interface Answer {
   body: any;
 }
 
-function call(method: string, url: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${FAKE_TOKEN}` }, trust: Buffer = ca): Promise<Answer> {
+function call(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: `Bearer ${FAKE_TOKEN}` },
+  trust: Buffer = ca,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const req = https.request(url, { method, ca: trust, headers: { 'content-type': 'application/json', ...(data ? { 'content-length': data.length } : {}), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          /* text */
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
+    const req = https.request(
+      url,
+      { method, ca: trust, headers: { 'content-type': 'application/json', ...(data ? { 'content-length': data.length } : {}), ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            /* text */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -87,8 +97,16 @@ beforeAll(async () => {
   await container.getBlockBlobClient('models/m/1/model.onnx').uploadData(Buffer.from(buildTestModel(BINARY_SPEC)));
   await container.getBlockBlobClient('models/broken/1/model.onnx').uploadData(Buffer.from('not a model'));
   const client = stack.client();
-  modelId = (await client.modelVersions.createOrUpdate(s.resourceGroup, s.workspace, 'm', '1', { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/models/m/1/' } })).id!;
-  brokenId = (await client.modelVersions.createOrUpdate(s.resourceGroup, s.workspace, 'broken', '1', { properties: { modelType: 'custom_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/models/broken/1/' } })).id!;
+  modelId = (
+    await client.modelVersions.createOrUpdate(s.resourceGroup, s.workspace, 'm', '1', {
+      properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/models/m/1/' },
+    })
+  ).id!;
+  brokenId = (
+    await client.modelVersions.createOrUpdate(s.resourceGroup, s.workspace, 'broken', '1', {
+      properties: { modelType: 'custom_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/models/broken/1/' },
+    })
+  ).id!;
 });
 
 afterAll(async () => stack?.stop());
@@ -291,7 +309,9 @@ describe('an emulator restarted on its state folder', () => {
       const caHere = fs.readFileSync(emu.caFile);
       const req = (method: string, url: string, body?: unknown, headers?: Record<string, string>) => call(method, url, body, headers, caHere);
       const v = `?api-version=${V}`;
-      await req('PUT', `${base}/models/m/versions/1${v}`, { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/models/m/1/' } });
+      await req('PUT', `${base}/models/m/versions/1${v}`, {
+        properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/models/m/1/' },
+      });
       const ep = await req('PUT', `${base}/onlineEndpoints/ep-keep${v}`, endpointBody());
       const wait = async (a: Answer) => {
         for (;;) {
@@ -301,7 +321,13 @@ describe('an emulator restarted on its state folder', () => {
         }
       };
       await wait(ep);
-      expect((await wait(await req('PUT', `${base}/onlineEndpoints/ep-keep/deployments/blue${v}`, deploymentBody(`${base.slice(emu.url.length)}/models/m/versions/1`)))).body.status).toBe('Succeeded');
+      expect(
+        (
+          await wait(
+            await req('PUT', `${base}/onlineEndpoints/ep-keep/deployments/blue${v}`, deploymentBody(`${base.slice(emu.url.length)}/models/m/versions/1`)),
+          )
+        ).body.status,
+      ).toBe('Succeeded');
       await wait(await req('PUT', `${base}/onlineEndpoints/ep-keep${v}`, endpointBody({ blue: 100 })));
       const keys = (await req('POST', `${base}/onlineEndpoints/ep-keep/listKeys${v}`)).body;
       const scoreHere = () => req('POST', `${emu.url}/online/ep-keep/score`, SCORE, { authorization: `Bearer ${keys.primaryKey}` });

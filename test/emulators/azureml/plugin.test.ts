@@ -43,14 +43,18 @@ describe('Azure ML emulator plugins and long-running operations', () => {
   };
   function call(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
     return new Promise((resolve, reject) => {
-      const req = https.request(url, { method, ca: fs.readFileSync(stack.emulator.caFile), headers: { authorization: `Bearer ${FAKE_TOKEN}`, 'content-type': 'application/json' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-        });
-      });
+      const req = https.request(
+        url,
+        { method, ca: fs.readFileSync(stack.emulator.caFile), headers: { authorization: `Bearer ${FAKE_TOKEN}`, 'content-type': 'application/json' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });

@@ -24,9 +24,15 @@ export interface EmulatorProcess {
 }
 
 /** The emulator as its own process (`node dist/emulators/azureml/main.js`), as scripts/start.js users run it. */
-export async function startEmulatorProcess(storage: string, args: string[] = [], opts: { stateDir?: string; keepState?: boolean } = {}): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(
+  storage: string,
+  args: string[] = [],
+  opts: { stateDir?: string; keepState?: boolean } = {},
+): Promise<EmulatorProcess> {
   const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-emu-state-'));
-  const child: ChildProcess = spawn(process.execPath, [MAIN, '--port', '0', '--storage', storage, '--state-dir', stateDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [MAIN, '--port', '0', '--storage', storage, '--state-dir', stateDir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const info = await new Promise<Record<string, any>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 30_000);
@@ -44,14 +50,18 @@ export async function startEmulatorProcess(storage: string, args: string[] = [],
   const ca = fs.readFileSync(info.caFile);
   const request = (method: string, p: string, body?: unknown, token?: string) =>
     new Promise<{ status: number; body: any }>((resolve, reject) => {
-      const req = https.request(`${info.url}${p}`, { method, ca, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-        });
-      });
+      const req = https.request(
+        `${info.url}${p}`,
+        { method, ca, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });

@@ -36,7 +36,13 @@ describe('Azure ML emulator restart', () => {
       ca: cert,
     });
     await emu.request('POST', '/_emulator/jobs/outcomes', { job: 'mlops-r-', holdRunningMs: 3000 });
-    const { jobId } = await provider.submit({ runId: 'r', attempt: 0, trainBlob: 'runs/r/train.csv', target: 'y', options: { budgetSeconds: 4, maxTrials: 3 } });
+    const { jobId } = await provider.submit({
+      runId: 'r',
+      attempt: 0,
+      trainBlob: 'runs/r/train.csv',
+      target: 'y',
+      options: { budgetSeconds: 4, maxTrials: 3 },
+    });
     for (let i = 0; i < 100 && (await provider.status(jobId)).state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     await emu.kill();
 
@@ -51,7 +57,12 @@ describe('Azure ML emulator restart', () => {
     expect(st.trials).toBeGreaterThan(0);
     // Still one job, and resubmitting finds it.
     expect((await provider.submit({ runId: 'r', attempt: 0, trainBlob: 'runs/r/train.csv', target: 'y', options: {} })).jobId).toBe(jobId);
-    const list = await emu.request('GET', `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/jobs?api-version=2025-12-01`, undefined, 't');
+    const list = await emu.request(
+      'GET',
+      `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/jobs?api-version=2025-12-01`,
+      undefined,
+      't',
+    );
     expect(list.body.value.map((j: { name: string }) => j.name)).toEqual([jobId]);
   }, 120_000);
 });

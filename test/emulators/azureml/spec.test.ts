@@ -35,17 +35,21 @@ describe('emulator responses match the Azure ML REST spec (2025-12-01)', () => {
     jobName = (await provider.submit(spec('run-spec', blob, { options: { budgetSeconds: 4, maxTrials: 2 } }))).jobId;
     jobBody = stack.emulator.received.find((r) => r.method === 'PUT' && r.path.endsWith(`/jobs/${jobName}`))!.body;
     const last = (await pollUntilDone(provider, jobName)).at(-1)!;
-    expect([last.state, last.error]).toEqual(["completed", undefined]);
+    expect([last.state, last.error]).toEqual(['completed', undefined]);
   }, 120_000);
   afterAll(async () => stack?.stop());
 
   const get = (method: string, p: string) =>
     new Promise<{ status: number; body: any }>((resolve, reject) => {
-      const req = https.request(`${stack.emulator.url}${p}${p.includes('?') ? '&' : '?'}api-version=2025-12-01`, { method, ca: fs.readFileSync(stack.emulator.caFile), headers: { authorization: `Bearer ${FAKE_TOKEN}` } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-      });
+      const req = https.request(
+        `${stack.emulator.url}${p}${p.includes('?') ? '&' : '?'}api-version=2025-12-01`,
+        { method, ca: fs.readFileSync(stack.emulator.caFile), headers: { authorization: `Bearer ${FAKE_TOKEN}` } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });

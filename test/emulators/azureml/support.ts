@@ -27,14 +27,14 @@ export interface EmulatorStack {
 }
 
 /** Azurite (a process) + the emulator (in process, HTTPS on a free port). */
-export async function startEmulatorStack(
-  settings: Partial<EmulatorSettings> = {},
-  plugins?: readonly EmulatorPlugin[],
-): Promise<EmulatorStack> {
+export async function startEmulatorStack(settings: Partial<EmulatorSettings> = {}, plugins?: readonly EmulatorPlugin[]): Promise<EmulatorStack> {
   const azurite = await startTestAzurite();
   let emulator: RunningEmulator;
   try {
-    emulator = await startAzureMLEmulator({ storage: { connectionString: azurite.connectionString, container: 'azureml-blobstore' }, lroDelayMs: 100, ...settings }, plugins);
+    emulator = await startAzureMLEmulator(
+      { storage: { connectionString: azurite.connectionString, container: 'azureml-blobstore' }, lroDelayMs: 100, ...settings },
+      plugins,
+    );
   } catch (err) {
     await azurite.stop();
     throw err;

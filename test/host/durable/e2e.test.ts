@@ -60,7 +60,17 @@ test('the HTTP starter returns 202 with check-status links whose statusQueryGetU
   expect(started.status).toBe(202);
   const links = started.body;
   expect(Object.keys(links).sort()).toEqual(
-    ['id', 'purgeHistoryDeleteUri', 'restartPostUri', 'resumePostUri', 'rewindPostUri', 'sendEventPostUri', 'statusQueryGetUri', 'suspendPostUri', 'terminatePostUri'].sort(),
+    [
+      'id',
+      'purgeHistoryDeleteUri',
+      'restartPostUri',
+      'resumePostUri',
+      'rewindPostUri',
+      'sendEventPostUri',
+      'statusQueryGetUri',
+      'suspendPostUri',
+      'terminatePostUri',
+    ].sort(),
   );
   expect(started.headers.get('location')).toBe(links.statusQueryGetUri);
   const statusUrl = new URL(links.statusQueryGetUri);

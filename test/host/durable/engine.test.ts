@@ -275,7 +275,12 @@ test('list with runtimeStatus filter and paging follows continuation tokens', as
   const seen: string[] = [];
   let pages = 0;
   do {
-    const res = await rpc('GET', 'instances/?runtimeStatus=Completed&instanceIdPrefix=page-&top=2', undefined, token ? { 'x-ms-continuation-token': token } : {});
+    const res = await rpc(
+      'GET',
+      'instances/?runtimeStatus=Completed&instanceIdPrefix=page-&top=2',
+      undefined,
+      token ? { 'x-ms-continuation-token': token } : {},
+    );
     expect(res.status).toBe(200);
     expect(res.body.length).toBeLessThanOrEqual(2);
     seen.push(...res.body.map((s: StatusPayload) => s.instanceId));

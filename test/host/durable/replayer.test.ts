@@ -47,9 +47,7 @@ async function simulate(orchestrator: (ctx: any) => Generator<any, any, any>, op
   const handler = createOrchestrator(orchestrator);
   let now = new Date('2026-01-01T00:00:00Z');
   const history: HistoryEvent[] = [];
-  let incoming: HistoryEvent[] = [
-    ev(EventType.ExecutionStarted, now, { Name: 'sim', Input: opts.input === undefined ? null : JSON.stringify(opts.input) }),
-  ];
+  let incoming: HistoryEvent[] = [ev(EventType.ExecutionStarted, now, { Name: 'sim', Input: opts.input === undefined ? null : JSON.stringify(opts.input) })];
   const pending: NewWork[] = [];
   const attempts = new Map<string, number>();
   for (let episode = 1; episode <= 200; episode++) {
@@ -131,9 +129,7 @@ async function simulate(orchestrator: (ctx: any) => Generator<any, any, any>, op
         const result = fn(input, attempt);
         incoming.push(ev(ok, now, { TaskScheduledId: w.id, Result: result === undefined ? null : JSON.stringify(result) }));
       } catch (err) {
-        incoming.push(
-          ev(bad, now, { TaskScheduledId: w.id, FailureDetails: { ErrorType: 'Error', ErrorMessage: (err as Error).message } }),
-        );
+        incoming.push(ev(bad, now, { TaskScheduledId: w.id, FailureDetails: { ErrorType: 'Error', ErrorMessage: (err as Error).message } }));
       }
     }
     if (incoming.length === 0) throw new Error(`stuck after episode ${episode}: nothing pending, orchestration not done`);
@@ -191,9 +187,7 @@ test('backoff and max retry interval shape the retry timers', async () => {
     { activities: { flaky: flaky({ y: 4 }) } },
   );
   expect(r.output).toBe('ok y after 5');
-  const delays = r.history
-    .filter((e) => e.EventType === EventType.TimerCreated)
-    .map((t) => new Date(t.FireAt!).getTime() - new Date(t.Timestamp).getTime());
+  const delays = r.history.filter((e) => e.EventType === EventType.TimerCreated).map((t) => new Date(t.FireAt!).getTime() - new Date(t.Timestamp).getTime());
   expect(delays).toEqual([1000, 3000, 5000, 5000]);
 });
 
@@ -246,7 +240,15 @@ test('sub-orchestration with retry: the failed attempt is retried under a new id
     function* (ctx) {
       return yield ctx.df.callSubOrchestratorWithRetry('child', new df.RetryOptions(100, 2), 'in');
     },
-    { activities: {}, subOrchestrators: { child: (i, attempt) => { if (attempt === 1) throw new Error('child failed'); return `${i}-${attempt}`; } } },
+    {
+      activities: {},
+      subOrchestrators: {
+        child: (i, attempt) => {
+          if (attempt === 1) throw new Error('child failed');
+          return `${i}-${attempt}`;
+        },
+      },
+    },
   );
   expect(r.output).toBe('in-2');
   expect(r.history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCreated).map((e) => e.EventId)).toEqual([0, 2]);

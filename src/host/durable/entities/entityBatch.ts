@@ -78,12 +78,7 @@ function signalsToEntities(result: EntityBatchResult | undefined, at: { now: Dat
 }
 
 /** The entity's next row after a batch: new state (unchanged when the function failed) and outbox. */
-export function nextEntityRecord(
-  rec: EntityRecord,
-  ops: readonly EntityRequest[],
-  answer: EntityAnswer,
-  at: { now: Date; newId(): string },
-): EntityRecord {
+export function nextEntityRecord(rec: EntityRecord, ops: readonly EntityRequest[], answer: EntityAnswer, at: { now: Date; newId(): string }): EntityRecord {
   const { result } = answer;
   return {
     exists: result ? result.entityExists : rec.exists,

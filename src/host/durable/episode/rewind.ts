@@ -28,12 +28,7 @@ function episodesOf(history: readonly HistoryEvent[]): Map<HistoryEvent, number>
   return episodeOf;
 }
 
-export function rewindHistory(
-  history: readonly HistoryEvent[],
-  instanceId: string,
-  executionId: string,
-  ctx: Pick<EpisodeContext, 'newId'>,
-): Rewound {
+export function rewindHistory(history: readonly HistoryEvent[], instanceId: string, executionId: string, ctx: Pick<EpisodeContext, 'newId'>): Rewound {
   const episodeOf = episodesOf(history);
   const scheduledById = new Map<number, HistoryEvent>();
   for (const e of history) if (e.EventType === EventType.TaskScheduled) scheduledById.set(e.EventId, e);

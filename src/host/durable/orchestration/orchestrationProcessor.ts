@@ -62,10 +62,15 @@ export class OrchestrationProcessor {
       }
     }
 
-    const result = await runEpisode({ sentinel, history }, batch.map((l) => l.body), this.context(instanceId), {
-      runOrchestrator: (name, binding) => this.runOrchestrator(name, binding, instanceId),
-      previousCustomStatus: async () => (await store.getInstance(instanceId))?.customStatus,
-    });
+    const result = await runEpisode(
+      { sentinel, history },
+      batch.map((l) => l.body),
+      this.context(instanceId),
+      {
+        runOrchestrator: (name, binding) => this.runOrchestrator(name, binding, instanceId),
+        previousCustomStatus: async () => (await store.getInstance(instanceId))?.customStatus,
+      },
+    );
     for (const n of result.notes) logger.log(n.level, n.message, n.fields);
     if (result.kind === 'none') {
       stats.droppedDuplicates += result.dropped;

@@ -82,7 +82,12 @@ test('when the entity function fails, the state is unchanged and every caller ge
 
 test('only the last 500 request ids are kept', () => {
   const processed = Array.from({ length: 500 }, (_, i) => `r${i}`);
-  const next = nextEntityRecord({ ...empty, processed }, [{ id: 'new', op: 'x', signal: true }], { result: { entityExists: false, results: [{ isError: false }], signals: [] } }, ids());
+  const next = nextEntityRecord(
+    { ...empty, processed },
+    [{ id: 'new', op: 'x', signal: true }],
+    { result: { entityExists: false, results: [{ isError: false }], signals: [] } },
+    ids(),
+  );
   expect(next.processed).toHaveLength(500);
   expect(next.processed[0]).toBe('r1');
   expect(next.processed.at(-1)).toBe('new');

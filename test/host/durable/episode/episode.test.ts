@@ -7,27 +7,17 @@ import { planEpisode } from '../../../../src/host/durable/episode/planEpisode';
 import { runEpisode } from '../../../../src/host/durable/episode/runEpisode';
 import { event, EventType, HistoryEvent } from '../../../../src/host/durable/history';
 import type { ControlMessage } from '../../../../src/host/durable/messages';
-import {
-  answer,
-  callGreet,
-  completed,
-  context,
-  EXECUTION,
-  failed,
-  INSTANCE,
-  message,
-  running,
-  sentinel,
-  startEvent,
-  startMessage,
-  T0,
-  T1,
-} from './fixtures';
+import { answer, callGreet, completed, context, EXECUTION, failed, INSTANCE, message, running, sentinel, startEvent, startMessage, T0, T1 } from './fixtures';
 
 const types = (events: HistoryEvent[]) => events.map((e) => EventType[e.EventType]);
 
 /** Plans and finishes an episode, answering the orchestrator (if it runs) with `outcome`. */
-function decide(state: Parameters<typeof planEpisode>[0], messages: ControlMessage[], outcome = answer([callGreet('Tokyo')]), previousCustomStatus?: string | null) {
+function decide(
+  state: Parameters<typeof planEpisode>[0],
+  messages: ControlMessage[],
+  outcome = answer([callGreet('Tokyo')]),
+  previousCustomStatus?: string | null,
+) {
   const ctx = context();
   const plan = planEpisode(state, messages, ctx);
   if (plan.kind === 'none') return { plan, episode: undefined };
@@ -43,9 +33,18 @@ test('a new instance: the start runs the orchestrator on a fresh history and its
   expect(types(episode!.record.events)).toEqual(['OrchestratorStarted', 'ExecutionStarted', 'TaskScheduled', 'OrchestratorCompleted']);
   expect(episode!.record.events[2]).toMatchObject({ EventId: 0, Name: 'greet', Input: 'Tokyo' });
   expect(episode!.record.outbound).toEqual([
-    { queue: 'workitems', message: { id: expect.any(String), instanceId: INSTANCE, executionId: EXECUTION, taskScheduledId: 0, name: 'greet', input: 'Tokyo' } },
+    {
+      queue: 'workitems',
+      message: { id: expect.any(String), instanceId: INSTANCE, executionId: EXECUTION, taskScheduledId: 0, name: 'greet', input: 'Tokyo' },
+    },
   ]);
-  expect(episode!.record.instance).toMatchObject({ name: 'hello', executionId: EXECUTION, runtimeStatus: 'Running', input: '"world"', createdTime: T0.toISOString() });
+  expect(episode!.record.instance).toMatchObject({
+    name: 'hello',
+    executionId: EXECUTION,
+    runtimeStatus: 'Running',
+    input: '"world"',
+    createdTime: T0.toISOString(),
+  });
   expect(episode!.sentinel).toMatchObject({ executionId: EXECUTION, episodes: 1, pendingEpisode: 1, runtimeStatus: 'Running' });
   expect(episode!.sentinel.etag).toBeUndefined();
 });
@@ -57,9 +56,15 @@ test('a result is applied once: a duplicate in the same batch and a redelivery h
   expect(plan).toMatchObject({ kind: 'none', dropped: 2 });
 
   const fresh = running();
-  const { episode } = decide(fresh, [completed('r1', 0, 'Hello Tokyo'), completed('r2', 0, 'Hello again')], answer([callGreet('Tokyo')], { isDone: true, output: ['Hello Tokyo'] }));
+  const { episode } = decide(
+    fresh,
+    [completed('r1', 0, 'Hello Tokyo'), completed('r2', 0, 'Hello again')],
+    answer([callGreet('Tokyo')], { isDone: true, output: ['Hello Tokyo'] }),
+  );
   expect(episode!.dropped).toBe(1);
-  expect(episode!.record.events.filter((e) => e.EventType === EventType.TaskCompleted)).toEqual([expect.objectContaining({ TaskScheduledId: 0, MessageId: 'r1' })]);
+  expect(episode!.record.events.filter((e) => e.EventType === EventType.TaskCompleted)).toEqual([
+    expect.objectContaining({ TaskScheduledId: 0, MessageId: 'r1' }),
+  ]);
   expect(episode!.record.instance).toMatchObject({ runtimeStatus: 'Completed', output: '["Hello Tokyo"]', completedTime: T1.toISOString() });
   expect(episode!.record.events.at(-2)).toMatchObject({ EventType: EventType.ExecutionCompleted, OrchestrationStatus: 1, Result: '["Hello Tokyo"]' });
   expect(episode!.notes).toEqual([expect.objectContaining({ level: 'information', message: expect.stringContaining('completed') })]);
@@ -74,10 +79,22 @@ test.each<[string, ControlMessage, { kind: 'none' | 'plan'; runs?: boolean; stat
   ['a timer that was never created is dropped', message('m', EventType.TimerFired, { TimerId: 3 }), { kind: 'none', dropped: 1 }],
   ['a message for another execution is dropped', completed('m', 0, 'x'), { kind: 'none', dropped: 1 }],
   ['an event type a control message does not carry is dropped', message('m', EventType.HistoryState), { kind: 'none', dropped: 1 }],
-  ['suspend: no run, the status becomes Suspended', message('m', EventType.ExecutionSuspended, { Input: '"pause"' }), { kind: 'plan', runs: false, status: 'Suspended' }],
+  [
+    'suspend: no run, the status becomes Suspended',
+    message('m', EventType.ExecutionSuspended, { Input: '"pause"' }),
+    { kind: 'plan', runs: false, status: 'Suspended' },
+  ],
   ['resume of a running instance changes nothing', message('m', EventType.ExecutionResumed), { kind: 'none', dropped: 1 }],
-  ['terminate: no run, the instance ends Terminated', message('m', EventType.ExecutionTerminated, { Input: '"stop"' }), { kind: 'plan', runs: false, status: 'Terminated' }],
-  ['a rewind of an instance that has not failed is dropped', message('m', EventType.GenericEvent, {}, { rewind: { reason: 'x' }, executionId: EXECUTION }), { kind: 'none', dropped: 1 }],
+  [
+    'terminate: no run, the instance ends Terminated',
+    message('m', EventType.ExecutionTerminated, { Input: '"stop"' }),
+    { kind: 'plan', runs: false, status: 'Terminated' },
+  ],
+  [
+    'a rewind of an instance that has not failed is dropped',
+    message('m', EventType.GenericEvent, {}, { rewind: { reason: 'x' }, executionId: EXECUTION }),
+    { kind: 'none', dropped: 1 },
+  ],
   ['a second start that does not replace the running execution is dropped', startMessage({ id: 'start-2' }, 'exec2'), { kind: 'none', dropped: 1 }],
 ])('%s', (name, msg, expected) => {
   const addressed = name.includes('another execution') ? { ...msg, executionId: 'other' } : msg;
@@ -126,24 +143,39 @@ test('while suspended, results are buffered in the sentinel; resume applies them
 test('the orchestrator asks for a timer, a sub-orchestration and an entity call: each is recorded and carried out', () => {
   const fireAt = new Date(T1.getTime() + 60000).toISOString();
   // Top-level actions are awaited one after the other; a WhenAll schedules its children together.
-  const { episode } = decide(running(), [completed('r', 0, 'Hello')], answer([
-    callGreet('Tokyo'),
-    {
-      actionType: 12,
-      compoundActions: [
-        { actionType: 5, fireAt, isCanceled: false },
-        { actionType: 2, functionName: 'child', input: { n: 1 } },
-        { actionType: 7, instanceId: '@counter@k', operation: 'add', input: 2 },
-      ],
-    },
-  ]));
+  const { episode } = decide(
+    running(),
+    [completed('r', 0, 'Hello')],
+    answer([
+      callGreet('Tokyo'),
+      {
+        actionType: 12,
+        compoundActions: [
+          { actionType: 5, fireAt, isCanceled: false },
+          { actionType: 2, functionName: 'child', input: { n: 1 } },
+          { actionType: 7, instanceId: '@counter@k', operation: 'add', input: 2 },
+        ],
+      },
+    ]),
+  );
   const events = episode!.record.events;
-  expect(types(events)).toEqual(['OrchestratorStarted', 'TaskCompleted', 'TimerCreated', 'SubOrchestrationInstanceCreated', 'EventSent', 'OrchestratorCompleted']);
+  expect(types(events)).toEqual([
+    'OrchestratorStarted',
+    'TaskCompleted',
+    'TimerCreated',
+    'SubOrchestrationInstanceCreated',
+    'EventSent',
+    'OrchestratorCompleted',
+  ]);
   expect(events[2]).toMatchObject({ EventId: 1, FireAt: fireAt });
   expect(events[3]).toMatchObject({ EventId: 2, Name: 'child', InstanceId: `${EXECUTION}:2`, Input: '{"n":1}' });
   expect(events[4]).toMatchObject({ EventId: 3, InstanceId: '@counter@k', Name: 'op' });
   const [timer, child, entity] = episode!.record.outbound;
-  expect(timer).toMatchObject({ queue: 'control', visibleAt: fireAt, message: { instanceId: INSTANCE, event: { EventType: EventType.TimerFired, TimerId: 1 } } });
+  expect(timer).toMatchObject({
+    queue: 'control',
+    visibleAt: fireAt,
+    message: { instanceId: INSTANCE, event: { EventType: EventType.TimerFired, TimerId: 1 } },
+  });
   expect(child).toMatchObject({
     queue: 'control',
     message: { instanceId: `${EXECUTION}:2`, event: { EventType: EventType.ExecutionStarted, ParentInstance: { InstanceId: INSTANCE, TaskScheduledId: 2 } } },
@@ -157,7 +189,10 @@ test('continueAsNew ends the execution as ContinuedAsNew and sends the continuat
   const { episode } = decide(running(), [completed('r', 0, 'Hello')], answer([{ actionType: 4, input: 5 }], { isDone: true }));
   expect(episode!.record.instance).toMatchObject({ runtimeStatus: 'ContinuedAsNew', completedTime: undefined });
   const [next] = episode!.record.outbound;
-  expect(next).toMatchObject({ queue: 'control', message: { instanceId: INSTANCE, replaces: EXECUTION, continuation: true, event: { Input: '5', Name: 'hello' } } });
+  expect(next).toMatchObject({
+    queue: 'control',
+    message: { instanceId: INSTANCE, replaces: EXECUTION, continuation: true, event: { Input: '5', Name: 'hello' } },
+  });
 
   const between = { sentinel: sentinel({ runtimeStatus: 'ContinuedAsNew' }), history: episode!.history };
   const raised = message('ev', EventType.EventRaised, { Name: 'go' });
@@ -168,7 +203,7 @@ test('continueAsNew ends the execution as ContinuedAsNew and sends the continuat
   expect([...plan.deferred]).toEqual([raised]);
   expect(plan.dropped).toBe(1);
 
-  const continuation = (next.message as ControlMessage);
+  const continuation = next.message as ControlMessage;
   const { episode: second } = decide(between, [continuation, raised], answer([{ actionType: 6, externalEventName: 'go' }]));
   expect(types(second!.record.events)).toEqual(['OrchestratorStarted', 'ExecutionStarted', 'EventRaised', 'OrchestratorCompleted']);
   expect(second!.sentinel).toMatchObject({ executionId: continuation.event.OrchestrationInstance!.ExecutionId, episodes: 1 });
@@ -182,13 +217,20 @@ test('an orchestrator that fails, or no longer matches its history, fails the in
     failure: { ErrorType: 'TypeError', ErrorMessage: 'kaput' },
     state: { isDone: false, actions: [[]], customStatus: { phase: 'x' } },
   }).episode!;
-  expect(thrown.record.instance).toMatchObject({ runtimeStatus: 'Failed', output: JSON.stringify("Orchestrator function 'hello' failed: kaput"), customStatus: '{"phase":"x"}' });
+  expect(thrown.record.instance).toMatchObject({
+    runtimeStatus: 'Failed',
+    output: JSON.stringify("Orchestrator function 'hello' failed: kaput"),
+    customStatus: '{"phase":"x"}',
+  });
   expect(thrown.record.events.at(-2)).toMatchObject({ OrchestrationStatus: 3, FailureDetails: { ErrorType: 'TypeError' } });
   expect(thrown.notes).toEqual([expect.objectContaining({ level: 'error' })]);
 
   const changed = decide(running(), [completed('r', 0, 'Hello')], answer([{ actionType: 0, functionName: 'other', input: 'x' }])).episode!;
   expect(changed.record.instance.runtimeStatus).toBe('Failed');
-  expect(changed.record.events.at(-2)!.FailureDetails).toMatchObject({ ErrorType: 'DurableEngineError', ErrorMessage: expect.stringContaining('Non-deterministic') });
+  expect(changed.record.events.at(-2)!.FailureDetails).toMatchObject({
+    ErrorType: 'DurableEngineError',
+    ErrorMessage: expect.stringContaining('Non-deterministic'),
+  });
   expect(changed.record.outbound).toEqual([]);
 
   const unsupported = decide(running(), [completed('r', 0, 'Hello')], answer([callGreet('Tokyo'), { actionType: 8 }])).episode!;

@@ -80,7 +80,10 @@ export const failed = (id: string, taskId: number, failure: FailureDetails) =>
   message(id, EventType.TaskFailed, { TaskScheduledId: taskId, Reason: failure.ErrorMessage, FailureDetails: failure });
 
 export function answer(actions: OrchestratorAction[], fields: { isDone?: boolean; output?: unknown; customStatus?: unknown } = {}): OrchestratorOutcome {
-  return { ok: true, state: { isDone: fields.isDone ?? false, actions: [actions], output: fields.output, customStatus: fields.customStatus, schemaVersion: 3 } };
+  return {
+    ok: true,
+    state: { isDone: fields.isDone ?? false, actions: [actions], output: fields.output, customStatus: fields.customStatus, schemaVersion: 3 },
+  };
 }
 
 export const callGreet = (input: string): OrchestratorAction => ({ actionType: 0, functionName: 'greet', input });

@@ -49,7 +49,11 @@ async function runInMemory(orchestrator: (ctx: any) => Generator<any, any, any>,
   const start: ControlMessage = {
     id: 'start',
     instanceId: 'mem',
-    event: event(EventType.ExecutionStarted, { Name: 'orch', Input: JSON.stringify(input), OrchestrationInstance: { InstanceId: 'mem', ExecutionId: 'x1' } }, now),
+    event: event(
+      EventType.ExecutionStarted,
+      { Name: 'orch', Input: JSON.stringify(input), OrchestrationInstance: { InstanceId: 'mem', ExecutionId: 'x1' } },
+      now,
+    ),
   };
   let state: InstanceState = { history: [] };
   let inbox: ControlMessage[] = [start];
@@ -80,7 +84,11 @@ async function runInMemory(orchestrator: (ctx: any) => Generator<any, any, any>,
         ev = event(EventType.TaskCompleted, { TaskScheduledId: w.taskScheduledId, Result: JSON.stringify(value) }, now);
       } catch (err) {
         const message = (err as Error).message;
-        ev = event(EventType.TaskFailed, { TaskScheduledId: w.taskScheduledId, Reason: message, Details: '', FailureDetails: { ErrorType: 'Error', ErrorMessage: message } }, now);
+        ev = event(
+          EventType.TaskFailed,
+          { TaskScheduledId: w.taskScheduledId, Reason: message, Details: '', FailureDetails: { ErrorType: 'Error', ErrorMessage: message } },
+          now,
+        );
       }
       next.push({ id: `result-${w.id}`, instanceId: 'mem', executionId: w.executionId, event: ev });
     }
@@ -103,7 +111,11 @@ test('a sequence then a fan-out: the SDK replays the episodes built here to the 
     'Tokyo',
     { greet: (name) => `Hello ${name}`, double: (x) => 2 * x },
   );
-  expect(run.instance).toMatchObject({ runtimeStatus: 'Completed', output: JSON.stringify({ greeting: 'Hello Tokyo', sum: 20 }), customStatus: '{"phase":"done"}' });
+  expect(run.instance).toMatchObject({
+    runtimeStatus: 'Completed',
+    output: JSON.stringify({ greeting: 'Hello Tokyo', sum: 20 }),
+    customStatus: '{"phase":"done"}',
+  });
   expect(run.episodes).toBe(3);
   const ids = completions(run.history).map((e) => e.TaskScheduledId);
   expect(ids.sort()).toEqual([0, 1, 2, 3, 4]);

@@ -48,7 +48,9 @@ test('no more than `parallelism` sends are in flight at once', async () => {
 });
 
 test('a failed send fails the whole outbox (the episode is flushed again later)', async () => {
-  await expect(sendOrdered([workItem(1), workItem(2)], async (o) => {
-    if (idOf(o) === 'w-2') throw new Error('queue down');
-  })).rejects.toThrow('queue down');
+  await expect(
+    sendOrdered([workItem(1), workItem(2)], async (o) => {
+      if (idOf(o) === 'w-2') throw new Error('queue down');
+    }),
+  ).rejects.toThrow('queue down');
 });

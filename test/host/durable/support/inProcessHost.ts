@@ -8,14 +8,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type {
-  HostServices,
-  InvokeRequest,
-  InvokeResult,
-  RegisteredFunction,
-  RpcBindingInfo,
-  RuntimeRouteHandler,
-} from '../../../../src/host/provider';
+import type { HostServices, InvokeRequest, InvokeResult, RegisteredFunction, RpcBindingInfo, RuntimeRouteHandler } from '../../../../src/host/provider';
 import { DurableProvider, DurableProviderOptions } from '../../../../src/host/durable/provider';
 
 interface Captured {
@@ -61,7 +54,14 @@ export const core = {
 function registered(): RegisteredFunction[] {
   return [...state.functions.values()].map(({ metadata }) => {
     const [triggerBindingName, trigger] = Object.entries(metadata.bindings).find(([, b]) => /trigger$/i.test(String(b.type)))!;
-    return { name: metadata.name, bindings: metadata.bindings, triggerBindingName, triggerType: String(trigger.type), trigger, retryOptions: metadata.retryOptions };
+    return {
+      name: metadata.name,
+      bindings: metadata.bindings,
+      triggerBindingName,
+      triggerType: String(trigger.type),
+      trigger,
+      retryOptions: metadata.retryOptions,
+    };
   });
 }
 
