@@ -49,7 +49,7 @@ export const main = defineCommand(
     print({ models, champions, deployments }, () =>
       [
         models.length ? versionsTable(models) : 'no models registered yet',
-        champions?.length ? championsTable(champions) : 'no champion: nothing is served (POST /api/score answers 503 no_model)',
+        champions?.length ? championsTable(champions) : 'no champion: nothing is served (POST /api/score answers 503 NO_MODEL)',
         deployments.length
           ? table(
               ['deployment', 'model', 'status', 'champion'],

@@ -13,7 +13,7 @@ export const main = defineCommand(
     remote: true,
     json: true,
     details:
-      'POST /api/models/MODEL/retire. Its scoring route then answers 503 no_model until a version is promoted again\n' +
+      'POST /api/models/MODEL/retire. Its scoring route then answers 503 NO_MODEL until a version is promoted again\n' +
       '(mlops promote MODEL VERSION) or a new run promotes one.',
   },
   async ({ opts, args, print }) => {

@@ -318,7 +318,7 @@ describe('against a running stack', () => {
     expect(json(retired)).toEqual({ model: 'fixture', retired: 'fixture-v1' });
     const after = await cli('score', '--model', 'fixture', '--row', JSON.stringify(ROW));
     expect(after.code).toBe(1);
-    expect(after.err).toMatch(/model_not_found|no_model/);
+    expect(after.err).toMatch(/MODEL_NOT_FOUND|NO_MODEL/);
     // The one model left is the default of /api/score again.
     expect((await cli('score', '--row', JSON.stringify({ ...ROW }), '--proba')).code).toBe(0);
   });

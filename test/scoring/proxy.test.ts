@@ -90,7 +90,7 @@ describe('forwardScore', () => {
     }
   });
 
-  test('no champion -> 503 no_model', async () => {
+  test('no champion -> 503 NO_MODEL', async () => {
     const r = await forwardScore(undefined, JSON.stringify({ data: SAMPLE_ROWS }));
     expect(r.status).toBe(503);
     expect(JSON.parse(r.body).error.code).toBe('NO_MODEL');

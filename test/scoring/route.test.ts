@@ -76,7 +76,7 @@ afterAll(async () => {
 });
 
 describe('before any model is deployed', () => {
-  test('POST /api/score needs the function key (401), then answers 503 no_model', async () => {
+  test('POST /api/score needs the function key (401), then answers 503 NO_MODEL', async () => {
     expect((await score({ data: [] }, {})).status).toBe(401);
     expect((await score({ data: [] }, { 'x-functions-key': 'not-a-key' })).status).toBe(401);
     const r = await score({ data: [bankRows[0]] });
@@ -84,7 +84,7 @@ describe('before any model is deployed', () => {
     expect(r.json.error.code).toBe('NO_MODEL');
   });
 
-  test('GET /api/swagger.json is anonymous and answers 503 no_model', async () => {
+  test('GET /api/swagger.json is anonymous and answers 503 NO_MODEL', async () => {
     const res = await fetch(`${host.baseUrl}/api/swagger.json`);
     expect(res.status).toBe(503);
     expect((await res.json()).error.code).toBe('NO_MODEL');
