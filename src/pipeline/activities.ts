@@ -318,7 +318,8 @@ export async function decidePromotion(
       await deps.champions.promote(deployment.name);
       if (champion && champion.deployment !== deployment.name) await deps.deployer.retire(champion.deployment);
       await deps.models.update(model.name, model.version, { status: 'champion', testScore: challengerScore, decision: reason });
-      if (champion) await deps.models.update(champion.model, champion.version, { status: 'retired', testScore: champion.testScore });
+      // The old champion keeps its own held-out score; its score on this run's rows is in the decision.
+      if (champion) await deps.models.update(champion.model, champion.version, { status: 'retired' });
     } else {
       await deps.deployer.retire(deployment.name);
       await deps.models.update(model.name, model.version, { status: 'rejected', testScore: challengerScore, decision: reason });

@@ -36,6 +36,7 @@ function labelledCsv(n: number, seed: number): string {
 }
 
 const CSV = labelledCsv(400, 7);
+const CSV2 = labelledCsv(400, 8);
 const classCounts = (csv: string) => {
   const counts: Record<string, number> = {};
   for (const line of csv.trim().split('\n').slice(1)) {
@@ -61,7 +62,7 @@ async function runThrough(f: Fakes, input = runInput(), best: FittedPipeline = G
 function fakes(): Fakes {
   const f = new Fakes();
   f.addDataset({ name: 'bank', version: 1, classCounts: classCounts(CSV) }, CSV);
-  f.addDataset({ name: 'bank', version: 2, classCounts: classCounts(CSV) }, CSV);
+  f.addDataset({ name: 'bank', version: 2, classCounts: classCounts(CSV2) }, CSV2);
   f.addDataset({ name: 'churn', version: 1, classCounts: classCounts(CSV) }, CSV);
   return f;
 }
@@ -184,6 +185,8 @@ describe('benchmark and decision', () => {
     expect(f.deployments.get('bank-v1')!.status).toBe('retired');
     expect(f.deployments.get('churn-v1')!.champion).toBe(true);
     expect(f.models.get('bank/1')!.status).toBe('retired');
+    // The retired champion keeps the held-out score of its own run, not its score on the challenger's rows.
+    expect(f.models.get('bank/1')!.testScore).not.toBe(r.decision.champion!.testScore);
     expect(f.locks).toEqual(['bank', 'churn', 'bank']);
   });
 
