@@ -7,7 +7,11 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
-const argv = process.argv.slice(2);
+// `--azureml-emulator`: the local Azure ML emulator beside the stack (a sidecar of the host's start),
+// so AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azureml can be tried with no Azure account.
+const argv = process.argv
+  .slice(2)
+  .flatMap((a) => (a === '--azureml-emulator' ? ['--sidecar', path.join(root, 'dist', 'emulators', 'azureml', 'main.js')] : [a]));
 const entry = path.join(root, 'dist', 'src', 'host', 'start.js');
 
 function newestSource(dir, newest = 0) {
@@ -31,7 +35,12 @@ function stale() {
   if (!fs.existsSync(entry) || !fs.existsSync(path.join(root, 'dist', 'functions'))) return true;
   const info = path.join(root, 'dist', '.tsbuildinfo');
   const built = Math.max(fs.statSync(entry).mtimeMs, fs.existsSync(info) ? fs.statSync(info).mtimeMs : 0);
-  const inputs = [newestSource(path.join(root, 'src')), newestSource(path.join(root, 'functions')), fs.statSync(path.join(root, 'tsconfig.json')).mtimeMs];
+  const inputs = [
+    newestSource(path.join(root, 'src')),
+    newestSource(path.join(root, 'functions')),
+    newestSource(path.join(root, 'emulators')),
+    fs.statSync(path.join(root, 'tsconfig.json')).mtimeMs,
+  ];
   return inputs.some((t) => t > built);
 }
 

@@ -4,7 +4,7 @@
  * them, the next start recovers: a stale host (verified by its command line) is stopped, a live
  * Azurite of ours is reused, dead pid files are removed.
  *
- *   node scripts/start.js [--app DIR] [--port 7071] [--no-auth] [--no-build]
+ *   node scripts/start.js [--app DIR] [--port 7071] [--no-auth] [--no-build] [--sidecar FILE]... [--azureml-emulator]
  *
  * Settings (environment, else local.settings.json Values): AzureWebJobsStorage (development storage =
  * local Azurite), AZURITE_BLOB_PORT / AZURITE_QUEUE_PORT / AZURITE_TABLE_PORT (10000-10002),
@@ -23,10 +23,16 @@ export interface StartArgs {
   app: string;
   port?: number;
   auth: boolean;
+  /**
+   * Node scripts started beside the host once storage is up (`--sidecar FILE`, repeatable): each gets
+   * `--storage <connection string> --state-dir <local dir>/<name>`, and the first JSON line it prints
+   * may carry `hostEnv`, settings merged into the host's environment (e.g. a local cloud emulator).
+   */
+  sidecars: string[];
 }
 
 export function parseStartArgs(argv: string[], root: string): StartArgs {
-  const a: StartArgs = { app: root, auth: true };
+  const a: StartArgs = { app: root, auth: true, sidecars: [] };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--app') a.app = path.resolve(root, argv[++i] ?? '.');
@@ -35,9 +41,17 @@ export function parseStartArgs(argv: string[], root: string): StartArgs {
       if (!Number.isInteger(p) || p < 0 || p > 65535) throw new HostError('START_BAD_ARGS', '--port must be an integer 0-65535.');
       a.port = p;
     } else if (v === '--no-auth') a.auth = false;
-    else if (v === '--no-build')
+    else if (v === '--sidecar') {
+      const file = argv[++i];
+      if (!file) throw new HostError('START_BAD_ARGS', '--sidecar needs the path of a Node script.');
+      a.sidecars.push(path.resolve(root, file));
+    } else if (v === '--no-build')
       continue; // handled by scripts/start.js
-    else throw new HostError('START_BAD_ARGS', `Unknown argument "${v}". Usage: npm start -- [--app DIR] [--port 7071] [--no-auth] [--no-build]`);
+    else
+      throw new HostError(
+        'START_BAD_ARGS',
+        `Unknown argument "${v}". Usage: npm start -- [--app DIR] [--port 7071] [--no-auth] [--no-build] [--sidecar FILE] [--azureml-emulator]`,
+      );
   }
   return a;
 }
@@ -181,6 +195,41 @@ async function ensureStorage(appDir: string, localDir: string, values: Record<st
   };
 }
 
+/** Starts one sidecar (see StartArgs.sidecars); resolves with the settings it hands the host. */
+async function startSidecar(script: string, connectionString: string, localDir: string): Promise<{ child: ChildProcess; hostEnv: Record<string, string> }> {
+  if (!fs.existsSync(script)) throw new HostError('START_BAD_ARGS', `sidecar ${script} does not exist (build first: npm run build).`);
+  const name = path.basename(path.dirname(script)) || path.basename(script, '.js');
+  const pidFile = path.join(localDir, `sidecar-${name}.pid`);
+  await stopRecorded(pidFile, script, `sidecar ${name}`);
+  const stateDir = path.join(localDir, name);
+  fs.mkdirSync(stateDir, { recursive: true });
+  const child = spawn(process.execPath, [script, '--storage', connectionString, '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  fs.writeFileSync(pidFile, String(child.pid));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new HostError('START_SIDECAR_FAILED', `sidecar ${name} printed no settings within 60 s`)), 60000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new HostError('START_SIDECAR_FAILED', `sidecar ${name} exited (code ${code}) before it was ready`));
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      try {
+        const info = JSON.parse(out.slice(0, nl)) as { url?: string; hostEnv?: Record<string, string> };
+        process.stdout.write(`Sidecar ${name}: ${info.url ?? 'ready'} (pid ${child.pid}).\n`);
+        resolve({ child, hostEnv: info.hostEnv ?? {} });
+      } catch {
+        reject(new HostError('START_SIDECAR_FAILED', `sidecar ${name} printed no JSON line: ${out.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
 export async function startLocal(argv: string[], root: string): Promise<void> {
   const args = parseStartArgs(argv, root);
   const appDir = args.app;
@@ -198,9 +247,11 @@ export async function startLocal(argv: string[], root: string): Promise<void> {
   // eslint-disable-next-line prefer-const
   let child: ChildProcess | undefined;
   let shuttingDown = false;
+  const sidecars: ChildProcess[] = [];
   const shutdown = async (code: number) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    for (const c of sidecars) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child!.once('exit', r));
       child.kill('SIGTERM');
@@ -216,10 +267,21 @@ export async function startLocal(argv: string[], root: string): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGHUP', () => void shutdown(0));
 
+  const sidecarEnv: Record<string, string> = {};
+  for (const script of args.sidecars) {
+    const started = await startSidecar(script, storage.connectionString, localDir).catch(async (err) => {
+      process.stderr.write(`${(err as Error).message}\n`);
+      await shutdown(1);
+      throw err;
+    });
+    sidecars.push(started.child);
+    Object.assign(sidecarEnv, started.hostEnv);
+  }
+
   const hostArgs = [cli, '--app', appDir, '--port', String(port), '--print-keys'];
   if (!args.auth) hostArgs.push('--no-auth');
   // Storage goes through the environment, not the command line (which `ps` shows to every user).
-  const env = { ...process.env, AzureWebJobsStorage: storage.connectionString };
+  const env = { ...process.env, ...sidecarEnv, AzureWebJobsStorage: storage.connectionString };
   child = spawn(process.execPath, hostArgs, { cwd: appDir, stdio: ['ignore', 'pipe', 'inherit'], env });
   fs.writeFileSync(hostPidFile, String(child.pid));
   let buffered = '';
