@@ -32,16 +32,16 @@ import type { EnsemblePipeline, FeatureStep, FittedPipeline, InputColumn, Model,
 
 const f32 = Math.fround;
 
-export type PipelineErrorCode = 'PIPELINE_INVALID' | 'INPUT_MISSING_COLUMN' | 'INPUT_BAD_COLUMN' | 'INPUT_BAD_NUMBER';
+export type FittedPipelineErrorCode = 'PIPELINE_INVALID' | 'INPUT_MISSING_COLUMN' | 'INPUT_BAD_COLUMN' | 'INPUT_BAD_NUMBER';
 
 /** A pipeline that breaks the contract, or input that does not fit it. */
-export class PipelineError extends Error {
+export class FittedPipelineError extends Error {
   constructor(
-    public readonly code: PipelineErrorCode,
+    public readonly code: FittedPipelineErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = 'PipelineError';
+    this.name = 'FittedPipelineError';
   }
 }
 
@@ -102,7 +102,7 @@ export function singleMembers(p: FittedPipeline): { weight: number; pipeline: Si
 // Validation: a pipeline that passes scores without exceptions in both scorers.
 
 function invalid(msg: string): never {
-  throw new PipelineError('PIPELINE_INVALID', msg);
+  throw new FittedPipelineError('PIPELINE_INVALID', msg);
 }
 
 const finite = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
@@ -243,7 +243,7 @@ export function toNumber(v: RowValue, strict = false): number {
   const s = String(v).trim();
   if (s === '') return NaN;
   const x = Number(s);
-  if (Number.isNaN(x) && strict) throw new PipelineError('INPUT_BAD_NUMBER', `"${s.slice(0, 40)}" is not a number`);
+  if (Number.isNaN(x) && strict) throw new FittedPipelineError('INPUT_BAD_NUMBER', `"${s.slice(0, 40)}" is not a number`);
   return x;
 }
 
@@ -267,7 +267,7 @@ export function rowsToColumns(inputs: InputColumn[], rows: Row[], opts: { strict
         try {
           col[r] = toNumber(rows[r]?.[c.name], opts.strict);
         } catch (e) {
-          throw new PipelineError('INPUT_BAD_NUMBER', `row ${r}, column ${c.name}: ${(e as Error).message}`);
+          throw new FittedPipelineError('INPUT_BAD_NUMBER', `row ${r}, column ${c.name}: ${(e as Error).message}`);
         }
       }
       out[c.name] = col;
@@ -562,10 +562,10 @@ export function compileScorer(p: FittedPipeline): CompiledScorer {
     let n = -1;
     for (const col of p.inputs) {
       const v = table[col.name];
-      if (v === undefined || v === null) throw new PipelineError('INPUT_MISSING_COLUMN', `column ${col.name} is missing`);
-      if (typeof v.length !== 'number') throw new PipelineError('INPUT_BAD_COLUMN', `column ${col.name} is not an array`);
+      if (v === undefined || v === null) throw new FittedPipelineError('INPUT_MISSING_COLUMN', `column ${col.name} is missing`);
+      if (typeof v.length !== 'number') throw new FittedPipelineError('INPUT_BAD_COLUMN', `column ${col.name} is not an array`);
       if (n === -1) n = v.length;
-      else if (v.length !== n) throw new PipelineError('INPUT_BAD_COLUMN', `column ${col.name} has ${v.length} values, expected ${n}`);
+      else if (v.length !== n) throw new FittedPipelineError('INPUT_BAD_COLUMN', `column ${col.name} has ${v.length} values, expected ${n}`);
     }
     n = Math.max(n, 0);
     const width = C || 1;

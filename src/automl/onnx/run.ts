@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { InputColumn } from '../pipeline';
-import { ColumnScores, ColumnTable, PipelineError, Row, RowScores, rowsToColumns } from '../score';
+import { ColumnScores, ColumnTable, FittedPipelineError, Row, RowScores, rowsToColumns } from '../score';
 import { OUTPUT_LABEL, OUTPUT_PROBABILITIES } from './export';
 import { loadOnnxMetadata, OnnxModelInfo } from './metadata';
 
@@ -27,9 +27,9 @@ export function toOrtFeeds(inputs: InputColumn[], table: ColumnTable): { feeds: 
   let n = -1;
   for (const c of inputs) {
     const col = table[c.name];
-    if (col === undefined || col === null) throw new PipelineError('INPUT_MISSING_COLUMN', `column ${c.name} is missing`);
+    if (col === undefined || col === null) throw new FittedPipelineError('INPUT_MISSING_COLUMN', `column ${c.name} is missing`);
     if (n === -1) n = col.length;
-    else if (col.length !== n) throw new PipelineError('INPUT_BAD_COLUMN', `column ${c.name} has ${col.length} values, expected ${n}`);
+    else if (col.length !== n) throw new FittedPipelineError('INPUT_BAD_COLUMN', `column ${c.name} has ${col.length} values, expected ${n}`);
     if (c.kind === 'numeric') {
       const data = col instanceof Float32Array ? col : Float32Array.from(col as ArrayLike<number>);
       feeds[c.name] = new ort.Tensor('float32', data, [n, 1]);

@@ -1,6 +1,6 @@
 // The TS reference scorer (src/automl/score.ts) on hand-built pipelines with hand-computed answers.
 import type { FeatureStep, FittedPipeline, InputColumn, Model, SinglePipeline } from '../../../src/automl/pipeline';
-import { compileScorer, PipelineError, scoreColumns, scorePipeline, featurize, validatePipeline } from '../../../src/automl/score';
+import { compileScorer, FittedPipelineError, scoreColumns, scorePipeline, featurize, validatePipeline } from '../../../src/automl/score';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const f32 = Math.fround;
@@ -243,7 +243,7 @@ describe('validation', () => {
     ['a non-finite coefficient', pipe('regression', [], inputs, single(steps, { type: 'linear', coef: [[NaN]], intercept: [0] }, 'none'))],
   ];
   test.each(bad)('rejects %s with PIPELINE_INVALID', (_, p) => {
-    expect(() => validatePipeline(p)).toThrow(PipelineError);
+    expect(() => validatePipeline(p)).toThrow(FittedPipelineError);
     expect(() => scorePipeline(p, [{ a: 1 }])).toThrow(expect.objectContaining({ code: 'PIPELINE_INVALID' }));
   });
 });
