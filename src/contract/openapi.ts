@@ -202,7 +202,7 @@ export function buildOpenApi(schema: InputSchema, opts: OpenApiOptions): Json {
         },
       },
     },
-    '400': errorResponse('The body is not a valid request; `fields` names the fields at fault.', 'invalid_fields', `1 problem(s) with field(s): ${firstName}`, {
+    '400': errorResponse('The body is not a valid request; `fields` names the fields at fault.', 'INVALID_FIELDS', `1 problem(s) with field(s): ${firstName}`, {
       fields: [firstName],
       details: [{ row: 0, field: firstName, problem: 'missing', expected: schema.fields[0].kind }],
     }),

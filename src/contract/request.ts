@@ -99,7 +99,7 @@ export function validateScoreRequest(body: unknown, schema: InputSchema, opts: V
     if (!Array.isArray(body.data)) throw new ScoringError(400, 'INVALID_BODY', "'data' must be an array of rows");
     records = body.data;
   } else {
-    throw new ScoringError(400, 'unknown_shape', "the body must have 'data' (v1), 'Inputs' (AutoML v2) or 'input_data' (MLflow)");
+    throw new ScoringError(400, 'UNKNOWN_SHAPE', "the body must have 'data' (v1), 'Inputs' (AutoML v2) or 'input_data' (MLflow)");
   }
   if (method === 'predict_proba' && !schema.hasProbabilities) {
     throw new ScoringError(400, 'METHOD_UNSUPPORTED', 'this model has no class probabilities (predict_proba)');
@@ -155,7 +155,8 @@ export function validateScoreRequest(body: unknown, schema: InputSchema, opts: V
       if (f.kind === 'numeric') {
         const col = out[f.name] as Float64Array;
         if (value === null) col[i] = NaN;
-        else if (typeof value === 'number') col[i] = value;
+        // JSON numbers such as 1e999 parse as Infinity: refused like the string "Infinity" is.
+        else if (typeof value === 'number' && Number.isFinite(value)) col[i] = value;
         else if (typeof value === 'string' && (value.trim() === '' || Number.isFinite(Number(value)))) {
           col[i] = value.trim() === '' ? NaN : Number(value);
         } else note({ row: i, field: f.name, problem: 'mistyped', expected: 'number or null', got: describe(value) });
@@ -172,7 +173,7 @@ export function validateScoreRequest(body: unknown, schema: InputSchema, opts: V
     const fields = [...new Set(problems.map((p) => p.field))];
     throw new ScoringError(
       400,
-      'invalid_fields',
+      'INVALID_FIELDS',
       `${problems.length >= MAX_PROBLEMS ? `${MAX_PROBLEMS}+` : problems.length} problem(s) with field(s): ${fields.join(', ')}`,
       problems,
     );

@@ -104,7 +104,7 @@ export function inputSchemaFromModel(info: OnnxModelInfo, hints: SchemaHints = {
     else
       throw new ScoringError(
         422,
-        'unsupported_model_input',
+        'UNSUPPORTED_MODEL_INPUT',
         `input '${input.name}' has ONNX element type ${input.elemType}; only string, float and double inputs are served`,
       );
     const field: InputField = { name: input.name, kind, tensorType };

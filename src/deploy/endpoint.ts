@@ -168,7 +168,7 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
     } else if (url.pathname === '/score') {
       if (req.method !== 'POST') {
         req.resume();
-        return send(res, 405, errorBody('method_not_allowed', 'use POST /score'), { allow: 'POST' });
+        return send(res, 405, errorBody('METHOD_NOT_ALLOWED', 'use POST /score'), { allow: 'POST' });
       }
       work = score(req, res);
     } else {
@@ -182,7 +182,7 @@ export async function startEndpoint(cfg: EndpointConfig): Promise<RunningEndpoin
       }
       // Not the client's fault: log the reason (no body, no key), answer a generic 500.
       process.stderr.write(`scoring failed: ${(err as Error).message}\n`);
-      send(res, 500, errorBody('scoring_failed', 'the model could not score this request'), modelHeaders);
+      send(res, 500, errorBody('SCORING_FAILED', 'the model could not score this request'), modelHeaders);
     });
   });
   // Longer than any client pool's idle timeout, so a pooled socket is not closed under a request.

@@ -43,7 +43,7 @@ describe('input schema from the ONNX model', () => {
     expect(problemOf(() => inputSchemaFromOnnx(Buffer.from('not a model at all')))).toMatchObject({ code: 'INVALID_MODEL' });
     const m = onnx.ModelProto.decode(buildTestModel(BINARY_SPEC));
     m.graph!.input![0].type!.tensorType!.elemType = onnx.TensorProto.DataType.INT64;
-    expect(problemOf(() => inputSchemaFromOnnx(onnx.ModelProto.encode(m).finish()))).toMatchObject({ code: 'unsupported_model_input' });
+    expect(problemOf(() => inputSchemaFromOnnx(onnx.ModelProto.encode(m).finish()))).toMatchObject({ code: 'UNSUPPORTED_MODEL_INPUT' });
     const info = readOnnxModelInfo(buildTestModel(BINARY_SPEC));
     expect(info.irVersion).toBe(8);
     expect(info.opsets).toEqual({ 'ai.onnx': 17, 'ai.onnx.ml': 3 });
@@ -145,5 +145,13 @@ describe('validateScoreRequest', () => {
     expect(problemOf(() => parseScoreBody('null', schema)).code).toBe('INVALID_BODY');
     expect(problemOf(() => parseScoreBody('{"input_data": {"columns": ["age","age"], "data": []}}', schema)).code).toBe('INVALID_BODY');
     expect(problemOf(() => parseScoreBody('{"input_data": {"columns": ["age"], "index": [1,2], "data": [[1]]}}', schema)).code).toBe('INVALID_BODY');
+  });
+
+  test('non-finite numbers are refused: 1e999 (JSON.parse gives Infinity) like the string "Infinity"', () => {
+    const err = problemOf(() => parseScoreBody('{"data": [{"age": 1e999, "job": "a", "duration": 2}]}', schema));
+    expect(err).toMatchObject({ status: 400, code: 'INVALID_FIELDS' });
+    expect(err.details).toEqual([expect.objectContaining({ row: 0, field: 'age', problem: 'mistyped' })]);
+    expect(problemOf(() => parseScoreBody('{"data": [{"age": "Infinity", "job": "a", "duration": 2}]}', schema)).code).toBe('INVALID_FIELDS');
+    expect(problemOf(() => parseScoreBody('{"data": [{"age": -1e400, "job": "a", "duration": 2}]}', schema)).code).toBe('INVALID_FIELDS');
   });
 });

@@ -87,7 +87,7 @@ describe('health and docs', () => {
     expect((await a.json()).error.code).toBe('NOT_FOUND');
     const b = await fetch(`${binary.url}/score`);
     expect(b.status).toBe(405);
-    expect((await b.json()).error.code).toBe('method_not_allowed');
+    expect((await b.json()).error.code).toBe('METHOD_NOT_ALLOWED');
   });
 });
 
@@ -214,7 +214,7 @@ describe('bad requests are 400 with a stable code and the fields at fault, never
       data: [{ age: 30, job: 'admin', duration: 100 }, { age: 'old', job: { x: 1 }, duration: 5, colour: 'red' }, { job: 'admin' }],
     });
     expect(r.status).toBe(400);
-    expect(r.json.error.code).toBe('invalid_fields');
+    expect(r.json.error.code).toBe('INVALID_FIELDS');
     expect(r.json.error.fields.sort()).toEqual(['age', 'colour', 'duration', 'job']);
     expect(r.json.error.details).toEqual(
       expect.arrayContaining([
@@ -231,7 +231,7 @@ describe('bad requests are 400 with a stable code and the fields at fault, never
     ['not JSON', '{"data": [', 'INVALID_JSON'],
     ['empty body', '', 'EMPTY_BODY'],
     ['a JSON array', '[1,2]', 'INVALID_BODY'],
-    ['no known shape', '{"rows": []}', 'unknown_shape'],
+    ['no known shape', '{"rows": []}', 'UNKNOWN_SHAPE'],
     ['empty batch', '{"data": []}', 'EMPTY_BATCH'],
     ['data not an array', '{"data": {"age": 1}}', 'INVALID_BODY'],
     ['a row that is not an object', '{"data": [42]}', 'INVALID_ROW'],

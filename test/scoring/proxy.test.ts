@@ -76,13 +76,13 @@ describe('forwardScore', () => {
     const r = await forwardScore(champion, JSON.stringify({ data: [{ age: 'x', job: 'admin' }] }), { onUpstream: (c) => calls.push(c) });
     expect(r.status).toBe(400);
     const body = JSON.parse(r.body);
-    expect(body.error.code).toBe('invalid_fields');
+    expect(body.error.code).toBe('INVALID_FIELDS');
     expect(body.error.fields.sort()).toEqual(['age', 'duration']);
     expect(calls).toHaveLength(0);
     for (const [raw, code] of [
       ['nope', 'INVALID_JSON'],
       [undefined, 'EMPTY_BODY'],
-      ['{"x":1}', 'unknown_shape'],
+      ['{"x":1}', 'UNKNOWN_SHAPE'],
     ] as const) {
       const res = await forwardScore(champion, raw);
       expect(res.status).toBe(400);
@@ -140,7 +140,7 @@ describe('forwardScore', () => {
       seen.push(String(req.headers.authorization));
       req.resume();
       res.writeHead(500, { 'content-type': 'application/json' });
-      res.end('{"error":{"code":"scoring_failed","message":"internal"}}');
+      res.end('{"error":{"code":"SCORING_FAILED","message":"internal"}}');
     });
     try {
       const r = await forwardScore({ ...champion, url: failing.url }, JSON.stringify({ data: SAMPLE_ROWS }), { agent: new http.Agent() });

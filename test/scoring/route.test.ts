@@ -127,7 +127,7 @@ describe('with a champion', () => {
     const { age: _a, ...noAge } = bankRows[0];
     const r = await score({ data: [noAge, { ...bankRows[1], job: ['x'] }] });
     expect(r.status).toBe(400);
-    expect(r.json.error.code).toBe('invalid_fields');
+    expect(r.json.error.code).toBe('INVALID_FIELDS');
     expect(r.json.error.fields).toEqual(['age', 'job']);
     expect((await score('{oops')).json.error.code).toBe('INVALID_JSON');
     const big = await score({ data: Array(400).fill({ ...bankRows[0], job: 'x'.repeat(300) }) });
