@@ -89,7 +89,7 @@ test('Node (fetch): the three shapes print labels, probabilities, labels', async
   expect(r.out).toMatch(/^\[ '(yes|no)' \]\n\[ \[ [\d.e-]+, [\d.e-]+ \] \]\n\[ '(yes|no)' \]\n$/);
 });
 
-(pythonWithRequests ? test : test.skip)('Python (requests): the three shapes, and a 400 invalid_fields for an incomplete row', async () => {
+(pythonWithRequests ? test : test.skip)('Python (requests): the three shapes, and a 400 INVALID_FIELDS for an incomplete row', async () => {
   const file = path.join(dir, 'score.py');
   fs.writeFileSync(file, localize(snippet('python')));
   const r = await run('python3', [file], { ...stack.env, SCORE_KEY: stack.host.functionKey('scoreModel') });
@@ -99,7 +99,7 @@ test('Node (fetch): the three shapes print labels, probabilities, labels', async
   expect(lines[0]).toMatch(/^\['(yes|no)'\] bank 1$/);
   expect(lines[1]).toMatch(/^\[\[[\d.e-]+, [\d.e-]+\]\]$/);
   expect(lines[2]).toMatch(/^\['(yes|no)'\]$/);
-  expect(lines[3]).toMatch(/^400 invalid_fields \['\w+', '[\w.]+', '[\w.]+'\]$/);
+  expect(lines[3]).toMatch(/^400 INVALID_FIELDS \['\w+', '[\w.]+', '[\w.]+'\]$/);
 });
 
 if (!pythonWithRequests) {
