@@ -15,7 +15,7 @@ import { ChampionService } from '../deploy/champion';
 import * as fs from 'node:fs';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
-import { azureMLTargetSettingsFromEnv, createAzureMLDeploymentTarget, type TrafficRouting } from '../deploy/azureml';
+import { azureMLTargetSettingsFromEnv, createAzureMLDeploymentTarget, type AzureMLTargetSettings, type TrafficRouting } from '../deploy/azureml';
 import { LocalDeploymentTarget } from '../deploy/local';
 import { DeploymentStore } from '../deploy/store';
 import type { DeploymentRecord } from '../deploy/store';
@@ -65,6 +65,7 @@ export class AppRoot {
   readonly appConnection: string;
   readonly datasetsConnection: string;
   private cache = new Map<string, unknown>();
+  private azureTargetSettings?: AzureMLTargetSettings;
 
   /**
    * `parts` replaces built parts (tests: a fake provider or target where the real one would need
@@ -159,6 +160,7 @@ export class AppRoot {
         } catch (err) {
           throw new ConfigError('DEPLOY_TARGET', (err as Error).message);
         }
+        this.azureTargetSettings = settings;
         const store = new DeploymentStore(this.appConnection);
         const registry = containerClient(this.appConnection, this.config.registryContainer);
         const target = createAzureMLDeploymentTarget(settings, {
@@ -330,6 +332,19 @@ export class AppRoot {
       promote: (name) => c.promote(name),
       withLock: (lineage, fn) => c.withLock(lineage, fn),
       capacityProblem: (lineage) => c.capacityProblem(lineage),
+      canary: async (lineage, challenger, probeBody) => {
+        const routing = this.target().routing;
+        const s = this.azureTargetSettings;
+        if (!routing || !s || s.canarySharePercent <= 0 || s.canaryDurationMs <= 0) return undefined;
+        const mirror = s.mirrorSharePercent > 0;
+        const r = await routing.canary(lineage, challenger, mirror ? s.mirrorSharePercent : s.canarySharePercent, s.canaryDurationMs, { mirror, probeBody });
+        const share = `${r.sharePercent}% ${r.mode} for ${Math.round(r.durationMs / 1000)} s`;
+        return {
+          passed: r.verdict === 'pass',
+          reason: r.reasons.length ? `${share}: ${r.reasons.join('; ')}` : share,
+          figures: r.figures as unknown as Record<string, unknown>,
+        };
+      },
     };
   }
 

@@ -292,6 +292,12 @@ async function makeDecision(
     benchmark: benchmark.direct,
     maxP95Ms: input.settings.maxP95Ms,
   });
+  // A challenger that passed the rule meets live traffic first where the target has a canary stage.
+  if (promoted && champion && deps.champions.canary) {
+    const canary = await deps.champions.canary(model.name, deployment.name, await sampleBody(deps, input.runId, args.prep.target));
+    if (canary && !canary.passed) return { ...base, promoted: false, reason: `CANARY_FAILED: ${canary.reason}`, champion, canary };
+    if (canary) return { ...base, promoted, reason: `${reason}; canary passed: ${canary.reason}`, champion, canary };
+  }
   return { ...base, promoted, reason, champion };
 }
 

@@ -75,6 +75,17 @@ export interface Champions {
   withLock<T>(lineage: string, fn: () => Promise<T>): Promise<T>;
   /** Why the lineage may not get a first champion (served-models limit), or undefined. */
   capacityProblem(lineage: string): Promise<string | undefined>;
+  /**
+   * The target's canary stage, where it has one (Azure ML: a share of live or mirrored traffic to the
+   * challenger, compared with the champion's answers); undefined when none is configured.
+   */
+  canary?(lineage: string, challenger: string, probeBody: string): Promise<CanaryVerdict | undefined>;
+}
+
+export interface CanaryVerdict {
+  passed: boolean;
+  reason: string;
+  figures?: Record<string, unknown>;
 }
 
 export interface LoadRunner {

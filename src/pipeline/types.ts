@@ -72,6 +72,8 @@ export interface Decision {
   tolerance: number;
   sloP95Ms: number;
   p95Ms: number;
+  /** The canary stage's verdict and figures, when the target ran one. */
+  canary?: { passed: boolean; reason: string; figures?: Record<string, unknown> };
 }
 
 export interface RunSummary {

@@ -3,8 +3,9 @@
  * DEPLOY_TARGET=azureml. A CSV dropped in `datasets` is trained by an Azure ML job, deployed at 0 %
  * traffic as a deployment of the lineage's managed online endpoint, benchmarked directly (pinned with
  * `azureml-model-deployment`) and through the proxy, and promoted by moving the endpoint's traffic; a
- * better v2 rolls out with a load generator on the scoring route counting 0 non-2xx; a worse v3 is
- * rejected and its deployment deleted.
+ * better v2 rolls out through a canary stage (a share of live traffic, compared with the champion) to
+ * 100 % with a load generator on the scoring route counting 0 non-2xx; a worse v3 is rejected and its
+ * deployment deleted.
  */
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import * as fs from 'node:fs';
@@ -97,6 +98,9 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
       AZUREML_EMULATOR_TOKEN: TOKEN,
       AZUREML_LRO_POLL_MS: '100',
       AZUREML_DRAIN_SECONDS: '1',
+      // A short canary stage: 20 % of live traffic to the challenger for 5 s, probed and compared.
+      AZUREML_CANARY_PERCENT: '20',
+      AZUREML_CANARY_SECONDS: '5',
       AUTOML_BUDGET_SECONDS: '5',
       AUTOML_POLL_SECONDS: '0.5',
       BENCHMARK_REQUESTS: '50',
@@ -151,7 +155,8 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
       await datasets.getBlockBlobClient('bank.csv').upload(csv(0, 1500), Buffer.byteLength(csv(0, 1500)));
       const run = await waitForRun('train-bank-v2');
       expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
-      expect(run.decision).toMatchObject({ promoted: true, champion: { version: 1 } });
+      expect(run.decision).toMatchObject({ promoted: true, champion: { version: 1 }, canary: { passed: true } });
+      expect(run.decision.reason).toMatch(/canary passed: 20% traffic for 5 s/);
       await new Promise((r) => setTimeout(r, 2000)); // through the old deployment's drain
     } finally {
       stop = true;

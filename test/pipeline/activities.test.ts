@@ -205,6 +205,18 @@ describe('benchmark and decision', () => {
     expect(f.deployments.get('churn-v1')!.status).toBe('retired');
   });
 
+  test('where the target has a canary stage, a better challenger meets it before promotion; a failed canary keeps the champion', async () => {
+    const f = fakes();
+    await runThrough(f, runInput(), OTHER);
+    f.canaryVerdict = { passed: false, reason: '20% traffic for 5 s: challenger error rate 0.3 > champion 0 + 0.01' };
+    const r = await runThrough(f, runInput({ runId: 'train-bank-v2', datasetVersion: 2 }), GOOD);
+    expect(f.canaries).toEqual(['bank/bank-v2']);
+    expect(r.decision).toMatchObject({ promoted: false, canary: { passed: false } });
+    expect(r.decision.reason).toMatch(/^CANARY_FAILED: 20% traffic/);
+    expect(f.deployments.get('bank-v1')!.champion).toBe(true);
+    expect(f.deployments.get('bank-v2')!.status).toBe('retired');
+  });
+
   test('a decision recorded before a crash is carried out as recorded, not decided again', async () => {
     const f = fakes();
     const deps = f.deps();

@@ -51,6 +51,9 @@ export class Fakes {
   /** Makes the next split fail after this many lines (the producer throws). */
   failSplitAfter?: number;
   figures: BenchmarkFigures = FIGURES;
+  /** The target's canary verdict (none: the target has no canary stage). */
+  canaryVerdict?: { passed: boolean; reason: string };
+  readonly canaries: string[] = [];
 
   addDataset(info: Partial<DatasetVersionInfo> & { name: string; version: number }, csv: string): void {
     this.datasets.set(`${info.name}/${info.version}`, {
@@ -147,6 +150,12 @@ export class Fakes {
         f.locks.push(lineage);
         return fn();
       },
+      canary: f.canaryVerdict
+        ? async (lineage, challenger) => {
+            f.canaries.push(`${lineage}/${challenger}`);
+            return f.canaryVerdict;
+          }
+        : undefined,
       async capacityProblem(lineage) {
         const served = new Set([...f.deployments.values()].filter((d) => d.champion).map((d) => d.model.name));
         return served.has(lineage) || served.size < f.maxServed ? undefined : `SERVED_MODELS_LIMIT: ${served.size} models are served`;
