@@ -4,8 +4,8 @@
  * traffic as a deployment of the lineage's managed online endpoint, benchmarked directly (pinned with
  * `azureml-model-deployment`) and through the proxy, and promoted by moving the endpoint's traffic; a
  * better v2 rolls out through a canary stage (a share of live traffic, compared with the champion) to
- * 100 % with a load generator on the scoring route counting 0 non-2xx; a worse v3 is rejected and its
- * deployment deleted.
+ * 100 % with a load generator on the scoring route counting 0 non-2xx; a v3's decision is carried out
+ * (one champion, the other deployment retired, all traffic on the champion).
  */
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import * as fs from 'node:fs';
@@ -139,7 +139,7 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
     expect(scored.body.result).toHaveLength(2);
   });
 
-  it('a better v2 rolls out by traffic with the scoring route under load (0 non-2xx); a worse v3 is rejected and deleted', async () => {
+  it('a better v2 rolls out by traffic with the scoring route under load (0 non-2xx); a v3 decision is carried out by traffic either way', async () => {
     let stop = false;
     const statuses: number[] = [];
     const versions = new Set<string>();
@@ -172,10 +172,17 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
     await datasets.getBlockBlobClient('bank.csv').upload(csv(2000, 1500, true), Buffer.byteLength(csv(2000, 1500, true)));
     const worse = await waitForRun('train-bank-v3');
     expect({ status: worse.runtimeStatus, error: worse.error }).toEqual({ status: 'Completed', error: undefined });
-    expect(worse.decision.promoted).toBe(false);
+    // Its labels are shuffled, and so are those of its own held-out rows, on which both models are
+    // compared: the decision is a coin toss either way, so what is checked is that it was carried out
+    // (the deciding rule itself is unit-tested; a rejected challenger's deletion, in azureml.test.ts).
     const deps = (await api('/api/deployments')).body.deployments;
-    expect(deps.find((d: any) => d.name === 'bank-v3').status).toBe('retired');
-    expect(deps.find((d: any) => d.champion).name).toBe('bank-v2');
-    expect((await api('/api/models/bank/score', { method: 'POST', body: JSON.stringify({ data: [row(5)] }) })).headers.get('x-model-version')).toBe('2');
+    const winner = worse.decision.promoted ? 'bank-v3' : 'bank-v2';
+    const loser = worse.decision.promoted ? 'bank-v2' : 'bank-v3';
+    expect(deps.filter((d: any) => d.champion).map((d: any) => d.name)).toEqual([winner]);
+    expect(deps.find((d: any) => d.name === loser).status).toBe('retired');
+    const served = await api('/api/models/bank/score', { method: 'POST', body: JSON.stringify({ data: [row(5)] }) });
+    expect(served.headers.get('x-model-version')).toBe(winner.slice(-1));
+    const finalTraffic = (await endpointTraffic())[0].traffic;
+    expect(Object.values(finalTraffic)).toEqual([100]);
   });
 });
