@@ -1,20 +1,39 @@
 /**
- * Metrics of a FittedPipeline on a held-out table (the orchestration scores champion vs challenger on a
- * test split). Scores with the reference scorer (score.ts), so what is measured is what is served.
+ * Held-out evaluation of a FittedPipeline: the one evaluator of the project. The orchestration scores
+ * champion and challenger on a run's test split with it, the AutoML benches score their unseen rows with
+ * it. Scores with the reference scorer (score.ts), so what is measured is what is served.
+ *
+ * One rule for the target column:
+ * - a row with no target value (empty, or not a number for regression) is skipped: there is nothing to
+ *   compare with;
+ * - a row whose class the model never saw in training counts against the model: it stays in every count,
+ *   it is never a correct prediction, it is a negative in every class's one-vs-rest curve and its true
+ *   class has probability 0 in the log loss (see metrics.ts, UNSEEN_CLASS). Dropping such rows would
+ *   reward a model for not knowing a class, and two models compared on the same split see the same rows.
  */
 import { loadTable, type AutoMLInput } from './automl';
 import { AutoMLError } from './errors';
-import { classificationMetrics, ClassificationMetrics, regressionMetrics, RegressionMetrics } from './metrics';
+import { classificationMetrics, ClassificationMetrics, metricValue, regressionMetrics, RegressionMetrics, UNSEEN_CLASS } from './metrics';
 import type { FittedPipeline } from './pipeline';
 import { ColumnTable, scoreColumns } from './score';
-import { cellString, getColumn, Table } from './table';
+import { cellString, getColumn, parseNumber, Table } from './table';
 
 export interface HeldOutEvaluation {
-  /** Rows scored (rows with a target value of a known class). */
+  /** Rows scored (rows with a target value). */
   rows: number;
-  /** Rows skipped: no target value, or a class the model never saw. */
+  /** Rows skipped: no target value. */
   skipped: number;
+  /** Scored rows whose class the model never saw (counted as wrong). */
+  unseen: number;
   metrics: ClassificationMetrics | RegressionMetrics;
+  /** The value of the metric asked for (the run's primary metric), computed as cross-validation does. */
+  primary?: number;
+}
+
+/** Raw held-out columns: the cells of each column as read from the CSV, and the row count. */
+export interface HeldOutCells {
+  cells: Record<string, ArrayLike<string>>;
+  n: number;
 }
 
 /** The scorer's columnar input for a table: numeric columns as numbers (NaN missing), others as strings. */
@@ -28,32 +47,85 @@ export function toColumnTable(p: FittedPipeline, table: Table, rows: Int32Array)
   return out;
 }
 
-export function evaluatePipeline(p: FittedPipeline, table: Table): HeldOutEvaluation {
-  const tcol = getColumn(table, p.target);
-  const keep: number[] = [];
-  const y: number[] = [];
-  const classIndex = new Map(p.classes.map((c, k) => [c, k]));
-  for (let i = 0; i < table.nRows; i++) {
-    if (p.task === 'regression') {
-      const v = tcol.numeric[i];
-      if (!Number.isNaN(v)) (keep.push(i), y.push(v));
+/**
+ * The scorer's columnar input for raw cells. Columns the model needs but the split lacks are passed as
+ * missing, as the scoring endpoint would.
+ */
+function cellsToColumnTable(p: FittedPipeline, data: HeldOutCells): ColumnTable {
+  const out: ColumnTable = {};
+  for (const input of p.inputs) {
+    const col = data.cells[input.name];
+    if (input.kind === 'numeric') {
+      const a = new Float32Array(data.n).fill(NaN);
+      if (col) for (let i = 0; i < data.n; i++) a[i] = parseNumber(col[i]);
+      out[input.name] = a;
     } else {
-      const k = classIndex.get(cellString(tcol, i));
-      if (k !== undefined) (keep.push(i), y.push(k));
+      out[input.name] = col ?? new Array<string>(data.n).fill('');
     }
   }
+  return out;
+}
+
+/** The one rule: which rows count, and each counted row's target (a class index, UNSEEN_CLASS, or a number). */
+function encodeTarget(p: FittedPipeline, target: ArrayLike<string>): { keep: number[]; y: Float64Array; unseen: number } {
+  const keep: number[] = [];
+  const y: number[] = [];
+  let unseen = 0;
+  const classIndex = new Map(p.classes.map((c, k) => [c, k]));
+  for (let i = 0; i < target.length; i++) {
+    const s = target[i];
+    if (p.task === 'regression') {
+      const v = parseNumber(s);
+      if (!Number.isNaN(v)) (keep.push(i), y.push(v));
+      continue;
+    }
+    if (s.trim() === '') continue;
+    const k = classIndex.get(s);
+    if (k === undefined) unseen++;
+    keep.push(i);
+    y.push(k ?? UNSEEN_CLASS);
+  }
+  return { keep, y: Float64Array.from(y), unseen };
+}
+
+function evaluateColumns(p: FittedPipeline, inputs: ColumnTable, target: ArrayLike<string>, metric?: string): HeldOutEvaluation {
+  const { keep, y, unseen } = encodeTarget(p, target);
   if (keep.length === 0) throw new AutoMLError('TARGET_EMPTY', `no row of the held-out table has a usable "${p.target}" value`);
-  const rows = Int32Array.from(keep);
-  const scores = scoreColumns(p, toColumnTable(p, table, rows));
-  const yy = Float64Array.from(y);
-  const metrics =
-    p.task === 'regression'
-      ? regressionMetrics(scores.labels as Float64Array, yy)
-      : classificationMetrics(scores.probabilities!, yy, p.classes, { curves: true });
-  return { rows: keep.length, skipped: table.nRows - keep.length, metrics };
+  const scores = scoreColumns(p, inputs);
+  const n = target.length;
+  let pred: Float64Array;
+  if (p.task === 'regression') {
+    const labels = scores.labels as ArrayLike<number>;
+    pred = Float64Array.from(keep, (i) => labels[i]);
+  } else {
+    const C = p.classes.length;
+    const proba = scores.probabilities!;
+    pred = new Float64Array(keep.length * C);
+    keep.forEach((i, r) => {
+      for (let c = 0; c < C; c++) pred[r * C + c] = proba[i * C + c];
+    });
+  }
+  const metrics = p.task === 'regression' ? regressionMetrics(pred, y) : classificationMetrics(pred, y, p.classes, { curves: true });
+  const primary = metric === undefined ? undefined : metricValue(p.task, metric, pred, y, p.classes);
+  return { rows: keep.length, skipped: n - keep.length, unseen, metrics, primary };
+}
+
+/** Held-out metrics of a pipeline on a parsed table (bench and tests). */
+export function evaluatePipeline(p: FittedPipeline, table: Table, metric?: string): HeldOutEvaluation {
+  const all = Int32Array.from({ length: table.nRows }, (_, i) => i);
+  const tcol = getColumn(table, p.target);
+  const target = Array.from(all, (i) => cellString(tcol, i));
+  return evaluateColumns(p, toColumnTable(p, table, all), target, metric);
+}
+
+/** Held-out metrics of a pipeline on raw CSV cells (the orchestration's test split). */
+export function evaluateCells(p: FittedPipeline, data: HeldOutCells, metric?: string): HeldOutEvaluation {
+  const target = data.cells[p.target];
+  if (!target) throw new AutoMLError('TARGET_MISSING', `the held-out split has no target column "${p.target}"`);
+  return evaluateColumns(p, cellsToColumnTable(p, data), target, metric);
 }
 
 /** Same as evaluatePipeline, for a CSV file, stream or parsed rows (see AutoMLInput). */
-export async function evaluatePipelineOn(p: FittedPipeline, input: AutoMLInput): Promise<HeldOutEvaluation> {
-  return evaluatePipeline(p, await loadTable(input));
+export async function evaluatePipelineOn(p: FittedPipeline, input: AutoMLInput, metric?: string): Promise<HeldOutEvaluation> {
+  return evaluatePipeline(p, await loadTable(input), metric);
 }

@@ -1,8 +1,8 @@
 /** The local AutoML engine's public API (the orchestration and the `mlops automl` CLI use this). */
 export { runAutoML, loadTable } from './automl';
 export type { AutoMLOptions, AutoMLResult, AutoMLProgress, AutoMLPhase, AutoMLInput, LeaderboardEntry, FeatureImportance } from './automl';
-export { evaluatePipeline, evaluatePipelineOn, toColumnTable } from './evaluate';
-export type { HeldOutEvaluation } from './evaluate';
+export { evaluateCells, evaluatePipeline, evaluatePipelineOn, toColumnTable } from './evaluate';
+export type { HeldOutCells, HeldOutEvaluation } from './evaluate';
 export { AutoMLError } from './errors';
 export type { AutoMLErrorCode } from './errors';
 export { tableFromRows, tableFromRecords, selectRows } from './table';

@@ -140,10 +140,21 @@ export function argmaxRows(proba: ArrayLike<number>, n: number, C: number): Int3
   return out;
 }
 
+/**
+ * The target of a held-out row whose class the model never saw (evaluate.ts). Every classification metric
+ * counts such a row against the model: it is in n, never correct, a negative for every class, and its
+ * true class has probability 0 (clipped) in the log loss.
+ */
+export const UNSEEN_CLASS = -1;
+
 export function logLoss(proba: ArrayLike<number>, y: ArrayLike<number>, C: number): number {
   const n = y.length;
   let s = 0;
   for (let i = 0; i < n; i++) {
+    if (y[i] < 0) {
+      s -= Math.log(1e-15);
+      continue;
+    }
     // Renormalise like sklearn, then clip.
     let z = 0;
     for (let c = 0; c < C; c++) z += proba[i * C + c];
@@ -165,6 +176,7 @@ export function classificationMetrics(
   const support = new Float64Array(C);
   const cm = classes.map(() => new Array<number>(C).fill(0));
   for (let i = 0; i < n; i++) {
+    if (y[i] < 0) continue; // UNSEEN_CLASS: in n, in no class's row of the matrix, never correct
     support[y[i]]++;
     cm[y[i]][pred[i]]++;
   }
@@ -366,7 +378,7 @@ export function metricValue(task: Task, metric: string, pred: ArrayLike<number>,
     const col = new Float64Array(n);
     const isC = new Uint8Array(n);
     const support = new Float64Array(C);
-    for (let i = 0; i < n; i++) support[y[i]]++;
+    for (let i = 0; i < n; i++) if (y[i] >= 0) support[y[i]]++;
     let total = 0;
     for (let c = C === 2 ? 1 : 0; c < C; c++) {
       if (support[c] === 0) continue;
@@ -389,7 +401,7 @@ export function metricValue(task: Task, metric: string, pred: ArrayLike<number>,
     const predicted = argmaxRows(pred, n, C);
     const cm = new Float64Array(C * C);
     const support = new Float64Array(C);
-    for (let i = 0; i < n; i++) (cm[y[i] * C + predicted[i]]++, support[y[i]]++);
+    for (let i = 0; i < n; i++) if (y[i] >= 0) (cm[y[i] * C + predicted[i]]++, support[y[i]]++);
     if (metric === 'accuracy') {
       let ok = 0;
       for (let c = 0; c < C; c++) ok += cm[c * C + c];
