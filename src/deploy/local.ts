@@ -7,12 +7,12 @@
  * so endpoint processes never outlive the host that started them. A process found alive at restore
  * time is adopted only if its GET / answers with the instance id written in its record.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { ChildProcess } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { containerClient } from '../storage/clients';
-import { childEnv, pidAlive, type Env } from '../supervisor/process';
+import { childEnv, findOrphans, pidAlive, spawnNode, stopPid, type Env } from '../supervisor/process';
 import { inputSchemaFromOnnx } from '../contract/schema';
 import { ScoringError } from '../contract/errors';
 import { notifyDeploymentsChanged } from './changes';
@@ -66,6 +66,9 @@ export function endpointServerScript(): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The environment variable that marks an endpoint process as this target's (see the orphan sweep). */
+const ENDPOINT_OWNER = 'MLOPS_ENDPOINT_OWNER';
+
 export class LocalDeploymentTarget implements DeploymentTarget {
   readonly store: DeploymentStore;
   private readonly running = new Map<string, Running>();
@@ -74,9 +77,19 @@ export class LocalDeploymentTarget implements DeploymentTarget {
   private closed = false;
   private readonly opts: Required<Pick<LocalTargetOptions, 'host' | 'readyTimeoutMs' | 'drainMs' | 'stopTimeoutMs'>> & LocalTargetOptions;
 
+  /**
+   * Marks this target's endpoint processes (MLOPS_ENDPOINT_OWNER in their environment): the orphan
+   * sweep stops only the processes of this storage and table, never another app's.
+   */
+  private readonly owner: string;
+
   constructor(opts: LocalTargetOptions) {
     this.opts = { host: '127.0.0.1', readyTimeoutMs: 30000, drainMs: 2000, stopTimeoutMs: 15000, ...opts };
     this.store = new DeploymentStore(opts.connectionString, opts.tableName);
+    this.owner = createHash('sha256')
+      .update(`${opts.connectionString}|${opts.tableName ?? 'deployments'}`)
+      .digest('hex')
+      .slice(0, 32);
   }
 
   private log(level: 'info' | 'warning' | 'error', message: string): void {
@@ -233,7 +246,21 @@ export class LocalDeploymentTarget implements DeploymentTarget {
         await this.store.update(rec.name, { status: 'failed', pid: 0, url: '', error: `restore failed: ${(err as Error).message}` }).catch(() => undefined);
       }
     }
+    const swept = await this.sweepOrphans();
+    if (swept.length) this.log('warning', `stopped ${swept.length} endpoint process(es) a previous host left behind with no deployment: ${swept.join(', ')}`);
     return restored;
+  }
+
+  /**
+   * After restore: endpoint processes of this target whose host died (re-parented) and that no record
+   * adopted, e.g. one started by a deploy the crash interrupted before its record was written. They
+   * serve nothing anyone can reach through the app, so they are stopped (SIGTERM, SIGKILL after the grace).
+   */
+  async sweepOrphans(): Promise<number[]> {
+    const ours = new Set([...this.running.values()].map((r) => r.pid));
+    const orphans = findOrphans(path.join('deploy', 'endpoint-server.js'), { name: ENDPOINT_OWNER, value: this.owner }).filter((pid) => !ours.has(pid));
+    await Promise.all(orphans.map((pid) => stopPid(pid, this.opts.stopTimeoutMs)));
+    return orphans;
   }
 
   async close(): Promise<void> {
@@ -316,7 +343,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
       ...this.opts.endpoint,
     };
     // The endpoint reads its configuration (keys included) from stdin: nothing secret in its environment.
-    const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv(this.opts.env ?? {}, {}, /^ENDPOINT_/) });
+    const child = spawnNode({ script, stdio: 'pipe', env: childEnv(this.opts.env ?? {}, { [ENDPOINT_OWNER]: this.owner }, /^ENDPOINT_/) });
     const pid = child.pid;
     return new Promise<Running>((resolve, reject) => {
       let settled = false;

@@ -1,7 +1,9 @@
 // LocalDeploymentTarget against Azurite: endpoint processes really started, tracked and stopped by PID,
 // records in the `deployments` table, the champion switched atomically, deployments restored after a restart.
 import * as fs from 'node:fs';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as os from 'node:os';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -385,4 +387,45 @@ describe('LocalDeploymentTarget', () => {
     expect(failed.error).toMatch(/SIGKILL.*2 crashes/);
     expect(t.pids()['crashy']).toBeUndefined();
   });
+});
+
+test('restore() stops an endpoint process a crashed host left behind with no deployment (its owner only)', async () => {
+  if (process.platform !== 'linux') return; // the sweep reads /proc
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-endpoint-orphan-'));
+  // An endpoint that ignores the end of its stdin (a stuck one): started in the background by a shell
+  // that exits at once, so it is re-parented as after a host crash. The real endpoint exits with its host.
+  const script = path.join(dir, 'deploy', 'endpoint-server.js');
+  fs.mkdirSync(path.dirname(script), { recursive: true });
+  fs.writeFileSync(script, 'setInterval(() => {}, 1000);\n');
+  const owner = createHash('sha256').update(`${az.connectionString}|deployments`).digest('hex').slice(0, 32);
+  const start = (o: string) =>
+    Number(
+      execFileSync('sh', ['-c', `MLOPS_ENDPOINT_OWNER=${o} "${process.execPath}" "${script}" >/dev/null 2>&1 </dev/null & echo $!`], {
+        encoding: 'utf8',
+      }).trim(),
+    );
+  const orphan = start(owner);
+  const foreign = start('another-app');
+  try {
+    for (let i = 0; i < 50 && !alive(orphan); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(orphan)).toBe(true);
+    const notes: string[] = [];
+    const t = new LocalDeploymentTarget({ connectionString: az.connectionString, drainMs: 0, stopTimeoutMs: 2000, log: (_l, m) => notes.push(m) });
+    targets.push(t);
+    await t.restore();
+    const deadline = Date.now() + 5000;
+    while (alive(orphan) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(orphan)).toBe(false);
+    expect(alive(foreign)).toBe(true); // another app's endpoint is not ours to stop
+    expect(notes.join('\n')).toContain(`stopped 1 endpoint process(es) a previous host left behind with no deployment: ${orphan}`);
+  } finally {
+    for (const pid of [orphan, foreign]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
