@@ -1,12 +1,13 @@
 /**
  * Runs for operators (function key): POST /api/runs starts a training run (202 + check-status URLs, the
  * counterpart of a published pipeline endpoint), GET /api/runs lists recent runs, GET /api/runs/{id}
- * shows one with its phases, leaderboard top, metrics, benchmark and decision.
+ * shows one with its phases, leaderboard top, metrics, benchmark and decision, POST /api/runs/{id}/cancel
+ * stops a run with its clean-up.
  */
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { appRoot } from '../src/app';
-import { getRun, listRuns, parseStartBody, startRunFromApi } from '../src/pipeline/api';
+import { cancelRun, getRun, listRuns, parseStartBody, startRunFromApi } from '../src/pipeline/api';
 
 const root = appRoot();
 const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body, headers: { 'cache-control': 'no-store' } });
@@ -42,6 +43,17 @@ df.app.client.http('getRun', {
   authLevel: 'function',
   handler: async (req: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> => {
     const r = await getRun(client, root.runs(), req.params.id);
+    return json(r.status, r.body);
+  },
+});
+
+df.app.client.http('cancelRun', {
+  route: 'runs/{id}/cancel',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: async (req: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> => {
+    const r = await cancelRun(client, req.params.id, await req.text());
+    if (r.status === 202) context.log(`cancel requested for run ${req.params.id}`);
     return json(r.status, r.body);
   },
 });

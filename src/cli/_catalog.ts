@@ -17,7 +17,7 @@ export const CATALOG: CommandInfo[] = [
   { name: 'runs', group: 'runs', summary: 'recent training runs with their progress and decision' },
   { name: 'run', group: 'runs', summary: "one run's phases, leaderboard, benchmark and decision" },
   { name: 'logs', group: 'runs', summary: "a run's phases and AutoML progress; --follow streams them until it ends" },
-  { name: 'cancel', group: 'runs', summary: 'stop a run that has not reached its decision yet, and wait until it stopped' },
+  { name: 'cancel', group: 'runs', summary: 'stop a run before its decision, with clean-up (job cancelled, challenger retired), and wait' },
   { name: 'terminate', group: 'runs', summary: 'terminate a run at once through the Durable management API (system key)' },
   { name: 'models', group: 'models', summary: 'registered model versions, the champion of each model, deployments' },
   { name: 'promote', group: 'models', summary: 'make a registered model version the champion (serve it)' },

@@ -1,11 +1,12 @@
 /**
- * `mlops cancel RUN`: the careful stop. It refuses a run that has ended, and one that is deciding
- * (a promotion being carried out must finish: the decision is recorded before it is applied and only
- * its own retries complete it); otherwise it terminates the orchestration through the Durable API and
- * waits until the run reports Terminated, then says what the run left behind.
+ * `mlops cancel RUN`: the careful stop, with clean-up. POST /api/runs/RUN/cancel (function key) asks the
+ * run to stop at its next step: its AutoML job is cancelled and the challenger deployment it made is
+ * retired (never the champion), and it ends Failed with RUN_CANCELLED. Refused for a run that has ended
+ * (RUN_ENDED) or that is deciding (RUN_DECIDING: a promotion being carried out finishes as recorded).
+ * `mlops terminate` is the hard stop through the Durable API, with no clean-up.
  */
+import { toError } from '../client/api';
 import { CommandFailed, defineCommand, EXIT } from './_command';
-import { durableOperation, SYSTEM_KEY_OPTION } from './_durable';
 import { ENDED } from './logs';
 import { client } from './_remote';
 import { summaryOf } from './_catalog';
@@ -16,43 +17,44 @@ export const main = defineCommand(
     summary: summaryOf('cancel'),
     positionals: [{ name: 'RUN', help: 'the run id', required: true }],
     options: [
-      { name: 'timeout', kind: 'number', min: 1, max: 3600, value: 'S', help: 'seconds to wait until the run has stopped (default 60)' },
-      SYSTEM_KEY_OPTION,
+      { name: 'reason', kind: 'string', value: 'TEXT', help: "why (kept in the run's error, up to 200 characters)" },
+      { name: 'timeout', kind: 'number', min: 1, max: 3600, value: 'S', help: 'seconds to wait until the run has stopped (default 120)' },
     ],
     remote: true,
     json: true,
     details:
-      'cancel vs terminate: both end the orchestration through the Durable management API (terminate, system key).\n' +
-      'cancel first checks the run: exit 1 with RUN_ENDED if it has ended, RUN_DECIDING once it is deciding on a\n' +
-      "promotion; then it waits until the run is Terminated. Neither runs the pipeline's clean-up step: a challenger\n" +
-      'deployment the run made is named in the output (the champion is never touched).',
+      'cancel vs terminate: cancel (POST /api/runs/RUN/cancel, function key) stops the run at its next step and runs\n' +
+      "its clean-up: the AutoML job is cancelled, the run's challenger deployment retired (the champion is never\n" +
+      'touched); the run ends Failed with RUN_CANCELLED. A step already started (a deploy, a benchmark) finishes\n' +
+      'first. Exit 1 with RUN_ENDED if the run has ended, RUN_DECIDING once it is deciding on a promotion.\n' +
+      'terminate (Durable management API, system key) ends the orchestration at once, with no clean-up.',
   },
   async ({ opts, args, json, print }) => {
     const api = await client(opts);
     const id = args.RUN!;
-    const run = await api.get(`/api/runs/${encodeURIComponent(id)}`);
-    if (ENDED.includes(run.runtimeStatus)) throw new CommandFailed('RUN_ENDED', `run '${id}' has already ended (${run.runtimeStatus})`);
-    const phase: string = run.customStatus?.phase ?? run.phase ?? 'queued';
-    if (phase === 'decide' || phase === 'completed') {
-      throw new CommandFailed('RUN_DECIDING', `run '${id}' is deciding on a promotion; it finishes in moments (mlops logs ${id} --follow)`);
-    }
-    await durableOperation(api, opts, id, 'terminate', `cancelled by an operator in phase ${phase}`);
+    const reason = opts.reason as string | undefined;
+    const r = await api.post(`/api/runs/${encodeURIComponent(id)}/cancel`, reason ? { reason } : {});
+    if (r.status !== 202) throw toError(r);
+    const phase = (r.body as { phase?: string }).phase ?? 'queued';
     if (!json) process.stdout.write(`cancelling ${id} (phase ${phase})...\n`);
-    const deadline = Date.now() + ((opts.timeout as number | undefined) ?? 60) * 1000;
-    let now = run;
+    const deadline = Date.now() + ((opts.timeout as number | undefined) ?? 120) * 1000;
+    let now = await api.get(`/api/runs/${encodeURIComponent(id)}`);
     while (!ENDED.includes(now.runtimeStatus)) {
       if (Date.now() > deadline) throw new CommandFailed('CANCEL_TIMEOUT', `run '${id}' has not stopped yet (${now.runtimeStatus}); see mlops logs ${id}`);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((res) => setTimeout(res, 500));
       now = await api.get(`/api/runs/${encodeURIComponent(id)}`);
     }
-    const leftover: string | undefined = now.customStatus?.deployment ?? run.customStatus?.deployment;
-    print({ runId: id, runtimeStatus: now.runtimeStatus, phase, deployment: leftover ?? null }, () =>
+    const error = (now.error ?? {}) as { code?: string; message?: string };
+    const cancelled = error.code === 'RUN_CANCELLED';
+    const deployment: string | null = now.deployment?.name ?? now.customStatus?.deployment ?? null;
+    print({ runId: id, runtimeStatus: now.runtimeStatus, phase, cancelled, error: now.error ?? null, deployment }, () =>
       [
-        `run ${id} ${now.runtimeStatus} (it was in phase ${phase})`,
-        ...(leftover ? [`its challenger deployment ${leftover} was not retired (see mlops models)`] : []),
-        ...(phase === 'automl' ? ['its AutoML worker stops at the end of its budget'] : []),
+        cancelled
+          ? `run ${id} cancelled in phase ${phase}: ${error.message ?? ''}`.trim()
+          : `run ${id} ended ${now.runtimeStatus} before the cancel took effect${error.code ? ` (${error.code})` : ''}`,
+        ...(cancelled && deployment ? [`its challenger deployment ${deployment} was retired`] : []),
       ].join('\n'),
     );
-    return now.runtimeStatus === 'Terminated' ? EXIT.OK : EXIT.FAILED;
+    return cancelled ? EXIT.OK : EXIT.FAILED;
   },
 );

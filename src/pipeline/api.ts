@@ -5,6 +5,7 @@ import { RUN_ID } from './activities';
 import type { DurableClient } from 'durable-functions';
 import type { DatasetCatalog } from './ports';
 import type { RunRecord, RunStore } from './runs';
+import { CANCEL_EVENT } from './orchestrator';
 import { startRun, type RunDefaults } from './start';
 import type { AutoMLOverrides } from './types';
 
@@ -146,4 +147,43 @@ export async function getRun(client: DurableClient, runs: RunStore, id: string):
     return error(404, 'RUN_NOT_FOUND', `run '${id}' not found`);
   }
   return { status: 200, body: await describeRun(client, rec) };
+}
+
+const RUNNING = new Set(['Pending', 'Running', 'ContinuedAsNew']);
+
+/**
+ * POST /api/runs/{id}/cancel: asks a run to stop with its clean-up (orchestrator.ts CANCEL_EVENT).
+ * 404 RUN_NOT_FOUND, 409 RUN_ENDED once it has ended, 409 RUN_DECIDING once it decides on a promotion
+ * (that finishes as recorded); otherwise 202: the run stops at its next step, ends Failed with
+ * RUN_CANCELLED, its AutoML job cancelled and its challenger deployment retired (never the champion).
+ */
+export async function cancelRun(client: DurableClient, id: string, rawBody: string): Promise<ApiResponse> {
+  if (!RUN_ID.test(id)) return error(404, 'RUN_NOT_FOUND', `run '${id.slice(0, 100)}' not found`);
+  let reason: string | undefined;
+  if (rawBody.trim()) {
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      return error(400, 'INVALID_JSON', 'the request body is not valid JSON');
+    }
+    const r = (body as { reason?: unknown } | null)?.reason;
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      Array.isArray(body) ||
+      Object.keys(body).some((k) => k !== 'reason') ||
+      (r !== undefined && typeof r !== 'string')
+    )
+      return error(400, 'INVALID_REQUEST', 'the body is optional; its only field is "reason" (a string)');
+    reason = typeof r === 'string' ? r.slice(0, 200) : undefined;
+  }
+  const s = await client.getStatus(id, { showInput: false }).catch(() => undefined);
+  if (!s) return error(404, 'RUN_NOT_FOUND', `run '${id}' not found`);
+  if (!RUNNING.has(String(s.runtimeStatus))) return error(409, 'RUN_ENDED', `run '${id}' has ended (${s.runtimeStatus})`);
+  const phase = (s.customStatus as { phase?: string } | undefined)?.phase ?? 'queued';
+  if (phase === 'decide' || phase === 'completed')
+    return error(409, 'RUN_DECIDING', `run '${id}' is deciding on a promotion, which finishes as recorded; it ends in moments`);
+  await client.raiseEvent(id, CANCEL_EVENT, { reason: reason ?? '' });
+  return { status: 202, body: { runId: id, phase, cancelling: true } };
 }

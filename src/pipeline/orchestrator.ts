@@ -4,6 +4,14 @@ import type { AutoMLJobRef, AutoMLJobStatus, Decision, DeploymentRef, PrepareOut
 
 export const ORCHESTRATION = 'trainDeployBenchmark';
 
+/**
+ * The external event an operator raises to cancel a run (POST /api/runs/{id}/cancel). Until the run
+ * decides, the run stops at its next step and runs its clean-up (the AutoML job cancelled, the
+ * challenger deployment retired, never the champion) and ends Failed with RUN_CANCELLED. Once it
+ * decides, the event is ignored: a promotion being carried out finishes as recorded.
+ */
+export const CANCEL_EVENT = 'cancel';
+
 export const Activities = {
   prepare: 'prepareData',
   submit: 'submitAutoML',
@@ -42,15 +50,44 @@ export function* trainDeployBenchmark(ctx: OrchestrationContext): Generator<df.T
       ...s,
     });
 
+  // One listener for the whole run (a second one would not see an event the first already took).
+  const cancelled = ctx.df.waitForExternalEvent(CANCEL_EVENT);
+  const cancelError = () => {
+    const reason = (cancelled.result as { reason?: unknown } | undefined)?.reason;
+    return new Error(`RUN_CANCELLED: cancelled by an operator${typeof reason === 'string' && reason ? `: ${reason.slice(0, 200)}` : ''}`);
+  };
+  /**
+   * A step that a cancel can interrupt. An activity already started runs to its end first (its result
+   * or error is dropped, but `late` gets its result), so the clean-up sees whatever it did, such as a
+   * job it submitted or a deployment it created; a timer is simply abandoned.
+   */
+  function* step(task: df.Task, opts: { settle: boolean; late?: (value: any) => void }): Generator<df.Task, any, any> {
+    // Cancelled already: the step is not started (a task is scheduled only when yielded).
+    if (cancelled.isCompleted) throw cancelError();
+    const first = yield ctx.df.Task.any([task, cancelled]);
+    if (first === cancelled) {
+      if (opts.settle) {
+        try {
+          opts.late?.(yield task);
+        } catch {
+          // the run is cancelled; this step's own failure does not matter any more
+        }
+      }
+      throw cancelError();
+    }
+    return yield task;
+  }
+  const activity = (name: string, arg: unknown, late?: (value: any) => void) => step(ctx.df.callActivityWithRetry(name, retry, arg), { settle: true, late });
+
   let deployment: DeploymentRef | undefined;
   let model: RegisteredModelRef | undefined;
   let job: AutoMLJobRef | undefined;
   try {
     status({ phase: 'prepare' });
-    const prep: PrepareOutput = yield ctx.df.callActivityWithRetry(Activities.prepare, retry, input);
+    const prep: PrepareOutput = yield* activity(Activities.prepare, input);
 
     status({ phase: 'automl', trials: 0 });
-    job = (yield ctx.df.callActivityWithRetry(Activities.submit, retry, { input, prep, attempt: 0 })) as AutoMLJobRef;
+    job = (yield* activity(Activities.submit, { input, prep, attempt: 0 }, (j) => (job = j))) as AutoMLJobRef;
     let resubmits = 0;
     // Long budgets poll less often (history stays small); a job that outlives its budget by far is
     // stuck, whatever its heartbeat says.
@@ -62,8 +99,8 @@ export function* trainDeployBenchmark(ctx: OrchestrationContext): Generator<df.T
         throw new Error(`AUTOML_TIMEOUT: the AutoML job did not finish within its budget of ${budget} s plus grace`);
       }
       const fireAt = new Date(ctx.df.currentUtcDateTime.getTime() + interval * 1000);
-      yield ctx.df.createTimer(fireAt);
-      const st: AutoMLJobStatus = yield ctx.df.callActivityWithRetry(Activities.poll, retry, { runId: input.runId, jobId: job.jobId });
+      yield* step(ctx.df.createTimer(fireAt), { settle: false });
+      const st: AutoMLJobStatus = yield* activity(Activities.poll, { runId: input.runId, jobId: job.jobId });
       status({
         phase: 'automl',
         trials: st.trials,
@@ -76,7 +113,7 @@ export function* trainDeployBenchmark(ctx: OrchestrationContext): Generator<df.T
       if (st.state === 'failed') {
         if (st.retryable && resubmits < input.settings.maxAutoMLResubmits) {
           resubmits++;
-          job = (yield ctx.df.callActivityWithRetry(Activities.submit, retry, { input, prep, attempt: resubmits })) as AutoMLJobRef;
+          job = (yield* activity(Activities.submit, { input, prep, attempt: resubmits }, (j) => (job = j))) as AutoMLJobRef;
           deadline = ctx.df.currentUtcDateTime.getTime() + (budget * 1.5 + 120) * 1000;
           continue;
         }
@@ -85,22 +122,15 @@ export function* trainDeployBenchmark(ctx: OrchestrationContext): Generator<df.T
     }
 
     status({ phase: 'register' });
-    model = (yield ctx.df.callActivityWithRetry(Activities.register, retry, {
-      input,
-      prep,
-      jobId: job.jobId,
-    })) as RegisteredModelRef;
+    model = (yield* activity(Activities.register, { input, prep, jobId: job.jobId }, (m) => (model = m))) as RegisteredModelRef;
 
     status({ phase: 'deploy', model });
-    deployment = (yield ctx.df.callActivityWithRetry(Activities.deploy, retry, { input, model })) as DeploymentRef;
+    deployment = (yield* activity(Activities.deploy, { input, model }, (d) => (deployment = d))) as DeploymentRef;
 
     status({ phase: 'benchmark', model, deployment: deployment.name });
-    const benchmark: RunSummary['benchmark'] = yield ctx.df.callActivityWithRetry(Activities.benchmark, retry, {
-      input,
-      prep,
-      model,
-      deployment,
-    });
+    const benchmark: RunSummary['benchmark'] = yield* activity(Activities.benchmark, { input, prep, model, deployment });
+    // The last point a cancel stops the run: from here it decides, and a decision is carried out.
+    if (cancelled.isCompleted) throw cancelError();
 
     status({ phase: 'decide', model, deployment: deployment.name, p95Ms: benchmark.direct.p95Ms });
     const decision: Decision = yield ctx.df.callActivityWithRetry(Activities.decide, retry, {

@@ -220,12 +220,26 @@ describe('against a running stack', () => {
     expect(json(missing).error.code).toBe('DATASET_NOT_FOUND');
   });
 
-  test('cancel stops a running run and waits for it; terminate is immediate; both exit 1 on an ended or unknown run', async () => {
+  test('cancel stops a running run with its clean-up and waits for it; terminate is immediate; both exit 1 on an ended or unknown run', async () => {
     const started = await cli('train', 'small', '--run-id', 'cancel-me', '--budget-seconds', '30', '--max-trials', '2', '--json');
     expect(json(started)).toEqual({ runId: 'cancel-me', dataset: 'small' });
-    const cancelled = await cli('cancel', 'cancel-me', '--json');
+    const cancelled = await cli('cancel', 'cancel-me', '--reason', 'wrong budget', '--json');
     expect(cancelled.code).toBe(0);
-    expect(json(cancelled)).toMatchObject({ runId: 'cancel-me', runtimeStatus: 'Terminated' });
+    // The run stopped through its own clean-up: it ends Failed with RUN_CANCELLED and the reason.
+    expect(json(cancelled)).toMatchObject({
+      runId: 'cancel-me',
+      runtimeStatus: 'Failed',
+      cancelled: true,
+      error: { code: 'RUN_CANCELLED', message: expect.stringContaining('wrong budget') },
+    });
+    expect(json(await cli('run', 'cancel-me', '--json'))).toMatchObject({ phase: 'failed', error: { code: 'RUN_CANCELLED' } });
+    const badBody = await fetch(`${stack.host.baseUrl}/api/runs/cancel-me/cancel`, {
+      method: 'POST',
+      headers: { 'x-functions-key': stack.host.hostKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ why: 1 }),
+    });
+    expect(badBody.status).toBe(400);
+    expect(((await badBody.json()) as any).error.code).toBe('INVALID_REQUEST');
     const again = await cli('cancel', 'cancel-me');
     expect(again.code).toBe(1);
     expect(again.err).toContain('RUN_ENDED');
