@@ -2,11 +2,12 @@
  * Models and deployments for operators (function key): GET /api/models (every version, and the champion
  * of each served model), GET /api/models/{name}, POST /api/models/{name}/rollback {"version": n} (serve
  * an earlier version again), POST /api/models/{name}/retire (stop serving the model, keep its history),
- * GET /api/deployments (champions marked).
+ * GET /api/deployments (champions marked), POST /api/deployments/{name}/retire (retire one deployment
+ * that is not a champion).
  */
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { appRoot } from '../src/app';
-import { DeployError } from '../src/deploy/target';
+import { DEPLOYMENT_NAME, DeployError } from '../src/deploy/target';
 
 const root = appRoot();
 const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body, headers: { 'cache-control': 'no-store' } });
@@ -99,5 +100,16 @@ app.http('listDeployments', {
       updatedAt: d.updatedAt,
     }));
     return json(200, { deployments });
+  },
+});
+
+app.http('retireDeployment', {
+  route: 'deployments/{name}/retire',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: async (req: HttpRequest, context: InvocationContext) => {
+    const name = req.params.name ?? '';
+    if (!DEPLOYMENT_NAME.test(name)) return json(404, { error: { code: 'DEPLOYMENT_NOT_FOUND', message: `no deployment '${name.slice(0, 100)}'` } });
+    return action(context, () => root.retireDeployment(name));
   },
 });

@@ -412,6 +412,31 @@ export class AppRoot {
     });
   }
 
+  /**
+   * Retires one deployment that is not its lineage's champion (a challenger left running, an old
+   * version): drained, stopped, its keys dropped; its model version and runs stay. The champion is
+   * refused (DEPLOYMENT_IS_CHAMPION): retire the model, roll back or promote another version instead.
+   * Under the lineage's decision lock, so it never races a promotion.
+   */
+  async retireDeployment(name: string): Promise<{ retired: string; alreadyRetired: boolean }> {
+    const target = this.target();
+    const found = await target.get(name);
+    if (!found) throw new DeployError(404, 'DEPLOYMENT_NOT_FOUND', `no deployment '${name}'`);
+    return this.champions().withLock(found.modelName, async () => {
+      const d = await target.get(name);
+      if (!d) throw new DeployError(404, 'DEPLOYMENT_NOT_FOUND', `no deployment '${name}'`);
+      if (d.status === 'retired') return { retired: name, alreadyRetired: true };
+      if (d.champion)
+        throw new DeployError(
+          409,
+          'DEPLOYMENT_IS_CHAMPION',
+          `deployment '${name}' serves ${d.modelName}: retire the model (mlops retire ${d.modelName} --model), roll back or promote another version first`,
+        );
+      await target.retire(name, { force: false });
+      return { retired: name, alreadyRetired: false };
+    });
+  }
+
   /** Host start: deployments come back, AutoML workers orphaned by a crash are stopped. */
   async start(): Promise<void> {
     const automl = this.automl() as AutoMLProvider & { sweepOrphans?: () => Promise<number[]> };

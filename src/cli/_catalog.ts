@@ -22,7 +22,7 @@ export const CATALOG: CommandInfo[] = [
   { name: 'models', group: 'models', summary: 'registered model versions, the champion of each model, deployments' },
   { name: 'promote', group: 'models', summary: 'make a registered model version the champion (serve it)' },
   { name: 'rollback', group: 'models', summary: 'serve an earlier version again (default: the previous champion)' },
-  { name: 'retire', group: 'models', summary: 'stop serving a model (its champion is retired; history stays)' },
+  { name: 'retire', group: 'models', summary: 'stop serving a model (history stays), or retire one deployment that is not a champion' },
   { name: 'artifacts', group: 'models', summary: "download a model version's artifacts (model.onnx, model card, metrics...)" },
   { name: 'score', group: 'scoring', summary: 'score rows through the proxy (/api/score or /api/models/NAME/score)' },
   { name: 'bench', group: 'scoring', summary: 'load-test the scoring route (ab-style report)' },

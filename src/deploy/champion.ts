@@ -51,7 +51,7 @@ export class ChampionService {
   async capacityProblem(lineage: string): Promise<string | undefined> {
     const served = new Set((await this.store.champions()).map((c) => c.modelName));
     if (served.has(lineage) || served.size < this.opts.maxServedModels) return undefined;
-    return `SERVED_MODELS_LIMIT: ${served.size} models are served (MAX_SERVED_MODELS=${this.opts.maxServedModels}); retire one (mlops retire-model NAME) or raise the limit`;
+    return `SERVED_MODELS_LIMIT: ${served.size} models are served (MAX_SERVED_MODELS=${this.opts.maxServedModels}); retire one (mlops retire NAME --model) or raise the limit`;
   }
 
   /** Makes `deployment` its lineage's champion; the previous champion of that lineage is drained, then retired. */

@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { LocalDeploymentTarget } from '../../src/deploy/local';
+import { pidAlive } from '../../src/supervisor/process';
 import { COMMANDS, runCli } from '../../src/cli/index';
 import { REPO_ROOT } from '../support/host';
 import { CliResult, startStack, Stack } from './stack';
@@ -327,6 +329,26 @@ describe('against a running stack', () => {
     const bench = await cli('bench', '--model', 'fixture', '--requests', '20', '--concurrency', '2', '--row', JSON.stringify(ROW), '--json');
     expect(bench.code).toBe(0);
     expect(json(bench)).toMatchObject({ requested: 20, completed: 20, errors: 0, non2xx: 0 });
+
+    // One deployment that is not a champion (as a challenger left running would be), made beside the stack.
+    const beside = new LocalDeploymentTarget({ connectionString: stack.connectionString, drainMs: 0, stopTimeoutMs: 5000 });
+    try {
+      const extra = await beside.deploy({ name: 'fixture-extra', modelName: 'fixture', modelVersion: 2 });
+      const r1 = await cli('retire', 'fixture-extra', '--json');
+      expect(r1.code).toBe(0);
+      expect(json(r1)).toEqual({ deployment: 'fixture-extra', retired: 'fixture-extra', alreadyRetired: false });
+      for (let i = 0; i < 100 && pidAlive(extra.pid); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(pidAlive(extra.pid)).toBe(false);
+      expect(json(await cli('retire', 'fixture-extra', '--deployment', '--json'))).toMatchObject({ alreadyRetired: true });
+      const champ = await cli('retire', 'fixture-v1', '--deployment');
+      expect(champ.code).toBe(1);
+      expect(champ.err).toContain('DEPLOYMENT_IS_CHAMPION');
+      expect((await cli('retire', 'nope-v1', '--deployment')).err).toContain('DEPLOYMENT_NOT_FOUND');
+      expect((await cli('retire', 'fixture', '--model', '--deployment')).code).toBe(2);
+      expect(json(await cli('models', 'fixture', '--json')).champion).toMatchObject({ version: 1 });
+    } finally {
+      await beside.close();
+    }
 
     const retired = await cli('retire', 'fixture', '--json');
     expect(json(retired)).toEqual({ model: 'fixture', retired: 'fixture-v1' });
