@@ -5,7 +5,9 @@
  * `azureml-model-deployment`) and through the proxy, and promoted by moving the endpoint's traffic; a
  * better v2 rolls out through a canary stage (a share of live traffic, compared with the champion) to
  * 100 % with a load generator on the scoring route counting 0 non-2xx; a v3's decision is carried out
- * (one champion, the other deployment retired, all traffic on the champion).
+ * (one champion, the other deployment retired, all traffic on the champion). Then the host is SIGKILLed
+ * in the middle of a v4's rollout (at the canary's traffic split): after a restart the decision is
+ * finished, and the endpoint is left with the champion's deployment only, all traffic on it.
  */
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import * as fs from 'node:fs';
@@ -52,6 +54,7 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
   let emu: EmulatorProcess;
   let host: TestHost;
   let datasets: ContainerClient;
+  let env: Record<string, string>;
 
   const api = async (p: string, init: RequestInit = {}) => {
     const r = await fetch(`${host.baseUrl}${p}`, {
@@ -91,7 +94,7 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
   beforeAll(async () => {
     az = await startTestAzurite();
     emu = await startEmulatorProcess(az.connectionString, ['--job-phase-ms', '200', '--lro-delay-ms', '100']);
-    const env = {
+    env = {
       ...emu.hostEnv,
       AUTOML_PROVIDER: 'azureml',
       DEPLOY_TARGET: 'azureml',
@@ -184,5 +187,70 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
     expect(served.headers.get('x-model-version')).toBe(winner.slice(-1));
     const finalTraffic = (await endpointTraffic())[0].traffic;
     expect(Object.values(finalTraffic)).toEqual([100]);
+  });
+
+  it('a host SIGKILLed mid-rollout restarts and finishes the decision; no orphan deployment, all traffic on the champion', async () => {
+    const endpointDeployments = async (endpoint: string) => {
+      const r = await emu.request(
+        'GET',
+        `/subscriptions/${emu.subscriptionId}/resourceGroups/${emu.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emu.workspace}/onlineEndpoints/${endpoint}/deployments?api-version=2025-12-01`,
+        undefined,
+        TOKEN,
+      );
+      return (r.body.value as any[]).map((d) => d.name as string).sort();
+    };
+    // A tolerance that every challenger passes: v4 goes through the canary stage, in which it is killed.
+    env = { ...env, PROMOTION_TOLERANCE: '1' };
+    await host.stop();
+    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env });
+    const text = csv(500, 1500);
+    await datasets.getBlockBlobClient('bank.csv').upload(text, Buffer.byteLength(text));
+    // Kill once the run decides, at the canary's traffic split (20 % on the challenger).
+    let split = false;
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`run train-bank-v4 never reached its decision\n${host.logs().split('\n').slice(-40).join('\n')}`);
+      const r = await api('/api/runs/train-bank-v4').catch(() => ({ status: 0, body: undefined as any }));
+      const phase = r.status === 200 ? (r.body.customStatus?.phase ?? r.body.phase) : undefined;
+      if (phase === 'completed' || phase === 'failed') throw new Error(`run ended before the kill: ${JSON.stringify(r.body)}`);
+      if (phase === 'decide') {
+        const until = Date.now() + 4000;
+        while (!split && Date.now() < until) {
+          split = (await endpointTraffic()).some((e) => Object.values(e.traffic as Record<string, number>).some((w) => w > 0 && w < 100));
+          if (!split) await new Promise((res) => setTimeout(res, 100));
+        }
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    await host.kill('SIGKILL');
+    host = await startTestHost({ appDir: '.', connectionString: az.connectionString, env });
+    const run = await waitForRun('train-bank-v4');
+    expect(split).toBe(true);
+    expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
+    // Decided again after the restart (nothing was recorded before the kill): the canary ran to its end.
+    expect(run.decision).toMatchObject({ promoted: true, challenger: { version: 4 }, canary: { passed: true } });
+    const deps = (await api('/api/deployments')).body.deployments;
+    const champions = deps.filter((d: any) => d.champion);
+    expect(champions).toHaveLength(1);
+    const champion = champions[0].name;
+    expect(champion).toBe('bank-v4');
+    // Every other deployment of the lineage is retired, and the endpoint keeps only the champion's
+    // (the replaced one is deleted after its drain).
+    expect(deps.filter((d: any) => d.name !== champion && d.status !== 'retired')).toEqual([]);
+    const [endpoint] = await endpointTraffic();
+    const waitUntil = Date.now() + 30_000;
+    let left = await endpointDeployments(endpoint.name);
+    while (left.length > 1 && Date.now() < waitUntil) {
+      await new Promise((res) => setTimeout(res, 500));
+      left = await endpointDeployments(endpoint.name);
+    }
+    expect(left).toHaveLength(1);
+    const traffic = (await endpointTraffic())[0].traffic as Record<string, number>;
+    expect(Object.values(traffic)).toEqual([100]);
+    expect(Object.keys(traffic)).toEqual(left);
+    const served = await api('/api/models/bank/score', { method: 'POST', body: JSON.stringify({ data: [row(6)] }) });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('x-model-version')).toBe(champion.slice(champion.lastIndexOf('-v') + 2));
   });
 });
