@@ -10,43 +10,17 @@
  * finished, and the endpoint is left with the champion's deployment only, all traffic on it.
  */
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { appApi } from '../support/appApi';
 import { startTestAzurite } from '../support/azurite';
+import { bankCsv, bankRow } from '../support/bank';
 import { startTestHost, TestHost } from '../support/host';
 import { EmulatorProcess, startEmulatorProcess } from '../emulators/azureml/process';
 
 jest.setTimeout(900_000);
 
-const SAMPLE = path.resolve(__dirname, '../../samples/bankmarketing_train.csv');
-const lines = fs.readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
-const header = lines[0];
-const yIndex = header.split(',').indexOf('y');
-function csv(from: number, count: number, shuffle = false): string {
-  const cells = lines.slice(1 + from, 1 + from + count).map((r) => r.split(','));
-  if (shuffle) {
-    const ys = cells.map((c) => c[yIndex]);
-    let s = 99;
-    for (let i = ys.length - 1; i > 0; i--) {
-      s = (s * 1103515245 + 12345) % 2147483648;
-      const j = s % (i + 1);
-      [ys[i], ys[j]] = [ys[j], ys[i]];
-    }
-    cells.forEach((c, i) => (c[yIndex] = ys[i]));
-  }
-  return [header, ...cells.map((c) => c.join(','))].join('\n') + '\n';
-}
-const row = (i: number) => {
-  const names = header.split(',');
-  const cells = lines[1 + i].split(',');
-  const out: Record<string, string | number> = {};
-  names.forEach((n, j) => {
-    if (n === 'y') return;
-    const v = Number(cells[j]);
-    out[n] = Number.isFinite(v) && cells[j] !== '' ? v : cells[j];
-  });
-  return out;
-};
+/** Slices of the sample; `shuffle` permutes their labels (seeded). */
+const csv = (from: number, count: number, shuffle = false) => bankCsv(from, count, shuffle ? 99 : undefined);
+const row = bankRow;
 const TOKEN = 'e2e-emulator-token';
 
 describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azureml (Azure ML emulator)', () => {
@@ -56,31 +30,7 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml and DEPLOY_TARGET=azu
   let datasets: ContainerClient;
   let env: Record<string, string>;
 
-  const api = async (p: string, init: RequestInit = {}) => {
-    const r = await fetch(`${host.baseUrl}${p}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', 'x-functions-key': host.hostKey, ...(init.headers as object) },
-    });
-    const text = await r.text();
-    let body: any = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    return { status: r.status, headers: r.headers, body };
-  };
-  async function waitForRun(runId: string, timeoutMs = 300_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    let last: any;
-    while (Date.now() < deadline) {
-      const r = await api(`/api/runs/${runId}`).catch(() => ({ status: 0, body: undefined }));
-      last = r.body;
-      if (r.status === 200 && ['Completed', 'Failed', 'Terminated'].includes(r.body.runtimeStatus)) return r.body;
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    throw new Error(`run ${runId} did not finish: ${JSON.stringify(last)}\n${host.logs().split('\n').slice(-40).join('\n')}`);
-  }
+  const { api, waitForRun } = appApi(() => host);
   const endpointTraffic = async () => {
     const list = await emu.request(
       'GET',

@@ -9,36 +9,17 @@ import { execFile } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { appApi } from '../support/appApi';
 import { startTestAzurite } from '../support/azurite';
+import { bankCsvOf, bankRow, bankRows, shuffledLabels } from '../support/bank';
 import { startTestHost, TestHost } from '../support/host';
 import { startHttpsReceiver } from '../support/https-receiver';
 
 jest.setTimeout(900000);
 
-const SAMPLE = path.resolve(__dirname, '../../samples/bankmarketing_train.csv');
-const lines = fs.readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
-const header = lines[0];
-const yIndex = header.split(',').indexOf('y');
-
-/** `count` data rows starting at `from`, as CSV text. */
-function slice(from: number, count: number): string[] {
-  return lines.slice(1 + from, 1 + from + count);
-}
-function csv(rows: string[]): string {
-  return [header, ...rows].join('\n') + '\n';
-}
-/** The same rows with the labels permuted: a model trained on it learns nothing. */
-function shuffledLabels(rows: string[]): string[] {
-  const cells = rows.map((r) => r.split(','));
-  const ys = cells.map((c) => c[yIndex]);
-  let s = 12345;
-  for (let i = ys.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    const j = s % (i + 1);
-    [ys[i], ys[j]] = [ys[j], ys[i]];
-  }
-  return cells.map((c, i) => ((c[yIndex] = ys[i]), c.join(',')));
-}
+const slice = bankRows;
+const csv = bankCsvOf;
+const shuffle = (rows: string[]) => shuffledLabels(rows, 12345);
 
 const ENV = {
   AUTOML_BUDGET_SECONDS: '6',
@@ -58,54 +39,14 @@ describe('pipeline end to end', () => {
   let eventGrid: Awaited<ReturnType<typeof startHttpsReceiver>>;
   let hostEnv: Record<string, string>;
 
-  const api = async (p: string, init: RequestInit & { key?: string | null } = {}) => {
-    const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
-    if (init.key !== null) headers['x-functions-key'] = init.key ?? host.hostKey;
-    const r = await fetch(`${host.baseUrl}${p}`, { ...init, headers });
-    const text = await r.text();
-    let body: any = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    return { status: r.status, headers: r.headers, body };
-  };
-
-  async function waitForRun(runId: string, timeoutMs = 300000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    let last: any;
-    while (Date.now() < deadline) {
-      const r = await api(`/api/runs/${runId}`);
-      last = r.body;
-      if (r.status === 200 && ['Completed', 'Failed', 'Terminated'].includes(r.body.runtimeStatus)) return r.body;
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    const notable = host
-      .logs()
-      .split('\n')
-      .filter((l) => /registerDataset|Error|Warning|Host\.Blobs|Durable/.test(l))
-      .slice(-40)
-      .join('\n');
-    throw new Error(`run ${runId} did not finish: ${JSON.stringify(last)}\n${notable}`);
-  }
+  const { api, waitForRun } = appApi(() => host, { contentType: null, logFilter: /registerDataset|Error|Warning|Host\.Blobs|Durable/ });
 
   async function upload(rows: string[]): Promise<void> {
     const text = csv(rows);
     await datasets.getBlockBlobClient('bank.csv').upload(text, Buffer.byteLength(text));
   }
 
-  const row = (i: number) => {
-    const names = header.split(',');
-    const cells = lines[1 + i].split(',');
-    const out: Record<string, string | number> = {};
-    names.forEach((n, j) => {
-      if (n === 'y') return;
-      const v = Number(cells[j]);
-      out[n] = Number.isFinite(v) && cells[j] !== '' ? v : cells[j];
-    });
-    return out;
-  };
+  const row = bankRow;
 
   beforeAll(async () => {
     az = await startTestAzurite();
@@ -143,7 +84,7 @@ describe('pipeline end to end', () => {
   });
 
   it('trains, deploys and promotes the first version dropped in the datasets container', async () => {
-    await upload(shuffledLabels(slice(0, 2000)));
+    await upload(shuffle(slice(0, 2000)));
     const run = await waitForRun('train-bank-v1');
     expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
     expect(run.trigger).toBe('blob');

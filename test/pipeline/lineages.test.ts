@@ -7,32 +7,15 @@
  * (DATASETS_REGISTRY_CONTAINER): registration and the pipeline read the same snapshot.
  */
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { appApi } from '../support/appApi';
 import { startTestAzurite } from '../support/azurite';
+import { bankCsv, bankRow } from '../support/bank';
 import { startTestHost, TestHost } from '../support/host';
 
 jest.setTimeout(900000);
 
-const SAMPLE = path.resolve(__dirname, '../../samples/bankmarketing_train.csv');
-const lines = fs.readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
-const header = lines[0];
-const yIndex = header.split(',').indexOf('y');
-
-function bankCsv(from: number, count: number, shuffle = false): string {
-  const cells = lines.slice(1 + from, 1 + from + count).map((r) => r.split(','));
-  if (shuffle) {
-    const ys = cells.map((c) => c[yIndex]);
-    let s = 777;
-    for (let i = ys.length - 1; i > 0; i--) {
-      s = (s * 1103515245 + 12345) % 2147483648;
-      const j = s % (i + 1);
-      [ys[i], ys[j]] = [ys[j], ys[i]];
-    }
-    cells.forEach((c, i) => (c[yIndex] = ys[i]));
-  }
-  return [header, ...cells.map((c) => c.join(','))].join('\n') + '\n';
-}
+/** Slices of the sample; `shuffle` permutes their labels (seeded). */
+const csv = (from: number, count: number, shuffle = false) => bankCsv(from, count, shuffle ? 777 : undefined);
 
 /** A churn-like table: other columns, target `Churn` (given as blob metadata), a learnable rule. */
 function churnCsv(n: number, seed: number): string {
@@ -51,17 +34,6 @@ function churnCsv(n: number, seed: number): string {
   return out.join('\n') + '\n';
 }
 
-const bankRow = (i: number) => {
-  const names = header.split(',');
-  const cells = lines[1 + i].split(',');
-  const out: Record<string, string | number> = {};
-  names.forEach((n, j) => {
-    if (n === 'y') return;
-    const v = Number(cells[j]);
-    out[n] = Number.isFinite(v) && cells[j] !== '' ? v : cells[j];
-  });
-  return out;
-};
 const churnRow = { tenure: 3, monthly_charges: 99.5, contract: 'month-to-month', support_calls: 5 };
 
 const ENV = {
@@ -83,33 +55,8 @@ describe('a champion per model lineage', () => {
   let datasets: ContainerClient;
   let hostEnv: Record<string, string>;
 
-  const api = async (p: string, init: RequestInit = {}) => {
-    const r = await fetch(`${host.baseUrl}${p}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', 'x-functions-key': host.hostKey, ...(init.headers as object) },
-    });
-    const text = await r.text();
-    let body: any = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    return { status: r.status, headers: r.headers, body };
-  };
+  const { api, waitForRun } = appApi(() => host, { logLines: 30 });
   const score = (model: string, row: object) => api(`/api/models/${model}/score`, { method: 'POST', body: JSON.stringify({ data: [row] }) });
-
-  async function waitForRun(runId: string, timeoutMs = 300000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    let last: any;
-    while (Date.now() < deadline) {
-      const r = await api(`/api/runs/${runId}`);
-      last = r.body;
-      if (r.status === 200 && ['Completed', 'Failed', 'Terminated'].includes(r.body.runtimeStatus)) return r.body;
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    throw new Error(`run ${runId} did not finish: ${JSON.stringify(last)}\n${host.logs().split('\n').slice(-30).join('\n')}`);
-  }
 
   async function upload(name: string, text: string, metadata?: Record<string, string>): Promise<void> {
     await datasets.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), { metadata });
@@ -131,7 +78,7 @@ describe('a champion per model lineage', () => {
   });
 
   it('trains and serves two datasets with different targets and columns, each on its own route', async () => {
-    await upload('bank.csv', bankCsv(0, 1500, true));
+    await upload('bank.csv', csv(0, 1500, true));
     await upload('churn.csv', churnCsv(1200, 5), { target: 'Churn' });
     const [bank, churn] = await Promise.all([waitForRun('train-bank-v1'), waitForRun('train-churn-v1')]);
     for (const run of [bank, churn]) {
@@ -176,7 +123,7 @@ describe('a champion per model lineage', () => {
     };
     const loads = [loop('bank', bankRow(2)), loop('bank', bankRow(3)), loop('churn', churnRow), loop('churn', churnRow)];
     try {
-      await upload('bank.csv', bankCsv(0, 1500));
+      await upload('bank.csv', csv(0, 1500));
       const run = await waitForRun('train-bank-v2');
       expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
       expect(run.decision).toMatchObject({ promoted: true, champion: { model: 'bank', version: 1 } });

@@ -6,17 +6,15 @@
  * host polls the same job to completion and submits no second one.
  */
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { appApi } from '../support/appApi';
 import { startTestAzurite } from '../support/azurite';
+import { bankCsv } from '../support/bank';
 import { startTestHost, TestHost } from '../support/host';
 import { EmulatorProcess, startEmulatorProcess } from '../emulators/azureml/process';
 
 jest.setTimeout(600_000);
 
-const SAMPLE = path.resolve(__dirname, '../../samples/bankmarketing_train.csv');
-const lines = fs.readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
-const csv = (from: number, count: number) => [lines[0], ...lines.slice(1 + from, 1 + from + count)].join('\n') + '\n';
+const csv = (from: number, count: number) => bankCsv(from, count);
 const TOKEN = 'e2e-emulator-token';
 
 describe('pipeline end to end with AUTOML_PROVIDER=azureml (Azure ML emulator)', () => {
@@ -27,21 +25,7 @@ describe('pipeline end to end with AUTOML_PROVIDER=azureml (Azure ML emulator)',
   let datasets: ContainerClient;
   let registry: ContainerClient;
 
-  const api = async (p: string) => {
-    const r = await fetch(`${host.baseUrl}${p}`, { headers: { 'x-functions-key': host.hostKey } });
-    return { status: r.status, body: (await r.json().catch(() => undefined)) as any };
-  };
-  async function waitForRun(runId: string, timeoutMs = 240_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    let last: any;
-    while (Date.now() < deadline) {
-      const r = await api(`/api/runs/${runId}`).catch(() => ({ status: 0, body: undefined }));
-      last = r.body;
-      if (r.status === 200 && ['Completed', 'Failed', 'Terminated'].includes(r.body.runtimeStatus)) return r.body;
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    throw new Error(`run ${runId} did not finish: ${JSON.stringify(last)}\n${host.logs().split('\n').slice(-40).join('\n')}`);
-  }
+  const { api, waitForRun } = appApi(() => host);
   const jobPuts = async (prefix: string) =>
     (await emu.request('GET', `/_emulator/requests?method=PUT&path=${encodeURIComponent(`/jobs/${prefix}`)}`)).body.value as { path: string; body: any }[];
   const jobs = async () =>
