@@ -13,7 +13,7 @@ import { classImbalanceGuardrail, ColumnPlan, featureColumns, featureSteps, dete
 import { LEARNERS, learnerByName, learnersFor } from './learners';
 import { suitsLogTarget } from './learners/gbdt-log';
 import { complement, type FullOutput } from './learners/types';
-import { classificationMetrics, ClassificationMetrics, isMetricFor, regressionMetrics, RegressionMetrics } from './metrics';
+import { classificationMetrics, ClassificationMetrics, isMetricFor, predictedVsActual, regressionMetrics, RegressionMetrics } from './metrics';
 import type { FittedPipeline, SinglePipeline, Task } from './pipeline';
 import { deriveSeed } from './random';
 import { runSearch, SearchProgress, Trial } from './search';
@@ -438,7 +438,8 @@ function fullMetrics(
 ): ClassificationMetrics | RegressionMetrics {
   const P = task === 'regression' ? 1 : classes.length;
   const { pred, yy } = gather(oof, y, rows, P);
-  return task === 'regression' ? regressionMetrics(pred, yy) : classificationMetrics(pred, yy, classes, { curves });
+  if (task === 'regression') return curves ? { ...regressionMetrics(pred, yy), predicted_vs_actual: predictedVsActual(pred, yy) } : regressionMetrics(pred, yy);
+  return classificationMetrics(pred, yy, classes, { curves });
 }
 
 /** The numeric metrics of a trial (curves and the confusion matrix are for the chosen model only). */

@@ -127,6 +127,27 @@ export interface RegressionMetrics {
   normalized_mean_absolute_error: number;
   r2_score: number;
   spearman_correlation: number;
+  /** A sample of (actual, predicted) pairs for predicted-vs-actual and residual plots (chosen model only). */
+  predicted_vs_actual?: { actual: number[]; predicted: number[] };
+}
+
+/**
+ * Up to `max` (actual, predicted) pairs, evenly spread over the rows in their order (deterministic), to
+ * 6 significant digits: what a predicted-vs-actual or residual plot needs, a few KB in metrics.json.
+ */
+export function predictedVsActual(pred: ArrayLike<number>, y: ArrayLike<number>, max = 400): { actual: number[]; predicted: number[] } {
+  const n = y.length;
+  const take = Math.min(n, max);
+  const actual: number[] = [];
+  const predicted: number[] = [];
+  const round = (v: number) => Number(v.toPrecision(6));
+  for (let k = 0; k < take; k++) {
+    const i = Math.floor((k * n) / take);
+    if (!Number.isFinite(y[i]) || !Number.isFinite(pred[i])) continue;
+    actual.push(round(y[i]));
+    predicted.push(round(pred[i]));
+  }
+  return { actual, predicted };
 }
 
 /** Predicted class = argmax probability (ties to the first class). */

@@ -122,7 +122,7 @@ export function modelCard(r: AutoMLResult, source?: string): string {
   if (r.task === 'regression') {
     const g = m as RegressionMetrics;
     lines.push('| metric | value |', '|---|---|');
-    for (const [k, v] of Object.entries(g)) lines.push(`| ${k} | ${fmt(v as number)} |`);
+    for (const [k, v] of Object.entries(g)) if (typeof v === 'number') lines.push(`| ${k} | ${fmt(v)} |`);
   } else {
     const c = m as ClassificationMetrics;
     lines.push('| metric | value |', '|---|---|');

@@ -172,7 +172,7 @@ function runMetrics(doc: {
   featureImportance?: { column: string; importance: number }[];
 }): Record<string, unknown> {
   const cv: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc.cv ?? {})) if (k !== 'roc_curve' && k !== 'pr_curve') cv[k] = v;
+  for (const [k, v] of Object.entries(doc.cv ?? {})) if (k !== 'roc_curve' && k !== 'pr_curve' && k !== 'predicted_vs_actual') cv[k] = v;
   return { primaryMetric: doc.primaryMetric, primaryScore: doc.primaryScore, cv, featureImportanceTop: (doc.featureImportance ?? []).slice(0, 8) };
 }
 

@@ -1,4 +1,5 @@
 import {
+  predictedVsActual,
   binaryAuc,
   binaryAveragePrecision,
   classificationMetrics,
@@ -99,5 +100,21 @@ describe('metrics', () => {
     expect(binaryAveragePrecision([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.8333333333, 9);
     // All tied: AP = share of positives.
     expect(binaryAveragePrecision([0.5, 0.5, 0.5, 0.5], [1, 0, 0, 0])).toBeCloseTo(0.25, 12);
+  });
+});
+
+describe('predictedVsActual', () => {
+  test('at most max pairs, spread evenly over the rows, non-finite pairs left out, deterministic', () => {
+    const y = Array.from({ length: 1000 }, (_, i) => i);
+    const pred = y.map((v) => v * 2 + 0.1234567891);
+    const s = predictedVsActual(pred, y, 100);
+    expect(s.actual).toHaveLength(100);
+    expect(s.actual[0]).toBe(0);
+    expect(s.actual[1]).toBe(10);
+    expect(s.actual[99]).toBe(990);
+    expect(s.predicted[1]).toBe(20.1235); // 6 significant digits
+    expect(predictedVsActual(pred, y, 100)).toEqual(s);
+    const small = predictedVsActual([1, NaN, 3], [1, 2, 3]);
+    expect(small).toEqual({ actual: [1, 3], predicted: [1, 3] });
   });
 });

@@ -242,6 +242,28 @@ describe('dashboard in a real browser', () => {
     await shot('datasets');
   });
 
+  it('draws a regression model: predicted vs actual and residuals from its out-of-fold predictions', async () => {
+    // The same rows with a numeric target (age): a real regression run through the pipeline.
+    await stack.upload('bankage.csv', csv(slice(0, 800)), { target: 'age' });
+    const run = await stack.waitForRun('train-bankage-v1');
+    expect({ status: run.runtimeStatus, error: run.error }).toEqual({ status: 'Completed', error: undefined });
+    const api = (await stack.api('/api/dashboard/data/models/bankage/1')).body;
+    expect(api.model.task).toBe('regression');
+    expect(api.regression.actual.length).toBeGreaterThan(100);
+    expect(api.notStored.join(' ')).not.toContain('predicted-vs-actual');
+    await open('#/models/bankage/1', 4);
+    const pva = await chart('Predicted vs actual');
+    expect(pva.elements[0]).toBe(api.regression.actual.length);
+    expect((pva.data[0] as { x: number; y: number }[])[0]).toEqual({ x: api.regression.actual[0], y: api.regression.predicted[0] });
+    const res = await chart('Residuals');
+    expect(res.elements[0]).toBe(api.regression.actual.length);
+    const r0 = (res.data[0] as { x: number; y: number }[])[0];
+    expect(r0.y).toBeCloseTo(api.regression.actual[0] - api.regression.predicted[0], 9);
+    // No classification plots on a regression model.
+    expect((await charts()).some((c) => c.label.startsWith('ROC curve'))).toBe(false);
+    await shot('model-regression');
+  });
+
   it('never put the key in a URL', () => {
     expect(requested.length).toBeGreaterThan(10);
     expect(requested.filter((u) => u.includes(stack.host.hostKey))).toEqual([]);

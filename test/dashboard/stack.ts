@@ -47,7 +47,7 @@ export interface Stack {
   host: TestHost;
   datasets: ContainerClient;
   api(p: string, key?: string | null): Promise<{ status: number; body: any }>;
-  upload(name: string, text: string): Promise<void>;
+  upload(name: string, text: string, metadata?: Record<string, string>): Promise<void>;
   waitForRun(runId: string, timeoutMs?: number): Promise<any>;
   waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
@@ -88,8 +88,8 @@ export async function startStack(): Promise<Stack> {
     host,
     datasets,
     api,
-    async upload(name, text) {
-      await datasets.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
+    async upload(name, text, metadata) {
+      await datasets.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), { metadata });
     },
     waitForRun: (runId, timeoutMs) =>
       waitFor(

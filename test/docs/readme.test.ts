@@ -22,7 +22,9 @@ function snippet(kind: string): string {
   return m[1];
 }
 
-const pythonWithRequests = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8' }).status === 0;
+/** A python3 with the requests package: the one on PATH, else Debian's (.ci/run installs python3-requests). */
+const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import requests'], { encoding: 'utf8', timeout: 60000 }).status === 0);
+const pythonWithRequests = python !== undefined;
 
 let stack: Stack;
 let dir: string;
@@ -92,7 +94,7 @@ test('Node (fetch): the three shapes print labels, probabilities, labels', async
 (pythonWithRequests ? test : test.skip)('Python (requests): the three shapes, and a 400 INVALID_FIELDS for an incomplete row', async () => {
   const file = path.join(dir, 'score.py');
   fs.writeFileSync(file, localize(snippet('python')));
-  const r = await run('python3', [file], { ...stack.env, SCORE_KEY: stack.host.functionKey('scoreModel') });
+  const r = await run(python!, [file], { ...stack.env, SCORE_KEY: stack.host.functionKey('scoreModel') });
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
   const lines = r.out.trim().split('\n');

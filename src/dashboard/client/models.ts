@@ -1,7 +1,8 @@
 /**
  * Browser code: models (#/models: versions per lineage, CV vs held-out) and one version
- * (#/models/{name}/{v}): ROC, precision-recall and calibration curves, confusion matrix, feature
- * importance, CV vs held-out, trials, lineage and the model card.
+ * (#/models/{name}/{v}): ROC, precision-recall and calibration curves, confusion matrix (classification);
+ * predicted-vs-actual and residuals (regression); feature importance, CV vs held-out, trials, lineage
+ * and the model card.
  */
 export const MODELS_JS = String.raw`
 function confusionTable(c) {
@@ -79,6 +80,21 @@ route(/^\/models\/([^/]+)\/(\d+)$/, function (name, version) {
       plots.push(curveChart('Calibration: observed share of positives by predicted probability',
         [lineSet('model', c.calibration.map(function (b) { return { x: b.predicted, y: b.observed }; }), PALETTE[2], { pointRadius: 4 }), DIAGONAL('perfectly calibrated')],
         'mean predicted probability', 'observed share of positives', { x: { min: 0, max: 1 }, y: { min: 0, max: 1 } }));
+    }
+    var r = v.regression;
+    if (r) {
+      var lo = Math.min(Math.min.apply(null, r.actual), Math.min.apply(null, r.predicted));
+      var hi = Math.max(Math.max.apply(null, r.actual), Math.max.apply(null, r.predicted));
+      var pts = r.actual.map(function (a, i) { return { x: a, y: r.predicted[i] }; });
+      plots.push(curveChart('Predicted vs actual (out-of-fold, ' + pts.length + ' rows), R² ' + fmt(v.metrics.cv.r2_score),
+        [lineSet('rows', pts, PALETTE[0], { showLine: false, pointRadius: 2 }), lineSet('predicted = actual', [{ x: lo, y: lo }, { x: hi, y: hi }], '#777', { borderDash: [4, 4], borderWidth: 1 })],
+        'actual', 'predicted'));
+      var res = r.actual.map(function (a, i) { return { x: r.predicted[i], y: a - r.predicted[i] }; });
+      var plo = Math.min.apply(null, r.predicted);
+      var phi = Math.max.apply(null, r.predicted);
+      plots.push(curveChart('Residuals (actual - predicted) by prediction, RMSE ' + fmt(v.metrics.cv.root_mean_squared_error),
+        [lineSet('rows', res, PALETTE[1], { showLine: false, pointRadius: 2 }), lineSet('zero', [{ x: plo, y: 0 }, { x: phi, y: 0 }], '#777', { borderDash: [4, 4], borderWidth: 1 })],
+        'predicted', 'residual'));
     }
     var ev = section('Evaluation (cross-validated, out-of-fold)', 'evaluation');
     ev.body.appendChild(h('div', { class: 'row' }, plots));

@@ -1,6 +1,6 @@
 /**
  * Everything the model page draws, assembled from the registry: metrics.json (CV metrics, ROC / PR
- * points, confusion matrix, feature importance), leaderboard.json (trials), model-card.md,
+ * points, confusion matrix, out-of-fold predicted-vs-actual pairs of a regression, feature importance), leaderboard.json (trials), model-card.md,
  * benchmark.json, and the lineage dataset version -> run -> model -> deployment.
  */
 import type { ModelVersion } from '../../models/registry';
@@ -21,6 +21,7 @@ interface MetricsDoc {
     confusion_matrix?: { classes: string[]; matrix: number[][] };
     roc_curve?: { fpr: number[]; tpr: number[]; threshold: number[] };
     pr_curve?: Curve;
+    predicted_vs_actual?: { actual: number[]; predicted: number[] };
   };
   featureImportance?: { column: string; importance: number }[];
 }
@@ -43,6 +44,8 @@ export interface ModelView {
     pr?: { recall: number[]; precision: number[] };
     calibration: CalibrationBin[];
   };
+  /** Out-of-fold predictions of the chosen model on a sample of rows (predicted-vs-actual, residuals). */
+  regression?: { actual: number[]; predicted: number[] };
   featureImportance: { column: string; importance: number }[];
   trials: TrialSeries;
   card?: string;
@@ -91,8 +94,15 @@ export async function modelView(stores: DashboardStores, name: string, version: 
       pr: c.pr_curve ? { recall: c.pr_curve.recall, precision: c.pr_curve.precision } : undefined,
       calibration,
     };
-  } else {
-    notStored.push('predicted-vs-actual and residuals (metrics.json keeps scalar regression metrics only)');
+  }
+  let regression: ModelView['regression'];
+  if (m.task === 'regression') {
+    const pva = metrics?.cv?.predicted_vs_actual;
+    if (pva && Array.isArray(pva.actual) && Array.isArray(pva.predicted) && pva.actual.length === pva.predicted.length && pva.actual.length > 0) {
+      regression = { actual: pva.actual, predicted: pva.predicted };
+    } else {
+      notStored.push("predicted-vs-actual and residuals (this version's metrics.json has no out-of-fold predictions)");
+    }
   }
   return {
     model,
@@ -102,6 +112,7 @@ export async function modelView(stores: DashboardStores, name: string, version: 
     },
     metrics: { primaryMetric: m.primaryMetric, cv, heldOut, validation: metrics?.validation },
     classification,
+    regression,
     featureImportance: (metrics?.featureImportance ?? []).slice(0, 25),
     trials: trialSeries(leaderboard ?? {}),
     card,
