@@ -111,7 +111,12 @@ export function modelCard(r: AutoMLResult, source?: string): string {
   else lines.push(`- Hyperparameters: ${paramsText(r.best) || '(defaults)'}.`);
   lines.push(`- Search: ${r.trials} trials in ${r.seconds.toFixed(1)} s (budget ${r.budgetSeconds} s, seed ${r.seed}).`);
   if (r.classes.length) lines.push(`- Classes (probability column order): ${r.classes.map((c) => `\`${c}\``).join(', ')}.`);
-  lines.push('- Artifact: `model.onnx` (IR 8, opset 17, ai.onnx.ml 3). One input per column below, [N,1]; outputs `label` and `probabilities` [N,C].', '');
+  lines.push(
+    `- Artifact: \`model.onnx\` (IR 8, opset 17, ai.onnx.ml 3). One input per column below, [N,1]; ${
+      r.task === 'regression' ? 'output `label` (float [N], the prediction)' : 'outputs `label` and `probabilities` [N,C]'
+    }.`,
+    '',
+  );
   lines.push('## Inputs', '', '| column | type | treatment |', '|---|---|---|');
   for (const [name, kind] of Object.entries(r.data.columnKinds)) {
     const input = r.pipeline.inputs.find((i) => i.name === name);
