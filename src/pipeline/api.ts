@@ -149,7 +149,8 @@ export async function getRun(client: DurableClient, runs: RunStore, id: string):
   return { status: 200, body: await describeRun(client, rec) };
 }
 
-const RUNNING = new Set(['Pending', 'Running', 'ContinuedAsNew']);
+// A suspended run takes the cancel when it is resumed (the event waits in its queue).
+const RUNNING = new Set(['Pending', 'Running', 'ContinuedAsNew', 'Suspended']);
 
 /**
  * POST /api/runs/{id}/cancel: asks a run to stop with its clean-up (orchestrator.ts CANCEL_EVENT).
