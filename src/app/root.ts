@@ -337,7 +337,11 @@ export class AppRoot {
         const s = this.azureTargetSettings;
         if (!routing || !s || s.canarySharePercent <= 0 || s.canaryDurationMs <= 0) return undefined;
         const mirror = s.mirrorSharePercent > 0;
-        const r = await routing.canary(lineage, challenger, mirror ? s.mirrorSharePercent : s.canarySharePercent, s.canaryDurationMs, { mirror, probeBody });
+        const r = await routing.canary(lineage, challenger, mirror ? s.mirrorSharePercent : s.canarySharePercent, s.canaryDurationMs, {
+          mirror,
+          probeBody,
+          ...s.canaryRule,
+        });
         const share = `${r.sharePercent}% ${r.mode} for ${Math.round(r.durationMs / 1000)} s`;
         return {
           passed: r.verdict === 'pass',

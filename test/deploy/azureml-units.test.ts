@@ -59,8 +59,17 @@ describe('settings', () => {
         AZUREML_DRAIN_SECONDS: '5',
         AZUREML_LRO_POLL_MS: '100',
         AZUREML_ARM_ENDPOINT: 'https://127.0.0.1:8443/',
+        AZUREML_CANARY_MIN_REQUESTS: '7',
+        AZUREML_CANARY_ERROR_TOLERANCE: '0.05',
+        AZUREML_CANARY_LATENCY_FACTOR: '2',
+        AZUREML_CANARY_LATENCY_SLACK_MS: '250',
       },
       cred,
+    );
+    expect(s.canaryRule).toEqual({ minRequests: 20, errorRateTolerance: 0.01, latencyFactor: 1.5, latencySlackMs: 20 });
+    expect(t.canaryRule).toEqual({ minRequests: 7, errorRateTolerance: 0.05, latencyFactor: 2, latencySlackMs: 250 });
+    expect(() => azureMLTargetSettingsFromEnv({ ...env, AZUREML_CANARY_LATENCY_FACTOR: '0.5' }, cred)).toThrow(
+      /AZUREML_CANARY_LATENCY_FACTOR must be a number from 1 to 100/,
     );
     expect(
       azureMLTargetSettingsFromEnv({ ...env, AZUREML_INSTANCE_TYPE: 'Standard_E4s_v3', AZUREML_ENDPOINT_INSTANCE_TYPE: 'Standard_F2s_v2' }, cred).instanceType,

@@ -19,6 +19,8 @@ export interface AzureMLTargetSettings {
   canaryDurationMs: number;
   /** Share of traffic (percent, 0-50) mirrored to the challenger during the canary instead of live traffic. */
   mirrorSharePercent: number;
+  /** The canary's verdict: fewest challenger answers, error-rate slack, latency rule (p95 x factor + slack). */
+  canaryRule?: { minRequests: number; errorRateTolerance: number; latencyFactor: number; latencySlackMs: number };
   /** How long an old deployment keeps running after traffic moved away, before it is deleted. */
   drainMs: number;
   /** Delay between polls of a long-running operation when the service sends no Retry-After. */
@@ -43,6 +45,7 @@ export const AZUREML_DEFAULTS = {
   canarySharePercent: 10,
   canaryDurationMs: 5 * 60_000,
   mirrorSharePercent: 0,
+  canaryRule: { minRequests: 20, errorRateTolerance: 0.01, latencyFactor: 1.5, latencySlackMs: 20 },
   drainMs: 30_000,
   lroPollMs: 2_000,
   armEndpoint: 'https://management.azure.com',
@@ -58,6 +61,14 @@ function int(env: Record<string, string | undefined>, name: string, dflt: number
   if (raw === undefined || raw.trim() === '') return dflt;
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min || v > max) throw bad(name, `must be an integer from ${min} to ${max} (got '${raw}')`);
+  return v;
+}
+
+function num(env: Record<string, string | undefined>, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return dflt;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) throw bad(name, `must be a number from ${min} to ${max} (got '${raw}')`);
   return v;
 }
 
@@ -86,7 +97,8 @@ export function checkAzureMLTargetSettings(s: AzureMLTargetSettings): AzureMLTar
 /**
  * Reads AZUREML_SUBSCRIPTION_ID, AZUREML_RESOURCE_GROUP, AZUREML_WORKSPACE, AZUREML_INSTANCE_TYPE
  * (AZUREML_ENDPOINT_INSTANCE_TYPE wins: the AutoML provider reads AZUREML_INSTANCE_TYPE for its jobs),
- * AZUREML_INSTANCE_COUNT, AZUREML_CANARY_PERCENT, AZUREML_CANARY_SECONDS, AZUREML_MIRROR_PERCENT,
+ * AZUREML_INSTANCE_COUNT, AZUREML_CANARY_PERCENT, AZUREML_CANARY_SECONDS, AZUREML_MIRROR_PERCENT, the
+ * canary's rule (AZUREML_CANARY_MIN_REQUESTS, _ERROR_TOLERANCE, _LATENCY_FACTOR, _LATENCY_SLACK_MS),
  * AZUREML_DRAIN_SECONDS, AZUREML_LRO_POLL_MS, AZUREML_ARM_ENDPOINT, AZUREML_ARM_SCOPE, AZUREML_DATASTORE,
  * AZUREML_DATASTORE_AUTH and AZUREML_DATASTORE_BLOB_ENDPOINT (the same two the AutoML provider reads).
  */
@@ -100,6 +112,12 @@ export function azureMLTargetSettingsFromEnv(env: Record<string, string | undefi
     canarySharePercent: int(env, 'AZUREML_CANARY_PERCENT', AZUREML_DEFAULTS.canarySharePercent, 0, 99),
     canaryDurationMs: int(env, 'AZUREML_CANARY_SECONDS', AZUREML_DEFAULTS.canaryDurationMs / 1000, 0, 86_400) * 1000,
     mirrorSharePercent: int(env, 'AZUREML_MIRROR_PERCENT', AZUREML_DEFAULTS.mirrorSharePercent, 0, 50),
+    canaryRule: {
+      minRequests: int(env, 'AZUREML_CANARY_MIN_REQUESTS', AZUREML_DEFAULTS.canaryRule.minRequests, 1, 1_000_000),
+      errorRateTolerance: num(env, 'AZUREML_CANARY_ERROR_TOLERANCE', AZUREML_DEFAULTS.canaryRule.errorRateTolerance, 0, 1),
+      latencyFactor: num(env, 'AZUREML_CANARY_LATENCY_FACTOR', AZUREML_DEFAULTS.canaryRule.latencyFactor, 1, 100),
+      latencySlackMs: int(env, 'AZUREML_CANARY_LATENCY_SLACK_MS', AZUREML_DEFAULTS.canaryRule.latencySlackMs, 0, 600_000),
+    },
     drainMs: int(env, 'AZUREML_DRAIN_SECONDS', AZUREML_DEFAULTS.drainMs / 1000, 0, 3_600) * 1000,
     lroPollMs: int(env, 'AZUREML_LRO_POLL_MS', AZUREML_DEFAULTS.lroPollMs, 1, 600_000),
     armEndpoint: (env.AZUREML_ARM_ENDPOINT?.trim() || AZUREML_DEFAULTS.armEndpoint).replace(/\/+$/, ''),
