@@ -178,3 +178,19 @@ describe('key cache', () => {
     expect(reads).toBe(2);
   });
 });
+
+describe('sleep', () => {
+  test('a sleep that ends on its timer leaves no listener on the signal; an abort ends it at once', async () => {
+    const { getEventListeners } = await import('node:events');
+    const { sleep } = await import('../../src/deploy/azureml/traffic');
+    const c = new AbortController();
+    for (let i = 0; i < 30; i++) await sleep(1, c.signal);
+    expect(getEventListeners(c.signal, 'abort')).toHaveLength(0);
+    const started = Date.now();
+    const long = sleep(60_000, c.signal);
+    expect(getEventListeners(c.signal, 'abort')).toHaveLength(1);
+    c.abort();
+    await long;
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

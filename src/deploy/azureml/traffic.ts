@@ -1,18 +1,19 @@
 /** Traffic and mirror maps: validation and arithmetic shared by the target and the canary. */
 import { DEPLOYMENT_NAME, DeployError } from '../target';
 
+/** Resolves after `ms`, or at once when `signal` aborts; its abort listener goes with it (a canary's probes sleep thousands of times on one signal). */
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** A percent map: integer 0-100 per project deployment name, summing to `exact` (or 0) and at most `max`. */
