@@ -11,7 +11,8 @@ export type AutoMLErrorCode =
   | 'BAD_OPTION'
   | 'CSV_ERROR'
   | 'MISSING_COLUMN'
-  | 'INPUT_NOT_FOUND';
+  | 'INPUT_NOT_FOUND'
+  | 'MODEL_NOT_EVALUABLE';
 
 export class AutoMLError extends Error {
   readonly code: AutoMLErrorCode;

@@ -14,8 +14,8 @@
 import { loadTable, type AutoMLInput } from './automl';
 import { AutoMLError } from './errors';
 import { classificationMetrics, ClassificationMetrics, metricValue, regressionMetrics, RegressionMetrics, UNSEEN_CLASS } from './metrics';
-import type { FittedPipeline } from './pipeline';
-import { ColumnTable, scoreColumns } from './score';
+import type { FittedPipeline, InputColumn, Task } from './pipeline';
+import { ColumnScores, ColumnTable, scoreColumns } from './score';
 import { cellString, getColumn, parseNumber, Table } from './table';
 
 export interface HeldOutEvaluation {
@@ -48,12 +48,13 @@ export function toColumnTable(p: FittedPipeline, table: Table, rows: Int32Array)
 }
 
 /**
- * The scorer's columnar input for raw cells. Columns the model needs but the split lacks are passed as
- * missing, as the scoring endpoint would.
+ * The scorer's columnar input for raw cells: numeric cells parsed as the engine parses a CSV
+ * (parseNumber; NaN = missing), categorical cells as they are. Columns the model needs but the split
+ * lacks are passed as missing, as the scoring endpoint would. Shared by the ONNX path (onnx/evaluate.ts).
  */
-function cellsToColumnTable(p: FittedPipeline, data: HeldOutCells): ColumnTable {
+export function cellsToColumns(inputs: readonly InputColumn[], data: HeldOutCells): ColumnTable {
   const out: ColumnTable = {};
-  for (const input of p.inputs) {
+  for (const input of inputs) {
     const col = data.cells[input.name];
     if (input.kind === 'numeric') {
       const a = new Float32Array(data.n).fill(NaN);
@@ -66,15 +67,26 @@ function cellsToColumnTable(p: FittedPipeline, data: HeldOutCells): ColumnTable 
   return out;
 }
 
-/** The one rule: which rows count, and each counted row's target (a class index, UNSEEN_CLASS, or a number). */
-function encodeTarget(p: FittedPipeline, target: ArrayLike<string>): { keep: number[]; y: Float64Array; unseen: number } {
+/** What the rule needs to know of a model: its task, class order (classification) and target column. */
+export interface EvaluatedModel {
+  task: Task;
+  /** Class order of the probabilities ([] for regression). */
+  classes: readonly string[];
+  target: string;
+}
+
+/**
+ * The one rule: which rows count, and each counted row's target (a class index, UNSEEN_CLASS, or a
+ * number). Exported so every way of scoring a held-out split (pipeline, ONNX) applies the same rule.
+ */
+export function encodeTarget(m: Pick<EvaluatedModel, 'task' | 'classes'>, target: ArrayLike<string>): { keep: number[]; y: Float64Array; unseen: number } {
   const keep: number[] = [];
   const y: number[] = [];
   let unseen = 0;
-  const classIndex = new Map(p.classes.map((c, k) => [c, k]));
+  const classIndex = new Map(m.classes.map((c, k) => [c, k]));
   for (let i = 0; i < target.length; i++) {
     const s = target[i];
-    if (p.task === 'regression') {
+    if (m.task === 'regression') {
       const v = parseNumber(s);
       if (!Number.isNaN(v)) (keep.push(i), y.push(v));
       continue;
@@ -88,26 +100,37 @@ function encodeTarget(p: FittedPipeline, target: ArrayLike<string>): { keep: num
   return { keep, y: Float64Array.from(y), unseen };
 }
 
-function evaluateColumns(p: FittedPipeline, inputs: ColumnTable, target: ArrayLike<string>, metric?: string): HeldOutEvaluation {
-  const { keep, y, unseen } = encodeTarget(p, target);
-  if (keep.length === 0) throw new AutoMLError('TARGET_EMPTY', `no row of the held-out table has a usable "${p.target}" value`);
-  const scores = scoreColumns(p, inputs);
+/**
+ * The held-out figures from a model's scores of every row (labels, probabilities in class order):
+ * the rule above, then the metrics and the primary metric as cross-validation computes them.
+ */
+export function evaluateScores(m: EvaluatedModel, scores: ColumnScores, target: ArrayLike<string>, metric?: string): HeldOutEvaluation {
+  const { keep, y, unseen } = encodeTarget(m, target);
+  if (keep.length === 0) throw new AutoMLError('TARGET_EMPTY', `no row of the held-out table has a usable "${m.target}" value`);
+  const classes = [...m.classes];
   const n = target.length;
   let pred: Float64Array;
-  if (p.task === 'regression') {
+  if (m.task === 'regression') {
     const labels = scores.labels as ArrayLike<number>;
     pred = Float64Array.from(keep, (i) => labels[i]);
   } else {
-    const C = p.classes.length;
-    const proba = scores.probabilities!;
+    const C = classes.length;
+    const proba = scores.probabilities;
+    if (!proba) throw new AutoMLError('MODEL_NOT_EVALUABLE', 'the classifier gave no class probabilities to evaluate');
     pred = new Float64Array(keep.length * C);
     keep.forEach((i, r) => {
       for (let c = 0; c < C; c++) pred[r * C + c] = proba[i * C + c];
     });
   }
-  const metrics = p.task === 'regression' ? regressionMetrics(pred, y) : classificationMetrics(pred, y, p.classes, { curves: true });
-  const primary = metric === undefined ? undefined : metricValue(p.task, metric, pred, y, p.classes);
+  const metrics = m.task === 'regression' ? regressionMetrics(pred, y) : classificationMetrics(pred, y, classes, { curves: true });
+  const primary = metric === undefined ? undefined : metricValue(m.task, metric, pred, y, classes);
   return { rows: keep.length, skipped: n - keep.length, unseen, metrics, primary };
+}
+
+function evaluateColumns(p: FittedPipeline, inputs: ColumnTable, target: ArrayLike<string>, metric?: string): HeldOutEvaluation {
+  // The rule first: a split with no usable target fails before any scoring.
+  if (encodeTarget(p, target).keep.length === 0) throw new AutoMLError('TARGET_EMPTY', `no row of the held-out table has a usable "${p.target}" value`);
+  return evaluateScores(p, scoreColumns(p, inputs), target, metric);
 }
 
 /** Held-out metrics of a pipeline on a parsed table (bench and tests). */
@@ -122,7 +145,7 @@ export function evaluatePipeline(p: FittedPipeline, table: Table, metric?: strin
 export function evaluateCells(p: FittedPipeline, data: HeldOutCells, metric?: string): HeldOutEvaluation {
   const target = data.cells[p.target];
   if (!target) throw new AutoMLError('TARGET_MISSING', `the held-out split has no target column "${p.target}"`);
-  return evaluateColumns(p, cellsToColumnTable(p, data), target, metric);
+  return evaluateColumns(p, cellsToColumns(p.inputs, data), target, metric);
 }
 
 /** Same as evaluatePipeline, for a CSV file, stream or parsed rows (see AutoMLInput). */

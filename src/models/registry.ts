@@ -33,7 +33,8 @@ export interface ModelVersion {
 /** Artifacts written once (immutable) into the model's folder. */
 export interface ModelArtifacts {
   'model.onnx': Uint8Array;
-  'pipeline.json': string;
+  /** The engine's FittedPipeline; absent for a model trained by Azure's own AutoML (ONNX only). */
+  'pipeline.json'?: string;
   'leaderboard.json': string;
   'metrics.json': string;
   'guardrails.json'?: string;
@@ -83,9 +84,22 @@ export class ModelRegistry {
     return { blob: `models/${name}/v${version}/model.onnx`, container: this.blobs.containerName };
   }
 
-  /** The fitted pipeline (pipeline.json) of a version, for held-out evaluation. */
-  async readPipeline<T>(name: string, version: number): Promise<T> {
-    return JSON.parse((await this.blobs.getBlobClient(`models/${name}/v${version}/pipeline.json`).downloadToBuffer()).toString('utf8')) as T;
+  /**
+   * The fitted pipeline (pipeline.json) of a version, for held-out evaluation; undefined when the version
+   * has none (a model trained by Azure's own AutoML, registered with its adapted ONNX only).
+   */
+  async readPipeline<T>(name: string, version: number): Promise<T | undefined> {
+    try {
+      return JSON.parse((await this.blobs.getBlobClient(`models/${name}/v${version}/pipeline.json`).downloadToBuffer()).toString('utf8')) as T;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** The ONNX model (model.onnx, in the endpoint contract) of a version. */
+  async readOnnx(name: string, version: number): Promise<Uint8Array> {
+    return this.blobs.getBlobClient(`models/${name}/v${version}/model.onnx`).downloadToBuffer();
   }
 
   /** Writes a report beside a version's artifacts (benchmark.txt/json); replaced when written again. */

@@ -1,7 +1,6 @@
-import type { FittedPipeline } from '../automl/pipeline';
 import type { ModelArtifacts } from '../models/registry';
 import { promotionRule } from './decision';
-import { evaluateOnHeldOut, readHeldOut } from './evaluate';
+import { evaluateVersionOnHeldOut, readHeldOut } from './evaluate';
 import type { PipelineDeps } from './ports';
 import { stratifiedSplit } from './split';
 import type { AutoMLJobStatus, Decision, DeploymentRef, PrepareOutput, RegisteredModelRef, RunInput, RunSummary } from './types';
@@ -96,10 +95,11 @@ export async function pollAutoML(deps: PipelineDeps, args: { runId: string; jobI
 export async function registerModel(deps: PipelineDeps, args: { input: RunInput; prep: PrepareOutput; jobId: string }): Promise<RegisteredModelRef> {
   const { input } = args;
   const { result, artifacts: out, lineage: providerLineage } = await deps.automl.result(args.jobId);
-  const text = (f: keyof typeof out) => (typeof out[f] === 'string' ? (out[f] as string) : Buffer.from(out[f]).toString('utf8'));
+  const text = (f: keyof typeof out) => (typeof out[f] === 'string' ? (out[f] as string) : Buffer.from(out[f] as Uint8Array).toString('utf8'));
   const artifacts: ModelArtifacts = {
     'model.onnx': typeof out['model.onnx'] === 'string' ? Buffer.from(out['model.onnx']) : out['model.onnx'],
-    'pipeline.json': text('pipeline.json'),
+    // Absent for a model trained by Azure's own AutoML: its held-out evaluation goes through model.onnx.
+    'pipeline.json': out['pipeline.json'] === undefined ? undefined : text('pipeline.json'),
     'leaderboard.json': text('leaderboard.json'),
     'metrics.json': text('metrics.json'),
     'guardrails.json': text('guardrails.json'),
@@ -262,14 +262,16 @@ async function makeDecision(
 ): Promise<Decision> {
   const { input, model, deployment, benchmark } = args;
   const held = await readHeldOut(await deps.splits.openTest(input.runId));
-  const pipelineOf = (name: string, version: number) => deps.models.readPipeline<FittedPipeline>(name, version);
   const metric = model.primaryMetric;
-  const challengerScore = evaluateOnHeldOut(await pipelineOf(model.name, model.version), held, metric);
+  // By the version's pipeline.json when it has one, else by its ONNX model (Azure-trained models).
+  const heldOutScore = (name: string, version: number) => evaluateVersionOnHeldOut(deps.models, { name, version }, held, metric, args.prep.target);
+  const challengerEval = await heldOutScore(model.name, model.version);
+  const challengerScore = challengerEval.score;
   // A champion per model lineage: the challenger competes only with its own dataset's champion.
   const current = await deps.champions.champion(model.name);
   const tol = input.settings.promotionTolerance;
   const base = {
-    challenger: { model: model.name, version: model.version, testScore: challengerScore },
+    challenger: { model: model.name, version: model.version, testScore: challengerScore, evaluatedBy: challengerEval.via },
     metric,
     tolerance: tol,
     sloP95Ms: input.settings.maxP95Ms,
@@ -281,8 +283,8 @@ async function makeDecision(
   }
   let champion: Decision['champion'];
   if (current && current.name !== deployment.name) {
-    const score = evaluateOnHeldOut(await pipelineOf(current.model.name, current.model.version), held, metric);
-    champion = { model: current.model.name, version: current.model.version, testScore: score, deployment: current.name };
+    const { score, via } = await heldOutScore(current.model.name, current.model.version);
+    champion = { model: current.model.name, version: current.model.version, testScore: score, deployment: current.name, evaluatedBy: via };
   }
   const { promoted, reason } = promotionRule({
     metric,

@@ -1,6 +1,8 @@
 import { evaluateCells } from '../automl/evaluate';
+import { evaluateOnnxCells } from '../automl/onnx/evaluate';
 import type { FittedPipeline } from '../automl/pipeline';
 import { readCsvRows } from '../datasets/csv';
+import type { ModelStore } from './ports';
 
 /** A held-out split in the columnar form the scorer takes, read once and shared by both models. */
 export interface HeldOut {
@@ -33,4 +35,23 @@ export async function readHeldOut(source: NodeJS.ReadableStream | AsyncIterable<
  */
 export function evaluateOnHeldOut(p: FittedPipeline, data: HeldOut, metric: string): number {
   return evaluateCells(p, data, metric).primary!;
+}
+
+/**
+ * The primary metric on the held-out rows of a registered model version: by its FittedPipeline when it
+ * has a pipeline.json, else by its ONNX model in onnxruntime (a model trained by Azure's own AutoML,
+ * adapted to the endpoint contract). Both paths apply the same rule and give the same figures on a
+ * model that has both. `target` is the run's target column (for an ONNX model whose metadata names none).
+ */
+export async function evaluateVersionOnHeldOut(
+  models: Pick<ModelStore, 'readPipeline' | 'readOnnx'>,
+  model: { name: string; version: number },
+  data: HeldOut,
+  metric: string,
+  target?: string,
+): Promise<{ score: number; via: 'pipeline' | 'onnx' }> {
+  const p = await models.readPipeline<FittedPipeline>(model.name, model.version);
+  if (p) return { score: evaluateOnHeldOut(p, data, metric), via: 'pipeline' };
+  const bytes = await models.readOnnx(model.name, model.version);
+  return { score: (await evaluateOnnxCells(bytes, data, metric, target)).primary!, via: 'onnx' };
 }

@@ -43,7 +43,10 @@ export interface ModelStore {
     artifacts: ModelArtifacts,
   ): Promise<ModelVersion>;
   update(name: string, version: number, patch: Partial<Pick<ModelVersion, 'status' | 'testScore' | 'decision'>>): Promise<void>;
-  readPipeline<T = FittedPipeline>(name: string, version: number): Promise<T>;
+  /** The version's pipeline.json, or undefined when it has none (a model trained by Azure's own AutoML). */
+  readPipeline<T = FittedPipeline>(name: string, version: number): Promise<T | undefined>;
+  /** The version's model.onnx (the endpoint contract), for held-out evaluation of a model without pipeline.json. */
+  readOnnx(name: string, version: number): Promise<Uint8Array>;
   writeReport(name: string, version: number, file: 'benchmark.txt' | 'benchmark.json', content: string): Promise<void>;
 }
 

@@ -66,8 +66,9 @@ export interface BenchmarkFigures {
 export interface Decision {
   promoted: boolean;
   reason: string;
-  challenger: { model: string; version: number; testScore: number };
-  champion?: { model: string; version: number; testScore: number; deployment: string };
+  /** evaluatedBy: the held-out path, the version's pipeline.json or its ONNX model (no pipeline.json). */
+  challenger: { model: string; version: number; testScore: number; evaluatedBy?: 'pipeline' | 'onnx' };
+  champion?: { model: string; version: number; testScore: number; deployment: string; evaluatedBy?: 'pipeline' | 'onnx' };
   metric: string;
   tolerance: number;
   sloP95Ms: number;

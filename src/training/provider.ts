@@ -32,8 +32,12 @@ export interface AutoMLJobResult {
 /** What a finished job hands to the model registry. */
 export interface AutoMLJobOutput {
   result: AutoMLJobResult;
-  /** model.onnx (bytes), pipeline.json, leaderboard.json, metrics.json, guardrails.json, model-card.md. */
-  artifacts: Record<(typeof JOB_OUTPUT_FILES)[number], Uint8Array | string>;
+  /**
+   * model.onnx (bytes), pipeline.json, leaderboard.json, metrics.json, guardrails.json, model-card.md.
+   * pipeline.json is absent when the model was not trained by the project's engine (Azure's own AutoML):
+   * model.onnx is then the model adapted to the endpoint contract, evaluated through ONNX.
+   */
+  artifacts: Record<Exclude<(typeof JOB_OUTPUT_FILES)[number], 'pipeline.json'>, Uint8Array | string> & { 'pipeline.json'?: Uint8Array | string };
   /** Where the job ran, for the model's lineage (e.g. `azureml`: the Azure ML job, data asset and model version). */
   lineage?: Record<string, unknown>;
 }

@@ -1,3 +1,6 @@
+/**
+ * @jest-environment ./test/automl/onnx/ort-environment.js
+ */
 // The pipeline's activities against in-memory fakes of their ports (test/pipeline/fakes.ts): what each
 // step records, what it hands on, and how it fails. The end-to-end test runs them for real.
 import { bankLikeBinaryPipeline, bankLikeRows, BANK_COLUMNS } from '../support/pipelines';
@@ -47,11 +50,11 @@ const classCounts = (csv: string) => {
 };
 
 /** Runs a whole successful pipeline for `input` with the given best pipeline; returns the decision. */
-async function runThrough(f: Fakes, input = runInput(), best: FittedPipeline = GOOD) {
+async function runThrough(f: Fakes, input = runInput(), best: FittedPipeline = GOOD, job: { onnxOnly?: boolean } = {}) {
   const deps = f.deps();
   const prep = await A.prepareData(deps, input);
   const { jobId } = await A.submitAutoML(deps, { input, prep, attempt: 0 });
-  f.finishJob(jobId, best);
+  f.finishJob(jobId, best, 0.9, job);
   const model = await A.registerModel(deps, { input, prep, jobId });
   const deployment = await A.deployModel(deps, { input, model });
   const benchmark = await A.benchmarkDeployment(deps, { input, prep, model, deployment });
@@ -161,6 +164,22 @@ describe('benchmark and decision', () => {
     expect(f.models.get('bank/1')!.status).toBe('champion');
     expect(f.locks).toEqual(['bank']);
     expect(f.runs.get('train-bank-v1')!.phase).toBe('completed');
+  });
+
+  test('a model without pipeline.json (trained by Azure AutoML) is scored on the held-out rows through its ONNX model', async () => {
+    // The same model both ways: the ONNX path gives the pipeline path's score.
+    const viaPipeline = await runThrough(fakes());
+    const f = fakes();
+    const r = await runThrough(f, runInput(), GOOD, { onnxOnly: true });
+    expect(f.models.get('bank/1')!.artifacts['pipeline.json']).toBeUndefined();
+    expect(r.decision).toMatchObject({ promoted: true, challenger: { model: 'bank', version: 1, evaluatedBy: 'onnx' } });
+    expect(viaPipeline.decision.challenger.evaluatedBy).toBe('pipeline');
+    expect(Math.abs(r.decision.challenger.testScore - viaPipeline.decision.challenger.testScore)).toBeLessThan(1e-6);
+    expect(f.models.get('bank/1')!.testScore).toBe(r.decision.challenger.testScore);
+    // The champion is scored the same way (it has no pipeline.json either); a worse challenger loses.
+    const worse = await runThrough(f, runInput({ runId: 'train-bank-v2', datasetVersion: 2 }), OTHER, { onnxOnly: true });
+    expect(worse.decision).toMatchObject({ promoted: false, champion: { version: 1, evaluatedBy: 'onnx' }, challenger: { evaluatedBy: 'onnx' } });
+    expect(worse.decision.challenger.testScore).toBeLessThan(worse.decision.champion!.testScore);
   });
 
   test('a worse challenger is rejected and retired; the champion stays', async () => {

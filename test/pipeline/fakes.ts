@@ -1,6 +1,7 @@
 // In-memory fakes of the pipeline's ports (src/pipeline/ports.ts), for the activities' unit tests. They
 // keep what a real store would keep and record the calls the tests assert on; no storage, no processes.
 import { Readable } from 'node:stream';
+import { exportOnnx } from '../../src/automl/onnx';
 import type { FittedPipeline } from '../../src/automl/pipeline';
 import type { ModelVersion } from '../../src/models/registry';
 import type { Champions, DatasetVersionInfo, DeploymentInfo, PipelineDeps } from '../../src/pipeline/ports';
@@ -62,8 +63,11 @@ export class Fakes {
     });
   }
 
-  /** A finished job whose best pipeline is `pipeline`. */
-  finishJob(jobId: string, pipeline: FittedPipeline, cvScore = 0.9): void {
+  /**
+   * A finished job whose best pipeline is `pipeline`. With `onnxOnly` the job leaves what a model trained
+   * by Azure's own AutoML leaves once adapted: the real model.onnx (exported from `pipeline`) and no pipeline.json.
+   */
+  finishJob(jobId: string, pipeline: FittedPipeline, cvScore = 0.9, opts: { onnxOnly?: boolean } = {}): void {
     const job = this.jobs.get(jobId)!;
     job.status = { state: 'completed', trials: 7, bestScore: cvScore, bestLearner: 'gbdt', primaryMetric: 'AUC_weighted', elapsedSeconds: 3 };
     job.output = {
@@ -79,8 +83,8 @@ export class Fakes {
         leaderboardTop: [{ rank: 1, learner: 'gbdt', score: cvScore }],
       },
       artifacts: {
-        'model.onnx': new Uint8Array([1, 2, 3]),
-        'pipeline.json': JSON.stringify(pipeline),
+        'model.onnx': opts.onnxOnly ? exportOnnx(pipeline) : new Uint8Array([1, 2, 3]),
+        ...(opts.onnxOnly ? {} : { 'pipeline.json': JSON.stringify(pipeline) }),
         'leaderboard.json': '[]',
         'metrics.json': JSON.stringify({ primaryMetric: 'AUC_weighted', primaryScore: cvScore, cv: { AUC_weighted: cvScore, roc_curve: [[0, 0]] } }),
         'guardrails.json': '[]',
@@ -212,7 +216,7 @@ export class Fakes {
             createdAt: now,
             updatedAt: now,
             artifacts,
-            pipeline: JSON.parse(String(artifacts['pipeline.json'])),
+            pipeline: artifacts['pipeline.json'] === undefined ? undefined : JSON.parse(String(artifacts['pipeline.json'])),
           };
           f.models.set(`${name}/${version}`, m);
           return m;
@@ -222,6 +226,9 @@ export class Fakes {
         },
         async readPipeline(name, version) {
           return f.models.get(`${name}/${version}`)!.pipeline as never;
+        },
+        async readOnnx(name, version) {
+          return f.models.get(`${name}/${version}`)!.artifacts['model.onnx'] as Uint8Array;
         },
         async writeReport(name, version, file, content) {
           f.reports.set(`${name}/${version}/${file}`, content);

@@ -71,7 +71,18 @@ export class AzureMLAutoMLProvider implements AutoMLProvider {
     const prefix = this.outputPrefix(jobId);
     const read = (f: string) => this.registry.getBlobClient(prefix + f).downloadToBuffer();
     const artifacts = {} as AutoMLJobOutput['artifacts'];
-    for (const f of JOB_OUTPUT_FILES) artifacts[f] = f === 'model.onnx' ? await read(f) : (await read(f)).toString('utf8');
+    for (const f of JOB_OUTPUT_FILES) {
+      // No pipeline.json when Azure's own AutoML trained the model (collectOutputs adapted its ONNX).
+      if (f === 'pipeline.json') {
+        const p = await read(f).catch((err: { statusCode?: number }) => {
+          if (err.statusCode === 404) return undefined;
+          throw err;
+        });
+        if (p) artifacts[f] = p.toString('utf8');
+        continue;
+      }
+      artifacts[f] = f === 'model.onnx' ? await read(f) : (await read(f)).toString('utf8');
+    }
     const azureml = await read('azureml.json').then(
       (b) => JSON.parse(b.toString('utf8')) as Record<string, unknown>,
       () => undefined,
