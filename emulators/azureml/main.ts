@@ -4,7 +4,7 @@
  *   node dist/emulators/azureml/main.js --port 0 --storage "<connection string>" [--state-dir DIR]
  *     [--container azureml] [--lro-delay-ms 200] [--retry-after 1] [--subscription S]
  *     [--resource-group RG] [--workspace W] [--region R] [--job-phase-ms 300] [--trainer-workers 1]
- *     [--computes cpu-cluster,gpu-cluster]
+ *     [--computes cpu-cluster,gpu-cluster] [--job-outputs engine|azure]
  *
  * Prints one JSON line when listening: {url, port, caFile, subscriptionId, resourceGroup, workspace,
  * hostEnv}; hostEnv holds the app settings that point a host at this emulator (AUTOML_PROVIDER=azureml, ...).
@@ -30,6 +30,11 @@ function int(v: string | undefined, name: string, dflt: number): number {
   return n;
 }
 
+function jobOutputs(v: string | undefined): 'engine' | 'azure' {
+  if (v === undefined || v === 'engine' || v === 'azure') return v ?? 'engine';
+  throw new Error(`--job-outputs is engine or azure, got ${v}`);
+}
+
 async function main(): Promise<void> {
   const a = args(process.argv.slice(2));
   const conn = a.storage ?? process.env.AZUREML_EMULATOR_STORAGE;
@@ -46,7 +51,11 @@ async function main(): Promise<void> {
     ...(a.workspace ? { workspace: a.workspace } : {}),
     ...(a.region ? { region: a.region } : {}),
     plugins: {
-      jobs: { phaseMs: int(a['job-phase-ms'], 'job-phase-ms', 300), workers: int(a['trainer-workers'], 'trainer-workers', 1) },
+      jobs: {
+        phaseMs: int(a['job-phase-ms'], 'job-phase-ms', 300),
+        workers: int(a['trainer-workers'], 'trainer-workers', 1),
+        outputs: jobOutputs(a['job-outputs']),
+      },
       ...(a.computes
         ? {
             computes: {

@@ -1,7 +1,8 @@
 /**
  * `mlops artifacts MODEL VERSION --out DIR`: downloads a model version's folder from the registry
  * container (model.onnx, pipeline.json, leaderboard.json, metrics.json, guardrails.json,
- * model-card.md, benchmark reports). The version and its folder come from GET /api/models/{name}; the
+ * model-card.md, benchmark reports; no pipeline.json for a model trained by Azure's own AutoML, whose
+ * model.onnx is adapted to the endpoint contract). The version and its folder come from GET /api/models/{name}; the
  * bytes are read from the stack's storage directly (as `upload` writes it): the local stack's, or the
  * account named by --account-url / --connection-string.
  */

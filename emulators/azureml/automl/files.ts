@@ -36,6 +36,12 @@ export type TrainerResult =
     }
   | { status: 'Failed'; error: { code: string; message: string; innerError?: { code: string } }; endedAt: string };
 
+/**
+ * What the best child leaves: 'engine' = the engine's ONNX model and outputs/engine/ (pipeline.json,
+ * metrics, card); 'azure' = as Azure's own AutoML, the model in Azure's ONNX conventions and no engine files.
+ */
+export type TrainerOutputs = 'engine' | 'azure';
+
 /** What the emulator hands its trainer (job.json in the job's folder). */
 export interface TrainerInput {
   jobName: string;
@@ -46,6 +52,8 @@ export interface TrainerInput {
   plan: import('./plan').TrainingPlan;
   /** Trainer threads for the engine (the emulator keeps it small). */
   workers: number;
+  /** Default 'engine'. */
+  outputs?: TrainerOutputs;
 }
 
 export const jobDir = (workDir: string, job: string) => path.join(workDir, 'jobs', job.toLowerCase());

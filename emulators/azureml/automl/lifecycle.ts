@@ -2,18 +2,22 @@ import type { ArmResource } from '../core/resource';
 import type { StateStore } from '../core/state';
 import type { TrainerRunner } from './runner';
 import type { TrainingPlan } from './plan';
-import type { TrainerInput } from './files';
+import type { TrainerInput, TrainerOutputs } from './files';
 
 export type JobStatus = 'NotStarted' | 'Queued' | 'Preparing' | 'Running' | 'Finalizing' | 'CancelRequested' | 'Completed' | 'Failed' | 'Canceled';
 
 export const TERMINAL: readonly JobStatus[] = ['Completed', 'Failed', 'Canceled'];
 
-/** An injected outcome for matching jobs (tests): fail at a phase, or hold Running for a while. */
+/**
+ * An injected outcome for matching jobs (tests): fail at a phase, hold Running for a while, or leave
+ * the outputs Azure's own AutoML leaves (outputs: 'azure', see TrainerInput.outputs).
+ */
 export interface JobOutcomeRule {
   /** Regular expression (source) on the job name. */
   job: string;
   fail?: { at?: 'Preparing' | 'Running'; code: string; message: string; innerCode?: string };
   holdRunningMs?: number;
+  outputs?: TrainerOutputs;
 }
 
 export interface JobRecord {

@@ -4,7 +4,9 @@
  * each finished trial (a child run) to progress.json, and writes the best child's outputs the way
  * AutoML lays them out in the artifact store: ExperimentRun/dcid.<child>/outputs/{model.onnx,
  * mlflow-model/MLmodel, ...}. The engine's own files (pipeline.json, metrics, card) go beside them
- * under outputs/engine/, which a real workspace does not have. Exits when its parent is gone.
+ * under outputs/engine/, which a real workspace does not have; with outputs 'azure' (TrainerInput) the
+ * model is converted to Azure AutoML's ONNX conventions (azure-onnx.ts) and outputs/engine/ is not
+ * written, as a real workspace leaves it. Exits when its parent is gone.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -12,9 +14,11 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { readCsvRows } from '../../../src/datasets/csv';
 import { AutoMLError, runAutoML, tableFromRows } from '../../../src/automl';
 import type { AutoMLProgress, AutoMLResult, Task } from '../../../src/automl';
-import { getColumn } from '../../../src/automl/table';
+import type { InputColumn } from '../../../src/automl/pipeline';
+import { getColumn, type Table } from '../../../src/automl/table';
 import { renderJobArtifacts } from '../../../src/training/artifacts';
 import { LEARNER_TO_ALGORITHM } from './algorithms';
+import { toAzureConventions } from './azure-onnx';
 import { childRunId, TrainerInput, TrainerProgress, TrainerResult, TrialRecord, writeJsonFile } from './files';
 import { CONDA_YAML, renderMLmodel } from './mlmodel';
 import { parseMLTable } from './mltable';
@@ -26,6 +30,17 @@ class UserError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Numeric inputs whose training values are all present integers (Azure types those columns int64). */
+function integerColumns(table: Table, inputs: readonly InputColumn[]): string[] {
+  return inputs
+    .filter((c) => c.kind === 'numeric')
+    .map((c) => c.name)
+    .filter((name) => {
+      const col = getColumn(table, name).numeric;
+      return col.length > 0 && Array.from(col).every((v) => Number.isInteger(v) && Math.abs(v) <= 2 ** 24);
+    });
 }
 
 async function main(): Promise<void> {
@@ -136,13 +151,17 @@ async function main(): Promise<void> {
     const onnx = engine.get('model.onnx')!;
     const put = (name: string, body: Buffer | string) =>
       artifacts.getBlockBlobClient(prefix + name).uploadData(typeof body === 'string' ? Buffer.from(body) : body);
+    // Azure-native outputs: the model in Azure AutoML's ONNX conventions (integer-valued numeric columns
+    // with no missing value as int64 inputs, ZipMap, output_label/output_probability) and no engine files.
+    const azure = input.outputs === 'azure';
+    const model = azure ? Buffer.from(toAzureConventions(onnx, { intColumns: integerColumns(table, result.pipeline.inputs) })) : onnx;
     if (plan.onnx) {
-      await put('model.onnx', onnx);
-      await put('mlflow-model/model.onnx', onnx);
+      await put('model.onnx', model);
+      await put('mlflow-model/model.onnx', model);
       await put('mlflow-model/MLmodel', renderMLmodel(result.pipeline, best));
       await put('mlflow-model/conda.yaml', CONDA_YAML);
     }
-    for (const [name, body] of engine) if (name !== 'model.onnx') await put(`engine/${name}`, body);
+    if (!azure) for (const [name, body] of engine) if (name !== 'model.onnx') await put(`engine/${name}`, body);
     finish({
       status: 'Completed',
       task: result.task,

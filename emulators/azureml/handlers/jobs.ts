@@ -3,6 +3,7 @@ import { advance, JobOutcomeRule, JobRecord, JOBS, LifecycleDeps, TERMINAL } fro
 import { parseDatastoreUri } from '../automl/mltable';
 import { planFromJob } from '../automl/plan';
 import { TrainerRunner } from '../automl/runner';
+import type { TrainerOutputs } from '../automl/files';
 import { ArmError } from '../core/errors';
 import { json } from '../core/http';
 import type { EmuRequest } from '../core/http';
@@ -19,6 +20,12 @@ export interface JobsOptions {
   phaseMs?: number;
   /** Engine worker threads per trainer (default 1: the emulator shares the machine with its clients). */
   workers?: number;
+  /**
+   * What the best child leaves (default 'engine'): the engine's ONNX model plus outputs/engine/ (its
+   * pipeline.json, metrics, card), or 'azure': what Azure's own AutoML leaves, the model converted to
+   * Azure's ONNX conventions (automl/azure-onnx.ts) and no outputs/engine/. A job outcome rule may set it per job.
+   */
+  outputs?: TrainerOutputs;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
@@ -108,6 +115,7 @@ export const jobsPlugin: EmulatorPlugin = {
         artifactsContainer: storage.artifactsContainer ?? 'azureml',
         plan: job.plan,
         workers: opts.workers ?? 1,
+        outputs: job.outcome?.outputs ?? opts.outputs ?? 'engine',
       }),
     };
     const get = (name: string) => {
@@ -215,6 +223,9 @@ export const jobsPlugin: EmulatorPlugin = {
       (req) => {
         const rule = req.body as JobOutcomeRule;
         if (!rule || typeof rule.job !== 'string') throw ctx.errors.validation('an outcome needs job (regex)', 'job');
+        if (rule.outputs !== undefined && rule.outputs !== 'engine' && rule.outputs !== 'azure') {
+          throw ctx.errors.validation("outputs is 'engine' or 'azure'", 'outputs');
+        }
         ctx.state.put(OUTCOMES, `${rule.job}#${ctx.state.list(OUTCOMES).length}`, rule);
         return json(201, rule);
       },

@@ -2,6 +2,9 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { AutoMLJobResult } from '../provider';
 import type { AzureMLClient } from './client';
 import { datastoreContainer } from './datastore';
+import { adaptToContract } from '../../contract/adapt';
+import { ScoringError } from '../../contract/errors';
+import { inputSchemaFromOnnx } from '../../contract/schema';
 import { AzureMLError } from './errors';
 import { learnerOf, lowerIsBetter } from './mapping';
 import { metricOf, MlflowRun, tagOf } from './mlflow';
@@ -71,7 +74,7 @@ async function read(container: ContainerClient, blob: string): Promise<Buffer | 
   }
 }
 
-function modelCard(job: FinishedJob, best: MlflowRun, board: ReturnType<typeof leaderboard>, modelUri: string, workspace: string): string {
+function modelCard(job: FinishedJob, best: MlflowRun, board: ReturnType<typeof leaderboard>, modelUri: string, workspace: string, adapted?: string[]): string {
   const lines = [
     `# Model card: Azure ML AutoML job ${job.name}`,
     '',
@@ -92,8 +95,12 @@ function modelCard(job: FinishedJob, best: MlflowRun, board: ReturnType<typeof l
     '',
     '## Scoring',
     '',
-    "The model is the best child's ONNX export (AutoML with ONNX-compatible models), served by the project's ONNX endpoints as is.",
+    adapted
+      ? "The model is the best child's ONNX export (AutoML with ONNX-compatible models), rewritten into the project's endpoint contract (no pipeline.json: held-out evaluation goes through ONNX):"
+      : "The model is the best child's ONNX export (AutoML with ONNX-compatible models), served by the project's ONNX endpoints as is.",
     '',
+    ...(adapted ?? []).map((c) => `- ${c}`),
+    ...(adapted?.length ? [''] : []),
   ];
   return lines.join('\n');
 }
@@ -103,7 +110,9 @@ function modelCard(job: FinishedJob, best: MlflowRun, board: ReturnType<typeof l
  * and writes the job's outputs into the registry container in the layout the local provider leaves
  * (model.onnx, pipeline.json, leaderboard.json, metrics.json, guardrails.json, model-card.md,
  * result.json), plus azureml.json with the Azure ML lineage. The engine's pipeline.json is only
- * there when the job left one (the emulator's trainer does; Azure's AutoML does not).
+ * there when the job left one (the emulator's trainer does; Azure's AutoML does not). Without it the
+ * ONNX model is adapted to the endpoint contract (src/contract/adapt.ts; MODEL_NOT_ADAPTABLE when it
+ * cannot be), the classes are read from the model, and azureml.json records the changes.
  */
 export async function collectOutputs(
   client: AzureMLClient,
@@ -123,21 +132,33 @@ export async function collectOutputs(
     );
   const mlmodel = (await read(container, `${base}mlflow-model/MLmodel`))?.toString('utf8');
   const pipeline = await read(container, `${base}engine/pipeline.json`);
-  if (!pipeline) {
-    throw new AzureMLError(
-      'MODEL_NOT_READABLE',
-      `the best child ${best.info.run_id} left no engine pipeline (outputs/engine/pipeline.json), which held-out evaluation needs; models trained by Azure's own AutoML cannot be evaluated yet`,
-    );
+  // Without the engine's pipeline (a model trained by Azure's own AutoML) the model is rewritten into the
+  // endpoint contract; its held-out evaluation then goes through ONNX (src/automl/onnx/evaluate.ts).
+  let model: Uint8Array = onnx;
+  let adapted: string[] | undefined;
+  let classes: string[];
+  if (pipeline) {
+    classes = (JSON.parse(pipeline.toString('utf8')) as { classes?: string[] }).classes ?? [];
+  } else {
+    try {
+      const res = adaptToContract(onnx, { target: job.target });
+      model = res.bytes;
+      adapted = res.changes;
+      classes = inputSchemaFromOnnx(model).classes;
+    } catch (err) {
+      if (err instanceof ScoringError)
+        throw new AzureMLError('MODEL_NOT_ADAPTABLE', `the best child ${best.info.run_id}'s ONNX model: ${err.code}: ${err.message}`);
+      throw err;
+    }
   }
   const board = leaderboard(job);
-  const p = JSON.parse(pipeline.toString('utf8')) as { classes?: string[] };
   const score = metricOf(best, job.primaryMetric)!;
   const modelUri = mlflowModelUri(best);
   const elapsed = job.parent.info.end_time && job.parent.info.start_time ? (job.parent.info.end_time - job.parent.info.start_time) / 1000 : 0;
   const result: AutoMLJobResult = {
-    task: job.task === 'regression' ? 'regression' : (p.classes?.length ?? 2) > 2 ? 'multiclass' : 'binary',
+    task: job.task === 'regression' ? 'regression' : classes.length > 2 ? 'multiclass' : 'binary',
     target: job.target,
-    classes: p.classes ?? [],
+    classes,
     primaryMetric: job.primaryMetric,
     cvScore: score,
     bestLearner: learnerOf(tagOf(best, 'run_algorithm') ?? 'unknown', job.task),
@@ -147,8 +168,8 @@ export async function collectOutputs(
   };
   const cv = Object.fromEntries((best.data.metrics ?? []).map((m) => [m.key, m.value]));
   const files: Record<string, Buffer | string> = {
-    'model.onnx': onnx,
-    'pipeline.json': pipeline,
+    'model.onnx': Buffer.from(model),
+    ...(pipeline ? { 'pipeline.json': pipeline } : {}),
     'leaderboard.json': JSON.stringify(board, null, 2),
     'metrics.json': JSON.stringify(
       { primaryMetric: job.primaryMetric, primaryScore: score, cv, featureImportance: [], source: `azureml child run ${best.info.run_id}` },
@@ -156,7 +177,7 @@ export async function collectOutputs(
       2,
     ),
     'guardrails.json': '[]',
-    'model-card.md': modelCard(job, best, board, modelUri, `${client.settings.resourceGroup}/${client.settings.workspace}`),
+    'model-card.md': modelCard(job, best, board, modelUri, `${client.settings.resourceGroup}/${client.settings.workspace}`, adapted),
     'azureml.json': JSON.stringify(
       {
         job: job.armId,
@@ -165,6 +186,8 @@ export async function collectOutputs(
         dataAsset: job.dataAsset,
         mlflowModelUri: modelUri,
         ...lineage,
+        // How the registered model.onnx relates to the best child's: as is, or rewritten into the endpoint contract.
+        model: adapted ? { source: 'azure-automl', adapted: true, changes: adapted } : { source: 'engine', adapted: false },
         mlmodel: mlmodel ?? null,
       },
       null,
