@@ -113,7 +113,10 @@ describe('Azure ML AutoML provider against the emulator', () => {
       mlflowModelUri: expect.stringMatching(/^azureml:\/\/jobs\/.+\/outputs\/artifacts\/outputs\/mlflow-model\/$/),
       modelVersion: expect.stringMatching(/\/models\/mlops-synthetic\/versions\/run-1-/),
       mlmodel: expect.stringContaining('loader_module: mlflow.onnx'),
+      // The emulator's engine left its pipeline: the model is registered as trained.
+      model: { source: 'engine', adapted: false },
     });
+    expect(await registry.getBlobClient(prefix + 'pipeline.json').exists()).toBe(true);
     const board = JSON.parse(await read('leaderboard.json'));
     expect(board[0]).toMatchObject({ rank: 1, score: result.cvScore });
     expect(new Set(board.map((e: { learner: string }) => e.learner))).not.toContain('extra_trees');
@@ -138,6 +141,27 @@ describe('Azure ML AutoML provider against the emulator', () => {
     const modelPuts = puts(/\/models\//).length;
     expect((await provider.status(jobId)).state).toBe('completed');
     expect(puts(/\/models\//).length).toBe(modelPuts);
+  }, 120_000);
+
+  it('a job with Azure-native outputs (no engine pipeline) is collected with its ONNX adapted to the endpoint contract', async () => {
+    const { provider, registry } = await providerFor(stack);
+    const blob = await putTrainSplit(registry, 'run-native', syntheticCsv(240));
+    await outcome({ job: 'mlops-run-native-', outputs: 'azure' });
+    const { jobId } = await provider.submit(spec('run-native', blob));
+    const seen = await pollUntilDone(provider, jobId);
+    expect(seen[seen.length - 1]).toMatchObject({ state: 'completed' });
+    const out = await provider.result(jobId);
+    expect(out.artifacts['pipeline.json']).toBeUndefined();
+    expect(out.result).toMatchObject({ task: 'binary', classes: ['no', 'yes'] });
+    const { onnx } = await import('onnx-proto');
+    const model = onnx.ModelProto.decode(out.artifacts['model.onnx'] as Uint8Array);
+    expect(model.graph!.output.map((o) => o.name)).toEqual(['label', 'probabilities']);
+    expect(model.graph!.node.some((n) => n.opType === 'ZipMap')).toBe(false);
+    const azureml = out.lineage!.azureml as { model: { source: string; adapted: boolean; changes: string[] } };
+    expect(azureml.model).toMatchObject({ source: 'azure-automl', adapted: true });
+    expect(azureml.model.changes.join('\n')).toMatch(/output 'output_probability': ZipMap dropped/);
+    expect(await registry.getBlobClient(provider.outputPrefix(jobId) + 'model-card.md').exists()).toBe(true);
+    expect(String(out.artifacts['model-card.md'])).toContain('rewritten into the project');
   }, 120_000);
 
   it('retries a 429 with Retry-After on the job PUT, then succeeds', async () => {
