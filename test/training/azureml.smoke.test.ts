@@ -35,6 +35,28 @@ describe('scripts/azureml-smoke.js', () => {
     expect(r.out).toContain('skipped');
   });
 
+  const workspaceEnv = () => ({
+    ...process.env,
+    AzureWebJobsStorage: az.connectionString,
+    AZUREML_SUBSCRIPTION_ID: emu.subscriptionId,
+    AZUREML_RESOURCE_GROUP: emu.resourceGroup,
+    AZUREML_WORKSPACE: emu.workspace,
+    AZUREML_COMPUTE: 'cpu-cluster',
+    AZUREML_ARM_ENDPOINT: emu.url,
+    AZUREML_EMULATOR_TOKEN: 'smoke-token',
+    AZUREML_DATASTORE_AUTH: 'key',
+    AZUREML_DATASTORE_BLOB_ENDPOINT: /BlobEndpoint=([^;]+)/.exec(az.connectionString)![1],
+    NODE_EXTRA_CA_CERTS: emu.caFile,
+  });
+
+  it("reports how a model from Azure's own AutoML was adapted to the endpoint contract", async () => {
+    expect((await emu.request('POST', '/_emulator/jobs/outcomes', { job: 'smoke-native', outputs: 'azure' })).status).toBe(201);
+    const r = await run(workspaceEnv(), ['--budget', '4', '--poll', '0.5', '--timeout', '120', '--run-id', 'smoke-native']);
+    expect(r.out).toContain('azureml-smoke: OK');
+    expect(r.out).toMatch(/ONNX adapted to the endpoint contract:\n {2}.*ZipMap dropped/);
+    expect(r.code).toBe(0);
+  }, 180_000);
+
   it('runs upload -> job -> progress -> model against a workspace (here the emulator)', async () => {
     const r = await run(
       {
