@@ -1,7 +1,9 @@
 /**
  * Held-out evaluation of a FittedPipeline: the one evaluator of the project. The orchestration scores
  * champion and challenger on a run's test split with it, the AutoML benches score their unseen rows with
- * it. Scores with the reference scorer (score.ts), so what is measured is what is served.
+ * it. Scores with the reference scorer (score.ts), so what is measured is what is served. A model with
+ * no FittedPipeline (trained by Azure's own AutoML, ONNX only) is scored in onnxruntime by
+ * onnx/evaluate.ts, which hands its scores to evaluateScores here: the same rule, the same metrics.
  *
  * One rule for the target column:
  * - a row with no target value (empty, or not a number for regression) is skipped: there is nothing to
