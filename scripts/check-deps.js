@@ -75,10 +75,26 @@ for (const c of cycles) {
   console.error(`error folder-cycle: ${c.sort().join(' <-> ')}`);
   for (const a of c) for (const b of c) if (edges.get(a)?.has(b)) console.error(`  ${edges.get(a).get(b)}`);
 }
-const n = violations.length + cycles.length;
+// One file-naming convention for modules: camelCase stems (`blobReference.ts`, `storageStall.test.ts`),
+// an optional leading `_` for a folder's private helpers (src/cli/_command.ts); command scripts in
+// scripts/ and bin/ are named like the commands they are (kebab-case) and are not checked here.
+const fs = require('node:fs');
+const MODULE_NAME = /^_?[a-z][a-zA-Z0-9]*(\.[a-z0-9]+)*\.(ts|js)$/;
+const badNames = [];
+function walk(dir) {
+  for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules') walk(rel);
+    } else if (/\.(ts|js)$/.test(e.name) && !MODULE_NAME.test(e.name)) badNames.push(rel);
+  }
+}
+for (const d of ['src', 'functions', 'emulators', 'test', 'bench']) if (fs.existsSync(path.join(root, d))) walk(d);
+for (const f of badNames) console.error(`error file-name: ${f} (modules are named in camelCase)`);
+const n = violations.length + cycles.length + badNames.length;
 console.log(
   n
-    ? `${n} dependency violation(s)`
-    : `dependency rules: 0 violations (${result.summary.totalCruised} modules; no cycle between ${new Set([...edges.keys()]).size} folders)`,
+    ? `${n} dependency or naming violation(s)`
+    : `dependency rules: 0 violations (${result.summary.totalCruised} modules; no cycle between ${new Set([...edges.keys()]).size} folders); file names: one convention`,
 );
 process.exit(n ? 1 : 0);

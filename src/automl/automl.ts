@@ -11,7 +11,7 @@ import { AutoMLError } from './errors';
 import { Executor, InThreadExecutor, WorkerPoolExecutor } from './executor';
 import { classImbalanceGuardrail, ColumnPlan, featureColumns, featureSteps, detectTarget, Guardrail, inputColumns, planColumns } from './featurize';
 import { LEARNERS, learnerByName, learnersFor } from './learners';
-import { suitsLogTarget } from './learners/gbdt-log';
+import { suitsLogTarget } from './learners/gbdtLog';
 import { complement, type FullOutput } from './learners/types';
 import { classificationMetrics, ClassificationMetrics, isMetricFor, predictedVsActual, regressionMetrics, RegressionMetrics } from './metrics';
 import type { FittedPipeline, SinglePipeline, Task } from './pipeline';

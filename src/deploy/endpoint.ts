@@ -1,7 +1,7 @@
 /**
  * One scoring endpoint: an HTTP server over an onnxruntime session speaking Azure ML's online-endpoint
  * contract (Bearer key, POST /score with the three request shapes, GET / health, GET /swagger.json).
- * endpoint-server.ts runs it as its own process; tests may also run it in-process.
+ * endpointServer.ts runs it as its own process; tests may also run it in-process.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';

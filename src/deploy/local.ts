@@ -1,5 +1,5 @@
 /**
- * The local deployment target: each deployment is its own Node process (endpoint-server.js) serving
+ * The local deployment target: each deployment is its own Node process (endpointServer.js) serving
  * the ONNX model on a loopback port. This target spawns, tracks and stops those processes by PID and
  * keeps their records in Table storage, so a restarted host brings them back (restore()).
  *
@@ -35,7 +35,7 @@ export interface LocalTargetOptions {
   endpoint?: Pick<EndpointConfig, 'maxBodyBytes' | 'maxRows' | 'threads'>;
   /** Receives the endpoints' stderr lines and the target's own notes (never keys). */
   log?: (level: 'info' | 'warning' | 'error', message: string) => void;
-  /** Path of the compiled endpoint-server.js (default: found next to this module in dist/). */
+  /** Path of the compiled endpointServer.js (default: found next to this module in dist/). */
   serverScript?: string;
   /**
    * Restarts of a crashed endpoint within `restartWindowMs` before it is left `failed` (default 3 in
@@ -58,10 +58,10 @@ interface Running {
   acks: Map<string, (ok: boolean) => void>;
 }
 
-/** dist/src/deploy/endpoint-server.js, whether this module runs compiled or from source (ts-jest). */
+/** dist/src/deploy/endpointServer.js, whether this module runs compiled or from source (ts-jest). */
 export function endpointServerScript(): string {
   const here = __filename.endsWith('.ts') ? path.resolve(__dirname, '..', '..', 'dist', 'src', 'deploy') : __dirname;
-  return path.join(here, 'endpoint-server.js');
+  return path.join(here, 'endpointServer.js');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -258,7 +258,7 @@ export class LocalDeploymentTarget implements DeploymentTarget {
    */
   async sweepOrphans(): Promise<number[]> {
     const ours = new Set([...this.running.values()].map((r) => r.pid));
-    const orphans = findOrphans(path.join('deploy', 'endpoint-server.js'), { name: ENDPOINT_OWNER, value: this.owner }).filter((pid) => !ours.has(pid));
+    const orphans = findOrphans(path.join('deploy', 'endpointServer.js'), { name: ENDPOINT_OWNER, value: this.owner }).filter((pid) => !ours.has(pid));
     await Promise.all(orphans.map((pid) => stopPid(pid, this.opts.stopTimeoutMs)));
     return orphans;
   }

@@ -9,7 +9,7 @@ import { buildOpenApi } from '../contract/openapi';
 import type { Telemetry } from '../telemetry';
 import { forwardScore, ProxyResponse, type Champion } from './proxy';
 import { RouteCache, type RouteDirectory } from './routes';
-import { swaggerUiAsset, swaggerUiHtml } from './swagger-ui';
+import { swaggerUiAsset, swaggerUiHtml } from './swaggerUi';
 
 export interface ScoringSettings {
   timeoutMs: number;

@@ -119,7 +119,7 @@ describe('only the configuration reads the environment', () => {
     /^src\/demo\//,
     /^src\/client\//,
     /^src\/training\/worker\.ts$/,
-    /^src\/deploy\/endpoint-server\.ts$/,
+    /^src\/deploy\/endpointServer\.ts$/,
   ];
 
   function files(dir: string): string[] {

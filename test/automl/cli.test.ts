@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 // adaptToContract on real models: trained by the engine, exported, rewritten to Azure AutoML's ONNX
 // conventions by the emulator's converter, adapted back; onnxruntime gives the original's answers.
@@ -10,7 +10,7 @@ import { exportOnnx } from '../../src/automl/onnx';
 import type { FittedPipeline } from '../../src/automl/pipeline';
 import { adaptToContract } from '../../src/contract/adapt';
 import { inputSchemaFromOnnx } from '../../src/contract/schema';
-import { toAzureConventions } from '../../emulators/azureml/automl/azure-onnx';
+import { toAzureConventions } from '../../emulators/azureml/automl/azureOnnx';
 import { rng } from '../support/pipelines';
 
 type Rec = Record<string, string | number | null>;

@@ -5,7 +5,7 @@ import Ajv from 'ajv';
 import { exportOnnx } from '../../src/automl/onnx';
 import { buildOpenApi } from '../../src/contract/openapi';
 import { exampleRow, inputSchemaFromOnnx, InputSchema } from '../../src/contract/schema';
-import { swaggerUiAsset, swaggerUiHtml } from '../../src/scoring/swagger-ui';
+import { swaggerUiAsset, swaggerUiHtml } from '../../src/scoring/swaggerUi';
 import { BANK_CATEGORIES, BANK_COLUMNS, bankLikeBinaryPipeline, bankLikeRows } from '../support/pipelines';
 
 const hints = {

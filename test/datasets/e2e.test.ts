@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { startTestAzurite } from '../support/azurite';
-import { startHttpsReceiver } from '../support/https-receiver';
+import { startHttpsReceiver } from '../support/httpsReceiver';
 import { startTestHost, TestHost } from '../support/host';
 
 // Only the dataset functions (no orchestrations): TRAIN_ON_UPLOAD=false keeps training out of these tests.

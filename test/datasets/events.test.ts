@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { startHttpsReceiver } from '../support/https-receiver';
+import { startHttpsReceiver } from '../support/httpsReceiver';
 import { startTestAzurite } from '../support/azurite';
 import { createEventGridPublisher, eventGridSettingsFromEnv, eventPublisherFromEnv, EventPublishError } from '../../src/events/eventgrid';
 import { registerDataset } from '../../src/datasets/register';

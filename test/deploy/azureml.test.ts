@@ -9,8 +9,8 @@ import { azureDeploymentName, endpointNameFor } from '../../src/deploy/azureml/n
 import { DeployError } from '../../src/deploy/target';
 import { BINARY_SPEC, buildTestModel, TestModelSpec } from './fixtures/model';
 import { requireBuiltServer } from './support';
-import { specErrors } from '../emulators/azureml/online-spec';
-import { loadLoop, renameInput, SCORE_BODY, startTargetStack, TargetStack } from './azureml-support';
+import { specErrors } from '../emulators/azureml/onlineSpec';
+import { loadLoop, renameInput, SCORE_BODY, startTargetStack, TargetStack } from './azuremlSupport';
 
 jest.setTimeout(180_000);
 

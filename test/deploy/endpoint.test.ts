@@ -1,4 +1,4 @@
-// The endpoint process (dist/src/deploy/endpoint-server.js) serving real ONNX models in onnxruntime-node:
+// The endpoint process (dist/src/deploy/endpointServer.js) serving real ONNX models in onnxruntime-node:
 // Azure ML's contract (three request shapes, predict_proba, health, swagger), keys, errors and limits.
 import * as fs from 'node:fs';
 import { exportOnnx } from '../../src/automl/onnx';

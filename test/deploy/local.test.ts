@@ -394,7 +394,7 @@ test('restore() stops an endpoint process a crashed host left behind with no dep
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-endpoint-orphan-'));
   // An endpoint that ignores the end of its stdin (a stuck one): started in the background by a shell
   // that exits at once, so it is re-parented as after a host crash. The real endpoint exits with its host.
-  const script = path.join(dir, 'deploy', 'endpoint-server.js');
+  const script = path.join(dir, 'deploy', 'endpointServer.js');
   fs.mkdirSync(path.dirname(script), { recursive: true });
   fs.writeFileSync(script, 'setInterval(() => {}, 1000);\n');
   const owner = createHash('sha256').update(`${az.connectionString}|deployments`).digest('hex').slice(0, 32);

@@ -1,5 +1,5 @@
 /**
- * Runs the compiled endpoint server (dist/src/deploy/endpoint-server.js) as a real child process for
+ * Runs the compiled endpoint server (dist/src/deploy/endpointServer.js) as a real child process for
  * tests, configured over stdin as LocalDeploymentTarget does. Build first (`npm test` does it).
  */
 import { ChildProcess, spawn } from 'node:child_process';

@@ -2,7 +2,7 @@
  * Structural checks of infra/ and azure.yaml that the Bicep compiler does not make (it runs in
  * tools/bicep/check.sh and compiled.test.ts): parameter file and azd hooks in step with main.bicep,
  * GA API versions, secrets, Flex Consumption settings and the dataset Event Grid webhook. Roles are
- * checked against infra/app-calls.json in app-calls.test.ts. Every check is also run on a
+ * checked against infra/app-calls.json in appCalls.test.ts. Every check is also run on a
  * deliberately broken copy of the files, to show it can fail.
  */
 import * as fs from 'fs';
@@ -23,7 +23,7 @@ import {
   parseBicep,
   stripComments,
   webhookFunctionName,
-} from './bicep-scan';
+} from './bicepScan';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -6,10 +6,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { calledFunctions, isCall, parseValue, render } from './arm-expr';
-import { appSettings, moduleDeployment, moduleParam, readsSecrets, resources } from './arm-template';
-import { bicepBin, compile, REPO_ROOT } from './bicep-cli';
-import { checkAzd, REQUIRED_APP_SETTINGS } from './bicep-scan';
+import { calledFunctions, isCall, parseValue, render } from './armExpr';
+import { appSettings, moduleDeployment, moduleParam, readsSecrets, resources } from './armTemplate';
+import { bicepBin, compile, REPO_ROOT } from './bicepCli';
+import { checkAzd, REQUIRED_APP_SETTINGS } from './bicepScan';
 
 const compiler = bicepBin();
 const maybe = compiler ? describe : describe.skip;

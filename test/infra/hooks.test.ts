@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT } from './bicep-cli';
+import { REPO_ROOT } from './bicepCli';
 
 const HOOK = path.join(REPO_ROOT, 'infra', 'hooks', 'preprovision.sh');
 const FAKE_AZ = `#!/bin/sh

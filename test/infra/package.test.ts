@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT } from './bicep-cli';
+import { REPO_ROOT } from './bicepCli';
 
 const report = require(path.join(REPO_ROOT, 'infra', 'package-report.js')) as {
   packageFiles(root?: string): { rel: string; bytes: number }[];

@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 // The pipeline's activities against in-memory fakes of their ports (test/pipeline/fakes.ts): what each
 // step records, what it hands on, and how it fails. The end-to-end test runs them for real.

@@ -13,7 +13,7 @@ import { appApi } from '../support/appApi';
 import { startTestAzurite } from '../support/azurite';
 import { bankCsvOf, bankRow, bankRows, shuffledLabels } from '../support/bank';
 import { startTestHost, TestHost } from '../support/host';
-import { startHttpsReceiver } from '../support/https-receiver';
+import { startHttpsReceiver } from '../support/httpsReceiver';
 
 jest.setTimeout(900000);
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { startHttpsReceiver } from '../support/https-receiver';
+import { startHttpsReceiver } from '../support/httpsReceiver';
 
 const dist = path.resolve(__dirname, '../../dist/src/telemetry/index.js');
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { parseAuthenticationString } from '../../src/telemetry/authentication';
-import { startHttpsReceiver } from '../support/https-receiver';
+import { startHttpsReceiver } from '../support/httpsReceiver';
 
 const dist = path.resolve(__dirname, '../../dist/src/telemetry/index.js');
 const CLIENT_ID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';

@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 /**
  * AUTOML_PROVIDER=azureml end to end with the emulator imitating Azure's own AutoML (`--job-outputs

@@ -9,7 +9,7 @@
  * Data: written as CSV into .local/automl-suite/ at bench time by datasets.py (Debian python3-sklearn
  * and python3-statsmodels bundle the public sets), plus samples/bankmarketing_train.csv.
  * Run: npm run bench:automl:suite -- [--budget 30] [--only iris,wine] [--skip bank] [--seed 1] [--fit]
- *   --fit also times one GBDT fit against sklearn's (bench/automl/suite/fit-speed.ts does it alone).
+ *   --fit also times one GBDT fit against sklearn's (bench/automl/suite/fitSpeed.ts does it alone).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,7 +19,7 @@ import { evaluatePipeline, loadTable, runAutoML, selectRows } from '../../../src
 import { stratifiedFolds } from '../../../src/automl/cv';
 import { detectTarget } from '../../../src/automl/featurize';
 import type { Task } from '../../../src/automl/pipeline';
-import { fitSpeed } from './fit-speed';
+import { fitSpeed } from './fitSpeed';
 import { findPython, root, suiteDir } from './python';
 
 interface DataSet {

@@ -5,7 +5,7 @@
  * AutoML lays them out in the artifact store: ExperimentRun/dcid.<child>/outputs/{model.onnx,
  * mlflow-model/MLmodel, ...}. The engine's own files (pipeline.json, metrics, card) go beside them
  * under outputs/engine/, which a real workspace does not have; with outputs 'azure' (TrainerInput) the
- * model is converted to Azure AutoML's ONNX conventions (azure-onnx.ts) and outputs/engine/ is not
+ * model is converted to Azure AutoML's ONNX conventions (azureOnnx.ts) and outputs/engine/ is not
  * written, as a real workspace leaves it. Exits when its parent is gone.
  */
 import { readFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import type { InputColumn } from '../../../src/automl/pipeline';
 import { getColumn, type Table } from '../../../src/automl/table';
 import { renderJobArtifacts } from '../../../src/training/artifacts';
 import { LEARNER_TO_ALGORITHM } from './algorithms';
-import { toAzureConventions } from './azure-onnx';
+import { toAzureConventions } from './azureOnnx';
 import { childRunId, TrainerInput, TrainerProgress, TrainerResult, TrialRecord, writeJsonFile } from './files';
 import { CONDA_YAML, renderMLmodel } from './mlmodel';
 import { parseMLTable } from './mltable';

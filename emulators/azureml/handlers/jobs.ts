@@ -23,7 +23,7 @@ export interface JobsOptions {
   /**
    * What the best child leaves (default 'engine'): the engine's ONNX model plus outputs/engine/ (its
    * pipeline.json, metrics, card), or 'azure': what Azure's own AutoML leaves, the model converted to
-   * Azure's ONNX conventions (automl/azure-onnx.ts) and no outputs/engine/. A job outcome rule may set it per job.
+   * Azure's ONNX conventions (automl/azureOnnx.ts) and no outputs/engine/. A job outcome rule may set it per job.
    */
   outputs?: TrainerOutputs;
 }

@@ -1,6 +1,6 @@
 /**
  * The containers behind emulated deployments: each deployment is the project's own endpoint process
- * (dist/src/deploy/endpoint-server.js, configured over stdin as the local target does), listening on a
+ * (dist/src/deploy/endpointServer.js, configured over stdin as the local target does), listening on a
  * loopback port with keys only the emulator knows. Its stdout/stderr become the deployment's logs
  * (getLogs). A process exits when its stdin closes, so none outlives the emulator.
  */

@@ -1,7 +1,7 @@
 /** The learner registry: adding a learner is one file plus one line here. */
 import type { Task } from '../pipeline';
 import { gbdtLearner } from './gbdt';
-import { gbdtLogLearner } from './gbdt-log';
+import { gbdtLogLearner } from './gbdtLog';
 import { extraTreesLearner, randomForestLearner } from './forest';
 import { logisticLearner, ridgeLearner } from './linear';
 import type { Learner } from './types';

@@ -15,11 +15,11 @@ import type { DeploymentKeys } from '../keys';
 import { compactHints, DeploymentRecord, DeploymentStore, publicView } from '../store';
 import { DEPLOYMENT_NAME, DeployError, Deployment, DeploymentSpec, DeploymentTarget, defaultModelSource, ModelSource, RetireOptions } from '../target';
 import { Arm, LroProgress, ProgressSink } from './arm';
-import { runCanary } from './canary-run';
+import { runCanary } from './canaryRun';
 import { Deployments, MODEL_TAG, NAME_TAG } from './deployments';
 import { Endpoints, EndpointView } from './endpoints';
-import { KeyCache } from './key-cache';
-import { credentialContainer, DatastoreContainerFactory, keyContainer, ModelAssets } from './model-assets';
+import { KeyCache } from './keyCache';
+import { credentialContainer, DatastoreContainerFactory, keyContainer, ModelAssets } from './modelAssets';
 import { azureDeploymentName } from './names';
 import { AzureCoordinates, championOf, coordinatesOf, instanceIdOf, statusFrom } from './records';
 import type { CanaryOptions, CanaryReport, LineageEndpoint, Observation, ScoringRoute, TrafficRouting } from './routing';
@@ -451,7 +451,7 @@ export class AzureMLDeploymentTarget implements DeploymentTarget, TrafficRouting
     for (const c of this.collectors.get(lineage) ?? []) c(o);
   }
 
-  /** See TrafficRouting.canary; the run itself is canary-run.ts. */
+  /** See TrafficRouting.canary; the run itself is canaryRun.ts. */
   async canary(lineage: string, challenger: string, share: number, durationMs: number, opts: CanaryOptions = {}): Promise<CanaryReport> {
     const rec = await this.deps.store.get(challenger);
     if (!rec || rec.status !== 'running' || coordinatesOf(rec)?.lineage !== lineage) {

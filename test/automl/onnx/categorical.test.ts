@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 // Native categorical splits (GBDT): a label decided by a set of categories is learnt with set splits,
 // which ordinal thresholds need many more splits for; the TS scorer and the exported ONNX model (chains

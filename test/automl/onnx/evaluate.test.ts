@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 // The two held-out paths agree: a model trained by the engine, evaluated by its FittedPipeline
 // (evaluateCells) and by its ONNX model in onnxruntime (evaluateOnnxCells), as exported and after a
@@ -11,7 +11,7 @@ import { exportOnnx } from '../../../src/automl/onnx';
 import { evaluateOnnxCells } from '../../../src/automl/onnx/evaluate';
 import type { FittedPipeline } from '../../../src/automl/pipeline';
 import { adaptToContract } from '../../../src/contract/adapt';
-import { toAzureConventions } from '../../../emulators/azureml/automl/azure-onnx';
+import { toAzureConventions } from '../../../emulators/azureml/automl/azureOnnx';
 import type { HeldOut } from '../../../src/pipeline/evaluate';
 
 const lines = fs

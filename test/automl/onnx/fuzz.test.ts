@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 // Many small random pipelines of every shape (1 to 6 classes, 1 to 40 leaves, with or without numeric or
 // categorical columns, single trees, wide ensembles): ORT and the TS scorer agree within 1e-5.

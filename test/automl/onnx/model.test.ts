@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 // The exported model's contract: IR/opsets, inputs named like the columns, outputs and metadata, the
 // ops used, and the edge cases of the featurization as onnxruntime computes them.

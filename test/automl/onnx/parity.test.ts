@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 // The exported ONNX model and the TS reference scorer agree within 1e-5 for every model kind, on random
 // pipelines and rows with missing values, unseen categories and values sitting exactly on thresholds.

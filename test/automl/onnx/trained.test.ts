@@ -1,5 +1,5 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 // Pipelines trained by the AutoML engine (runAutoML) on a slice of the bank marketing sample, exported
 // and run in onnxruntime: ORT agrees with the TS scorer on held-out rows sent as raw CSV strings, with

@@ -10,7 +10,7 @@ import { buildTestModel, BINARY_SPEC, SAMPLE_ROWS } from '../../deploy/fixtures/
 import { requireBuiltServer } from '../../deploy/support';
 import { startAzureMLEmulator } from '../../../emulators/azureml';
 import { EmulatorStack, FAKE_TOKEN, startEmulatorStack } from './support';
-import { specErrors } from './online-spec';
+import { specErrors } from './onlineSpec';
 
 jest.setTimeout(120_000);
 

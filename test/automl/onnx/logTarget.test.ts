@@ -1,12 +1,12 @@
 /**
- * @jest-environment ./test/automl/onnx/ort-environment.js
+ * @jest-environment ./test/automl/onnx/ortEnvironment.js
  */
 // Skewed regression: the log-target GBDT (post transform expm1) predicts on the original scale, the
 // exported ONNX model agrees with the TS scorer, and the learner is left out where y has negatives.
 import { runAutoML } from '../../../src/automl';
 import { exportOnnx } from '../../../src/automl/onnx';
 import { createOnnxScorer } from '../../../src/automl/onnx/run';
-import { suitsLogTarget } from '../../../src/automl/learners/gbdt-log';
+import { suitsLogTarget } from '../../../src/automl/learners/gbdtLog';
 import { Rng } from '../../../src/automl/random';
 import { Row, scorePipeline } from '../../../src/automl/score';
 import { tableFromRecords } from '../../../src/automl/table';

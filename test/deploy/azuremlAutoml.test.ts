@@ -4,7 +4,7 @@ import { ContainerClient } from '@azure/storage-blob';
 import type { AzureMLDeploymentTarget } from '../../src/deploy/azureml';
 import { pollUntilDone, providerFor, putTrainSplit, spec, syntheticCsv } from '../training/azureml.support';
 import { requireBuiltServer } from './support';
-import { startTargetStack, TargetStack } from './azureml-support';
+import { startTargetStack, TargetStack } from './azuremlSupport';
 
 jest.setTimeout(180_000);
 

@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Assignment } from './arm-template';
-import { objectProperty, parseBicep, varObject } from './bicep-scan';
+import type { Assignment } from './armTemplate';
+import { objectProperty, parseBicep, varObject } from './bicepScan';
 
 export interface RoleDef {
   name: string;

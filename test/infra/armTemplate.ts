@@ -1,10 +1,10 @@
 /**
  * Reads the compiled ARM template of infra/main.bicep: the nested module deployments, the function
  * app's settings (as ARM expressions) and the role assignments of app/rbac.bicep, in the same shape
- * as the Bicep-text reader in app-calls.ts produces, so one check runs on either.
+ * as the Bicep-text reader in appCalls.ts produces, so one check runs on either.
  */
-import { Expr, calledFunctions, isCall, parseValue, render } from './arm-expr';
-import type { ArmTemplate } from './bicep-cli';
+import { Expr, calledFunctions, isCall, parseValue, render } from './armExpr';
+import type { ArmTemplate } from './bicepCli';
 
 export interface Assignment {
   /** 'identity' = the function app's managed identity; 'user' = the developer running azd. */

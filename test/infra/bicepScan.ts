@@ -4,7 +4,7 @@
  * versions, secrets, the function app's settings and the dataset Event Grid webhook. Each check
  * takes the repo root and returns a list of problems (empty = fine), so tests can also run it on
  * broken copies. Where the compiled template says the same more reliably, compiled.test.ts and
- * app-calls.test.ts read that instead.
+ * appCalls.test.ts read that instead.
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -6,10 +6,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { moduleParam, roleAssignments } from './arm-template';
-import { actionMatches, AppCalls, checkAppCalls, loadAppCalls, moduleParamFromBicep, roleAssignmentsFromBicep, roleGrants } from './app-calls';
-import { bicepBin, compile, REPO_ROOT } from './bicep-cli';
-import { BUILTIN_ROLES } from './bicep-scan';
+import { moduleParam, roleAssignments } from './armTemplate';
+import { actionMatches, AppCalls, checkAppCalls, loadAppCalls, moduleParamFromBicep, roleAssignmentsFromBicep, roleGrants } from './appCalls';
+import { bicepBin, compile, REPO_ROOT } from './bicepCli';
+import { BUILTIN_ROLES } from './bicepScan';
 
 const compiler = bicepBin();
 const temps: string[] = [];

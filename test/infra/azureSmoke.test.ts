@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT } from './bicep-cli';
+import { REPO_ROOT } from './bicepCli';
 
 const SCRIPT = path.join(REPO_ROOT, 'scripts', 'azure-smoke.js');
 let emptyBin: string;

@@ -1,5 +1,5 @@
 /**
- * Process entry of a local deployment: `node dist/src/deploy/endpoint-server.js`.
+ * Process entry of a local deployment: `node dist/src/deploy/endpointServer.js`.
  *
  * Configuration (never argv, which `ps` shows to every user):
  *  - stdin: the first line is the JSON EndpointConfig (this is how LocalDeploymentTarget starts it); the

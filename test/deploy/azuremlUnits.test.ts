@@ -2,7 +2,7 @@
 import { ArmError } from '../../src/deploy/azureml/arm';
 import { canaryVerdict, figuresOf, isFailure } from '../../src/deploy/azureml/canary';
 import { isBusyConflict } from '../../src/deploy/azureml/endpoints';
-import { KeyCache } from '../../src/deploy/azureml/key-cache';
+import { KeyCache } from '../../src/deploy/azureml/keyCache';
 import { AZUREML_ENDPOINT_NAME, azureDeploymentName, endpointNameFor } from '../../src/deploy/azureml/names';
 import { championOf, statusFrom } from '../../src/deploy/azureml/records';
 import { azureMLTargetSettingsFromEnv } from '../../src/deploy/azureml/settings';

@@ -5,7 +5,7 @@
  * times include binning; neither includes reading the CSV. Target: ours <= 0.7x sklearn's. The ratio is
  * of CPU seconds (both single-threaded, so CPU time is the work done; wall time on a shared machine
  * mostly measures the neighbours); wall seconds are printed too.
- * Run alone: node dist/bench/automl/suite/fit-speed.js [--only bank,gen_wide] (after the suite wrote the CSVs).
+ * Run alone: node dist/bench/automl/suite/fitSpeed.js [--only bank,gen_wide] (after the suite wrote the CSVs).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
