@@ -137,11 +137,36 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
     const to = m && aliases.get(m[1]);
     return to ? `--${to}${m![2] ?? ''}` : a;
   });
+  // A value that starts with a dash (a base64url key such as "-Xy...", a negative number) is still the
+  // value of the option before it: util.parseArgs calls `--key -Xy` ambiguous, so it is joined into
+  // `--key=-Xy` unless it is itself one of the command's options.
+  const isOption = (t: string) =>
+    opts.some((o) => t === `--${o.name}` || t.startsWith(`--${o.name}=`) || t === `--no-${o.name}` || (o.short !== undefined && t === `-${o.short}`));
+  const valueOf = (t: string): string | undefined => {
+    const long = /^--([^=]+)$/.exec(t)?.[1];
+    const short = /^-([A-Za-z])$/.exec(t)?.[1];
+    const o = opts.find((x) => (long !== undefined && x.name === long) || (short !== undefined && x.short === short));
+    return o && o.kind !== 'boolean' ? o.name : undefined;
+  };
+  const tokens: string[] = [];
+  for (let i = 0; i < rewritten.length; i++) {
+    const a = rewritten[i];
+    if (a === '--') {
+      tokens.push(...rewritten.slice(i));
+      break;
+    }
+    const name = valueOf(a);
+    const next = rewritten[i + 1];
+    if (name && next !== undefined && next.startsWith('-') && next !== '--' && !isOption(next)) {
+      tokens.push(`--${name}=${next}`);
+      i++;
+    } else tokens.push(a);
+  }
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const o of opts) config[o.name] = { type: o.kind === 'boolean' ? 'boolean' : 'string', ...(o.short ? { short: o.short } : {}) };
   let raw: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    raw = nodeParseArgs({ args: rewritten, options: config, strict: true, allowPositionals: true, allowNegative: true } as Parameters<
+    raw = nodeParseArgs({ args: tokens, options: config, strict: true, allowPositionals: true, allowNegative: true } as Parameters<
       typeof nodeParseArgs
     >[0]) as typeof raw;
   } catch (err) {
