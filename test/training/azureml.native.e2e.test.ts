@@ -10,32 +10,20 @@
  * model answers on /api/models/{name}/score.
  */
 import { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { evaluateOnnxCells } from '../../src/automl/onnx/evaluate';
 import { inputSchemaFromOnnx } from '../../src/contract/schema';
 import { readHeldOut } from '../../src/pipeline/evaluate';
+import { appApi } from '../support/appApi';
 import { startTestAzurite } from '../support/azurite';
+import { bankCsv, bankRow } from '../support/bank';
 import { startTestHost, TestHost } from '../support/host';
 import { EmulatorProcess, startEmulatorProcess } from '../emulators/azureml/process';
 
 jest.setTimeout(600_000);
 
-const SAMPLE = path.resolve(__dirname, '../../samples/bankmarketing_train.csv');
-const lines = fs.readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
-const header = lines[0].split(',');
-const csv = (from: number, count: number) => [lines[0], ...lines.slice(1 + from, 1 + from + count)].join('\n') + '\n';
-const row = (i: number) => {
-  const cells = lines[1 + i].split(',');
-  const out: Record<string, string | number> = {};
-  header.forEach((n, j) => {
-    if (n === 'y') return;
-    const v = Number(cells[j]);
-    out[n] = Number.isFinite(v) && cells[j] !== '' ? v : cells[j];
-  });
-  return out;
-};
+const csv = (from: number, count: number) => bankCsv(from, count);
+const row = bankRow;
 const TOKEN = 'e2e-emulator-token';
 
 describe('pipeline end to end with a model from Azure AutoML (emulator --job-outputs azure)', () => {
@@ -46,21 +34,7 @@ describe('pipeline end to end with a model from Azure AutoML (emulator --job-out
   let registry: ContainerClient;
   let artifacts: ContainerClient;
 
-  const api = async (p: string, init: RequestInit = {}) => {
-    const r = await fetch(`${host.baseUrl}${p}`, { ...init, headers: { 'x-functions-key': host.hostKey, 'content-type': 'application/json' } });
-    return { status: r.status, body: (await r.json().catch(() => undefined)) as any };
-  };
-  async function waitForRun(runId: string, timeoutMs = 240_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
-    let last: any;
-    while (Date.now() < deadline) {
-      const r = await api(`/api/runs/${runId}`).catch(() => ({ status: 0, body: undefined }));
-      last = r.body;
-      if (r.status === 200 && ['Completed', 'Failed', 'Terminated'].includes(r.body.runtimeStatus)) return r.body;
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    throw new Error(`run ${runId} did not finish: ${JSON.stringify(last)}\n${host.logs().split('\n').slice(-40).join('\n')}`);
-  }
+  const { api, waitForRun } = appApi(() => host);
   const exists = (c: ContainerClient, blob: string) => c.getBlobClient(blob).exists();
 
   beforeAll(async () => {
