@@ -1,7 +1,7 @@
 import { binDataset } from '../../src/automl/binning';
 import { stratifiedFolds } from '../../src/automl/cv';
 import { computeFeatures, featureSteps } from '../../src/automl/featurize';
-import { gbdtCV, gbdtFit, rawToPred } from '../../src/automl/learners/gbdt';
+import { gbdtCV, gbdtFit, histGroups, rawToPred, setHistPaths } from '../../src/automl/learners/gbdt';
 import type { TrainContext } from '../../src/automl/learners/types';
 import { binaryAuc, regressionMetrics } from '../../src/automl/metrics';
 import type { FittedPipeline } from '../../src/automl/pipeline';
@@ -152,5 +152,74 @@ describe('histogram GBDT', () => {
     const ctx = ctxFrom(X, n, 2, y, 'binary', 2);
     const { booster } = gbdtFit(ctx, { nEstimators: 30, baggingFraction: 0.01, baggingFreq: 1, minChildSamples: 1 }, 30, 3);
     expect(Array.from(booster.raw).every(Number.isFinite)).toBe(true);
+  });
+
+  describe('histogram paths: WebAssembly kernel, joint-code groups, the TypeScript loop', () => {
+    afterEach(() => setHistPaths({ wasm: true, groups: true }));
+
+    /** Yes/no, small categoricals and coarse numerics (what groups pack) beside fine numerics. */
+    function mixed(n: number, seed: number) {
+      const rng = new Rng(seed);
+      const nFeat = 7;
+      const X = new Float32Array(n * nFeat);
+      const cards = [2, 3, 5, 12, 40, 0, 0]; // 0: continuous
+      for (let i = 0; i < n; i++) for (let f = 0; f < nFeat; f++) X[f * n + i] = Math.fround(cards[f] ? rng.int(cards[f]) : rng.normal());
+      const logit = (i: number) =>
+        (X[i] === 1 ? 1 : -0.5) + 0.4 * X[n + i] - 0.8 * (X[2 * n + i] === 3 ? 1 : 0) + X[5 * n + i] * X[6 * n + i] + 0.1 * X[3 * n + i];
+      return { X, n, nFeat, logit, rng };
+    }
+
+    function fitWith(paths: { wasm: boolean; groups: boolean }, task: TrainContext['task'], params: Record<string, number>) {
+      setHistPaths(paths);
+      const { X, n, nFeat, logit, rng } = mixed(3000, 11);
+      const y = Float64Array.from({ length: n }, (_, i) => {
+        const z = logit(i) + 0.5 * rng.normal();
+        return task === 'regression' ? z : task === 'binary' ? (z > 0 ? 1 : 0) : z < -0.5 ? 0 : z < 0.7 ? 1 : 2;
+      });
+      const C = task === 'multiclass' ? 3 : task === 'binary' ? 2 : 0;
+      const ds = binDataset(X, n, nFeat, 255, false, [false, true, true, false, false, false, false]);
+      const ctx: TrainContext = { task, n, C, y, tree: { ds, names: [] }, linear: { X, nFeat, names: [] } };
+      const { booster, model } = gbdtFit(ctx, params, 25, 5);
+      const folds = stratifiedFolds(task, y, 3, 2);
+      const cv = gbdtCV(ctx, { ...params, nEstimators: 25 }, folds, 5);
+      return { trees: JSON.stringify(model), raw: Array.from(booster.raw), oof: Array.from(cv.oof), groups: histGroups(ds) };
+    }
+
+    test('groups pack features whose bin counts multiply to at most 256, and their codes decode to each member bin', () => {
+      const { X, n, nFeat } = mixed(500, 3);
+      const ds = binDataset(X, n, nFeat);
+      const { groups, groupOf } = histGroups(ds);
+      expect(groups.length).toBeGreaterThan(0);
+      for (const g of groups) {
+        expect(g.members.length).toBeGreaterThanOrEqual(2);
+        expect(g.P).toBe(Array.from(g.members).reduce((p, f) => p * ds.nBins[f], 1));
+        expect(g.P).toBeLessThanOrEqual(256);
+        for (let i = 0; i < n; i += 7) g.members.forEach((f, t) => expect(g.decode[g.codes[i] * g.members.length + t]).toBe(ds.bins[f * n + i]));
+      }
+      // The fine numerics (255 bins) stay alone.
+      expect(groupOf[5]).toBe(-1);
+      expect(groupOf[6]).toBe(-1);
+      expect(histGroups(ds)).toBe(histGroups(ds)); // computed once per dataset
+    });
+
+    const settings: [TrainContext['task'], Record<string, number>][] = [
+      ['binary', { numLeaves: 15, learningRate: 0.2, minChildSamples: 5 }],
+      ['multiclass', { numLeaves: 8, learningRate: 0.2, featureFraction: 0.6 }],
+      ['regression', { numLeaves: 31, minChildSamples: 3, baggingFraction: 0.7, baggingFreq: 1, lambdaL2: 1 }],
+    ];
+    test.each(settings)('%s: every path grows the same trees and scores (fit and lockstep CV)', (task, params) => {
+      const fast = fitWith({ wasm: true, groups: true }, task, params);
+      expect(fast.groups.groups.length).toBeGreaterThan(0);
+      for (const other of [
+        { wasm: false, groups: true },
+        { wasm: true, groups: false },
+        { wasm: false, groups: false },
+      ]) {
+        const r = fitWith(other, task, params);
+        expect(r.trees).toBe(fast.trees);
+        expect(r.raw).toEqual(fast.raw);
+        expect(r.oof).toEqual(fast.oof);
+      }
+    });
   });
 });
