@@ -1,6 +1,7 @@
 import { binDataset } from '../../src/automl/binning';
 import { stratifiedFolds } from '../../src/automl/cv';
 import { extraTreesLearner, randomForestLearner } from '../../src/automl/learners/forest';
+import { setHistPaths } from '../../src/automl/learners/gbdt';
 import type { TrainContext } from '../../src/automl/learners/types';
 import { binaryAuc, regressionMetrics } from '../../src/automl/metrics';
 import type { FittedPipeline } from '../../src/automl/pipeline';
@@ -84,5 +85,29 @@ describe('random forest and extra trees', () => {
     const c = randomForestLearner.fit(ctx, params, {}, 4);
     expect(JSON.stringify(a.model)).toBe(JSON.stringify(b.model));
     expect(JSON.stringify(a.model)).not.toBe(JSON.stringify(c.model));
+  });
+
+  test.each([
+    ['binary', 'random_forest'],
+    ['regression', 'extra_trees'],
+    ['regression', 'random_forest'],
+  ] as const)('%s %s: the WebAssembly histogram kernel grows the same trees as the TypeScript loop (fit and CV)', (task, name) => {
+    const learner = name === 'extra_trees' ? extraTreesLearner : randomForestLearner;
+    const run = (wasm: boolean) => {
+      setHistPaths({ wasm });
+      try {
+        const { ctx, y } = make(1200, task, 9); // a fresh dataset: kernels are cached per dataset
+        const fit = learner.fit(ctx, { ...params, n_estimators: 6 }, {}, 2);
+        const cv = learner.cv(ctx, { ...params, n_estimators: 4 }, stratifiedFolds(task, y, 3, 1), 2);
+        return { model: JSON.stringify(fit.model), oof: Array.from(cv.oof), importance: Array.from(fit.importance ?? []) };
+      } finally {
+        setHistPaths({ wasm: true });
+      }
+    };
+    const fast = run(true);
+    const slow = run(false);
+    expect(fast.model).toBe(slow.model);
+    expect(fast.oof).toEqual(slow.oof);
+    expect(fast.importance).toEqual(slow.importance);
   });
 });

@@ -9,7 +9,8 @@
 import type { BinnedDataset } from '../binning';
 import type { Model, Tree } from '../pipeline';
 import { Rng, deriveSeed } from '../random';
-import { binTreeToTree } from './gbdt';
+import type { HistKernel } from './_histKernel';
+import { binTreeToTree, histKernelOf } from './gbdt';
 import { checkDeadline, CVOutput, FullOutput, Learner, Params, TrainContext, allRows, predWidth, trainRowsOf } from './types';
 
 export interface ForestParams {
@@ -47,6 +48,12 @@ class ForestGrower {
   private readonly pool: Float64Array[] = [];
   private readonly tmp: Int32Array;
   private readonly feats: number[];
+  /**
+   * The GBDT's WebAssembly histogram kernel, for single-output trees (binary, regression): their
+   * histogram is (sum of y, count) per bin, the kernel's (gradient, hessian) with y as the gradient and
+   * 1 as the hessian, the same adds in the same order. Multiclass trees keep the TypeScript loop.
+   */
+  private readonly kernel: HistKernel | null;
 
   constructor(
     private readonly ds: BinnedDataset,
@@ -62,6 +69,7 @@ class ForestGrower {
     this.tmp = new Int32Array(maxRows);
     this.feats = [];
     for (let f = 0; f < ds.nFeat; f++) if (ds.nBins[f] > 1) this.feats.push(f);
+    this.kernel = K === 1 ? histKernelOf(ds, 1) : null;
   }
 
   private getHist(): Float64Array {
@@ -69,7 +77,17 @@ class ForestGrower {
   }
 
   private buildHist(hist: Float64Array, rows: Int32Array, start: number, end: number): void {
-    const { S, K, targets, binOffset } = this;
+    const { S, K, targets, binOffset, kernel } = this;
+    if (kernel) {
+      kernel.gather(start, end - start, 0);
+      let nu = 0;
+      for (const f of this.feats) ((kernel.units[2 * nu] = kernel.colAddr(f)), (kernel.units[2 * nu + 1] = binOffset[f] * 16), nu++);
+      const len = binOffset[this.ds.nFeat] * 2;
+      kernel.hist.fill(0, 0, len);
+      kernel.run(nu, end - start);
+      hist.set(kernel.hist.subarray(0, len));
+      return;
+    }
     const n = this.ds.n;
     const bins = this.ds.bins;
     for (const f of this.feats) {
@@ -148,9 +166,36 @@ class ForestGrower {
     return best;
   }
 
-  grow(rows: Int32Array, m: number, rng: Rng, importance: Float64Array): MultiTree {
-    const { K, S } = this;
+  /** Stable branch-free partition of rows[start, end) by bin <= bin (see GbdtBooster.partition). */
+  private partition(rows: Int32Array, start: number, end: number, feature: number, bin: number): number {
+    const off = feature * this.ds.n;
+    const bins = this.ds.bins;
+    const tmp = this.tmp;
+    let l = start;
+    let r = 0;
+    for (let j = start; j < end; j++) {
+      const i = rows[j];
+      const left = bins[off + i] <= bin ? 1 : 0;
+      rows[l] = i;
+      tmp[r] = i;
+      l += left;
+      r += 1 - left;
+    }
+    for (let j = 0; j < r; j++) rows[l + j] = tmp[j];
+    return l;
+  }
+
+  grow(rowsIn: Int32Array, m: number, rng: Rng, importance: Float64Array): MultiTree {
+    const { K, S, kernel } = this;
     const n = this.ds.n;
+    // With the kernel, the rows, targets and unit hessians live in its memory for this tree.
+    let rows = rowsIn;
+    if (kernel) {
+      kernel.rows.set(rowsIn.subarray(0, m));
+      rows = kernel.rows;
+      kernel.g.set(this.targets.subarray(0, n));
+      kernel.h.fill(1, 0, n);
+    }
     const tree: MultiTree = { feature: [-1], bin: [0], left: [-1], right: [-1], value: new Array(K).fill(0) };
     const sumsOf = (start: number, end: number) => {
       const s = new Float64Array(K);
@@ -179,23 +224,7 @@ class ForestGrower {
       open.pop();
       const { feature, bin, gain } = leaf.split!;
       importance[feature] += gain;
-      // Stable partition.
-      const off = feature * n;
-      let l = leaf.start;
-      let r = 0;
-      const bins = this.ds.bins;
-      const tmp = this.tmp;
-      for (let j = leaf.start; j < leaf.end; j++) {
-        // Branch-free (see GbdtBooster.partition).
-        const i = rows[j];
-        const left = bins[off + i] <= bin ? 1 : 0;
-        rows[l] = i;
-        tmp[r] = i;
-        l += left;
-        r += 1 - left;
-      }
-      for (let j = 0; j < r; j++) rows[l + j] = this.tmp[j];
-      const mid = l;
+      const mid = kernel ? kernel.partition(leaf.start, leaf.end, feature, bin) : this.partition(rows, leaf.start, leaf.end, feature, bin);
       const ln = tree.feature.length;
       const rn = ln + 1;
       tree.feature.push(-1, -1);

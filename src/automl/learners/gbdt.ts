@@ -133,6 +133,14 @@ const paths = { wasm: true, groups: true };
 export function setHistPaths(p: Partial<typeof paths>): void {
   Object.assign(paths, p);
 }
+
+/** The histogram kernel of a dataset for K outputs when the WebAssembly path is on (forests share it). */
+export function histKernelOf(ds: BinnedDataset, K: number): HistKernel | null {
+  if (!paths.wasm) return null;
+  let total = 0;
+  for (let f = 0; f < ds.nFeat; f++) total += ds.nBins[f];
+  return kernelFor(ds, histGroups(ds), total, K);
+}
 const groupCache = new WeakMap<BinnedDataset, HistGroups>();
 
 /** Packs a dataset's low-cardinality features into joint-code groups (first fit, fewest bins first); cached per dataset. */
