@@ -110,4 +110,46 @@ describe('random forest and extra trees', () => {
     expect(fast.oof).toEqual(slow.oof);
     expect(fast.importance).toEqual(slow.importance);
   });
+
+  test.each([
+    ['binary', 'random_forest'],
+    ['binary', 'extra_trees'],
+    ['multiclass', 'extra_trees'],
+    ['multiclass', 'random_forest'],
+  ] as const)('%s %s: small nodes split from their rows exactly as from histograms', (task, name) => {
+    const learner = name === 'extra_trees' ? extraTreesLearner : randomForestLearner;
+    const run = (forestRows: boolean) => {
+      setHistPaths({ forestRows });
+      try {
+        const { ctx, y } = make(1500, task, 12);
+        const p = { ...params, n_estimators: 5, max_leaves: 300, min_samples_leaf: 2 };
+        const fit = learner.fit(ctx, p, {}, 3);
+        const cv = learner.cv(ctx, p, stratifiedFolds(task, y, 3, 1), 3);
+        return { model: JSON.stringify(fit.model), oof: Array.from(cv.oof), leaves: fit.model.type === 'trees' ? fit.model.trees.length : 0 };
+      } finally {
+        setHistPaths({ forestRows: true });
+      }
+    };
+    // 0/1 and one-hot targets sum exactly in any order, so the trees are bit-identical.
+    const rowsMode = run(true);
+    const histMode = run(false);
+    expect(rowsMode.leaves).toBe(5);
+    expect(rowsMode.model).toBe(histMode.model);
+    expect(rowsMode.oof).toEqual(histMode.oof);
+  });
+
+  test('regression forests from rows and from histograms agree to rounding', () => {
+    const run = (forestRows: boolean) => {
+      setHistPaths({ forestRows });
+      try {
+        const { ctx, y } = make(1500, 'regression', 13);
+        return randomForestLearner.cv(ctx, { ...params, n_estimators: 5, max_leaves: 300 }, stratifiedFolds('regression', y, 3, 1), 3).oof;
+      } finally {
+        setHistPaths({ forestRows: true });
+      }
+    };
+    const a = run(true);
+    const b = run(false);
+    expect(regressionMetrics(a, b).r2_score).toBeGreaterThan(0.999);
+  });
 });

@@ -10,7 +10,7 @@ import type { BinnedDataset } from '../binning';
 import type { Model, Tree } from '../pipeline';
 import { Rng, deriveSeed } from '../random';
 import type { HistKernel } from './_histKernel';
-import { binTreeToTree, histKernelOf } from './gbdt';
+import { binTreeToTree, histKernelOf, histPaths } from './gbdt';
 import { checkDeadline, CVOutput, FullOutput, Learner, Params, TrainContext, allRows, predWidth, trainRowsOf } from './types';
 
 export interface ForestParams {
@@ -36,7 +36,8 @@ interface Leaf {
   node: number;
   start: number;
   end: number;
-  hist: Float64Array;
+  /** Null for a node small enough that its splits are found from its rows (see rowsModeMax). */
+  hist: Float64Array | null;
   sums: Float64Array;
   cnt: number;
   split: { gain: number; feature: number; bin: number } | null;
@@ -70,7 +71,27 @@ class ForestGrower {
     this.feats = [];
     for (let f = 0; f < ds.nFeat; f++) if (ds.nBins[f] > 1) this.feats.push(f);
     this.kernel = K === 1 ? histKernelOf(ds, 1) : null;
+    // A node's splits come from a histogram (build + subtract + clear + copy over every feature's bins,
+    // scan the sampled ones') or, when it has few rows, from its rows sorted by bin per sampled feature.
+    // The rows win below the size where the estimated costs cross; nodes deep in big trees are far below it.
+    const F = Math.max(1, this.feats.length);
+    const nbAvg = this.binOffset[ds.nFeat] / F;
+    const mf = Math.max(1, Math.round(F * p.maxFeatures));
+    // Measured weights: a histogram row update ~1, a bin of subtraction or clearing ~1.5 per value (S per
+    // bin), a bin of the split scan ~2; a row of the sorted scan ~log2(m) + 3.
+    const histCost = (m: number) => F * m + 1.5 * F * nbAvg * this.S + 2 * mf * nbAvg;
+    const rowsCost = (m: number) => mf * m * (Math.log2(m) + 3);
+    let cut = 4;
+    while (cut < 4096 && rowsCost(cut * 1.25) < histCost(cut * 1.25)) cut = Math.ceil(cut * 1.25);
+    this.rowsModeMax = histPaths().forestRows ? cut : 0;
+    this.keys = new Int32Array(Math.min(maxRows, 4096) + 1);
+    this.left = new Float64Array(K);
   }
+
+  /** Nodes of at most this many rows find their splits from their rows (no histogram). */
+  private readonly rowsModeMax: number;
+  private readonly keys: Int32Array;
+  private readonly left: Float64Array;
 
   private getHist(): Float64Array {
     return this.pool.pop() ?? new Float64Array(this.binOffset[this.ds.nFeat] * this.S);
@@ -112,10 +133,11 @@ class ForestGrower {
     }
   }
 
-  private findSplit(leaf: Leaf, rng: Rng): Leaf['split'] {
+  private findSplit(leaf: Leaf, rng: Rng, rows: Int32Array): Leaf['split'] {
     const { S, K, binOffset } = this;
     const minLeaf = this.p.minSamplesLeaf;
     if (leaf.cnt < 2 * minLeaf) return null;
+    if (!leaf.hist) return this.findSplitRows(leaf, rng, rows);
     const hist = leaf.hist;
     let parent = 0;
     for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / leaf.cnt;
@@ -129,7 +151,7 @@ class ForestGrower {
       cand[b] = t;
     }
     let best: Leaf['split'] = null;
-    const left = new Float64Array(K);
+    const left = this.left;
     for (let a = 0; a < m; a++) {
       const f = cand[a];
       const nb = this.ds.nBins[f];
@@ -161,6 +183,92 @@ class ForestGrower {
           gain += (left[k] * left[k]) / lc + (r * r) / rc;
         }
         if (gain > 1e-12 && (!best || gain > best.gain)) best = { gain, feature: f, bin: b };
+      }
+    }
+    return best;
+  }
+
+  /**
+   * findSplit for a node without a histogram: the same candidates (a threshold at each occupied bin but
+   * the last; extra trees: one random bin between the occupied extremes, drawn as findSplit draws it) and
+   * the same gain, from the node's rows sorted by bin, feature by feature.
+   */
+  private findSplitRows(leaf: Leaf, rng: Rng, rows: Int32Array): Leaf['split'] {
+    const { K, targets } = this;
+    const minLeaf = this.p.minSamplesLeaf;
+    const n = this.ds.n;
+    const bins = this.ds.bins;
+    const cnt = leaf.cnt;
+    let parent = 0;
+    for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / cnt;
+    const m = Math.max(1, Math.round(this.feats.length * this.p.maxFeatures));
+    const cand = this.feats.slice();
+    for (let a = 0; a < m; a++) {
+      const b = a + rng.int(cand.length - a);
+      const t = cand[a];
+      cand[a] = cand[b];
+      cand[b] = t;
+    }
+    let best: Leaf['split'] = null;
+    const left = this.left;
+    const keys = this.keys.subarray(0, cnt);
+    for (let a = 0; a < m; a++) {
+      const f = cand[a];
+      const off = f * n;
+      for (let j = 0; j < cnt; j++) keys[j] = (bins[off + rows[leaf.start + j]] << 16) | j;
+      if (cnt <= 48)
+        for (let j = 1; j < cnt; j++) {
+          // insertion sort: below a few dozen keys it beats the native sort's call
+          const v = keys[j];
+          let q = j - 1;
+          while (q >= 0 && keys[q] > v) ((keys[q + 1] = keys[q]), q--);
+          keys[q + 1] = v;
+        }
+      else keys.sort();
+      const lo = keys[0] >>> 16;
+      const hi = keys[cnt - 1] >>> 16;
+      if (hi <= lo) continue; // one occupied bin: no split (findSplit finds none either)
+      const pick = this.p.extra ? lo + rng.int(hi - lo) : -1;
+      if (K === 1 && pick < 0) {
+        // One output, best threshold: the same scan with scalars.
+        const total = leaf.sums[0];
+        let l0 = 0;
+        for (let q = 0; q < cnt; q++) {
+          const key = keys[q];
+          l0 += targets[rows[leaf.start + (key & 0xffff)]];
+          const b = key >>> 16;
+          if (q + 1 < cnt && keys[q + 1] >>> 16 === b) continue;
+          const lc = q + 1;
+          if (lc < minLeaf) continue;
+          const rc = cnt - lc;
+          if (rc < minLeaf) break;
+          const r = total - l0;
+          const gain = -parent + ((l0 * l0) / lc + (r * r) / rc); // the order of the K-output sum
+          if (gain > 1e-12 && (!best || gain > best.gain)) best = { gain, feature: f, bin: b };
+        }
+        continue;
+      }
+      left.fill(0);
+      let lc = 0;
+      for (let q = 0; q < cnt; q++) {
+        const key = keys[q];
+        const i = rows[leaf.start + (key & 0xffff)];
+        for (let k = 0; k < K; k++) left[k] += targets[i * K + k];
+        lc++;
+        const b = key >>> 16;
+        // A threshold sits after the last row of an occupied bin (extra trees: of the largest one <= pick).
+        if (q + 1 < cnt && keys[q + 1] >>> 16 === b) continue;
+        if (pick >= 0 && !(b <= pick && (keys[q + 1] ?? 0) >>> 16 > pick)) continue;
+        if (lc < minLeaf) continue;
+        const rc = cnt - lc;
+        if (rc < minLeaf) break;
+        let gain = -parent;
+        for (let k = 0; k < K; k++) {
+          const r = leaf.sums[k] - left[k];
+          gain += (left[k] * left[k]) / lc + (r * r) / rc;
+        }
+        if (gain > 1e-12 && (!best || gain > best.gain)) best = { gain, feature: f, bin: this.p.extra ? pick : b };
+        if (pick >= 0) break;
       }
     }
     return best;
@@ -202,15 +310,15 @@ class ForestGrower {
       for (let j = start; j < end; j++) for (let k = 0; k < K; k++) s[k] += this.targets[rows[j] * K + k];
       return s;
     };
-    const root: Leaf = { node: 0, start: 0, end: m, hist: this.getHist(), sums: sumsOf(0, m), cnt: m, split: null };
-    this.buildHist(root.hist, rows, 0, m);
-    root.split = this.findSplit(root, rng);
+    const root: Leaf = { node: 0, start: 0, end: m, hist: m > this.rowsModeMax ? this.getHist() : null, sums: sumsOf(0, m), cnt: m, split: null };
+    if (root.hist) this.buildHist(root.hist, rows, 0, m);
+    root.split = this.findSplit(root, rng, rows);
     const open: Leaf[] = [];
     const done: Leaf[] = [];
     const park = (l: Leaf) => {
       if (l.split) open.push(l);
       else {
-        this.pool.push(l.hist);
+        if (l.hist) this.pool.push(l.hist);
         done.push(l);
       }
     };
@@ -243,20 +351,33 @@ class ForestGrower {
       const R: Leaf = { node: rn, start: mid, end: leaf.end, hist: leaf.hist, sums: rsums, cnt: leaf.end - mid, split: null };
       const small = L.cnt <= R.cnt ? L : R;
       const large = small === L ? R : L;
-      small.hist = this.getHist();
-      this.buildHist(small.hist, rows, small.start, small.end);
-      for (const f of this.feats) {
-        for (let t = this.binOffset[f] * S, e = this.binOffset[f + 1] * S; t < e; t++) leaf.hist[t] -= small.hist[t];
-      }
-      large.hist = leaf.hist;
       leaves++;
       const more = leaves < this.p.maxLeaves;
-      L.split = more ? this.findSplit(L, rng) : null;
-      R.split = more ? this.findSplit(R, rng) : null;
+      if (!leaf.hist || !more || large.cnt <= this.rowsModeMax) {
+        // Children without histograms: both small enough for their rows, or no split left to find.
+        if (leaf.hist) this.pool.push(leaf.hist);
+        L.hist = R.hist = null;
+      } else {
+        const sh = this.getHist();
+        this.buildHist(sh, rows, small.start, small.end);
+        const ph = leaf.hist;
+        if (large.cnt < this.binOffset[this.ds.nFeat] * S) {
+          // Fewer rows than histogram values: building it beats subtracting.
+          this.buildHist(ph, rows, large.start, large.end);
+        } else
+          for (const f of this.feats) {
+            for (let t = this.binOffset[f] * S, e = this.binOffset[f + 1] * S; t < e; t++) ph[t] -= sh[t];
+          }
+        large.hist = ph;
+        if (small.cnt > this.rowsModeMax) small.hist = sh;
+        else (this.pool.push(sh), (small.hist = null));
+      }
+      L.split = more ? this.findSplit(L, rng, rows) : null;
+      R.split = more ? this.findSplit(R, rng, rows) : null;
       park(L);
       park(R);
     }
-    for (const l of open) (this.pool.push(l.hist), done.push(l));
+    for (const l of open) (l.hist && this.pool.push(l.hist), done.push(l));
     for (const l of done) for (let k = 0; k < K; k++) tree.value[l.node * K + k] = Math.fround(l.sums[k] / l.cnt);
     return tree;
   }
