@@ -10,7 +10,7 @@ import type { BinnedDataset } from '../binning';
 import type { Model, Tree } from '../pipeline';
 import { Rng, deriveSeed } from '../random';
 import type { HistKernel } from './_histKernel';
-import { binTreeToTree, histKernelOf, histPaths } from './gbdt';
+import { binTreeToTree, histKernelOf, histPaths, partitionRows } from './gbdt';
 import { checkDeadline, CVOutput, FullOutput, Learner, Params, TrainContext, allRows, predWidth, trainRowsOf } from './types';
 
 export interface ForestParams {
@@ -133,15 +133,8 @@ class ForestGrower {
     }
   }
 
-  private findSplit(leaf: Leaf, rng: Rng, rows: Int32Array): Leaf['split'] {
-    const { S, K, binOffset } = this;
-    const minLeaf = this.p.minSamplesLeaf;
-    if (leaf.cnt < 2 * minLeaf) return null;
-    if (!leaf.hist) return this.findSplitRows(leaf, rng, rows);
-    const hist = leaf.hist;
-    let parent = 0;
-    for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / leaf.cnt;
-    // Random feature subset for this node.
+  /** The node's random feature subset: the first m of a partial shuffle (both split finders draw it alike). */
+  private sampleFeatures(rng: Rng): { cand: number[]; m: number } {
     const m = Math.max(1, Math.round(this.feats.length * this.p.maxFeatures));
     const cand = this.feats.slice();
     for (let a = 0; a < m; a++) {
@@ -150,6 +143,18 @@ class ForestGrower {
       cand[a] = cand[b];
       cand[b] = t;
     }
+    return { cand, m };
+  }
+
+  private findSplit(leaf: Leaf, rng: Rng, rows: Int32Array): Leaf['split'] {
+    const { S, K, binOffset } = this;
+    const minLeaf = this.p.minSamplesLeaf;
+    if (leaf.cnt < 2 * minLeaf) return null;
+    if (!leaf.hist) return this.findSplitRows(leaf, rng, rows);
+    const hist = leaf.hist;
+    let parent = 0;
+    for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / leaf.cnt;
+    const { cand, m } = this.sampleFeatures(rng);
     let best: Leaf['split'] = null;
     const left = this.left;
     for (let a = 0; a < m; a++) {
@@ -201,14 +206,7 @@ class ForestGrower {
     const cnt = leaf.cnt;
     let parent = 0;
     for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / cnt;
-    const m = Math.max(1, Math.round(this.feats.length * this.p.maxFeatures));
-    const cand = this.feats.slice();
-    for (let a = 0; a < m; a++) {
-      const b = a + rng.int(cand.length - a);
-      const t = cand[a];
-      cand[a] = cand[b];
-      cand[b] = t;
-    }
+    const { cand, m } = this.sampleFeatures(rng);
     let best: Leaf['split'] = null;
     const left = this.left;
     const keys = this.keys.subarray(0, cnt);
@@ -274,25 +272,6 @@ class ForestGrower {
     return best;
   }
 
-  /** Stable branch-free partition of rows[start, end) by bin <= bin (see GbdtBooster.partition). */
-  private partition(rows: Int32Array, start: number, end: number, feature: number, bin: number): number {
-    const off = feature * this.ds.n;
-    const bins = this.ds.bins;
-    const tmp = this.tmp;
-    let l = start;
-    let r = 0;
-    for (let j = start; j < end; j++) {
-      const i = rows[j];
-      const left = bins[off + i] <= bin ? 1 : 0;
-      rows[l] = i;
-      tmp[r] = i;
-      l += left;
-      r += 1 - left;
-    }
-    for (let j = 0; j < r; j++) rows[l + j] = tmp[j];
-    return l;
-  }
-
   grow(rowsIn: Int32Array, m: number, rng: Rng, importance: Float64Array): MultiTree {
     const { K, S, kernel } = this;
     const n = this.ds.n;
@@ -332,7 +311,9 @@ class ForestGrower {
       open.pop();
       const { feature, bin, gain } = leaf.split!;
       importance[feature] += gain;
-      const mid = kernel ? kernel.partition(leaf.start, leaf.end, feature, bin) : this.partition(rows, leaf.start, leaf.end, feature, bin);
+      const mid = kernel
+        ? kernel.partition(leaf.start, leaf.end, feature, bin)
+        : partitionRows(rows, this.tmp, this.ds.bins, feature * n, leaf.start, leaf.end, bin);
       const ln = tree.feature.length;
       const rn = ln + 1;
       tree.feature.push(-1, -1);

@@ -674,9 +674,9 @@ export class GbdtBooster {
     const { rows, tmp } = this;
     const bins = this.ds.bins;
     const off = feature * this.ds.n;
-    let l = start;
-    let r = 0;
     if (cat) {
+      let l = start;
+      let r = 0;
       for (let j = start; j < end; j++) {
         const i = rows[j];
         const left = cat[bins[off + i]];
@@ -689,18 +689,7 @@ export class GbdtBooster {
       return l;
     }
     if (this.kernel) return this.kernel.partition(start, end, feature, bin);
-    // Branch-free: both writes happen, the counters decide which one is kept (left/right is
-    // unpredictable, and mispredicted branches used to cost as much as the histograms).
-    for (let j = start; j < end; j++) {
-      const i = rows[j];
-      const left = bins[off + i] <= bin ? 1 : 0;
-      rows[l] = i;
-      tmp[r] = i;
-      l += left;
-      r += 1 - left;
-    }
-    for (let j = 0; j < r; j++) rows[l + j] = tmp[j];
-    return l;
+    return partitionRows(rows, tmp, bins, off, start, end, bin);
   }
 
   private growTree(k: number, m: number, bagged: boolean): BinTree {
@@ -864,6 +853,27 @@ export class GbdtBooster {
       ...(this.K > 1 ? { treeClass } : {}),
     };
   }
+}
+
+/**
+ * Stable in-place partition of rows[start, end) by bins[off + row] <= bin, through `tmp`; returns the
+ * first right index. Branch-free: both writes happen, the counters decide which one is kept (left/right
+ * is unpredictable, and mispredicted branches used to cost as much as the histograms). The TypeScript
+ * form of the kernel's `partition`, shared by boosters and forests.
+ */
+export function partitionRows(rows: Int32Array, tmp: Int32Array, bins: Uint8Array, off: number, start: number, end: number, bin: number): number {
+  let l = start;
+  let r = 0;
+  for (let j = start; j < end; j++) {
+    const i = rows[j];
+    const left = bins[off + i] <= bin ? 1 : 0;
+    rows[l] = i;
+    tmp[r] = i;
+    l += left;
+    r += 1 - left;
+  }
+  for (let j = 0; j < r; j++) rows[l + j] = tmp[j];
+  return l;
 }
 
 export function binTreeToTree(t: BinTree, ds: BinnedDataset): Tree {
