@@ -1,7 +1,8 @@
 /**
  * Budgeted, cost-frugal hyperparameter search (after FLAML's CFO). Each learner starts from its
- * cheapest configuration; then each tries its known-good seed (GBDT first: the strongest family on
- * tabular data, which matters when the budget is short); then linear learners start (a linear fit on
+ * cheapest configuration; then each tries its known-good seeds, every learner's first before any
+ * learner's second (GBDT first: the strongest family on tabular data, which matters when the budget is
+ * short); then linear learners start (a linear fit on
  * wide one-hot data is not cheap); after that the next learner is the one with the smallest estimated
  * cost to improve (cost spent so far plus its next trial's cost, inflated by how far it lags behind the
  * best), and it moves by randomized direct search (FLOW2) in a normalised space: x + step*u, then
@@ -223,7 +224,12 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
     if (treeStart) return treeStart;
     const seeded = usable
       .filter((s) => s.hasQueued() && s.proposals > 0)
-      .sort((a, b) => (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || order.indexOf(a.learner) - order.indexOf(b.learner));
+      // Every learner's first seed before any learner's second: each family's strong default is seen
+      // before a second variant of one family (the budget may end in between).
+      .sort(
+        (a, b) =>
+          a.proposals - b.proposals || (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || order.indexOf(a.learner) - order.indexOf(b.learner),
+      );
     // A linear start that costs no more than the cheapest pending seed goes first (small data, where a
     // regularised linear model is often the one to beat).
     const seedCost = Math.min(...seeded.map((s) => costOf(s, s.nextCostParams())));

@@ -303,9 +303,12 @@ class ForestGrower {
     };
     park(root);
     let leaves = 1;
+    // Best-first only matters when the leaf limit can bind (every leaf holds at least minSamplesLeaf
+    // rows); otherwise every open leaf is split anyway and the last one is taken without a scan.
+    const bestFirst = this.p.maxLeaves < m / this.p.minSamplesLeaf;
     while (leaves < this.p.maxLeaves && open.length) {
-      let bi = 0;
-      for (let q = 1; q < open.length; q++) if (open[q].split!.gain > open[bi].split!.gain) bi = q;
+      let bi = open.length - 1;
+      if (bestFirst) for (let q = (bi = 0) + 1; q < open.length; q++) if (open[q].split!.gain > open[bi].split!.gain) bi = q;
       const leaf = open[bi];
       open[bi] = open[open.length - 1];
       open.pop();
@@ -427,13 +430,21 @@ function forestLearner(name: string, extra: boolean): Learner {
     tasks: ['binary', 'multiclass', 'regression'],
     space: {
       n_estimators: { type: 'int', low: 4, high: 500, log: true, init: 8 },
-      max_leaves: { type: 'int', low: 4, high: 1024, log: true, init: 16 },
+      // Up to trees grown out to single rows (sklearn's default depth), which is what wins on data
+      // whose rows repeat near-identical keys (panel data): the cost model caps leaves by rows.
+      max_leaves: { type: 'int', low: 4, high: 32768, log: true, init: 16 },
       min_samples_leaf: { type: 'int', low: 1, high: 64, log: true, init: 2 },
       max_features: { type: 'float', low: 0.1, high: 1, init: 0.5 },
     },
-    seeds: [{ n_estimators: 64, max_leaves: 512, min_samples_leaf: 2, max_features: 0.5 }],
+    // Leaf-limited trees first (steadier on noisy targets); a random forest then tries trees grown out
+    // to single rows (sklearn's default), which win where rows repeat near-identical keys (panel data).
+    seeds: [
+      { n_estimators: 64, max_leaves: 512, min_samples_leaf: 2, max_features: 0.5 },
+      ...(extra ? [] : [{ n_estimators: 64, max_leaves: 32768, min_samples_leaf: 1, max_features: 0.5 }]),
+    ],
     cost(p, n, nFeat) {
-      return (p.n_estimators * n * nFeat * Math.log2(p.max_leaves + 1) * 1.5) / 1e6;
+      const leaves = Math.min(p.max_leaves, n / Math.max(1, p.min_samples_leaf));
+      return (p.n_estimators * n * nFeat * Math.log2(leaves + 1) * 1.5) / 1e6;
     },
     cv(ctx, params, folds, seed, deadline): CVOutput {
       const p = toForestParams(params, extra);
