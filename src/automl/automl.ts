@@ -13,10 +13,10 @@ import { classImbalanceGuardrail, ColumnPlan, featureColumns, featureSteps, dete
 import { LEARNERS, learnerByName, learnersFor } from './learners';
 import { suitsLogTarget } from './learners/gbdtLog';
 import { complement, type FullOutput } from './learners/types';
-import { classificationMetrics, ClassificationMetrics, isMetricFor, predictedVsActual, regressionMetrics, RegressionMetrics } from './metrics';
+import { classificationMetrics, ClassificationMetrics, isLowerBetter, isMetricFor, predictedVsActual, regressionMetrics, RegressionMetrics } from './metrics';
 import type { FittedPipeline, SinglePipeline, Task } from './pipeline';
 import { deriveSeed } from './random';
-import { runSearch, SearchProgress, Trial } from './search';
+import { compareTrials, runSearch, SearchProgress, Trial } from './search';
 import { selectRows, Table, tableFromRows } from './table';
 import { readCsvRows, CsvError } from '../datasets/csv';
 
@@ -302,7 +302,7 @@ export async function runAutoML(input: AutoMLInput, options: AutoMLOptions, onPr
       const why = trials.find((t) => t.error)?.error ?? 'the time budget ended before the first trial finished';
       throw new AutoMLError('BAD_OPTION', `no trial finished: ${why}`);
     }
-    const sorted = [...ok].sort((a, b) => b.utility - a.utility || a.id - b.id);
+    const sorted = [...ok].sort(compareTrials);
     const bestTrial = sorted[0];
 
     let ensemble = null;
@@ -368,10 +368,12 @@ export async function runAutoML(input: AutoMLInput, options: AutoMLOptions, onPr
       };
       entries.push(bestEntry);
     } else bestEntry = entries.find((e) => e.trial === bestTrial.id)!;
-    const lower = metric === 'log_loss' || metric.includes('error');
+    // Ranked as the search ranks: fold mean, then the pooled score (ties of saturated folds), then trial.
+    const keyOf = new Map<number, { utility: number; pooled: number; id: number }>(trials.map((t) => [t.id, t]));
+    if (ensemble) keyOf.set(bestEntry.trial, { utility: isLowerBetter(metric) ? -ensemble.score : ensemble.score, pooled: ensemble.pooled, id: bestEntry.trial });
     entries.sort((a, b) => {
       if (a.status !== b.status) return a.status === 'ok' ? -1 : 1;
-      return (lower ? a.score - b.score : b.score - a.score) || a.trial - b.trial;
+      return compareTrials(keyOf.get(a.trial)!, keyOf.get(b.trial)!);
     });
     entries.forEach((e, i) => (e.rank = i + 1));
 

@@ -1,10 +1,10 @@
 /**
  * Greedy ensemble selection (Caruana et al. 2004; Azure AutoML's VotingEnsemble): starting from the best
  * trial, repeatedly add (with replacement) the trial whose inclusion most improves the CV primary metric
- * of the averaged out-of-fold predictions. Weights are the selection counts. The ensemble is kept only
- * if it beats the best single trial.
+ * of the averaged out-of-fold predictions (fold mean, ties broken by the pooled score as for trials).
+ * Weights are the selection counts. The ensemble is kept only if it beats the best single trial.
  */
-import { foldScores, Trial } from './search';
+import { compareScores, compareTrials, foldScores, pooledUtility, Trial } from './search';
 import { isLowerBetter } from './metrics';
 import type { Task } from './pipeline';
 
@@ -12,6 +12,8 @@ export interface EnsembleSelection {
   members: { trial: Trial; weight: number }[];
   score: number;
   foldScores: number[];
+  /** Pooled score of the averaged predictions, higher is better (see Trial.pooled). */
+  pooled: number;
   /** Averaged out-of-fold predictions of the ensemble. */
   oof: Float64Array;
 }
@@ -22,7 +24,7 @@ export function selectEnsemble(
 ): EnsembleSelection | null {
   // Candidates: the best trial of each learner (diversity) and the few best overall. Many near-copies
   // of one learner add little but room to fit the folds' noise, which on small data costs new rows.
-  const ranked = trials.filter((t) => t.status === 'ok' && t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
+  const ranked = trials.filter((t) => t.status === 'ok' && t.oof).sort(compareTrials);
   const seen = new Set<string>();
   const cands = ranked.filter((t, k) => {
     const first = !seen.has(t.learner);
@@ -48,7 +50,8 @@ export function selectEnsemble(
   };
   const scoreOf = (pred: Float64Array) => {
     const fs = foldScores(o.task, o.metric, pred, o.y, o.classes, o.folds);
-    return { fs, score: fs.reduce((a, b) => a + b, 0) / fs.length };
+    const score = fs.reduce((a, b) => a + b, 0) / fs.length;
+    return { fs, score, u: util(score), pooled: pooledUtility(o.task, o.metric, pred, o.y, o.classes, o.folds) };
   };
   add(cands[0]);
   let k = 1;
@@ -56,21 +59,21 @@ export function selectEnsemble(
   const rounds = o.rounds ?? 20;
   for (let r = 1; r < rounds; r++) {
     let pick: Trial | null = null;
-    let pickUtil = -Infinity;
+    let pickScore = { u: -Infinity, pooled: -Infinity };
     for (const t of cands) {
-      const u = util(scoreOf(mean(k + 1, t)).score);
-      if (u > pickUtil) ((pickUtil = u), (pick = t));
+      const sc = scoreOf(mean(k + 1, t));
+      if (!pick || compareScores(sc.u, sc.pooled, pickScore.u, pickScore.pooled) > 0) ((pickScore = sc), (pick = t));
     }
     if (!pick) break;
     add(pick);
     k++;
     const s = scoreOf(mean(k));
-    if (util(s.score) > util(best.score)) best = { ...s, counts: new Map(counts), k };
+    if (compareScores(s.u, s.pooled, best.u, best.pooled) > 0) best = { ...s, counts: new Map(counts), k };
   }
-  if (best.counts.size < 2 || !(util(best.score) > cands[0].utility + 1e-9)) return null;
+  if (best.counts.size < 2 || !(compareScores(best.u, best.pooled, cands[0].utility, cands[0].pooled) > 0)) return null;
   // Recompute the chosen ensemble's predictions from its counts.
   const oof = new Float64Array(len);
   for (const [t, c] of best.counts) for (let i = 0; i < len; i++) oof[i] += (c / best.k) * t.oof![i];
   const members = [...best.counts].sort((a, b) => a[0].id - b[0].id).map(([trial, c]) => ({ trial, weight: c / best.k }));
-  return { members, score: best.score, foldScores: best.fs, oof };
+  return { members, score: best.score, foldScores: best.fs, pooled: best.pooled, oof };
 }

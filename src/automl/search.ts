@@ -31,6 +31,11 @@ export interface Trial {
   foldScores: number[];
   /** The same as score but always "higher is better". */
   utility: number;
+  /**
+   * The primary metric on every validation row pooled (higher is better): it breaks ties of the fold
+   * mean, which saturates when folds are small (each 15-row fold of an easy set scores an AUC of 1).
+   */
+  pooled: number;
   seconds: number;
   extra: Record<string, number>;
   status: 'ok' | 'failed';
@@ -109,6 +114,7 @@ class LocalSearch {
   readonly dims: [string, Dim][];
   private x: number[];
   best = -Infinity;
+  private bestPooled = -Infinity;
   bestParams: Params;
   spentCost = 0;
   readonly speed = new Speed();
@@ -163,11 +169,12 @@ class LocalSearch {
     return this.queue[0] ?? this.bestParams;
   }
 
-  observe(params: Params, utility: number): void {
+  observe(params: Params, utility: number, pooled: number): void {
     this.trials++;
-    if (utility > this.best) {
+    if (compareScores(utility, pooled, this.best, this.bestPooled) > 0) {
       const improvedOverOld = this.best > -Infinity;
       this.best = utility;
+      this.bestPooled = pooled;
       this.bestParams = params;
       this.x = this.dims.map(([k, d]) => toUnit(d, params[k]));
       if (improvedOverOld) this.dir = null;
@@ -179,6 +186,36 @@ class LocalSearch {
       this.step = Math.max(0.02, this.step * 0.6);
     }
   }
+}
+
+/** Fold means closer than this are one score (sums of the same fold values in another order). */
+const SAME = 1e-9;
+
+/**
+ * Order of two scored results, higher is better: the fold mean decides; where fold means are equal
+ * the pooled score does (positive when a is better, 0 when tied on both).
+ */
+export function compareScores(aUtility: number, aPooled: number, bUtility: number, bPooled: number): number {
+  const au = Number.isFinite(aUtility) ? aUtility : -Infinity;
+  const bu = Number.isFinite(bUtility) ? bUtility : -Infinity;
+  if (au === bu || Math.abs(au - bu) <= SAME) {
+    const ap = Number.isFinite(aPooled) ? aPooled : -Infinity;
+    const bp = Number.isFinite(bPooled) ? bPooled : -Infinity;
+    return ap === bp || Math.abs(ap - bp) <= SAME ? 0 : ap > bp ? 1 : -1;
+  }
+  return au > bu ? 1 : -1;
+}
+
+/** Trials best first: fold mean, then pooled score, then the earlier trial. */
+export function compareTrials(a: Pick<Trial, 'utility' | 'pooled' | 'id'>, b: Pick<Trial, 'utility' | 'pooled' | 'id'>): number {
+  return compareScores(b.utility, b.pooled, a.utility, a.pooled) || a.id - b.id;
+}
+
+/** The primary metric on the validation rows of every fold taken together, higher is better. */
+export function pooledUtility(task: Task, metric: string, oof: Float64Array, y: Float64Array, classes: string[], folds: Int32Array[]): number {
+  const all = folds.length === 1 ? [folds[0]] : [Int32Array.from(folds.flatMap((f) => Array.from(f)))];
+  const v = foldScores(task, metric, oof, y, classes, all)[0];
+  return Number.isFinite(v) ? (isLowerBetter(metric) ? -v : v) : -Infinity;
 }
 
 export function foldScores(task: Task, metric: string, oof: Float64Array, y: Float64Array, classes: string[], folds: Int32Array[]): number[] {
@@ -282,16 +319,18 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
         score: NaN,
         foldScores: [],
         utility: -Infinity,
+        pooled: -Infinity,
         seconds: out.seconds,
         extra: {},
         status: 'failed',
         error: out.error,
       };
-      s.observe(req.params, -Infinity);
+      s.observe(req.params, -Infinity, -Infinity);
     } else {
       const fs = foldScores(o.task, o.metric, out.oof, o.y, o.classes, o.folds);
       const score = fs.reduce((a, b) => a + b, 0) / fs.length;
       const utility = Number.isFinite(score) ? (lower ? -score : score) : -Infinity;
+      const pooled = pooledUtility(o.task, o.metric, out.oof, o.y, o.classes, o.folds);
       trial = {
         id: req.id,
         learner: req.learner,
@@ -299,13 +338,14 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
         score,
         foldScores: fs,
         utility,
+        pooled,
         seconds: out.seconds,
         extra: out.extra ?? {},
         status: 'ok',
         oof: out.oof,
       };
-      s.observe(req.params, utility);
-      if (utility > bestUtility) ((bestUtility = utility), (bestLearner = req.learner), (bestTrial = trial));
+      s.observe(req.params, utility, pooled);
+      if (utility > -Infinity && (!bestTrial || compareTrials(trial, bestTrial) < 0)) ((bestUtility = utility), (bestLearner = req.learner), (bestTrial = trial));
     }
     trials.push(trial);
     o.onTrial?.(trial, {
@@ -319,7 +359,7 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
     });
     // Keep out-of-fold predictions only for the best few and the best of each learner (memory; the
     // ensemble draws on both).
-    const withOof = trials.filter((t) => t.oof).sort((a, b) => b.utility - a.utility || a.id - b.id);
+    const withOof = trials.filter((t) => t.oof).sort(compareTrials);
     const bestOf = new Set<string>();
     withOof.forEach((t, k) => {
       const first = !bestOf.has(t.learner);

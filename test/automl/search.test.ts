@@ -3,7 +3,8 @@ import { InThreadExecutor } from '../../src/automl/executor';
 import { gbdtLearner } from '../../src/automl/learners/gbdt';
 import { logisticLearner } from '../../src/automl/learners/linear';
 import type { Learner, TrainContext } from '../../src/automl/learners/types';
-import { runSearch, Trial } from '../../src/automl/search';
+import { randomForestLearner } from '../../src/automl/learners/forest';
+import { compareScores, compareTrials, runSearch, Trial } from '../../src/automl/search';
 import { binDataset } from '../../src/automl/binning';
 import { stratifiedFolds } from '../../src/automl/cv';
 import { Rng } from '../../src/automl/random';
@@ -56,9 +57,24 @@ describe('cost-frugal search', () => {
     expect(kept.length).toBeGreaterThanOrEqual(4);
     expect(kept.length).toBeLessThanOrEqual(5);
     for (const l of ['gbdt', 'logistic_regression']) {
-      const best = trials.filter((t) => t.learner === l).sort((a, b) => b.utility - a.utility || a.id - b.id)[0];
+      const best = trials.filter((t) => t.learner === l).sort(compareTrials)[0];
       expect(best.oof).toBeDefined();
     }
+  });
+
+  test("every learner's first seed runs before any learner's second", async () => {
+    const ctx = ctxOf(300, 4);
+    const trials = await runSearch(searchOpts(ctx, [gbdtLearner, randomForestLearner], { batchSize: 1 }));
+    const init = (l: Learner) => Object.fromEntries(Object.entries(l.space).map(([p, d]) => [p, d.init]));
+    const seed = (l: Learner, k: number) => ({ ...init(l), ...l.seeds![k] });
+    expect(trials.map((t) => [t.learner, t.params])).toEqual([
+      ['gbdt', init(gbdtLearner)],
+      ['random_forest', init(randomForestLearner)],
+      ['gbdt', seed(gbdtLearner, 0)],
+      ['random_forest', seed(randomForestLearner, 0)],
+      ['gbdt', seed(gbdtLearner, 1)],
+      ['random_forest', seed(randomForestLearner, 1)],
+    ]);
   });
 
   test('stops at the score threshold', async () => {
@@ -82,6 +98,7 @@ describe('greedy ensemble selection', () => {
     score: utility,
     foldScores: [utility],
     utility,
+    pooled: utility,
     seconds: 0,
     extra: {},
     status: 'ok',
@@ -101,10 +118,39 @@ describe('greedy ensemble selection', () => {
     expect(sel.members.reduce((s, m) => s + m.weight, 0)).toBeCloseTo(1, 12);
   });
 
+  test('where every fold scores 1 (small folds), the pooled score decides: an ensemble that orders rows across folds is kept', () => {
+    // Two folds, each ranked perfectly by A and by B; pooled, A and B each misorder one cross-fold
+    // pair (AUC 0.75) and their average orders all four rows (AUC 1).
+    const y = Float64Array.from([1, 0, 1, 0]);
+    const folds = [Int32Array.from([0, 1]), Int32Array.from([2, 3])];
+    const a = { ...trial(1, [0.9, 0.8, 0.3, 0.2], 1), pooled: 0.75 };
+    const b = { ...trial(2, [0.3, 0.2, 0.9, 0.8], 1), pooled: 0.75 };
+    const sel = selectEnsemble([a, b], { task: 'binary', metric: 'AUC_weighted', y, classes: ['0', '1'], folds })!;
+    expect(sel).not.toBeNull();
+    expect(sel.score).toBe(1);
+    expect(sel.pooled).toBe(1);
+    expect(sel.members.map((m) => m.trial.id)).toEqual([1, 2]);
+  });
+
   test('is dropped when it does not beat the best single model', () => {
     const y = Float64Array.from([1, 0, 1, 0]);
     const best = trial(1, [0.9, 0.1, 0.8, 0.2], 1);
     const worse = trial(2, [0.1, 0.9, 0.2, 0.8], 0);
     expect(selectEnsemble([best, worse], { task: 'binary', metric: 'AUC_weighted', y, classes: ['0', '1'], folds: fold(4) })).toBeNull();
+  });
+});
+
+describe('ranking of scored trials', () => {
+  test('the fold mean decides, then the pooled score, then the earlier trial', () => {
+    expect(compareScores(0.9, 0.1, 0.8, 0.99)).toBe(1);
+    expect(compareScores(0.8, 0.99, 0.9, 0.1)).toBe(-1);
+    expect(compareScores(1, 0.97, 1, 0.95)).toBe(1);
+    expect(compareScores(1, 0.95, 1 - 1e-12, 0.97)).toBe(-1); // rounding of a fold sum is a tie
+    expect(compareScores(1, 0.95, 1, 0.95)).toBe(0);
+    expect(compareScores(-Infinity, -Infinity, 0.5, 0.5)).toBe(-1);
+    expect(compareScores(NaN, 1, -Infinity, 0)).toBe(1);
+    const t = (id: number, utility: number, pooled: number) => ({ id, utility, pooled });
+    const sorted = [t(1, 1, 0.95), t(2, 0.99, 0.99), t(3, 1, 0.97), t(4, 1, 0.97), t(5, -Infinity, -Infinity)].sort(compareTrials);
+    expect(sorted.map((x) => x.id)).toEqual([3, 4, 1, 2, 5]);
   });
 });
