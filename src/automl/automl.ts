@@ -370,7 +370,8 @@ export async function runAutoML(input: AutoMLInput, options: AutoMLOptions, onPr
     } else bestEntry = entries.find((e) => e.trial === bestTrial.id)!;
     // Ranked as the search ranks: fold mean, then the pooled score (ties of saturated folds), then trial.
     const keyOf = new Map<number, { utility: number; pooled: number; id: number }>(trials.map((t) => [t.id, t]));
-    if (ensemble) keyOf.set(bestEntry.trial, { utility: isLowerBetter(metric) ? -ensemble.score : ensemble.score, pooled: ensemble.pooled, id: bestEntry.trial });
+    if (ensemble)
+      keyOf.set(bestEntry.trial, { utility: isLowerBetter(metric) ? -ensemble.score : ensemble.score, pooled: ensemble.pooled, id: bestEntry.trial });
     entries.sort((a, b) => {
       if (a.status !== b.status) return a.status === 'ok' ? -1 : 1;
       return compareTrials(keyOf.get(a.trial)!, keyOf.get(b.trial)!);

@@ -263,10 +263,7 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       .filter((s) => s.hasQueued() && s.proposals > 0)
       // Every learner's first seed before any learner's second: each family's strong default is seen
       // before a second variant of one family (the budget may end in between).
-      .sort(
-        (a, b) =>
-          a.proposals - b.proposals || (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || order.indexOf(a.learner) - order.indexOf(b.learner),
-      );
+      .sort((a, b) => a.proposals - b.proposals || (pending.has(a) ? 1 : 0) - (pending.has(b) ? 1 : 0) || order.indexOf(a.learner) - order.indexOf(b.learner));
     // A linear start that costs no more than the cheapest pending seed goes first (small data, where a
     // regularised linear model is often the one to beat).
     const seedCost = Math.min(...seeded.map((s) => costOf(s, s.nextCostParams())));
@@ -345,7 +342,8 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
         oof: out.oof,
       };
       s.observe(req.params, utility, pooled);
-      if (utility > -Infinity && (!bestTrial || compareTrials(trial, bestTrial) < 0)) ((bestUtility = utility), (bestLearner = req.learner), (bestTrial = trial));
+      if (utility > -Infinity && (!bestTrial || compareTrials(trial, bestTrial) < 0))
+        ((bestUtility = utility), (bestLearner = req.learner), (bestTrial = trial));
     }
     trials.push(trial);
     o.onTrial?.(trial, {
