@@ -51,7 +51,8 @@ export function selectEnsemble(
   const scoreOf = (pred: Float64Array) => {
     const fs = foldScores(o.task, o.metric, pred, o.y, o.classes, o.folds);
     const score = fs.reduce((a, b) => a + b, 0) / fs.length;
-    return { fs, score, u: util(score), pooled: pooledUtility(o.task, o.metric, pred, o.y, o.classes, o.folds) };
+    const u = util(score);
+    return { fs, score, u, pooled: o.folds.length === 1 ? u : pooledUtility(o.task, o.metric, pred, o.y, o.classes, o.folds) };
   };
   add(cands[0]);
   let k = 1;

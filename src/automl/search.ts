@@ -2,8 +2,7 @@
  * Budgeted, cost-frugal hyperparameter search (after FLAML's CFO). Each learner starts from its
  * cheapest configuration; then each tries its known-good seeds, every learner's first before any
  * learner's second (GBDT first: the strongest family on tabular data, which matters when the budget is
- * short); then linear learners start (a linear fit on
- * wide one-hot data is not cheap); after that the next learner is the one with the smallest estimated
+ * short); then linear learners start (a linear fit on wide one-hot data is not cheap); after that the next learner is the one with the smallest estimated
  * cost to improve (cost spent so far plus its next trial's cost, inflated by how far it lags behind the
  * best), and it moves by randomized direct search (FLOW2) in a normalised space: x + step*u, then
  * x - step*u, shrinking the step after failures. Costs come from each learner's cost model; measured
@@ -213,8 +212,9 @@ export function compareTrials(a: Pick<Trial, 'utility' | 'pooled' | 'id'>, b: Pi
 
 /** The primary metric on the validation rows of every fold taken together, higher is better. */
 export function pooledUtility(task: Task, metric: string, oof: Float64Array, y: Float64Array, classes: string[], folds: Int32Array[]): number {
-  const all = folds.length === 1 ? [folds[0]] : [Int32Array.from(folds.flatMap((f) => Array.from(f)))];
-  const v = foldScores(task, metric, oof, y, classes, all)[0];
+  const all = new Int32Array(folds.reduce((a, f) => a + f.length, 0));
+  folds.reduce((o, f) => (all.set(f, o), o + f.length), 0);
+  const v = foldScores(task, metric, oof, y, classes, [all])[0];
   return Number.isFinite(v) ? (isLowerBetter(metric) ? -v : v) : -Infinity;
 }
 
@@ -327,7 +327,8 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
       const fs = foldScores(o.task, o.metric, out.oof, o.y, o.classes, o.folds);
       const score = fs.reduce((a, b) => a + b, 0) / fs.length;
       const utility = Number.isFinite(score) ? (lower ? -score : score) : -Infinity;
-      const pooled = pooledUtility(o.task, o.metric, out.oof, o.y, o.classes, o.folds);
+      // One validation fold (holdout): the pooled score is the fold score.
+      const pooled = o.folds.length === 1 ? utility : pooledUtility(o.task, o.metric, out.oof, o.y, o.classes, o.folds);
       trial = {
         id: req.id,
         learner: req.learner,

@@ -444,8 +444,8 @@ function forestLearner(name: string, extra: boolean): Learner {
       { n_estimators: 64, max_leaves: 512, min_samples_leaf: 2, max_features: 0.5 },
     ],
     cost(p, n, nFeat) {
-      // By the leaf limit, not by the leaves rows allow: small data pays per node, and a cap by rows
-      // made forests look cheap enough on a few hundred rows to halve the trials of every learner.
+      // By the leaf limit, not by the leaves the rows allow: small data pays per node, and with a cap by
+      // rows forests looked cheap on a few hundred rows and the search ran fewer trials.
       return (p.n_estimators * n * nFeat * Math.log2(p.max_leaves + 1) * 1.5) / 1e6;
     },
     cv(ctx, params, folds, seed, deadline): CVOutput {
