@@ -47,13 +47,27 @@ function executions(logFile: string, name: string): any[] {
     .filter((r) => r.name === name);
 }
 
-async function startInstance(h: TestHost, name: string, input?: unknown): Promise<{ id: string; statusQueryGetUri: string }> {
-  const res = await fetch(`${h.baseUrl}/api/orchestrators/${name}`, {
+async function startInstance(h: TestHost, name: string, input?: unknown, instanceId?: string): Promise<{ id: string; statusQueryGetUri: string }> {
+  const query = instanceId ? `?instanceId=${encodeURIComponent(instanceId)}` : '';
+  const res = await fetch(`${h.baseUrl}/api/orchestrators/${name}${query}`, {
     method: 'POST',
     body: input === undefined ? '' : JSON.stringify(input),
   });
   expect(res.status).toBe(202);
   return res.json() as Promise<{ id: string; statusQueryGetUri: string }>;
+}
+
+/**
+ * Starts an instance on a host that a crash point is about to kill. The point can be reached before
+ * the 202 reaches the test (the first activity may run before the starter's response is written), so
+ * the instance id is chosen here, and when the reply is lost the status URI is built on the restarted
+ * host (`statusOn`). An instance that was never started is caught by waitDone, which then times out.
+ */
+async function startBeforeCrash(h: TestHost, name: string, id: string, input?: unknown): Promise<{ id: string; statusOn(h: TestHost): string }> {
+  const reply = await startInstance(h, name, input, id).catch((e: unknown) => e);
+  if (!(reply instanceof Error)) return { id, statusOn: () => reply.statusQueryGetUri };
+  expect(String((reply as { cause?: unknown }).cause ?? reply)).toMatch(/other side closed|ECONNRESET|socket|terminated/i);
+  return { id, statusOn: (next) => `${next.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}?code=${next.masterKey}` };
 }
 
 async function waitDone(statusUri: string, timeoutMs = 60000): Promise<any> {
@@ -117,10 +131,10 @@ test.each([
 ])('SIGKILL at %s: the instance completes once with the right output, each result applied once', async (crashAt, expected) => {
   const log = path.join(tmp, `${crashAt.replace(/[^a-z0-9]/gi, '_')}.log`);
   const first = await start(log, crashAt);
-  const started = await startInstance(first, 'sequence');
+  const started = await startBeforeCrash(first, 'sequence', `crash-${crashAt.replace(/[^a-z0-9]/gi, '-')}`);
   await crashed(first, crashAt.split('@')[0]);
   host = await start(log);
-  const done = await waitDone(started.statusQueryGetUri);
+  const done = await waitDone(started.statusOn(host));
   expect(done.runtimeStatus).toBe('Completed');
   expect(done.output).toEqual(SEQUENCE);
   expect([...completionsPerTask(done.historyEvents).values()]).toEqual([1, 1, 1]);
@@ -155,10 +169,10 @@ test('SIGKILL in the middle of a long activity: it runs again after the restart,
 test('SIGKILL during a fan-out: every activity result is applied once and the sum is right', async () => {
   const log = path.join(tmp, 'fanout.log');
   const first = await start(log, 'activity:double@15');
-  const started = await startInstance(first, 'fanOut', 30);
+  const started = await startBeforeCrash(first, 'fanOut', 'crash-fanout', 30);
   await crashed(first, 'activity:double');
   host = await start(log);
-  const done = await waitDone(started.statusQueryGetUri);
+  const done = await waitDone(started.statusOn(host));
   expect(done).toMatchObject({ runtimeStatus: 'Completed', output: 30 * 31 });
   const counts = completionsPerTask(done.historyEvents);
   expect(counts.size).toBe(30);
