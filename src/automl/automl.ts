@@ -37,10 +37,17 @@ export interface AutoMLOptions {
   /** Use one stratified holdout split of this fraction instead of CV (default: CV up to 100k rows, else 0.1). */
   validationFraction?: number;
   seed?: number;
-  /** Worker threads (default: available cores; 0 = in this thread). Results do not depend on it. */
+  /** Worker threads (default: available cores; 0 = in this thread). With `reproducible`, results do not depend on it. */
   workers?: number;
-  /** Trials proposed per round (default: available cores). Results depend on it, not on `workers`. */
+  /** Trials run at once (default: available cores). With `reproducible`, results depend on it, not on `workers`. */
   batchSize?: number;
+  /**
+   * Each trial proposed from exactly the results of the trials batchSize before it (default false: a
+   * free worker goes on with the results that have come in). With a trial count that ends the search
+   * before the budget does, the same seed then gives the same leaderboard on any machine; the price is
+   * idle workers while a long trial runs.
+   */
+  reproducible?: boolean;
   /** Try greedy ensemble selection (default true). */
   ensemble?: boolean;
   /**
@@ -289,6 +296,7 @@ export async function runAutoML(input: AutoMLInput, options: AutoMLOptions, onPr
       maxTrials: options.maxTrials ?? 10_000,
       scoreThreshold: options.scoreThreshold,
       batchSize,
+      reproducible: options.reproducible ?? false,
       keepOof: 12,
       executor,
       startedAt: t0,

@@ -71,6 +71,13 @@ export interface SearchOptions {
   /** Stop once the primary metric reaches this value (in the metric's own direction). */
   scoreThreshold?: number;
   batchSize: number;
+  /**
+   * true: trial k is proposed from exactly the results of trials 1..k-batchSize, whatever their
+   * durations (the same seed and trial count give the same trials on any machine and any number of
+   * workers; a free worker waits while the oldest trial runs). false: a free worker takes the next
+   * trial from the results that have come in, in the order they came.
+   */
+  reproducible: boolean;
   keepOof: number;
   executor: Executor;
   onTrial?: (t: Trial, p: SearchProgress) => void;
@@ -288,16 +295,17 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
   const running: Running[] = [];
   let nextId = 1;
   let stop = false;
-  let applied = 0; // trials whose results the search state has absorbed
 
   const absorb = async (): Promise<void> => {
-    const r = running.shift()!;
+    // The oldest trial, or (not reproducible) whichever ends first: a long trial no longer holds up the
+    // other workers, which go on with the results that have come in.
+    const k = o.reproducible || running.length === 1 ? 0 : await Promise.race(running.map((r, i) => r.done.then(() => i)));
+    const r = running.splice(k, 1)[0];
     const out = await r.done;
-    applied++;
     if (stop) return;
     const { s, req, cost } = r;
     if (out.timedOut) {
-      stop = true; // this trial and every later one are dropped: the leaderboard stays a prefix
+      stop = true; // this trial and every one still running are dropped (reproducible: the leaderboard stays a prefix)
       return;
     }
     s.spentCost += cost;
@@ -371,8 +379,8 @@ export async function runSearch(o: SearchOptions): Promise<Trial[]> {
   };
 
   while (!stop && nextId <= o.maxTrials) {
-    // Trial nextId sees exactly the results of trials 1..nextId-W.
-    while (applied < nextId - W && !stop) await absorb();
+    // At most W trials at once; reproducible, trial nextId sees exactly the results of trials 1..nextId-W.
+    while (running.length >= W && !stop) await absorb();
     const deadline = o.deadline(bestTrial);
     if (stop || Date.now() >= deadline) break;
     const pending = new Map<LocalSearch, number>();

@@ -50,9 +50,9 @@ describe('runAutoML', () => {
     expect(r.pipeline.inputs.map((i) => i.name).sort()).toEqual(['color', 'noise', 'x1', 'x2']);
   });
 
-  test('same seed, same leaderboard (in this thread and on worker threads)', async () => {
+  test('reproducible: same seed, same leaderboard (in this thread and on worker threads)', async () => {
     const train = await tableFromRecords(synthBinary(500, 4));
-    const opts = { target: 'y', maxTrials: 5, batchSize: 2, seed: 11, budgetSeconds: 600 };
+    const opts = { target: 'y', maxTrials: 5, batchSize: 2, seed: 11, budgetSeconds: 600, reproducible: true };
     const a = await runAutoML(train, { ...opts, workers: 0 });
     const b = await runAutoML(train, { ...opts, workers: 0 });
     expect(stable(a)).toEqual(stable(b));
@@ -68,7 +68,7 @@ describe('runAutoML', () => {
 
   test('big tables: trials train on a sample, the final model on every row; still deterministic', async () => {
     const train = await tableFromRecords(synthBinary(600, 6));
-    const opts = { target: 'y', maxTrials: 4, workers: 0, batchSize: 2, budgetSeconds: 600, searchSampleRows: 200, seed: 2 };
+    const opts = { target: 'y', maxTrials: 4, workers: 0, batchSize: 2, budgetSeconds: 600, searchSampleRows: 200, seed: 2, reproducible: true };
     const a = await runAutoML(train, opts);
     expect(a.validation.searchSampleRows).toBe(200);
     expect(a.validation.finalModelRows).toBeUndefined();

@@ -116,10 +116,10 @@ describe('random forest and extra trees', () => {
     ['binary', 'extra_trees'],
     ['multiclass', 'extra_trees'],
     ['multiclass', 'random_forest'],
-  ] as const)('%s %s: small nodes split from their rows exactly as from histograms', (task, name) => {
+  ] as const)('%s %s: nodes split from their rows, from sampled-feature histograms and from full histograms alike', (task, name) => {
     const learner = name === 'extra_trees' ? extraTreesLearner : randomForestLearner;
-    const run = (forestRows: boolean) => {
-      setHistPaths({ forestRows });
+    const run = (paths: { forestRows: boolean; forestSampled: boolean }) => {
+      setHistPaths(paths);
       try {
         const { ctx, y } = make(1500, task, 12);
         const p = { ...params, n_estimators: 5, max_leaves: 300, min_samples_leaf: 2 };
@@ -127,15 +127,18 @@ describe('random forest and extra trees', () => {
         const cv = learner.cv(ctx, p, stratifiedFolds(task, y, 3, 1), 3);
         return { model: JSON.stringify(fit.model), oof: Array.from(cv.oof), leaves: fit.model.type === 'trees' ? fit.model.trees.length : 0 };
       } finally {
-        setHistPaths({ forestRows: true });
+        setHistPaths({ forestRows: true, forestSampled: true });
       }
     };
     // 0/1 and one-hot targets sum exactly in any order, so the trees are bit-identical.
-    const rowsMode = run(true);
-    const histMode = run(false);
+    const rowsMode = run({ forestRows: true, forestSampled: true });
+    const sampledMode = run({ forestRows: false, forestSampled: true });
+    const fullMode = run({ forestRows: false, forestSampled: false });
     expect(rowsMode.leaves).toBe(5);
-    expect(rowsMode.model).toBe(histMode.model);
-    expect(rowsMode.oof).toEqual(histMode.oof);
+    expect(rowsMode.model).toBe(fullMode.model);
+    expect(rowsMode.oof).toEqual(fullMode.oof);
+    expect(sampledMode.model).toBe(fullMode.model);
+    expect(sampledMode.oof).toEqual(fullMode.oof);
   });
 
   test('regression forests from rows and from histograms agree to rounding', () => {

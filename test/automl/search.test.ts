@@ -1,5 +1,5 @@
 import { selectEnsemble } from '../../src/automl/ensemble';
-import { InThreadExecutor } from '../../src/automl/executor';
+import { Executor, InThreadExecutor } from '../../src/automl/executor';
 import { gbdtLearner } from '../../src/automl/learners/gbdt';
 import { logisticLearner } from '../../src/automl/learners/linear';
 import type { Learner, TrainContext } from '../../src/automl/learners/types';
@@ -32,6 +32,7 @@ function searchOpts(ctx: TrainContext, learners: Learner[], extra: Partial<Param
     deadline: () => Date.now() + 600_000,
     maxTrials: 6,
     batchSize: 2,
+    reproducible: true,
     keepOof: 4,
     executor: new InThreadExecutor(ctx, folds),
     startedAt: Date.now(),
@@ -75,6 +76,35 @@ describe('cost-frugal search', () => {
       ['gbdt', seed(gbdtLearner, 1)],
       ['random_forest', seed(randomForestLearner, 1)],
     ]);
+  });
+
+  test('a slow trial holds up the other worker only when the search is reproducible', async () => {
+    const ctx = ctxOf(300, 5);
+    const folds = stratifiedFolds('binary', ctx.y, 3, 1);
+    const here = new InThreadExecutor(ctx, folds);
+    // The first trial's result is held back (a long trial on one of two workers): until the last trial
+    // has been requested, or (reproducible, where that cannot happen first) a moment after the second.
+    const executor = (reproducible: boolean): Executor => {
+      let release = () => {};
+      const gate = new Promise<void>((r) => (release = r));
+      return {
+        workers: 2,
+        runTrials: async (reqs) => {
+          const out = await here.runTrials(reqs);
+          if (reqs[0].id === (reproducible ? 2 : 6)) setTimeout(release, 10);
+          if (reqs[0].id === 1) await gate;
+          return out;
+        },
+        fit: (reqs) => here.fit(reqs),
+        close: () => here.close(),
+      };
+    };
+    const run = (reproducible: boolean) =>
+      runSearch(searchOpts(ctx, [gbdtLearner, logisticLearner], { folds, executor: executor(reproducible), reproducible }));
+    // Reproducible: trial 3 waits for trial 1, so results are applied in trial order.
+    expect((await run(true)).map((t) => t.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Otherwise the free worker runs trials 3 to 6 from the results it has; trial 1 is applied last.
+    expect((await run(false)).map((t) => t.id)).toEqual([2, 3, 4, 5, 6, 1]);
   });
 
   test('stops at the score threshold', async () => {

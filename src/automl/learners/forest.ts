@@ -71,6 +71,9 @@ class ForestGrower {
     this.feats = [];
     for (let f = 0; f < ds.nFeat; f++) if (ds.nBins[f] > 1) this.feats.push(f);
     this.kernel = K === 1 ? histKernelOf(ds, 1) : null;
+    // Multiclass targets are one-hot: a row adds 1 to its class's sum, so the class index stands in
+    // for the K outputs (one update per row instead of K).
+    this.labels = K > 1 ? labelsOf(targets, K, ds.n) : null;
     // A node's splits come from a histogram (build + subtract + clear + copy over every feature's bins,
     // scan the sampled ones') or, when it has few rows, from its rows sorted by bin per sampled feature.
     // The rows win below the size where the estimated costs cross; nodes deep in big trees are far below it.
@@ -78,18 +81,37 @@ class ForestGrower {
     const nbAvg = this.binOffset[ds.nFeat] / F;
     const mf = Math.max(1, Math.round(F * p.maxFeatures));
     // Measured weights: a histogram row update ~1, a bin of subtraction or clearing ~1.5 per value (S per
-    // bin), a bin of the split scan ~2; a row of the sorted scan ~log2(m) + 3.
-    const histCost = (m: number) => F * m + 1.5 * F * nbAvg * this.S + 2 * mf * nbAvg;
+    // bin), a bin of the split scan ~1 + K; a row of the sorted scan ~log2(m) + 3. A node of that size
+    // builds the histogram of its sampled features only (keepMin below).
+    const hf = histPaths().forestSampled ? mf : F;
+    const histCost = (m: number) => hf * m + 1.5 * hf * nbAvg * this.S + (1 + K) * mf * nbAvg;
     const rowsCost = (m: number) => mf * m * (Math.log2(m) + 3);
     let cut = 4;
     while (cut < 4096 && rowsCost(cut * 1.25) < histCost(cut * 1.25)) cut = Math.ceil(cut * 1.25);
     this.rowsModeMax = histPaths().forestRows ? cut : 0;
+    // Extra trees need one threshold's sums per feature: two passes over the rows (~2 per row) beat a
+    // histogram (a row ~1, or ~1/3 in the kernel, plus clearing and scanning S values per bin) below
+    // about 2.5 x the bins' cost.
+    this.extraMax = histPaths().forestRows && p.extra ? 2.5 * nbAvg * (this.kernel ? 1 : this.S) : 0;
+    // A node keeps a histogram of every feature only when its larger child can get its own by
+    // subtraction (more rows than histogram values); below that each node builds one of the features
+    // it samples, a share max_features of the build and clearing cost.
+    const values = this.binOffset[ds.nFeat] * this.S;
+    this.keepMin = histPaths().forestSampled ? values : this.rowsModeMax + 1;
+    this.scratch = this.kernel ? new Float64Array(0) : new Float64Array(values);
     this.keys = new Int32Array(Math.min(maxRows, 4096) + 1);
     this.left = new Float64Array(K);
   }
 
   /** Nodes of at most this many rows find their splits from their rows (no histogram). */
   private readonly rowsModeMax: number;
+  private readonly labels: Int32Array | null;
+  /** Extra trees: nodes of at most this many rows draw their thresholds from their rows (findSplitExtra). */
+  private readonly extraMax: number;
+  /** Nodes of at least this many rows keep a histogram of every feature (see the constructor). */
+  private readonly keepMin: number;
+  /** A node's sampled-feature histogram (TypeScript loop; the kernel has its own buffer). */
+  private readonly scratch: Float64Array;
   private readonly keys: Int32Array;
   private readonly left: Float64Array;
 
@@ -97,40 +119,53 @@ class ForestGrower {
     return this.pool.pop() ?? new Float64Array(this.binOffset[this.ds.nFeat] * this.S);
   }
 
-  private buildHist(hist: Float64Array, rows: Int32Array, start: number, end: number): void {
-    const { S, K, targets, binOffset, kernel } = this;
+  /**
+   * The histogram of rows[start, end) over features[0, count) into `hist` (their bins only). With
+   * `hist` null (a node's sampled features, used once) the kernel's own buffer is returned as it is.
+   */
+  private buildHist(hist: Float64Array | null, rows: Int32Array, start: number, end: number, features: number[], count: number): Float64Array {
+    const { S, K, targets, labels, binOffset, kernel } = this;
     if (kernel) {
       kernel.gather(start, end - start, 0);
-      let nu = 0;
-      for (const f of this.feats) ((kernel.units[2 * nu] = kernel.colAddr(f)), (kernel.units[2 * nu + 1] = binOffset[f] * 16), nu++);
-      const len = binOffset[this.ds.nFeat] * 2;
-      kernel.hist.fill(0, 0, len);
-      kernel.run(nu, end - start);
-      hist.set(kernel.hist.subarray(0, len));
-      return;
+      for (let u = 0; u < count; u++) {
+        const f = features[u];
+        kernel.units[2 * u] = kernel.colAddr(f);
+        kernel.units[2 * u + 1] = binOffset[f] * 16;
+        kernel.hist.fill(0, binOffset[f] * 2, binOffset[f + 1] * 2);
+      }
+      kernel.run(count, end - start);
+      if (!hist) return kernel.hist;
+      for (let u = 0; u < count; u++) {
+        const f = features[u];
+        hist.set(kernel.hist.subarray(binOffset[f] * 2, binOffset[f + 1] * 2), binOffset[f] * 2);
+      }
+      return hist;
     }
+    const out = hist ?? this.scratch;
     const n = this.ds.n;
     const bins = this.ds.bins;
-    for (const f of this.feats) {
+    for (let u = 0; u < count; u++) {
+      const f = features[u];
       const hb = binOffset[f] * S;
-      hist.fill(0, hb, binOffset[f + 1] * S);
+      out.fill(0, hb, binOffset[f + 1] * S);
       const off = f * n;
       if (K === 1) {
         for (let j = start; j < end; j++) {
           const i = rows[j];
           const b = hb + bins[off + i] * 2;
-          hist[b] += targets[i];
-          hist[b + 1]++;
+          out[b] += targets[i];
+          out[b + 1]++;
         }
       } else {
         for (let j = start; j < end; j++) {
           const i = rows[j];
           const b = hb + bins[off + i] * S;
-          for (let k = 0; k < K; k++) hist[b + k] += targets[i * K + k];
-          hist[b + K]++;
+          out[b + labels![i]]++;
+          out[b + K]++;
         }
       }
     }
+    return out;
   }
 
   /** The node's random feature subset: the first m of a partial shuffle (both split finders draw it alike). */
@@ -146,15 +181,20 @@ class ForestGrower {
     return { cand, m };
   }
 
+  /**
+   * The node's best split over its sampled features: from its histogram when it has one, from its rows
+   * when it is small (rowsModeMax), else from a histogram of the sampled features built for this scan.
+   */
   private findSplit(leaf: Leaf, rng: Rng, rows: Int32Array): Leaf['split'] {
     const { S, K, binOffset } = this;
     const minLeaf = this.p.minSamplesLeaf;
     if (leaf.cnt < 2 * minLeaf) return null;
-    if (!leaf.hist) return this.findSplitRows(leaf, rng, rows);
-    const hist = leaf.hist;
+    const { cand, m } = this.sampleFeatures(rng);
+    if (!leaf.hist && leaf.cnt <= this.extraMax) return this.findSplitExtra(leaf, rng, rows, cand, m);
+    if (!leaf.hist && leaf.cnt <= this.rowsModeMax) return this.findSplitRows(leaf, rng, rows, cand, m);
+    const hist = leaf.hist ?? this.buildHist(null, rows, leaf.start, leaf.end, cand, m);
     let parent = 0;
     for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / leaf.cnt;
-    const { cand, m } = this.sampleFeatures(rng);
     let best: Leaf['split'] = null;
     const left = this.left;
     for (let a = 0; a < m; a++) {
@@ -194,19 +234,70 @@ class ForestGrower {
   }
 
   /**
+   * findSplit of extra trees for a node without a histogram: per sampled feature one pass for the
+   * node's smallest and largest bins, the same random threshold between them, and one pass for the
+   * left side's sums (no histogram, no sort: O(rows) per feature).
+   */
+  private findSplitExtra(leaf: Leaf, rng: Rng, rows: Int32Array, cand: number[], m: number): Leaf['split'] {
+    const { K, targets, labels } = this;
+    const minLeaf = this.p.minSamplesLeaf;
+    const n = this.ds.n;
+    const bins = this.ds.bins;
+    const { start, end, cnt } = leaf;
+    let parent = 0;
+    for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / cnt;
+    let best: Leaf['split'] = null;
+    const left = this.left;
+    for (let a = 0; a < m; a++) {
+      const f = cand[a];
+      const off = f * n;
+      let lo = Infinity;
+      let hi = -1;
+      for (let j = start; j < end; j++) {
+        const b = bins[off + rows[j]];
+        if (b < lo) lo = b;
+        if (b > hi) hi = b;
+      }
+      if (hi <= lo) continue;
+      const pick = lo + rng.int(hi - lo);
+      left.fill(0);
+      let lc = 0;
+      if (labels) {
+        for (let j = start; j < end; j++) {
+          const i = rows[j];
+          if (bins[off + i] <= pick) (left[labels[i]]++, lc++);
+        }
+      } else {
+        for (let j = start; j < end; j++) {
+          const i = rows[j];
+          if (bins[off + i] <= pick) ((left[0] += targets[i]), lc++);
+        }
+      }
+      const rc = cnt - lc;
+      if (lc < minLeaf || rc < minLeaf) continue;
+      let gain = -parent;
+      for (let k = 0; k < K; k++) {
+        const r = leaf.sums[k] - left[k];
+        gain += (left[k] * left[k]) / lc + (r * r) / rc;
+      }
+      if (gain > 1e-12 && (!best || gain > best.gain)) best = { gain, feature: f, bin: pick };
+    }
+    return best;
+  }
+
+  /**
    * findSplit for a node without a histogram: the same candidates (a threshold at each occupied bin but
    * the last; extra trees: one random bin between the occupied extremes, drawn as findSplit draws it) and
    * the same gain, from the node's rows sorted by bin, feature by feature.
    */
-  private findSplitRows(leaf: Leaf, rng: Rng, rows: Int32Array): Leaf['split'] {
-    const { K, targets } = this;
+  private findSplitRows(leaf: Leaf, rng: Rng, rows: Int32Array, cand: number[], m: number): Leaf['split'] {
+    const { K, targets, labels } = this;
     const minLeaf = this.p.minSamplesLeaf;
     const n = this.ds.n;
     const bins = this.ds.bins;
     const cnt = leaf.cnt;
     let parent = 0;
     for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / cnt;
-    const { cand, m } = this.sampleFeatures(rng);
     let best: Leaf['split'] = null;
     const left = this.left;
     const keys = this.keys.subarray(0, cnt);
@@ -251,7 +342,8 @@ class ForestGrower {
       for (let q = 0; q < cnt; q++) {
         const key = keys[q];
         const i = rows[leaf.start + (key & 0xffff)];
-        for (let k = 0; k < K; k++) left[k] += targets[i * K + k];
+        if (labels) left[labels[i]]++;
+        else left[0] += targets[i];
         lc++;
         const b = key >>> 16;
         // A threshold sits after the last row of an occupied bin (extra trees: of the largest one <= pick).
@@ -286,11 +378,13 @@ class ForestGrower {
     const tree: MultiTree = { feature: [-1], bin: [0], left: [-1], right: [-1], value: new Array(K).fill(0) };
     const sumsOf = (start: number, end: number) => {
       const s = new Float64Array(K);
-      for (let j = start; j < end; j++) for (let k = 0; k < K; k++) s[k] += this.targets[rows[j] * K + k];
+      const labels = this.labels;
+      if (labels) for (let j = start; j < end; j++) s[labels[rows[j]]]++;
+      else for (let j = start; j < end; j++) s[0] += this.targets[rows[j]];
       return s;
     };
-    const root: Leaf = { node: 0, start: 0, end: m, hist: m > this.rowsModeMax ? this.getHist() : null, sums: sumsOf(0, m), cnt: m, split: null };
-    if (root.hist) this.buildHist(root.hist, rows, 0, m);
+    const root: Leaf = { node: 0, start: 0, end: m, hist: m >= this.keepMin ? this.getHist() : null, sums: sumsOf(0, m), cnt: m, split: null };
+    if (root.hist) this.buildHist(root.hist, rows, 0, m, this.feats, this.feats.length);
     root.split = this.findSplit(root, rng, rows);
     const open: Leaf[] = [];
     const done: Leaf[] = [];
@@ -337,17 +431,18 @@ class ForestGrower {
       const large = small === L ? R : L;
       leaves++;
       const more = leaves < this.p.maxLeaves;
-      if (!leaf.hist || !more || large.cnt <= this.rowsModeMax) {
-        // Children without histograms: both small enough for their rows, or no split left to find.
+      if (!leaf.hist || !more || large.cnt < this.keepMin) {
+        // Children without kept histograms: each finds its split from its rows or from a histogram of
+        // its sampled features (or has no split left to find).
         if (leaf.hist) this.pool.push(leaf.hist);
         L.hist = R.hist = null;
       } else {
         const sh = this.getHist();
-        this.buildHist(sh, rows, small.start, small.end);
+        this.buildHist(sh, rows, small.start, small.end, this.feats, this.feats.length);
         const ph = leaf.hist;
         if (large.cnt < this.binOffset[this.ds.nFeat] * S) {
           // Fewer rows than histogram values: building it beats subtracting.
-          this.buildHist(ph, rows, large.start, large.end);
+          this.buildHist(ph, rows, large.start, large.end, this.feats, this.feats.length);
         } else
           for (const f of this.feats) {
             for (let t = this.binOffset[f] * S, e = this.binOffset[f + 1] * S; t < e; t++) ph[t] -= sh[t];
@@ -365,6 +460,17 @@ class ForestGrower {
     for (const l of done) for (let k = 0; k < K; k++) tree.value[l.node * K + k] = Math.fround(l.sums[k] / l.cnt);
     return tree;
   }
+}
+
+/** The class of each row of one-hot targets [n x K]. */
+function labelsOf(targets: Float32Array, K: number, n: number): Int32Array {
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let c = 0;
+    for (let k = 1; k < K; k++) if (targets[i * K + k] > targets[i * K + c]) c = k;
+    labels[i] = c;
+  }
+  return labels;
 }
 
 function targetsOf(ctx: TrainContext): { targets: Float32Array; K: number } {

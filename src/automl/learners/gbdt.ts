@@ -124,11 +124,12 @@ export interface HistGroups {
 const MAX_GROUP_CODES = 256;
 
 const NO_GROUPS: HistGroups = { groups: [], groupOf: new Int32Array(0), scratchBins: 0 };
-const paths = { wasm: true, groups: true, forestRows: true };
+const paths = { wasm: true, groups: true, forestRows: true, forestSampled: true };
 /**
  * Which histogram paths boosters and forests built from now on take: the WebAssembly kernel or the
  * TypeScript loop, joint-code groups or one column per feature, forests' small nodes split from their
- * rows or from histograms. Every combination gives the same trees (tests compare them; forests on
+ * rows or from histograms, forests' mid-size nodes from a histogram of their sampled features only or
+ * of every feature. Every combination gives the same trees (tests compare them; forests on
  * non-integer targets up to the order of float additions); the defaults are the fast ones.
  */
 export function setHistPaths(p: Partial<typeof paths>): void {
