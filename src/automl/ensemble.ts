@@ -4,7 +4,7 @@
  * of the averaged out-of-fold predictions (fold mean, ties broken by the pooled score as for trials).
  * Weights are the selection counts. The ensemble is kept only if it beats the best single trial.
  */
-import { compareScores, compareTrials, foldScores, pooledUtility, Trial } from './search';
+import { compareScores, compareTrials, foldScores, pooledRows, pooledUtility, Trial } from './search';
 import { isLowerBetter } from './metrics';
 import type { Task } from './pipeline';
 
@@ -48,11 +48,12 @@ export function selectEnsemble(
     for (let i = 0; i < len; i++) trialOof[i] = (sum[i] + (p ? p[i] : 0)) / k;
     return trialOof;
   };
+  const all = pooledRows(o.folds);
   const scoreOf = (pred: Float64Array) => {
     const fs = foldScores(o.task, o.metric, pred, o.y, o.classes, o.folds);
     const score = fs.reduce((a, b) => a + b, 0) / fs.length;
     const u = util(score);
-    return { fs, score, u, pooled: o.folds.length === 1 ? u : pooledUtility(o.task, o.metric, pred, o.y, o.classes, o.folds) };
+    return { fs, score, u, pooled: o.folds.length === 1 ? u : pooledUtility(o.task, o.metric, pred, o.y, o.classes, o.folds, all) };
   };
   add(cands[0]);
   let k = 1;

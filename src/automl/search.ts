@@ -217,10 +217,15 @@ export function compareTrials(a: Pick<Trial, 'utility' | 'pooled' | 'id'>, b: Pi
   return compareScores(b.utility, b.pooled, a.utility, a.pooled) || a.id - b.id;
 }
 
-/** The primary metric on the validation rows of every fold taken together, higher is better. */
-export function pooledUtility(task: Task, metric: string, oof: Float64Array, y: Float64Array, classes: string[], folds: Int32Array[]): number {
+/** The validation rows of every fold, as one fold. */
+export function pooledRows(folds: Int32Array[]): Int32Array {
   const all = new Int32Array(folds.reduce((a, f) => a + f.length, 0));
   folds.reduce((o, f) => (all.set(f, o), o + f.length), 0);
+  return all;
+}
+
+/** The primary metric on the validation rows of every fold taken together, higher is better. */
+export function pooledUtility(task: Task, metric: string, oof: Float64Array, y: Float64Array, classes: string[], folds: Int32Array[], all = pooledRows(folds)): number {
   const v = foldScores(task, metric, oof, y, classes, [all])[0];
   return Number.isFinite(v) ? (isLowerBetter(metric) ? -v : v) : -Infinity;
 }
