@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { distinctBinnedRows } from './binning';
 import { buildContext } from './context';
 import { stratifiedFolds, holdoutSplit, sampleRows } from './cv';
 import { selectEnsemble } from './ensemble';
@@ -271,6 +272,7 @@ export async function runAutoML(input: AutoMLInput, options: AutoMLOptions, onPr
       learners,
       n: Math.min(n, validation.searchSampleRows ?? n),
       nFeat: { tree: ctx.tree.ds.nFeat, linear: ctx.linear.nFeat },
+      facts: distinctBinnedRows(ctx.tree.ds),
       seed,
       // Leave time for ensemble selection and the final refit: a refit on all rows costs about one
       // fold's share of the best trial's CV time (x2 for more rows and for ensemble members that share

@@ -15,7 +15,7 @@
  * the deadline either stops early with what it has (GBDT) or is dropped with every later one.
  */
 import type { Executor, TrialOutcome, TrialRequest } from './executor';
-import type { Dim, Learner, Params } from './learners/types';
+import type { DataFacts, Dim, Learner, Params } from './learners/types';
 import { isLowerBetter, metricValue } from './metrics';
 import type { Task } from './pipeline';
 import { Rng, deriveSeed } from './random';
@@ -62,6 +62,8 @@ export interface SearchOptions {
   learners: Learner[];
   n: number;
   nFeat: { tree: number; linear: number };
+  /** What learners may choose their seeds by (Learner.seedsFor). */
+  facts?: DataFacts;
   seed: number;
   /** Wall-clock end of the search (epoch ms); may move earlier as the expected refit time becomes known. */
   deadline: (best: Trial | null) => number;
@@ -134,12 +136,14 @@ class LocalSearch {
   constructor(
     readonly learner: Learner,
     private readonly rng: Rng,
+    facts?: DataFacts,
   ) {
     this.dims = Object.entries(learner.space);
     const init: Params = Object.fromEntries(this.dims.map(([k, d]) => [k, d.init]));
     this.x = this.dims.map(([k, d]) => toUnit(d, init[k]));
     this.bestParams = init;
-    this.queue = [init, ...(learner.seeds ?? []).map((s) => ({ ...init, ...s }))];
+    const seeds = (facts && learner.seedsFor?.(facts)) ?? learner.seeds ?? [];
+    this.queue = [init, ...seeds.map((s) => ({ ...init, ...s }))];
   }
 
   private paramsAt(u: number[]): Params {
@@ -225,7 +229,15 @@ export function pooledRows(folds: Int32Array[]): Int32Array {
 }
 
 /** The primary metric on the validation rows of every fold taken together, higher is better. */
-export function pooledUtility(task: Task, metric: string, oof: Float64Array, y: Float64Array, classes: string[], folds: Int32Array[], all = pooledRows(folds)): number {
+export function pooledUtility(
+  task: Task,
+  metric: string,
+  oof: Float64Array,
+  y: Float64Array,
+  classes: string[],
+  folds: Int32Array[],
+  all = pooledRows(folds),
+): number {
   const v = foldScores(task, metric, oof, y, classes, [all])[0];
   return Number.isFinite(v) ? (isLowerBetter(metric) ? -v : v) : -Infinity;
 }
@@ -252,7 +264,7 @@ export function foldScores(task: Task, metric: string, oof: Float64Array, y: Flo
  */
 export async function runSearch(o: SearchOptions): Promise<Trial[]> {
   const order = searchOrder(o.learners);
-  const searches = order.map((l) => new LocalSearch(l, new Rng(deriveSeed(o.seed, o.learners.indexOf(l) + 1))));
+  const searches = order.map((l) => new LocalSearch(l, new Rng(deriveSeed(o.seed, o.learners.indexOf(l) + 1)), o.facts));
   const lower = isLowerBetter(o.metric);
   const trials: Trial[] = [];
   let bestUtility = -Infinity;

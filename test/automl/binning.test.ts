@@ -1,4 +1,4 @@
-import { binDataset, binOf, findBinUpperBounds } from '../../src/automl/binning';
+import { binDataset, binOf, distinctBinnedRows, findBinUpperBounds } from '../../src/automl/binning';
 import { Rng } from '../../src/automl/random';
 
 describe('binning', () => {
@@ -56,5 +56,22 @@ describe('binning', () => {
   test('a constant column has one bin', () => {
     const ds = binDataset(new Float32Array(10).fill(4), 10, 1);
     expect(ds.nBins[0]).toBe(1);
+  });
+
+  test('distinct binned rows: repeated feature rows count once, up to the cap', () => {
+    // 600 rows of 3 features drawn from 40 distinct rows (panel-like), then 600 distinct rows (few
+    // values per feature, so each value keeps its own bin).
+    const rng = new Rng(3);
+    const keys = Array.from({ length: 40 }, () => [rng.normal(), rng.next() < 0.5 ? 1 : 2, rng.int(7)]);
+    const panel = Array.from({ length: 600 }, () => keys[rng.int(40)]);
+    const distinct = Array.from({ length: 600 }, (_, i) => [i % 20, Math.floor(i / 20), 100]);
+    const rows = [...panel, ...distinct];
+    const n = rows.length;
+    const X = new Float32Array(3 * n);
+    rows.forEach((r, i) => r.forEach((v, f) => (X[f * n + i] = v)));
+    const ds = binDataset(X, n, 3);
+    const seen = new Set(panel.map((r) => r.join(','))).size;
+    expect(distinctBinnedRows(ds, 600)).toEqual({ rows: 600, distinctRows: seen });
+    expect(distinctBinnedRows(ds)).toEqual({ rows: n, distinctRows: seen + 600 });
   });
 });

@@ -3,7 +3,7 @@ import { Executor, InThreadExecutor } from '../../src/automl/executor';
 import { gbdtLearner } from '../../src/automl/learners/gbdt';
 import { logisticLearner } from '../../src/automl/learners/linear';
 import type { Learner, TrainContext } from '../../src/automl/learners/types';
-import { randomForestLearner } from '../../src/automl/learners/forest';
+import { extraTreesLearner, randomForestLearner } from '../../src/automl/learners/forest';
 import { compareScores, compareTrials, runSearch, Trial } from '../../src/automl/search';
 import { binDataset } from '../../src/automl/binning';
 import { stratifiedFolds } from '../../src/automl/cv';
@@ -105,6 +105,22 @@ describe('cost-frugal search', () => {
     expect((await run(true)).map((t) => t.id)).toEqual([1, 2, 3, 4, 5, 6]);
     // Otherwise the free worker runs trials 3 to 6 from the results it has; trial 1 is applied last.
     expect((await run(false)).map((t) => t.id)).toEqual([2, 3, 4, 5, 6, 1]);
+  });
+
+  test('extra trees start grown out only where feature rows repeat', async () => {
+    const ctx = ctxOf(300, 6);
+    const secondTrial = async (facts: { rows: number; distinctRows: number }) =>
+      (await runSearch(searchOpts(ctx, [extraTreesLearner], { batchSize: 1, maxTrials: 3, facts })))[1].params;
+    const init = Object.fromEntries(Object.entries(extraTreesLearner.space).map(([p, d]) => [p, d.init]));
+    expect(await secondTrial({ rows: 300, distinctRows: 60 })).toEqual({
+      ...init,
+      n_estimators: 64,
+      max_leaves: 32768,
+      min_samples_leaf: 1,
+      max_features: 0.5,
+    });
+    expect(await secondTrial({ rows: 300, distinctRows: 300 })).toEqual({ ...init, ...extraTreesLearner.seeds![0] });
+    expect(extraTreesLearner.seeds).toEqual([{ n_estimators: 64, max_leaves: 512, min_samples_leaf: 2, max_features: 0.5 }]);
   });
 
   test('stops at the score threshold', async () => {

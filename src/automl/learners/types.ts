@@ -39,6 +39,13 @@ export interface Dim {
 
 export type Params = Record<string, number>;
 
+/** What the search knows of the data before its first trial. */
+export interface DataFacts {
+  /** Rows (of the binned tree features) looked at, and how many distinct feature rows they hold. */
+  rows: number;
+  distinctRows: number;
+}
+
 export interface CVOutput {
   /** Out-of-fold predictions, n x predWidth, filled on the evaluated rows. */
   oof: Float64Array;
@@ -60,6 +67,8 @@ export interface Learner {
   space: Record<string, Dim>;
   /** Extra starting points known to be good on tabular data (tried after the cheap one). */
   seeds?: Params[];
+  /** The seeds for these data where they depend on them (undefined: `seeds`). */
+  seedsFor?(facts: DataFacts): Params[] | undefined;
   /** Relative cost of one CV trial with these params, in arbitrary units comparable across learners. */
   cost(params: Params, n: number, nFeat: number): number;
   /** Out-of-fold predictions; throws TrialTimeout (executor.ts) once Date.now() passes `deadline`. */
