@@ -65,6 +65,21 @@ describe('mlops automl CLI', () => {
     await onnx.release();
   });
 
+  test('--reproducible with --max-trials: the same leaderboard on worker threads and in this thread', async () => {
+    const csv = path.join(dir, 'train.csv');
+    writeCsv(csv, synthBinary(300, 9));
+    const leaderboard = async (workers: string) => {
+      const outDir = path.join(dir, `out-${workers}`);
+      const args = ['--input', csv, '--target', 'y', '--max-trials', '5', '--reproducible', '--workers', workers, '--budget', '300', '--out', outDir, '-q'];
+      expect(await main(args)).toBe(0);
+      const lb = JSON.parse(fs.readFileSync(path.join(outDir, 'leaderboard.json'), 'utf8'));
+      return lb.entries.map((e: { trial: number; learner: string; params: unknown; score: number }) => [e.trial, e.learner, e.params, e.score]);
+    };
+    const here = await leaderboard('0');
+    expect(here.length).toBeGreaterThanOrEqual(5);
+    expect(await leaderboard('2')).toEqual(here);
+  });
+
   test('bad input exits with code 2 and a clear message', async () => {
     const csv = path.join(dir, 'one.csv');
     fs.writeFileSync(csv, 'x,y\n1,a\n');

@@ -93,6 +93,10 @@ class ForestGrower {
     // histogram (a row ~1, or ~1/3 in the kernel, plus clearing and scanning S values per bin) below
     // about 2.5 x the bins' cost.
     this.extraMax = histPaths().forestRows && p.extra ? 2.5 * nbAvg * (this.kernel ? 1 : this.S) : 0;
+    const bufRows = this.extraMax > 0 ? Math.min(maxRows, Math.ceil(this.extraMax)) : 0;
+    this.col = new Uint8Array(bufRows);
+    this.nodeY = new Float64Array(K === 1 ? bufRows : 0);
+    this.nodeLabel = new Int32Array(K === 1 ? 0 : bufRows);
     // A node keeps a histogram of every feature only when its larger child can get its own by
     // subtraction (more rows than histogram values); below that each node builds one of the features
     // it samples, a share max_features of the build and clearing cost.
@@ -108,6 +112,10 @@ class ForestGrower {
   private readonly labels: Int32Array | null;
   /** Extra trees: nodes of at most this many rows draw their thresholds from their rows (findSplitExtra). */
   private readonly extraMax: number;
+  /** findSplitExtra's buffers: one feature's bins of the node's rows, and the rows' targets or classes. */
+  private readonly col: Uint8Array;
+  private readonly nodeY: Float64Array;
+  private readonly nodeLabel: Int32Array;
   /** Nodes of at least this many rows keep a histogram of every feature (see the constructor). */
   private readonly keepMin: number;
   /** A node's sampled-feature histogram (TypeScript loop; the kernel has its own buffer). */
@@ -243,18 +251,26 @@ class ForestGrower {
     const minLeaf = this.p.minSamplesLeaf;
     const n = this.ds.n;
     const bins = this.ds.bins;
-    const { start, end, cnt } = leaf;
+    const { start, cnt } = leaf;
     let parent = 0;
     for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / cnt;
+    // The node's targets (class indices) in row order once, then per feature its bins into one buffer:
+    // the threshold's pass reads both in sequence.
+    const col = this.col;
+    const ys = this.nodeY;
+    const ls = this.nodeLabel;
+    if (labels) for (let j = 0; j < cnt; j++) ls[j] = labels[rows[start + j]];
+    else for (let j = 0; j < cnt; j++) ys[j] = targets[rows[start + j]];
     let best: Leaf['split'] = null;
     const left = this.left;
     for (let a = 0; a < m; a++) {
       const f = cand[a];
       const off = f * n;
-      let lo = Infinity;
-      let hi = -1;
-      for (let j = start; j < end; j++) {
-        const b = bins[off + rows[j]];
+      let lo = 255;
+      let hi = 0;
+      for (let j = 0; j < cnt; j++) {
+        const b = bins[off + rows[start + j]];
+        col[j] = b;
         if (b < lo) lo = b;
         if (b > hi) hi = b;
       }
@@ -263,15 +279,11 @@ class ForestGrower {
       left.fill(0);
       let lc = 0;
       if (labels) {
-        for (let j = start; j < end; j++) {
-          const i = rows[j];
-          if (bins[off + i] <= pick) (left[labels[i]]++, lc++);
-        }
+        for (let j = 0; j < cnt; j++) if (col[j] <= pick) (left[ls[j]]++, lc++);
       } else {
-        for (let j = start; j < end; j++) {
-          const i = rows[j];
-          if (bins[off + i] <= pick) ((left[0] += targets[i]), lc++);
-        }
+        let l0 = 0;
+        for (let j = 0; j < cnt; j++) if (col[j] <= pick) ((l0 += ys[j]), lc++);
+        left[0] = l0;
       }
       const rc = cnt - lc;
       if (lc < minLeaf || rc < minLeaf) continue;
