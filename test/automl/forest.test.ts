@@ -2,7 +2,7 @@ import { binDataset } from '../../src/automl/binning';
 import { stratifiedFolds } from '../../src/automl/cv';
 import { extraTreesLearner, randomForestLearner } from '../../src/automl/learners/forest';
 import { setHistPaths } from '../../src/automl/learners/gbdt';
-import type { TrainContext } from '../../src/automl/learners/types';
+import { DeadlineError, type TrainContext } from '../../src/automl/learners/types';
 import { binaryAuc, regressionMetrics } from '../../src/automl/metrics';
 import type { FittedPipeline } from '../../src/automl/pipeline';
 import { Rng } from '../../src/automl/random';
@@ -139,6 +139,34 @@ describe('random forest and extra trees', () => {
     expect(rowsMode.oof).toEqual(fullMode.oof);
     expect(sampledMode.model).toBe(fullMode.model);
     expect(sampledMode.oof).toEqual(fullMode.oof);
+  });
+
+  test("a CV stopped at the deadline keeps each fold's trees so far, and the refit grows as many", () => {
+    const { ctx, y } = make(600, 'binary', 21);
+    const folds = stratifiedFolds('binary', y, 3, 1);
+    const p = { ...params, n_estimators: 10 };
+    // The deadline passes after the 7th tree (trees go round the folds): fold 0 has 3 trees, folds 1 and 2 have 2.
+    let checks = 0;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => (++checks > 7 ? 2000 : 1000));
+    let cut: ReturnType<typeof randomForestLearner.cv>;
+    try {
+      cut = randomForestLearner.cv(ctx, p, folds, 4, 1500);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(cut.extra).toEqual({ n_estimators_grown: 2, stopped_at_deadline: 1 });
+    // Each fold's forest is the one a smaller forest would be.
+    const three = randomForestLearner.cv(ctx, { ...p, n_estimators: 3 }, folds, 4).oof;
+    const two = randomForestLearner.cv(ctx, { ...p, n_estimators: 2 }, folds, 4).oof;
+    const at = (oof: Float64Array, fold: Int32Array) => Array.from(fold, (i) => oof[2 * i + 1]);
+    expect(at(cut.oof, folds[0])).toEqual(at(three, folds[0]));
+    expect(at(cut.oof, folds[1])).toEqual(at(two, folds[1]));
+    expect(at(cut.oof, folds[2])).toEqual(at(two, folds[2]));
+    const fit = randomForestLearner.fit(ctx, p, cut.extra, 4);
+    expect(fit.model.type === 'trees' && fit.model.trees.length).toBe(2);
+    expect(randomForestLearner.fit(ctx, p, {}, 4).model).toMatchObject({ trees: { length: 10 } });
+    // No tree yet in some fold: the trial is given up.
+    expect(() => randomForestLearner.cv(ctx, p, folds, 4, Date.now() - 1)).toThrow(DeadlineError);
   });
 
   test('regression forests from rows and from histograms agree to rounding', () => {

@@ -58,11 +58,12 @@ class ForestGrower {
 
   constructor(
     private readonly ds: BinnedDataset,
-    /** Outputs per row, row-major [n x K]. */
+    /** Outputs per row, row-major [n x K]; multiclass: one-hot, with each row's class in `labels`. */
     private readonly targets: Float32Array,
     private readonly K: number,
     private readonly p: ForestParams,
     maxRows: number,
+    labels: Int32Array | null,
   ) {
     this.binOffset = new Int32Array(ds.nFeat + 1);
     for (let f = 0; f < ds.nFeat; f++) this.binOffset[f + 1] = this.binOffset[f] + ds.nBins[f];
@@ -73,7 +74,7 @@ class ForestGrower {
     this.kernel = K === 1 ? histKernelOf(ds, 1) : null;
     // Multiclass targets are one-hot: a row adds 1 to its class's sum, so the class index stands in
     // for the K outputs (one update per row instead of K).
-    this.labels = K > 1 ? labelsOf(targets, K, ds.n) : null;
+    this.labels = labels;
     // A node's splits come from a histogram (build + subtract + clear + copy over every feature's bins,
     // scan the sampled ones') or, when it has few rows, from its rows sorted by bin per sampled feature.
     // The rows win below the size where the estimated costs cross; nodes deep in big trees are far below it.
@@ -474,44 +475,54 @@ class ForestGrower {
   }
 }
 
-/** The class of each row of one-hot targets [n x K]. */
-function labelsOf(targets: Float32Array, K: number, n: number): Int32Array {
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let c = 0;
-    for (let k = 1; k < K; k++) if (targets[i * K + k] > targets[i * K + c]) c = k;
-    labels[i] = c;
-  }
-  return labels;
+interface Targets {
+  /** Outputs per row [n x K]: 0/1 (binary), one-hot (multiclass), the value (regression). */
+  targets: Float32Array;
+  K: number;
+  /** Multiclass: each row's class (the index of its one-hot output); else null. */
+  labels: Int32Array | null;
 }
 
-function targetsOf(ctx: TrainContext): { targets: Float32Array; K: number } {
+function targetsOf(ctx: TrainContext): Targets {
   const K = ctx.task === 'multiclass' ? ctx.C : 1;
   const targets = new Float32Array(ctx.n * K);
+  const labels = ctx.task === 'multiclass' ? new Int32Array(ctx.n) : null;
   for (let i = 0; i < ctx.n; i++) {
-    if (ctx.task === 'multiclass') targets[i * K + ctx.y[i]] = 1;
+    if (labels) ((targets[i * K + ctx.y[i]] = 1), (labels[i] = ctx.y[i]));
     else targets[i] = ctx.y[i];
   }
-  return { targets, K };
+  return { targets, K, labels };
 }
 
-/** Grows a forest on `train` rows; calls `onTree` after each tree (for OOF accumulation). */
-function growForest(ctx: TrainContext, p: ForestParams, train: Int32Array, seed: number, onTree: (t: MultiTree) => void, deadline?: number): Float64Array {
-  const { targets, K } = targetsOf(ctx);
-  const m = train.length;
-  const grower = new ForestGrower(ctx.tree.ds, targets, K, p, m);
-  const rows = new Int32Array(m);
-  const importance = new Float64Array(ctx.tree.ds.nFeat);
-  for (let t = 0; t < p.nEstimators; t++) {
-    checkDeadline(deadline);
-    const rng = new Rng(deriveSeed(seed, t));
-    if (p.bootstrap) {
+/** The trees of one forest on `train` rows, grown one at a time (tree t from its own seed). */
+class TreeStream {
+  private readonly grower: ForestGrower;
+  private readonly rows: Int32Array;
+  readonly importance: Float64Array;
+  grown = 0;
+
+  constructor(
+    ctx: TrainContext,
+    t: Targets,
+    private readonly p: ForestParams,
+    private readonly train: Int32Array,
+    private readonly seed: number,
+  ) {
+    this.grower = new ForestGrower(ctx.tree.ds, t.targets, t.K, p, train.length, t.labels);
+    this.rows = new Int32Array(train.length);
+    this.importance = new Float64Array(ctx.tree.ds.nFeat);
+  }
+
+  next(): MultiTree {
+    const { rows, train } = this;
+    const m = train.length;
+    const rng = new Rng(deriveSeed(this.seed, this.grown++));
+    if (this.p.bootstrap) {
       for (let j = 0; j < m; j++) rows[j] = train[rng.int(m)];
       rows.sort();
     } else rows.set(train);
-    onTree(grower.grow(rows, m, rng, importance));
+    return this.grower.grow(rows, m, rng, this.importance);
   }
-  return importance;
 }
 
 function addTreePredictions(ds: BinnedDataset, t: MultiTree, K: number, rows: Int32Array, acc: Float64Array): void {
@@ -574,27 +585,49 @@ function forestLearner(name: string, extra: boolean): Learner {
     cv(ctx, params, folds, seed, deadline): CVOutput {
       const p = toForestParams(params, extra);
       const P = predWidth(ctx);
-      const K = ctx.task === 'multiclass' ? ctx.C : 1;
+      const t = targetsOf(ctx);
+      const K = t.K;
       const oof = new Float64Array(ctx.n * P);
       const acc = new Float64Array(ctx.n * K);
+      // Tree k of every fold before tree k + 1 of any: at the deadline each fold has a forest of the
+      // trees grown so far (a long trial still counts, as the GBDT's does); only a fold without a tree
+      // gives the trial up. Each fold's trees are the ones its forest alone would grow.
+      const streams = folds.map((fold, f) => new TreeStream(ctx, t, p, trainRowsOf(ctx, f, fold), deriveSeed(seed, f)));
+      let truncated = false;
+      grow: for (let k = 0; k < p.nEstimators; k++) {
+        for (let f = 0; f < folds.length; f++) {
+          if (deadline !== undefined && Date.now() > deadline) {
+            if (streams.some((s) => s.grown === 0)) checkDeadline(deadline);
+            truncated = true;
+            break grow;
+          }
+          addTreePredictions(ctx.tree.ds, streams[f].next(), K, folds[f], acc);
+        }
+      }
       folds.forEach((fold, f) => {
-        growForest(ctx, p, trainRowsOf(ctx, f, fold), deriveSeed(seed, f), (t) => addTreePredictions(ctx.tree.ds, t, K, fold, acc), deadline);
+        const trees = streams[f].grown;
         for (let j = 0; j < fold.length; j++) {
           const i = fold[j];
           if (ctx.task === 'binary') {
-            const p1 = acc[i] / p.nEstimators;
+            const p1 = acc[i] / trees;
             oof[i * 2] = 1 - p1;
             oof[i * 2 + 1] = p1;
-          } else for (let k = 0; k < K; k++) oof[i * P + k] = acc[i * K + k] / p.nEstimators;
+          } else for (let k = 0; k < K; k++) oof[i * P + k] = acc[i * K + k] / trees;
         }
       });
-      return { oof, extra: {} };
+      const fewest = Math.min(...streams.map((s) => s.grown));
+      return { oof, extra: truncated ? { n_estimators_grown: fewest, stopped_at_deadline: 1 } : {} };
     },
-    fit(ctx, params, _extra, seed, rows): FullOutput {
+    fit(ctx, params, learnt, seed, rows): FullOutput {
       const p = toForestParams(params, extra);
-      const K = ctx.task === 'multiclass' ? ctx.C : 1;
+      // A CV stopped at the deadline: the final forest has as many trees as its folds had.
+      const nTrees = Math.max(1, Math.min(p.nEstimators, learnt.n_estimators_grown ?? Infinity));
+      const t = targetsOf(ctx);
+      const K = t.K;
       const trees: Tree[] = [];
-      const importance = growForest(ctx, p, rows ?? allRows(ctx.n), deriveSeed(seed, 0), (t) => trees.push(toTree(t, K, ctx.tree.ds)));
+      const stream = new TreeStream(ctx, t, p, rows ?? allRows(ctx.n), deriveSeed(seed, 0));
+      for (let k = 0; k < nTrees; k++) trees.push(toTree(stream.next(), K, ctx.tree.ds));
+      const importance = stream.importance;
       const model: Model = { type: 'trees', aggregate: 'average', base: new Array(K).fill(0), trees };
       return { model, post: 'none', importance };
     },
