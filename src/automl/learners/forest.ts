@@ -202,8 +202,7 @@ class ForestGrower {
     if (!leaf.hist && leaf.cnt <= this.extraMax) return this.findSplitExtra(leaf, rng, rows, cand, m);
     if (!leaf.hist && leaf.cnt <= this.rowsModeMax) return this.findSplitRows(leaf, rng, rows, cand, m);
     const hist = leaf.hist ?? this.buildHist(null, rows, leaf.start, leaf.end, cand, m);
-    let parent = 0;
-    for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / leaf.cnt;
+    const parent = this.parentScore(leaf);
     let best: Leaf['split'] = null;
     const left = this.left;
     for (let a = 0; a < m; a++) {
@@ -231,15 +230,29 @@ class ForestGrower {
         if (lc < minLeaf) continue;
         const rc = leaf.cnt - lc;
         if (rc < minLeaf) break;
-        let gain = -parent;
-        for (let k = 0; k < K; k++) {
-          const r = leaf.sums[k] - left[k];
-          gain += (left[k] * left[k]) / lc + (r * r) / rc;
-        }
+        const gain = this.gainOf(parent, leaf.sums, lc, rc);
         if (gain > 1e-12 && (!best || gain > best.gain)) best = { gain, feature: f, bin: b };
       }
     }
     return best;
+  }
+
+  /** The node's own term of the gain: sum over outputs of sum^2 / count. */
+  private parentScore(leaf: Leaf): number {
+    let parent = 0;
+    for (let k = 0; k < this.K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / leaf.cnt;
+    return parent;
+  }
+
+  /** Variance reduction (= Gini decrease for 0/1 outputs) of a split with `this.left` holding the left side's sums. */
+  private gainOf(parent: number, sums: Float64Array, lc: number, rc: number): number {
+    const left = this.left;
+    let gain = -parent;
+    for (let k = 0; k < this.K; k++) {
+      const r = sums[k] - left[k];
+      gain += (left[k] * left[k]) / lc + (r * r) / rc;
+    }
+    return gain;
   }
 
   /**
@@ -248,13 +261,12 @@ class ForestGrower {
    * left side's sums (no histogram, no sort: O(rows) per feature).
    */
   private findSplitExtra(leaf: Leaf, rng: Rng, rows: Int32Array, cand: number[], m: number): Leaf['split'] {
-    const { K, targets, labels } = this;
+    const { targets, labels } = this;
     const minLeaf = this.p.minSamplesLeaf;
     const n = this.ds.n;
     const bins = this.ds.bins;
     const { start, cnt } = leaf;
-    let parent = 0;
-    for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / cnt;
+    const parent = this.parentScore(leaf);
     // The node's targets (class indices) in row order once, then per feature its bins into one buffer:
     // the threshold's pass reads both in sequence.
     const col = this.col;
@@ -288,11 +300,7 @@ class ForestGrower {
       }
       const rc = cnt - lc;
       if (lc < minLeaf || rc < minLeaf) continue;
-      let gain = -parent;
-      for (let k = 0; k < K; k++) {
-        const r = leaf.sums[k] - left[k];
-        gain += (left[k] * left[k]) / lc + (r * r) / rc;
-      }
+      const gain = this.gainOf(parent, leaf.sums, lc, rc);
       if (gain > 1e-12 && (!best || gain > best.gain)) best = { gain, feature: f, bin: pick };
     }
     return best;
@@ -309,8 +317,7 @@ class ForestGrower {
     const n = this.ds.n;
     const bins = this.ds.bins;
     const cnt = leaf.cnt;
-    let parent = 0;
-    for (let k = 0; k < K; k++) parent += (leaf.sums[k] * leaf.sums[k]) / cnt;
+    const parent = this.parentScore(leaf);
     let best: Leaf['split'] = null;
     const left = this.left;
     const keys = this.keys.subarray(0, cnt);
@@ -365,11 +372,7 @@ class ForestGrower {
         if (lc < minLeaf) continue;
         const rc = cnt - lc;
         if (rc < minLeaf) break;
-        let gain = -parent;
-        for (let k = 0; k < K; k++) {
-          const r = leaf.sums[k] - left[k];
-          gain += (left[k] * left[k]) / lc + (r * r) / rc;
-        }
+        const gain = this.gainOf(parent, leaf.sums, lc, rc);
         if (gain > 1e-12 && (!best || gain > best.gain)) best = { gain, feature: f, bin: this.p.extra ? pick : b };
         if (pick >= 0) break;
       }
