@@ -101,11 +101,6 @@ function distinctValues(col: Float32Array, cap: number): Float32Array | null {
 }
 
 /**
- * Bins a column-major float32 matrix. With `shared`, the bins live in a SharedArrayBuffer (worker
- * threads). Features flagged in `categorical` with at most MAX_CATEGORY_BINS distinct values get one
- * bin per value (every row counted, not a sample) and their values in catValues.
- */
-/**
  * Distinct rows among the first `cap` rows of the binned features (two 32-bit hashes per row: a
  * collision of both is negligible at these sizes). Repeated feature rows (panel data, the same people
  * in several years) are where trees grown out to single rows do well: a leaf then averages every row
@@ -128,6 +123,11 @@ export function distinctBinnedRows(ds: BinnedDataset, cap = 200_000): { rows: nu
   return { rows: m, distinctRows: seen.size };
 }
 
+/**
+ * Bins a column-major float32 matrix. With `shared`, the bins live in a SharedArrayBuffer (worker
+ * threads). Features flagged in `categorical` with at most MAX_CATEGORY_BINS distinct values get one
+ * bin per value (every row counted, not a sample) and their values in catValues.
+ */
 export function binDataset(X: Float32Array, n: number, nFeat: number, maxBins = 255, shared = false, categorical?: boolean[]): BinnedDataset {
   const bins = new Uint8Array(shared ? new SharedArrayBuffer(n * nFeat) : new ArrayBuffer(n * nFeat));
   const nBins = new Int32Array(nFeat);

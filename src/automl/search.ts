@@ -8,11 +8,14 @@
  * x - step*u, shrinking the step after failures. Costs come from each learner's cost model; measured
  * speed only decides whether a trial still fits in the time left.
  *
- * Determinism: trial i is proposed from the state left by the results of trials 1..i-W (W = batchSize),
- * absorbed in trial order, and its seed derives from the run seed and i. So the same seed gives the
- * same leaderboard with or without worker threads, whatever their speed. A time budget only decides
- * where the sequence ends (and, near the end, skips trials that would not finish); a trial that reaches
- * the deadline either stops early with what it has (GBDT) or is dropped with every later one.
+ * Order of results: by default a free worker takes the next trial from the state left by the results
+ * that have come in, in the order they came (a long trial does not hold up the others). With
+ * `reproducible`, trial i is proposed from the state left by the results of trials 1..i-W
+ * (W = batchSize), absorbed in trial order; with its seed derived from the run seed and i, the same
+ * seed then gives the same leaderboard with or without worker threads, whatever their speed. A time
+ * budget decides where the sequence ends (and, near the end, skips trials that would not finish); a
+ * trial that reaches the deadline stops early with what it has (GBDT boosting, forests' trees so far)
+ * and is dropped, with every one still running, only when it has nothing yet.
  */
 import type { Executor, TrialOutcome, TrialRequest } from './executor';
 import type { DataFacts, Dim, Learner, Params } from './learners/types';
